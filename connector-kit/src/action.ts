@@ -1,0 +1,48 @@
+import type { FieldSet, InferFields } from './field.js';
+import type { RunContext } from './run-context.js';
+
+/** What an action does to the target system; the engine uses it for retries and record links. */
+export type ActionKind = 'create' | 'update' | 'upsert' | 'delete' | 'search' | 'custom';
+
+/** A declared action: input and output fields, a sample output, and `run`. */
+export interface ActionDefinition<I extends FieldSet = FieldSet, O extends FieldSet = FieldSet> {
+  /** Lowercase kebab-case, unique among the connector's actions. */
+  readonly key: string;
+  readonly name: string;
+  readonly description: string;
+  readonly kind: ActionKind;
+  /** Running it twice with the same input has the effect of running it once. */
+  readonly idempotent: boolean;
+  /** For `upsert`: the input field that identifies the record in the target. */
+  readonly upsertKey?: keyof I & string;
+  readonly input: I;
+  readonly output: O;
+  /** A realistic output, checked against `output`. */
+  readonly sample: InferFields<O>;
+  /** Called with input already checked against `input`. */
+  run(ctx: RunContext, input: InferFields<I>): Promise<InferFields<O>>;
+}
+
+/**
+ * Declares an action; `run`'s `input` is typed from `input` (no casts), and its result must
+ * match `output`. Put one action per file.
+ *
+ * @example
+ * ```ts
+ * export const createContact = defineAction({
+ *   key: 'create-contact', name: 'Create contact', description: 'Adds a contact',
+ *   kind: 'create', idempotent: false,
+ *   input: { email: field.string({ format: 'email' }), name: field.string({ required: false }) },
+ *   output: { id: field.string() },
+ *   sample: { id: 'c_1' },
+ *   async run(ctx, input) {
+ *     return ctx.http.post<{ id: string }>('/contacts', { email: input.email, name: input.name });
+ *   },
+ * });
+ * ```
+ */
+export function defineAction<const I extends FieldSet, const O extends FieldSet>(
+  definition: ActionDefinition<I, O>,
+): ActionDefinition<I, O> {
+  return definition;
+}

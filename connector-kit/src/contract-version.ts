@@ -1,0 +1,109 @@
+/**
+ * The version of the connector-kit contract this package implements (semver).
+ *
+ * What counts as a breaking change (a new major version):
+ * - removing or renaming anything exported, an auth kind, a field kind, an action kind or an
+ *   error kind; changing the meaning of an existing one;
+ * - adding a required member to a definition plugins write (a new required key on actions,
+ *   triggers, connectors) or to a function plugins implement (`run`, `poll`, `parse`...);
+ * - removing a member of `RunContext` or changing its behaviour (retries, redaction, timeouts);
+ * - changing the manifest format in a way an older registry cannot read.
+ * Adding optional members, new exports, new field options or new manifest keys is a minor
+ * change; fixes that keep documented behaviour are patches.
+ *
+ * @example
+ * ```ts
+ * defineConnector({ ..., contract: `^${CONTRACT_VERSION}` });
+ * ```
+ */
+export const CONTRACT_VERSION = '1.0.0';
+
+type Version = readonly [number, number, number];
+
+function parseVersion(text: string): Version | undefined {
+  const m = /^v?(\d+)(?:\.(\d+|x|\*))?(?:\.(\d+|x|\*))?(?:-[0-9A-Za-z.-]+)?$/.exec(text.trim());
+  if (!m) return undefined;
+  const num = (s: string | undefined) =>
+    s === undefined || s === 'x' || s === '*' ? -1 : Number(s);
+  return [Number(m[1]), num(m[2]), num(m[3])];
+}
+
+function compare(a: Version, b: Version): number {
+  for (let i = 0; i < 3; i++) {
+    const d = Math.max(a[i]!, 0) - Math.max(b[i]!, 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+function satisfiesOne(version: Version, comparator: string): boolean | undefined {
+  const m = /^(\^|~|>=|<=|>|<|=)?\s*(.+)$/.exec(comparator);
+  if (!m) return undefined;
+  const op = m[1] ?? '';
+  const target = parseVersion(m[2]!);
+  if (!target) return undefined;
+  const [maj, min, pat] = target;
+  const c = compare(version, target);
+  switch (op) {
+    case '^':
+      if (c < 0) return false;
+      if (maj > 0) return version[0] === maj;
+      if (min > 0) return version[0] === 0 && version[1] === min;
+      return version[0] === 0 && version[1] === Math.max(min, 0) && version[2] === Math.max(pat, 0);
+    case '~':
+      return c >= 0 && version[0] === maj && (min < 0 || version[1] === min);
+    case '>=':
+      return c >= 0;
+    case '<=':
+      return c <= 0;
+    case '>':
+      return c > 0;
+    case '<':
+      return c < 0;
+    default:
+      // Exact, or partial with wildcards (`1`, `1.x`, `1.0.*`).
+      return target.every((part, i) => part < 0 || part === version[i]);
+  }
+}
+
+/**
+ * Whether a semver range (`^1.0.0`, `~1.2`, `>=1.0.0 <2`, `1.x`, `1.0.0 || 2.0.0`) accepts a
+ * version; `undefined` when the range cannot be read.
+ *
+ * @example
+ * ```ts
+ * satisfiesRange('^1.0.0', '1.4.2'); // true
+ * ```
+ */
+export function satisfiesRange(range: string, version: string): boolean | undefined {
+  const v = parseVersion(version);
+  if (!v || v.some((p) => p < 0)) return undefined;
+  let any = false;
+  for (const alternative of range.split('||')) {
+    const parts = alternative.trim().split(/\s+/).filter(Boolean);
+    if (parts.length === 0) return undefined;
+    let all = true;
+    for (const part of parts) {
+      const ok = satisfiesOne(v, part);
+      if (ok === undefined) return undefined;
+      all &&= ok;
+    }
+    any ||= all;
+  }
+  return any;
+}
+
+/**
+ * Whether a connector's declared `contract` (a range or a version) is served by this kit.
+ *
+ * @example
+ * ```ts
+ * isContractSupported('^1.0.0'); // true with CONTRACT_VERSION 1.0.0
+ * ```
+ */
+export function isContractSupported(contract: string, kitVersion: string = CONTRACT_VERSION) {
+  const trimmed = contract.trim();
+  // A bare version means "built against this version": compatible within its major (caret).
+  const range = /^\d+\.\d+\.\d+$/.test(trimmed) ? `^${trimmed}` : trimmed;
+  return satisfiesRange(range, kitVersion) === true;
+}

@@ -1,0 +1,64 @@
+import type { ActionDefinition } from './action.js';
+import type { AuthDefinition } from './auth.js';
+import type { RecordTypeDefinition } from './record-type.js';
+import type { TriggerDefinition } from './trigger.js';
+
+/** What a plugin author writes in `defineConnector`. */
+export interface ConnectorInput {
+  /** Lowercase kebab-case, globally unique (`acme-crm`). */
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  /** The connector's own semver version (usually the package version). */
+  readonly version: string;
+  /** The kit contract range or version it targets, e.g. `^1.0.0`. */
+  readonly contract: string;
+  readonly auth: AuthDefinition;
+  readonly recordTypes?: readonly RecordTypeDefinition[];
+  readonly triggers?: readonly TriggerDefinition[];
+  readonly actions?: readonly ActionDefinition[];
+  readonly homepage?: string;
+}
+
+/** A connector as `defineConnector` returns it: the input plus `kind: 'connector'`. */
+export type ConnectorDefinition<D extends ConnectorInput = ConnectorInput> = D & {
+  readonly kind: 'connector';
+};
+
+/**
+ * Declares a connector. It does not throw on mistakes: run {@link validateConnector} (the
+ * `junction-kit validate` command and `checkSamples` do) to get every problem at once.
+ *
+ * @example
+ * ```ts
+ * export default defineConnector({
+ *   id: 'acme-crm', name: 'Acme CRM', description: 'Contacts and deals in Acme',
+ *   version: '1.0.0', contract: '^1.0.0',
+ *   auth: { kind: 'apiKey', in: 'header', name: 'X-Api-Key' },
+ *   recordTypes: [contact], triggers: [contactCreated], actions: [createContact],
+ * });
+ * ```
+ */
+export function defineConnector<const D extends ConnectorInput>(
+  definition: D,
+): ConnectorDefinition<D> {
+  return { ...definition, kind: 'connector' };
+}
+
+/**
+ * Whether a value (for example a plugin module's default export) looks like a connector.
+ *
+ * @example
+ * ```ts
+ * const mod = await import(entry);
+ * const connector = isConnectorDefinition(mod.default) ? mod.default : mod.connector;
+ * ```
+ */
+export function isConnectorDefinition(value: unknown): value is ConnectorDefinition {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { kind?: unknown }).kind === 'connector' &&
+    typeof (value as { id?: unknown }).id === 'string'
+  );
+}

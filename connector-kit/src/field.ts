@@ -1,0 +1,226 @@
+/** Every kind of field the DSL knows. */
+export type FieldKind =
+  | 'string'
+  | 'number'
+  | 'integer'
+  | 'boolean'
+  | 'date'
+  | 'dateTime'
+  | 'enum'
+  | 'object'
+  | 'array';
+
+/** Options every field accepts. `T` is the field's value type. */
+export interface FieldOptions<T> {
+  /** Defaults to `true`; `required: false` makes the key optional (`?`) in the inferred type. */
+  readonly required?: boolean;
+  /** A short human label for forms. */
+  readonly label?: string;
+  readonly description?: string;
+  /** A secret (password, token): hidden by `redactSecrets` and the logger, `writeOnly` in JSON Schema. */
+  readonly secret?: boolean;
+  readonly default?: T;
+  readonly examples?: readonly T[];
+}
+
+/** Extra options of string fields. */
+export interface StringOptions extends FieldOptions<string> {
+  readonly minLength?: number;
+  readonly maxLength?: number;
+  /** An ECMAScript regular expression source, checked on input. */
+  readonly pattern?: string;
+  /** A JSON Schema format checked on input: `email` or `uri`. */
+  readonly format?: 'email' | 'uri';
+}
+
+/** Extra options of number and integer fields. */
+export interface NumberOptions extends FieldOptions<number> {
+  readonly minimum?: number;
+  readonly maximum?: number;
+}
+
+/** Extra options of array fields. */
+export interface ArrayOptions<T> extends FieldOptions<T> {
+  readonly minItems?: number;
+  readonly maxItems?: number;
+}
+
+interface FieldBase<K extends FieldKind, R extends boolean> {
+  readonly kind: K;
+  readonly required: R;
+  readonly label?: string;
+  readonly description?: string;
+  readonly secret?: boolean;
+}
+
+/** A text field. */
+export interface StringField<R extends boolean = boolean>
+  extends FieldBase<'string', R>,
+    Omit<StringOptions, 'required' | 'label' | 'description' | 'secret'> {}
+/** A floating-point number field. */
+export interface NumberField<R extends boolean = boolean>
+  extends FieldBase<'number', R>,
+    Omit<NumberOptions, 'required' | 'label' | 'description' | 'secret'> {}
+/** A whole-number field. */
+export interface IntegerField<R extends boolean = boolean>
+  extends FieldBase<'integer', R>,
+    Omit<NumberOptions, 'required' | 'label' | 'description' | 'secret'> {}
+/** A true/false field. */
+export interface BooleanField<R extends boolean = boolean> extends FieldBase<'boolean', R> {
+  readonly default?: boolean;
+  readonly examples?: readonly boolean[];
+}
+/** A calendar date as an ISO 8601 string (`2024-05-01`). */
+export interface DateField<R extends boolean = boolean> extends FieldBase<'date', R> {
+  readonly default?: string;
+  readonly examples?: readonly string[];
+}
+/** An instant as an ISO 8601 / RFC 3339 string (`2024-05-01T10:00:00Z`). */
+export interface DateTimeField<R extends boolean = boolean> extends FieldBase<'dateTime', R> {
+  readonly default?: string;
+  readonly examples?: readonly string[];
+}
+/** One of a fixed list of strings; inferred as a literal union. */
+export interface EnumField<
+  V extends readonly string[] = readonly string[],
+  R extends boolean = boolean,
+> extends FieldBase<'enum', R> {
+  readonly values: V;
+  readonly default?: V[number];
+  readonly examples?: readonly V[number][];
+}
+/** A nested object with its own fields (no other keys allowed). */
+export interface ObjectField<F extends FieldSet = FieldSet, R extends boolean = boolean>
+  extends FieldBase<'object', R> {
+  readonly fields: F;
+  readonly default?: InferFields<F>;
+  readonly examples?: readonly InferFields<F>[];
+}
+/** A list whose items all match `items`. */
+export interface ArrayField<I extends AnyField = AnyField, R extends boolean = boolean>
+  extends FieldBase<'array', R> {
+  readonly items: I;
+  readonly minItems?: number;
+  readonly maxItems?: number;
+  readonly default?: readonly FieldValue<I>[];
+  readonly examples?: readonly (readonly FieldValue<I>[])[];
+}
+
+/** Any field of the DSL. */
+export type AnyField =
+  | StringField
+  | NumberField
+  | IntegerField
+  | BooleanField
+  | DateField
+  | DateTimeField
+  | EnumField
+  | ObjectField
+  | ArrayField;
+
+/** A named set of fields: an action's input or output, a record type, custom auth. */
+export type FieldSet = { readonly [name: string]: AnyField };
+
+/** The TypeScript type of one field's value. */
+export type FieldValue<F> = F extends { kind: 'string' | 'date' | 'dateTime' }
+  ? string
+  : F extends { kind: 'number' | 'integer' }
+    ? number
+    : F extends { kind: 'boolean' }
+      ? boolean
+      : F extends EnumField<infer V>
+        ? V[number]
+        : F extends ObjectField<infer S>
+          ? InferFields<S>
+          : F extends ArrayField<infer I>
+            ? FieldValue<I>[]
+            : never;
+
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+type RequiredKeys<S extends FieldSet> = {
+  [K in keyof S]: S[K]['required'] extends false ? never : K;
+}[keyof S];
+type OptionalKeys<S extends FieldSet> = Exclude<keyof S, RequiredKeys<S>>;
+
+/**
+ * The TypeScript type of the values of a field set: required fields are plain keys, optional
+ * fields are `?` keys, enums are literal unions, objects and arrays nest.
+ *
+ * @example
+ * ```ts
+ * const input = { email: field.string(), age: field.integer({ required: false }) };
+ * type Input = InferFields<typeof input>; // { email: string; age?: number }
+ * ```
+ */
+export type InferFields<S extends FieldSet> = Simplify<
+  { [K in RequiredKeys<S>]: FieldValue<S[K]> } & { [K in OptionalKeys<S>]?: FieldValue<S[K]> }
+>;
+
+/** `true` unless the options say `required: false`. */
+export type RequiredOf<O> = O extends { readonly required: false } ? false : true;
+
+function make<K extends FieldKind>(kind: K, options: object | undefined, extra: object = {}) {
+  const { required, ...rest } = (options ?? {}) as { required?: boolean };
+  return Object.freeze({ kind, required: required !== false, ...rest, ...extra });
+}
+
+/**
+ * The field DSL. Every builder takes an options object; fields are required unless
+ * `required: false`.
+ *
+ * @example
+ * ```ts
+ * const fields = {
+ *   email: field.string({ format: 'email', description: 'Primary email' }),
+ *   plan: field.enum(['free', 'pro'], { default: 'free' }),
+ *   tags: field.array(field.string(), { required: false }),
+ * };
+ * ```
+ */
+export const field = {
+  string<const O extends StringOptions = StringOptions>(options?: O): StringField<RequiredOf<O>> {
+    return make('string', options) as StringField<RequiredOf<O>>;
+  },
+  number<const O extends NumberOptions = NumberOptions>(options?: O): NumberField<RequiredOf<O>> {
+    return make('number', options) as NumberField<RequiredOf<O>>;
+  },
+  integer<const O extends NumberOptions = NumberOptions>(options?: O): IntegerField<RequiredOf<O>> {
+    return make('integer', options) as IntegerField<RequiredOf<O>>;
+  },
+  boolean<const O extends FieldOptions<boolean> = FieldOptions<boolean>>(
+    options?: O,
+  ): BooleanField<RequiredOf<O>> {
+    return make('boolean', options) as BooleanField<RequiredOf<O>>;
+  },
+  date<const O extends FieldOptions<string> = FieldOptions<string>>(
+    options?: O,
+  ): DateField<RequiredOf<O>> {
+    return make('date', options) as DateField<RequiredOf<O>>;
+  },
+  dateTime<const O extends FieldOptions<string> = FieldOptions<string>>(
+    options?: O,
+  ): DateTimeField<RequiredOf<O>> {
+    return make('dateTime', options) as DateTimeField<RequiredOf<O>>;
+  },
+  enum<
+    const V extends readonly string[],
+    const O extends FieldOptions<V[number]> = FieldOptions<V[number]>,
+  >(values: V, options?: O): EnumField<V, RequiredOf<O>> {
+    return make('enum', options, { values: Object.freeze([...values]) }) as EnumField<
+      V,
+      RequiredOf<O>
+    >;
+  },
+  object<
+    const F extends FieldSet,
+    const O extends FieldOptions<InferFields<F>> = FieldOptions<InferFields<F>>,
+  >(fields: F, options?: O): ObjectField<F, RequiredOf<O>> {
+    return make('object', options, { fields }) as ObjectField<F, RequiredOf<O>>;
+  },
+  array<
+    const I extends AnyField,
+    const O extends ArrayOptions<FieldValue<I>[]> = ArrayOptions<FieldValue<I>[]>,
+  >(items: I, options?: O): ArrayField<I, RequiredOf<O>> {
+    return make('array', options, { items }) as ArrayField<I, RequiredOf<O>>;
+  },
+} as const;

@@ -1,0 +1,85 @@
+import type { AnyField, FieldSet } from './field.js';
+
+/** A JSON Schema (2020-12) document or subschema, as plain JSON. */
+export type JsonSchema = { readonly [keyword: string]: unknown };
+
+/** The dialect every generated schema declares. */
+export const JSON_SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema';
+
+function meta(f: AnyField): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (f.label !== undefined) out.title = f.label;
+  if (f.description !== undefined) out.description = f.description;
+  if (f.secret === true) out.writeOnly = true;
+  if (f.default !== undefined) out.default = f.default;
+  if (f.examples !== undefined) out.examples = f.examples;
+  return out;
+}
+
+/**
+ * The JSON Schema of one field (no `$schema`). Secrets are marked `writeOnly: true`.
+ *
+ * @example
+ * ```ts
+ * fieldToJsonSchema(field.date()); // { type: 'string', format: 'date' }
+ * ```
+ */
+export function fieldToJsonSchema(f: AnyField): JsonSchema {
+  switch (f.kind) {
+    case 'string': {
+      const out: Record<string, unknown> = { type: 'string' };
+      if (f.minLength !== undefined) out.minLength = f.minLength;
+      if (f.maxLength !== undefined) out.maxLength = f.maxLength;
+      if (f.pattern !== undefined) out.pattern = f.pattern;
+      if (f.format !== undefined) out.format = f.format;
+      return { ...out, ...meta(f) };
+    }
+    case 'number':
+    case 'integer': {
+      const out: Record<string, unknown> = { type: f.kind };
+      if (f.minimum !== undefined) out.minimum = f.minimum;
+      if (f.maximum !== undefined) out.maximum = f.maximum;
+      return { ...out, ...meta(f) };
+    }
+    case 'boolean':
+      return { type: 'boolean', ...meta(f) };
+    case 'date':
+      return { type: 'string', format: 'date', ...meta(f) };
+    case 'dateTime':
+      return { type: 'string', format: 'date-time', ...meta(f) };
+    case 'enum':
+      return { type: 'string', enum: [...f.values], ...meta(f) };
+    case 'object':
+      return { ...objectSchema(f.fields), ...meta(f) };
+    case 'array': {
+      const out: Record<string, unknown> = { type: 'array', items: fieldToJsonSchema(f.items) };
+      if (f.minItems !== undefined) out.minItems = f.minItems;
+      if (f.maxItems !== undefined) out.maxItems = f.maxItems;
+      return { ...out, ...meta(f) };
+    }
+  }
+}
+
+function objectSchema(fields: FieldSet): Record<string, unknown> {
+  const properties: Record<string, JsonSchema> = {};
+  const required: string[] = [];
+  for (const [name, f] of Object.entries(fields)) {
+    properties[name] = fieldToJsonSchema(f);
+    if (f.required) required.push(name);
+  }
+  return { type: 'object', properties, required, additionalProperties: false };
+}
+
+/**
+ * Exports a field set as a JSON Schema 2020-12 object schema: `properties`, `required`,
+ * `additionalProperties: false`, formats `date` / `date-time`, `enum`, `writeOnly` for secrets.
+ *
+ * @example
+ * ```ts
+ * fieldsToJsonSchema({ email: field.string({ format: 'email' }) });
+ * // { $schema: '.../2020-12/schema', type: 'object', properties: { email: {...} }, required: ['email'], additionalProperties: false }
+ * ```
+ */
+export function fieldsToJsonSchema(fields: FieldSet): JsonSchema {
+  return { $schema: JSON_SCHEMA_DIALECT, ...objectSchema(fields) };
+}

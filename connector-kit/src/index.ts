@@ -1,0 +1,142 @@
+/**
+ * @junction/connector-kit: the contract between Junction and its connector plugins.
+ *
+ * Terminology:
+ * - plugin: an installable package (npm-style tarball) whose entry exports a connector; its
+ *   `package.json` has `"junction": { "connector": "./dist/index.js", "contract": "^1.0.0" }`.
+ * - connector: one external system as the kit describes it (`defineConnector`): auth, record
+ *   types, triggers and actions.
+ * - connection: stored credentials for one account of a connector; plugin code sees them as
+ *   `ctx.credentials` and through `ctx.http`, which injects them.
+ * - field: a typed declaration (`field.string()` ...) that gives both a TypeScript type
+ *   (`InferFields`) and a JSON Schema (`fieldsToJsonSchema`).
+ * - record type: a kind of record the external system holds, with its key and updated-at fields.
+ * - trigger: the source of events: `webhook` (the system calls us) or `polling` (we ask with a
+ *   cursor). Each event has a `dedupeKey` so a replay is a no-op.
+ * - action: one operation on the external system (create, update, upsert, delete, search,
+ *   custom), with input and output fields; its input is checked before `run` is called.
+ * - run context: what plugin code gets when it runs (`RunContext`).
+ * - manifest: JSON generated from the definition (`buildManifest`), read by the registry.
+ * - contract: this package's API, versioned by `CONTRACT_VERSION` (see its doc for what breaks).
+ *
+ * Importing this module does no work: nothing starts, nothing is read.
+ *
+ * @example
+ * ```ts
+ * import { defineAction, defineConnector, field } from '@junction/connector-kit';
+ * ```
+ */
+
+export type { ActionDefinition, ActionKind } from './action.js';
+export { defineAction } from './action.js';
+export { applyAuth } from './apply-auth.js';
+export type {
+  ApiKeyAuth,
+  AuthDefinition,
+  AuthKind,
+  AuthTestResult,
+  BasicAuth,
+  BearerAuth,
+  Credentials,
+  CustomAuth,
+  NoAuth,
+  OAuth2Auth,
+} from './auth.js';
+export { authFields, REDACTED, redactSecrets, secretValues } from './auth.js';
+export {
+  CONTRACT_VERSION,
+  isContractSupported,
+  satisfiesRange,
+} from './contract-version.js';
+export type { ConnectorDefinition, ConnectorInput } from './define-connector.js';
+export { defineConnector, isConnectorDefinition } from './define-connector.js';
+export type { HeadersLike } from './error-from-response.js';
+export { errorFromResponse } from './error-from-response.js';
+export type { ConnectorErrorKind, ConnectorErrorOptions, InputProblem } from './errors.js';
+export {
+  AuthError,
+  ConnectorError,
+  InvalidInputError,
+  RateLimitedError,
+  RetryableError,
+  toConnectorError,
+} from './errors.js';
+export type {
+  AnyField,
+  ArrayField,
+  ArrayOptions,
+  BooleanField,
+  DateField,
+  DateTimeField,
+  EnumField,
+  FieldKind,
+  FieldOptions,
+  FieldSet,
+  FieldValue,
+  InferFields,
+  IntegerField,
+  NumberField,
+  NumberOptions,
+  ObjectField,
+  RequiredOf,
+  StringField,
+  StringOptions,
+} from './field.js';
+export { field } from './field.js';
+export type { JsonSchema } from './fields-to-json-schema.js';
+export {
+  fieldsToJsonSchema,
+  fieldToJsonSchema,
+  JSON_SCHEMA_DIALECT,
+} from './fields-to-json-schema.js';
+export type {
+  HttpCallOptions,
+  HttpClient,
+  HttpClientOptions,
+  HttpRequest,
+  QueryParams,
+} from './http-client.js';
+export { createHttpClient, readBody } from './http-client.js';
+export type { LogEntry, Logger, LogLevel } from './logger.js';
+export { createLogger } from './logger.js';
+export type { ConnectorManifest } from './manifest.js';
+export { buildManifest, MANIFEST_FILE } from './manifest.js';
+export type { OAuth2TokenOptions, OAuth2TokenSet } from './oauth2.js';
+export { fetchClientCredentialsToken, needsRefresh, refreshOAuth2Token } from './oauth2.js';
+export type { PageInfo, PaginateNext } from './paginate.js';
+export { paginate } from './paginate.js';
+export type { RecordTypeDefinition } from './record-type.js';
+export { defineRecordType } from './record-type.js';
+export { parseRetryAfter } from './retry-after.js';
+export type { ActionRunner, ActionRunnerOptions } from './run-action.js';
+export { createActionRunner, runAction } from './run-action.js';
+export type { ConnectionInfo, RunContext, StateStore } from './run-context.js';
+export { createMemoryState } from './run-context.js';
+export type { WebhookOutcome } from './run-trigger.js';
+export { handleWebhook, runPoll } from './run-trigger.js';
+export type { Payload } from './signatures.js';
+export {
+  signHmacBase64,
+  signHmacHex,
+  signStandardWebhook,
+  signTimestamped,
+  verifyHmacBase64,
+  verifyHmacHex,
+  verifyStandardWebhook,
+  verifyTimestamped,
+} from './signatures.js';
+export type {
+  PollingTrigger,
+  PollResult,
+  SubscriptionData,
+  TriggerDefinition,
+  TriggerEvent,
+  WebhookTrigger,
+} from './trigger.js';
+export { definePollingTrigger, defineWebhookTrigger } from './trigger.js';
+export type { DefinitionProblem } from './validate-connector.js';
+export { validateConnector } from './validate-connector.js';
+export type { FieldsCheck } from './validate-fields.js';
+export { validateFields } from './validate-fields.js';
+export type { WebhookRequest } from './webhook-request.js';
+export { createWebhookRequest } from './webhook-request.js';

@@ -1,0 +1,31 @@
+import type { FieldSet } from './field.js';
+
+/** A kind of record the external system holds (contact, invoice), with its fields. */
+export interface RecordTypeDefinition<F extends FieldSet = FieldSet> {
+  /** Lowercase kebab-case or snake_case, unique among the connector's record types. */
+  readonly name: string;
+  readonly description?: string;
+  readonly fields: F;
+  /** The field that identifies a record in the external system. */
+  readonly key: keyof F & string;
+  /** The field holding the last-modified instant, used for incremental sync. */
+  readonly updatedAt?: keyof F & string;
+}
+
+/**
+ * Declares a record type; `key` and `updatedAt` must name declared fields.
+ *
+ * @example
+ * ```ts
+ * export const contact = defineRecordType({
+ *   name: 'contact',
+ *   fields: { id: field.string(), email: field.string(), updated_at: field.dateTime() },
+ *   key: 'id', updatedAt: 'updated_at',
+ * });
+ * ```
+ */
+export function defineRecordType<const F extends FieldSet>(
+  definition: RecordTypeDefinition<F>,
+): RecordTypeDefinition<F> {
+  return definition;
+}

@@ -1,0 +1,121 @@
+import type { ActionDefinition } from './action.js';
+import type { ConnectorDefinition } from './define-connector.js';
+import { ConnectorError, InvalidInputError, RetryableError, toConnectorError } from './errors.js';
+import type { RunContext } from './run-context.js';
+import { validateFields } from './validate-fields.js';
+
+/** Options of {@link createActionRunner}. */
+export interface ActionRunnerOptions {
+  /** Fails the run with a `RetryableError` (and aborts its signal) after this long; default none. */
+  readonly timeoutMs?: number;
+  /** Check the result against the action's `output` fields; default `true`. */
+  readonly checkOutput?: boolean;
+}
+
+/** Runs actions of one connector: input checked first, errors normalised to `ConnectorError`. */
+export interface ActionRunner {
+  run(actionKey: string, ctx: RunContext, input: unknown): Promise<Record<string, unknown>>;
+}
+
+function findAction(connector: ConnectorDefinition, key: string): ActionDefinition {
+  const action = connector.actions?.find((a) => a.key === key);
+  if (!action) {
+    throw new InvalidInputError(`Connector "${connector.id}" has no action "${key}".`, {
+      problems: [{ pointer: '', message: `unknown action "${key}"` }],
+    });
+  }
+  return action;
+}
+
+async function withTimeout<T>(
+  ctx: RunContext,
+  timeoutMs: number | undefined,
+  work: (ctx: RunContext) => Promise<T>,
+): Promise<T> {
+  if (timeoutMs === undefined) return work(ctx);
+  const controller = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, controller.signal]);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new RetryableError(`The operation did not finish within ${timeoutMs} ms.`);
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([work({ ...ctx, signal }), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Creates the runner the engine calls for actions. Before `run`, the input is checked against
+ * the action's fields (all problems, JSON pointers) and a bad input is refused with
+ * {@link InvalidInputError}; defaults are filled in. Anything `run` throws comes out as a
+ * `ConnectorError`: its own kind when it threw one, else kind `unknown` (retryable) with the
+ * plugin's message and the original error as `cause`.
+ *
+ * @example
+ * ```ts
+ * const runner = createActionRunner(connector, { timeoutMs: 60_000 });
+ * const output = await runner.run('create-contact', ctx, { email: 'ann@example.com' });
+ * ```
+ */
+export function createActionRunner(
+  connector: ConnectorDefinition,
+  options: ActionRunnerOptions = {},
+): ActionRunner {
+  return {
+    async run(actionKey, ctx, input) {
+      const action = findAction(connector, actionKey);
+      const checked = validateFields(action.input, input);
+      if (checked.problems.length > 0) {
+        const list = checked.problems.map((p) => `${p.pointer || '/'} ${p.message}`).join('; ');
+        throw new InvalidInputError(`Invalid input for "${action.key}": ${list}`, {
+          problems: checked.problems,
+        });
+      }
+      let output: Record<string, unknown>;
+      try {
+        output = await withTimeout(ctx, options.timeoutMs, (c) =>
+          action.run(c, checked.value as never),
+        );
+      } catch (thrown) {
+        throw toConnectorError(thrown);
+      }
+      if (options.checkOutput !== false) {
+        const problems = validateFields(action.output, output).problems;
+        if (problems.length > 0) {
+          const list = problems.map((p) => `${p.pointer || '/'} ${p.message}`).join('; ');
+          throw new ConnectorError(
+            `Action "${action.key}" returned output that does not match its fields: ${list}`,
+            {
+              kind: 'unknown',
+            },
+          );
+        }
+      }
+      return output;
+    },
+  };
+}
+
+/**
+ * Runs one action of a connector with input checking; see {@link createActionRunner}.
+ *
+ * @example
+ * ```ts
+ * const { id } = await runAction(connector, 'create-contact', ctx, { email: 'ann@example.com' });
+ * ```
+ */
+export function runAction(
+  connector: ConnectorDefinition,
+  actionKey: string,
+  ctx: RunContext,
+  input: unknown,
+  options?: ActionRunnerOptions,
+): Promise<Record<string, unknown>> {
+  return createActionRunner(connector, options).run(actionKey, ctx, input);
+}

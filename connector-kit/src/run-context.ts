@@ -1,0 +1,81 @@
+import type { Credentials } from './auth.js';
+import type { HttpClient } from './http-client.js';
+import type { Logger } from './logger.js';
+
+/**
+ * Async key-value storage private to one integration (cursors, webhook secrets, ids). Values
+ * must be JSON-serialisable.
+ *
+ * @example
+ * ```ts
+ * await ctx.state.set('lastSeenId', 42);
+ * const last = await ctx.state.get<number>('lastSeenId');
+ * ```
+ */
+export interface StateStore {
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/** What plugin code may know about the connection it runs for. */
+export interface ConnectionInfo {
+  readonly id: string;
+  readonly name: string;
+  /** Non-secret settings of the connection (region, sandbox flag...). */
+  readonly settings?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Everything plugin code receives when it runs: credentials, an HTTP client that already
+ * injects auth and applies timeouts and retries, per-integration state, a redacting logger,
+ * an abort signal, and an idempotency key stable across retries of the same step.
+ *
+ * @example
+ * ```ts
+ * async run(ctx, input) {
+ *   ctx.logger.info('creating contact', { email: input.email });
+ *   return ctx.http.post('/contacts', input, { headers: { 'idempotency-key': ctx.idempotencyKey } });
+ * }
+ * ```
+ */
+export interface RunContext {
+  /** The resolved credential values (for OAuth 2.0: the current access token, already refreshed). */
+  readonly credentials: Credentials;
+  readonly http: HttpClient;
+  readonly state: StateStore;
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+  /** Stable for one step across retries; send it to APIs that support idempotency keys. */
+  readonly idempotencyKey: string;
+  readonly connection: ConnectionInfo;
+}
+
+/**
+ * An in-memory {@link StateStore} (tests, local runs). Values are copied through JSON, like a
+ * real store would.
+ *
+ * @example
+ * ```ts
+ * const state = createMemoryState({ cursor: 'abc' });
+ * ```
+ */
+export function createMemoryState(initial: Record<string, unknown> = {}): StateStore & {
+  readonly snapshot: () => Record<string, unknown>;
+} {
+  const map = new Map<string, string>();
+  for (const [k, v] of Object.entries(initial)) map.set(k, JSON.stringify(v));
+  return {
+    async get<T>(key: string) {
+      const raw = map.get(key);
+      return raw === undefined ? undefined : (JSON.parse(raw) as T);
+    },
+    async set(key, value) {
+      map.set(key, JSON.stringify(value));
+    },
+    async delete(key) {
+      map.delete(key);
+    },
+    snapshot: () => Object.fromEntries([...map].map(([k, v]) => [k, JSON.parse(v)])),
+  };
+}

@@ -1,0 +1,62 @@
+import { toConnectorError } from './errors.js';
+import type { RunContext } from './run-context.js';
+import type { PollingTrigger, PollResult, TriggerEvent, WebhookTrigger } from './trigger.js';
+import type { WebhookRequest } from './webhook-request.js';
+
+/** The outcome of {@link handleWebhook}: the platform answers 401 to `rejected`. */
+export type WebhookOutcome =
+  | { readonly kind: 'accepted'; readonly events: readonly TriggerEvent[] }
+  | { readonly kind: 'rejected'; readonly reason: string };
+
+/**
+ * Verifies and parses one webhook request through a trigger. A `false` or throwing `verify`
+ * rejects the request; a throwing `parse` comes out as a `ConnectorError`.
+ *
+ * @example
+ * ```ts
+ * const outcome = await handleWebhook(trigger, request, ctx);
+ * if (outcome.kind === 'rejected') return c.body(null, 401);
+ * ```
+ */
+export async function handleWebhook(
+  trigger: WebhookTrigger,
+  request: WebhookRequest,
+  ctx: RunContext,
+): Promise<WebhookOutcome> {
+  let verified: boolean;
+  try {
+    verified = await trigger.verify(request, ctx);
+  } catch (thrown) {
+    const reason = thrown instanceof Error ? thrown.message : String(thrown);
+    return { kind: 'rejected', reason: `verification failed: ${reason}` };
+  }
+  if (verified !== true) return { kind: 'rejected', reason: 'the signature does not match' };
+  try {
+    const events = await trigger.parse(request, ctx);
+    return { kind: 'accepted', events };
+  } catch (thrown) {
+    throw toConnectorError(thrown);
+  }
+}
+
+/**
+ * Runs one poll of a polling trigger with the stored cursor (`null` the first time); errors come
+ * out as `ConnectorError`s. Store the returned cursor only once the items are durable.
+ *
+ * @example
+ * ```ts
+ * const { items, cursor } = await runPoll(trigger, ctx, storedCursor);
+ * ```
+ */
+export async function runPoll(
+  trigger: PollingTrigger,
+  ctx: RunContext,
+  cursor: string | null,
+): Promise<PollResult<Record<string, unknown>>> {
+  try {
+    const result = await trigger.poll(ctx, cursor);
+    return { items: result.items, cursor: result.cursor };
+  } catch (thrown) {
+    throw toConnectorError(thrown);
+  }
+}
