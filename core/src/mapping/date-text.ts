@@ -1,0 +1,148 @@
+import { instantOf, offsetMinutes, type WallTime, wallTime } from './zoned-time.js';
+
+const isoPattern =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/** Epoch milliseconds of an ISO 8601 date or date-time; no offset means a wall time in `zone`. */
+export function parseIso(text: string, zone: string): number | undefined {
+  const m = isoPattern.exec(text.trim());
+  if (m === null) return undefined;
+  const wall: WallTime = {
+    year: Number(m[1]),
+    month: Number(m[2]),
+    day: Number(m[3]),
+    hour: Number(m[4] ?? 0),
+    minute: Number(m[5] ?? 0),
+    second: Number(m[6] ?? 0),
+    millisecond: Number((m[7] ?? '0').slice(0, 3).padEnd(3, '0')),
+  };
+  if (!validWall(wall)) return undefined;
+  const offset = m[8];
+  if (offset === undefined) return instantOf(wall, zone);
+  const utc = instantOf(wall, 'UTC');
+  if (offset.toUpperCase() === 'Z') return utc;
+  const sign = offset[0] === '-' ? -1 : 1;
+  const digits = offset.slice(1).replace(':', '');
+  const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0);
+  return utc - sign * minutes * 60_000;
+}
+
+function validWall(wall: WallTime): boolean {
+  const days = new Date(Date.UTC(wall.year, wall.month, 0)).getUTCDate();
+  return (
+    wall.month >= 1 &&
+    wall.month <= 12 &&
+    wall.day >= 1 &&
+    wall.day <= days &&
+    wall.hour <= 23 &&
+    wall.minute <= 59 &&
+    wall.second <= 59
+  );
+}
+
+const tokenPattern = /yyyy|yy|MM|M|dd|d|HH|H|hh|h|mm|m|ss|s|SSS|a|XXX|X|'[^']*'/g;
+
+function two(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+function offsetText(minutes: number, zulu: boolean): string {
+  if (minutes === 0 && zulu) return 'Z';
+  const sign = minutes < 0 ? '-' : '+';
+  const abs = Math.abs(minutes);
+  return `${sign}${two(Math.trunc(abs / 60))}:${two(abs % 60)}`;
+}
+
+/** Formats the instant `ms` in `zone` with tokens (`yyyy-MM-dd HH:mm`), or `iso`. */
+export function formatDate(ms: number, pattern: string, zone: string): string {
+  const wall = wallTime(ms, zone);
+  if (pattern === 'iso') {
+    if (zone === 'UTC') return new Date(ms).toISOString();
+    return formatDate(ms, "yyyy-MM-dd'T'HH:mm:ss.SSSXXX", zone);
+  }
+  const offset = (): number => offsetMinutes(ms, zone);
+  return pattern.replace(tokenPattern, (token) => {
+    switch (token) {
+      case 'yyyy':
+        return String(wall.year).padStart(4, '0');
+      case 'yy':
+        return two(wall.year % 100);
+      case 'MM':
+        return two(wall.month);
+      case 'M':
+        return String(wall.month);
+      case 'dd':
+        return two(wall.day);
+      case 'd':
+        return String(wall.day);
+      case 'HH':
+        return two(wall.hour);
+      case 'H':
+        return String(wall.hour);
+      case 'hh':
+        return two(wall.hour % 12 || 12);
+      case 'h':
+        return String(wall.hour % 12 || 12);
+      case 'mm':
+        return two(wall.minute);
+      case 'm':
+        return String(wall.minute);
+      case 'ss':
+        return two(wall.second);
+      case 's':
+        return String(wall.second);
+      case 'SSS':
+        return String(wall.millisecond).padStart(3, '0');
+      case 'a':
+        return wall.hour < 12 ? 'AM' : 'PM';
+      case 'XXX':
+        return offsetText(offset(), true);
+      case 'X':
+        return offsetText(offset(), true).replace(':', '');
+      default:
+        return token.slice(1, -1);
+    }
+  });
+}
+
+/** Parses `text` laid out as `pattern` (tokens yyyy MM M dd d HH H mm ss SSS), as a wall time in `zone`. */
+export function parseWithPattern(text: string, pattern: string, zone: string): number | undefined {
+  const fields: string[] = [];
+  let source = '^';
+  let last = 0;
+  for (const match of pattern.matchAll(tokenPattern)) {
+    source += escapeRegExp(pattern.slice(last, match.index));
+    const token = match[0];
+    if (token.startsWith("'")) source += escapeRegExp(token.slice(1, -1));
+    else {
+      fields.push(token);
+      source +=
+        token === 'a' ? '(AM|PM)' : token.length === 1 ? '(\\d{1,2})' : `(\\d{${token.length}})`;
+    }
+    last = match.index + token.length;
+  }
+  source += `${escapeRegExp(pattern.slice(last))}$`;
+  const m = new RegExp(source, 'i').exec(text.trim());
+  if (m === null) return undefined;
+  const wall = { year: 1970, month: 1, day: 1, hour: 0, minute: 0, second: 0, millisecond: 0 };
+  let pm: boolean | undefined;
+  fields.forEach((token, i) => {
+    const raw = m[i + 1] ?? '';
+    const n = Number(raw);
+    if (token === 'yyyy') wall.year = n;
+    else if (token === 'yy') wall.year = 2000 + n;
+    else if (token === 'MM' || token === 'M') wall.month = n;
+    else if (token === 'dd' || token === 'd') wall.day = n;
+    else if (token === 'HH' || token === 'H' || token === 'hh' || token === 'h') wall.hour = n;
+    else if (token === 'mm' || token === 'm') wall.minute = n;
+    else if (token === 'ss' || token === 's') wall.second = n;
+    else if (token === 'SSS') wall.millisecond = n;
+    else if (token === 'a') pm = raw.toUpperCase() === 'PM';
+  });
+  if (pm !== undefined) wall.hour = (wall.hour % 12) + (pm ? 12 : 0);
+  return validWall(wall) ? instantOf(wall, zone) : undefined;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
