@@ -18,6 +18,11 @@ export interface ConnectorInput {
   readonly triggers?: readonly TriggerDefinition[];
   readonly actions?: readonly ActionDefinition[];
   readonly homepage?: string;
+  /**
+   * The API's base URL; the platform gives `ctx.http` this base unless the connection's
+   * settings carry their own `baseUrl` (regional or self-hosted instances).
+   */
+  readonly baseUrl?: string;
 }
 
 /** A connector as `defineConnector` returns it: the input plus `kind: 'connector'`. */

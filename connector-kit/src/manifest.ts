@@ -18,6 +18,7 @@ export interface ConnectorManifest {
   /** The kit contract version that generated this manifest. */
   readonly builtWith: string;
   readonly homepage?: string;
+  readonly baseUrl?: string;
   readonly auth: {
     readonly kind: AuthDefinition['kind'];
     /** Kind-specific settings: header name, OAuth URLs and scopes. */
@@ -94,6 +95,7 @@ export function buildManifest(connector: ConnectorDefinition): ConnectorManifest
     contract: connector.contract,
     builtWith: CONTRACT_VERSION,
     ...(connector.homepage ? { homepage: connector.homepage } : {}),
+    ...(connector.baseUrl ? { baseUrl: connector.baseUrl } : {}),
     auth: {
       kind: connector.auth.kind,
       settings: authSettings(connector.auth),

@@ -1,0 +1,69 @@
+import type { AuthDefinition, Credentials } from '../auth.js';
+import { secretValues } from '../auth.js';
+import { createHttpClient, type HttpClientOptions } from '../http-client.js';
+import { createLogger, type LogEntry } from '../logger.js';
+import { type ConnectionInfo, createMemoryState, type RunContext } from '../run-context.js';
+
+/** Options of {@link createTestContext}. */
+export interface TestContextOptions {
+  /** The auth the HTTP client injects (usually `connector.auth`); default none. */
+  readonly auth?: AuthDefinition;
+  readonly credentials?: Credentials;
+  /** Initial state values. */
+  readonly state?: Record<string, unknown>;
+  /** Base URL of the HTTP client (point it at `startTestServer().url`). */
+  readonly baseUrl?: string;
+  /** Extra HTTP client options; retries default to 2 and backoff to 10 ms in tests. */
+  readonly http?: Omit<HttpClientOptions, 'auth' | 'credentials' | 'baseUrl' | 'signal'>;
+  readonly signal?: AbortSignal;
+  readonly idempotencyKey?: string;
+  readonly connection?: ConnectionInfo;
+}
+
+/** A {@link RunContext} plus what a test wants to look at afterwards. */
+export interface TestContext extends RunContext {
+  /** Every log entry, already redacted. */
+  readonly logs: LogEntry[];
+  /** Current state values. */
+  readonly stateSnapshot: () => Record<string, unknown>;
+}
+
+/**
+ * A run context for tests: in-memory state, a capturing redacting logger, and a real HTTP
+ * client (point `baseUrl` at a loopback {@link startTestServer}).
+ *
+ * @example
+ * ```ts
+ * const ctx = createTestContext({ auth: connector.auth, credentials: { apiKey: 'k' }, baseUrl: server.url });
+ * ```
+ */
+export function createTestContext(options: TestContextOptions = {}): TestContext {
+  const auth = options.auth ?? { kind: 'none' };
+  const credentials = options.credentials ?? {};
+  const signal = options.signal ?? new AbortController().signal;
+  const logs: LogEntry[] = [];
+  const state = createMemoryState(options.state);
+  return {
+    credentials,
+    http: createHttpClient({
+      retries: 2,
+      backoffMs: 10,
+      timeoutMs: 5_000,
+      ...options.http,
+      auth,
+      credentials,
+      signal,
+      ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
+    }),
+    state,
+    logger: createLogger({
+      secrets: secretValues(auth, credentials),
+      sink: (entry) => logs.push(entry),
+    }),
+    signal,
+    idempotencyKey: options.idempotencyKey ?? 'test-idempotency-key',
+    connection: options.connection ?? { id: 'test-connection', name: 'Test connection' },
+    logs,
+    stateSnapshot: state.snapshot,
+  };
+}
