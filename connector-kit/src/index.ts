@@ -105,7 +105,7 @@ export type { OAuth2TokenOptions, OAuth2TokenSet } from './oauth2.js';
 export { fetchClientCredentialsToken, needsRefresh, refreshOAuth2Token } from './oauth2.js';
 export type { PageInfo, PaginateNext } from './paginate.js';
 export { paginate } from './paginate.js';
-export type { RecordTypeDefinition } from './record-type.js';
+export type { RecordTypeDefinition, RecordTypeInput } from './record-type.js';
 export { defineRecordType } from './record-type.js';
 export { parseRetryAfter } from './retry-after.js';
 export type { ActionRunner, ActionRunnerOptions } from './run-action.js';

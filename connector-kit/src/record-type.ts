@@ -7,13 +7,20 @@ export interface RecordTypeDefinition<F extends FieldSet = FieldSet> {
   readonly description?: string;
   readonly fields: F;
   /** The field that identifies a record in the external system. */
-  readonly key: keyof F & string;
+  readonly key: string;
   /** The field holding the last-modified instant, used for incremental sync. */
+  readonly updatedAt?: string;
+}
+
+/** What {@link defineRecordType} accepts: `key` and `updatedAt` must name declared fields. */
+export interface RecordTypeInput<F extends FieldSet> extends RecordTypeDefinition<F> {
+  readonly key: keyof F & string;
   readonly updatedAt?: keyof F & string;
 }
 
 /**
- * Declares a record type; `key` and `updatedAt` must name declared fields.
+ * Declares a record type; `key` and `updatedAt` must name declared fields (checked by the
+ * compiler here and by `validateConnector` at run time).
  *
  * @example
  * ```ts
@@ -25,7 +32,7 @@ export interface RecordTypeDefinition<F extends FieldSet = FieldSet> {
  * ```
  */
 export function defineRecordType<const F extends FieldSet>(
-  definition: RecordTypeDefinition<F>,
+  definition: RecordTypeInput<F>,
 ): RecordTypeDefinition<F> {
   return definition;
 }
