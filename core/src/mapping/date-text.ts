@@ -53,56 +53,80 @@ function offsetText(minutes: number, zulu: boolean): string {
   return `${sign}${two(Math.trunc(abs / 60))}:${two(abs % 60)}`;
 }
 
+const compiledPatterns = new Map<string, readonly string[]>();
+
+/** A format pattern split into tokens and literal text (`'...'` for literals), cached. */
+function tokensOf(pattern: string): readonly string[] {
+  let parts = compiledPatterns.get(pattern);
+  if (parts === undefined) {
+    const out: string[] = [];
+    let last = 0;
+    for (const match of pattern.matchAll(tokenPattern)) {
+      if (match.index > last) out.push(`'${pattern.slice(last, match.index)}'`);
+      out.push(match[0]);
+      last = match.index + match[0].length;
+    }
+    if (last < pattern.length) out.push(`'${pattern.slice(last)}'`);
+    parts = out;
+    if (compiledPatterns.size > 200) compiledPatterns.clear();
+    compiledPatterns.set(pattern, parts);
+  }
+  return parts;
+}
+
 /** Formats the instant `ms` in `zone` with tokens (`yyyy-MM-dd HH:mm`), or `iso`. */
 export function formatDate(ms: number, pattern: string, zone: string): string {
-  const wall = wallTime(ms, zone);
   if (pattern === 'iso') {
     if (zone === 'UTC') return new Date(ms).toISOString();
     return formatDate(ms, "yyyy-MM-dd'T'HH:mm:ss.SSSXXX", zone);
   }
-  const offset = (): number => offsetMinutes(ms, zone);
-  return pattern.replace(tokenPattern, (token) => {
-    switch (token) {
-      case 'yyyy':
-        return String(wall.year).padStart(4, '0');
-      case 'yy':
-        return two(wall.year % 100);
-      case 'MM':
-        return two(wall.month);
-      case 'M':
-        return String(wall.month);
-      case 'dd':
-        return two(wall.day);
-      case 'd':
-        return String(wall.day);
-      case 'HH':
-        return two(wall.hour);
-      case 'H':
-        return String(wall.hour);
-      case 'hh':
-        return two(wall.hour % 12 || 12);
-      case 'h':
-        return String(wall.hour % 12 || 12);
-      case 'mm':
-        return two(wall.minute);
-      case 'm':
-        return String(wall.minute);
-      case 'ss':
-        return two(wall.second);
-      case 's':
-        return String(wall.second);
-      case 'SSS':
-        return String(wall.millisecond).padStart(3, '0');
-      case 'a':
-        return wall.hour < 12 ? 'AM' : 'PM';
-      case 'XXX':
-        return offsetText(offset(), true);
-      case 'X':
-        return offsetText(offset(), true).replace(':', '');
-      default:
-        return token.slice(1, -1);
-    }
-  });
+  const wall = wallTime(ms, zone);
+  let text = '';
+  for (const token of tokensOf(pattern)) text += formatToken(token, wall, ms, zone);
+  return text;
+}
+
+function formatToken(token: string, wall: WallTime, ms: number, zone: string): string {
+  switch (token) {
+    case 'yyyy':
+      return String(wall.year).padStart(4, '0');
+    case 'yy':
+      return two(wall.year % 100);
+    case 'MM':
+      return two(wall.month);
+    case 'M':
+      return String(wall.month);
+    case 'dd':
+      return two(wall.day);
+    case 'd':
+      return String(wall.day);
+    case 'HH':
+      return two(wall.hour);
+    case 'H':
+      return String(wall.hour);
+    case 'hh':
+      return two(wall.hour % 12 || 12);
+    case 'h':
+      return String(wall.hour % 12 || 12);
+    case 'mm':
+      return two(wall.minute);
+    case 'm':
+      return String(wall.minute);
+    case 'ss':
+      return two(wall.second);
+    case 's':
+      return String(wall.second);
+    case 'SSS':
+      return String(wall.millisecond).padStart(3, '0');
+    case 'a':
+      return wall.hour < 12 ? 'AM' : 'PM';
+    case 'XXX':
+      return offsetText(offsetMinutes(ms, zone), true);
+    case 'X':
+      return offsetText(offsetMinutes(ms, zone), true).replace(':', '');
+    default:
+      return token.slice(1, -1);
+  }
 }
 
 /** Parses `text` laid out as `pattern` (tokens yyyy MM M dd d HH H mm ss SSS), as a wall time in `zone`. */

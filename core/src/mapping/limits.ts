@@ -21,8 +21,9 @@ export function resolveLimits(overrides: Partial<Limits> | undefined): Limits {
   return Object.freeze(limits);
 }
 
+/** A new evaluation. The clock starts at the first iteration (only iterations can run long). */
 export function startRun(limits: Limits): Run {
-  return { items: 0, deadline: Date.now() + limits.timeBudgetMs, limits };
+  return { items: 0, deadline: 0, limits };
 }
 
 /** Counts `count` iterated items against the budget; checks the clock every 64 items. */
@@ -36,7 +37,8 @@ export function chargeItems(run: Run, count: number, pointer: string): void {
       `more than ${run.limits.maxItems} items iterated in one evaluation`,
     );
   }
-  if (before >>> 6 !== run.items >>> 6 && Date.now() > run.deadline) {
+  if (run.deadline === 0) run.deadline = Date.now() + run.limits.timeBudgetMs;
+  else if (before >>> 6 !== run.items >>> 6 && Date.now() > run.deadline) {
     throw new ExpressionLimitError(
       'timeBudgetMs',
       pointer,

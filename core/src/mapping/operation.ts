@@ -87,6 +87,15 @@ export interface EagerSpec {
   readonly unary?: (a: unknown, run: Run, pointer: string) => unknown;
   /** Fast path for two arguments. */
   readonly binary?: (a: unknown, b: unknown, run: Run, pointer: string) => unknown;
+  /** Fast path for four arguments. */
+  readonly quaternary?: (
+    a: unknown,
+    b: unknown,
+    c: unknown,
+    d: unknown,
+    run: Run,
+    pointer: string,
+  ) => unknown;
   /** Fast path for three arguments. */
   readonly ternary?: (a: unknown, b: unknown, c: unknown, run: Run, pointer: string) => unknown;
 }
@@ -151,7 +160,7 @@ function invalidArgumentCount(
 }
 
 function eagerEvaluator(spec: EagerSpec, list: Evaluator[], p: string): Evaluator {
-  const { apply, unary, binary, ternary } = spec;
+  const { apply, unary, binary, ternary, quaternary } = spec;
   let evaluator: Evaluator;
   if (list.length === 1 && unary) {
     const a = list[0] as Evaluator;
@@ -165,6 +174,9 @@ function eagerEvaluator(spec: EagerSpec, list: Evaluator[], p: string): Evaluato
     const b = list[1] as Evaluator;
     const c = list[2] as Evaluator;
     evaluator = (d, s, r) => ternary(a(d, s, r), b(d, s, r), c(d, s, r), r, p);
+  } else if (list.length === 4 && quaternary) {
+    const [a, b, c, e] = list as [Evaluator, Evaluator, Evaluator, Evaluator];
+    evaluator = (d, s, r) => quaternary(a(d, s, r), b(d, s, r), c(d, s, r), e(d, s, r), r, p);
   } else {
     const n = list.length;
     evaluator = (d, s, r) => {

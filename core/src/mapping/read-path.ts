@@ -8,7 +8,6 @@ export function readKey(target: unknown, key: string | number): unknown {
     if (typeof target === 'string') return readString(target, key);
     return undefined;
   }
-  if (Array.isArray(target)) return readArray(target, key);
   if (!Object.hasOwn(target, key)) return undefined;
   const value = (target as Record<string, unknown>)[key];
   return typeof value === 'function' ? undefined : value;
@@ -20,14 +19,6 @@ function toIndex(key: string | number): number {
   return Number.isInteger(n) && String(n) === key ? n : -1;
 }
 
-function readArray(target: readonly unknown[], key: string | number): unknown {
-  if (key === 'length') return target.length;
-  const index = toIndex(key);
-  if (index < 0 || index >= target.length) return undefined;
-  const value = target[index];
-  return typeof value === 'function' ? undefined : value;
-}
-
 function readString(target: string, key: string | number): unknown {
   if (key === 'length') return target.length;
   const index = toIndex(key);
@@ -37,9 +28,9 @@ function readString(target: string, key: string | number): unknown {
 /** Follows `path` from `data`; returns `undefined` as soon as a segment is missing. */
 export function readPath(data: unknown, path: readonly (string | number)[]): unknown {
   let current = data;
-  for (let i = 0; i < path.length; i++) {
+  for (const key of path) {
     if (current === null || current === undefined) return undefined;
-    current = readKey(current, path[i] as string | number);
+    current = readKey(current, key);
   }
   return current;
 }

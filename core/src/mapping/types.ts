@@ -44,7 +44,8 @@ export type CompiledExpression = (data: unknown) => unknown;
 /** Bookkeeping for one evaluation: the iteration count and the deadline. */
 export interface Run {
   items: number;
-  readonly deadline: number;
+  /** Epoch ms after which iteration stops; 0 until the first iteration starts the clock. */
+  deadline: number;
   readonly limits: Limits;
 }
 

@@ -29,7 +29,11 @@ export const timesOperation = eager({
     for (const value of values) product *= toNumber(value, p);
     return finite(product, p);
   },
-  binary: (a, b, _run, p) => finite(toNumber(a, p) * toNumber(b, p), p),
+  binary: (a, b, _run, p) =>
+    finite(
+      (typeof a === 'number' ? a : toNumber(a, p)) * (typeof b === 'number' ? b : toNumber(b, p)),
+      p,
+    ),
 });
 
 export const minusOperation = eager({
@@ -41,7 +45,11 @@ export const minusOperation = eager({
     for (let i = 1; i < values.length; i++) result -= toNumber(values[i], p);
     return finite(result, p);
   },
-  binary: (a, b, _run, p) => finite(toNumber(a, p) - toNumber(b, p), p),
+  binary: (a, b, _run, p) =>
+    finite(
+      (typeof a === 'number' ? a : toNumber(a, p)) - (typeof b === 'number' ? b : toNumber(b, p)),
+      p,
+    ),
 });
 
 function divide(dividend: number, divisor: number, pointer: string): number {

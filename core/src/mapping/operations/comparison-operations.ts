@@ -33,7 +33,14 @@ function comparison(
       const p = site.pointer;
       const a = list[0] as Evaluator;
       const b = list[1] as Evaluator;
-      if (list.length === 2) return (d, s, r) => compare(a(d, s, r), b(d, s, r), p);
+      if (list.length === 2) {
+        const fixed = builder.constantOf(b);
+        if (fixed !== undefined) {
+          const right = fixed.value;
+          return (d, s, r) => compare(a(d, s, r), right, p);
+        }
+        return (d, s, r) => compare(a(d, s, r), b(d, s, r), p);
+      }
       return (d, s, r) => {
         let previous = a(d, s, r);
         for (let i = 1; i < list.length; i++) {

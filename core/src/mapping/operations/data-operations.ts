@@ -20,30 +20,51 @@ export const varOperation: Operation = {
     if (list === undefined) return builder.constant(null);
     const pathConstant = list[0] === undefined ? { value: '' } : builder.constantOf(list[0]);
     if (pathConstant === undefined) return dynamicVar(valuesOf(list));
-    const keys = splitVarPath(pathConstant.value);
+    const keys = splitVarPath(pathConstant.value).map(String);
     const fallback = list[1] ?? builder.constant(null);
     const fixed = builder.constantOf(fallback);
     if (keys.length === 0) return (data) => data;
-    if (keys.length === 1) {
-      const key = keys[0] as string;
-      if (fixed !== undefined) {
-        const value = fixed.value;
-        return (data) => {
-          const found = readKey(data, key);
-          return found === undefined ? value : found;
-        };
-      }
-      return (data, scope, run) => {
-        const found = readKey(data, key);
-        return found === undefined ? fallback(data, scope, run) : found;
-      };
-    }
+    if (fixed !== undefined) return pathReader(keys, fixed.value);
+    const read = pathReader(keys, undefined);
     return (data, scope, run) => {
-      const found = readPath(data, keys);
+      const found = read(data);
       return found === undefined ? fallback(data, scope, run) : found;
     };
   },
 };
+
+/** A reader specialised for short paths (the common `a`, `a.b`, `a.b.c`); `missing` if absent. */
+function pathReader(keys: readonly string[], missing: unknown): (data: unknown) => unknown {
+  const [k1, k2, k3] = keys as [string, string, string];
+  if (keys.length === 1) {
+    return (data) => {
+      const a = readKey(data, k1);
+      return a === undefined ? missing : a;
+    };
+  }
+  if (keys.length === 2) {
+    return (data) => {
+      const a = readKey(data, k1);
+      if (a === undefined || a === null) return missing;
+      const b = readKey(a, k2);
+      return b === undefined ? missing : b;
+    };
+  }
+  if (keys.length === 3) {
+    return (data) => {
+      const a = readKey(data, k1);
+      if (a === undefined || a === null) return missing;
+      const b = readKey(a, k2);
+      if (b === undefined || b === null) return missing;
+      const c = readKey(b, k3);
+      return c === undefined ? missing : c;
+    };
+  }
+  return (data) => {
+    const found = readPath(data, keys);
+    return found === undefined ? missing : found;
+  };
+}
 
 /** `var` whose path is computed at run time. */
 function dynamicVar(read: ValuesOf): Evaluator {

@@ -11,6 +11,9 @@ export const catOperation = eager({
     return checkString(run, text, p);
   },
   binary: (a, b, run, p) => checkString(run, toText(a) + toText(b), p),
+  ternary: (a, b, c, run, p) => checkString(run, toText(a) + toText(b) + toText(c), p),
+  quaternary: (a, b, c, d, run, p) =>
+    checkString(run, toText(a) + toText(b) + toText(c) + toText(d), p),
 });
 
 /** `{"substr": [text, start, length]}` as json-logic-js (a negative length counts from the end). */

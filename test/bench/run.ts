@@ -1,0 +1,12 @@
+import { runMappingBench } from './mapping.js';
+
+/** Runs every benchmark in turn and prints their figures as JSON (add new benches here). */
+const benches: Record<string, () => Promise<Record<string, unknown>>> = {
+  mapping: runMappingBench,
+};
+
+const results: Record<string, unknown> = {};
+for (const [name, bench] of Object.entries(benches)) {
+  results[name] = await bench();
+}
+console.log(JSON.stringify(results, null, 2));
