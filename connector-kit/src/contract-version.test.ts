@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { CONTRACT_VERSION, isContractSupported, satisfiesRange } from './contract-version.js';
+
+describe('contract version', () => {
+  it('is semver', () => {
+    expect(CONTRACT_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('reads the common range forms', () => {
+    expect(satisfiesRange('^1.0.0', '1.4.2')).toBe(true);
+    expect(satisfiesRange('^1.2.0', '1.1.9')).toBe(false);
+    expect(satisfiesRange('^1.0.0', '2.0.0')).toBe(false);
+    expect(satisfiesRange('^0.2.0', '0.3.0')).toBe(false);
+    expect(satisfiesRange('~1.2.0', '1.2.9')).toBe(true);
+    expect(satisfiesRange('~1.2.0', '1.3.0')).toBe(false);
+    expect(satisfiesRange('>=1.0.0 <2', '1.9.9')).toBe(true);
+    expect(satisfiesRange('>=1.0.0 <2', '2.0.0')).toBe(false);
+    expect(satisfiesRange('1.x', '1.7.0')).toBe(true);
+    expect(satisfiesRange('2.0.0 || ^1.0.0', '1.0.0')).toBe(true);
+    expect(satisfiesRange('whatever', '1.0.0')).toBeUndefined();
+  });
+
+  it('accepts connectors that target this contract', () => {
+    expect(isContractSupported('^1.0.0')).toBe(true);
+    expect(isContractSupported('1.0.0')).toBe(true);
+    expect(isContractSupported('^1.1.0', '1.0.0')).toBe(false);
+    expect(isContractSupported('^2.0.0')).toBe(false);
+    expect(isContractSupported('nonsense')).toBe(false);
+  });
+});
