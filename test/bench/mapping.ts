@@ -16,7 +16,7 @@ const countries = {
   BE: 'Belgium',
 };
 
-function mappingWith(table: JsonValue) {
+function mappingWith(table: JsonValue): Record<string, JsonValue> {
   return {
     id: { var: 'id' },
     email: { lower: [{ trim: [{ var: 'contact.email' }] }] },

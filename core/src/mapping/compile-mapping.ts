@@ -67,15 +67,17 @@ export function compileMapping(mapping: Mapping, options?: CompileOptions): Comp
   const { limits, fields, problems } = buildMapping(mapping, options);
   if (problems.length > 0) throw new ExpressionValidationError(problems);
   const count = fields.length;
+  const names = fields.map((f) => f.field);
+  const evaluators = fields.map((f) => f.evaluator);
   return (input) => {
     const data = input === undefined ? null : input;
     const run = startRun(limits);
     const output: Record<string, unknown> = {};
     let errors: FieldError[] | undefined;
     for (let i = 0; i < count; i++) {
-      const { field, pointer, evaluator } = fields[i] as (typeof fields)[number];
+      const field = names[i] as string;
       try {
-        const value = evaluator(data, null, run);
+        const value = (evaluators[i] as Evaluator)(data, null, run);
         if (field === '__proto__') {
           Object.defineProperty(output, field, {
             value,
@@ -86,7 +88,7 @@ export function compileMapping(mapping: Mapping, options?: CompileOptions): Comp
         } else output[field] = value;
       } catch (error) {
         errors ??= [];
-        errors.push(fieldError(field, pointer, error));
+        errors.push(fieldError(field, pointerTo('', field), error));
       }
     }
     return { output, errors: errors ?? noErrors };
