@@ -1,0 +1,67 @@
+import { Command, Option } from 'commander';
+import { configOptions } from '../config/config-options.js';
+import { junctionVersion } from '../version.js';
+
+const environmentHelp = `
+Configuration comes from flags, then environment variables, then defaults:
+${configOptions.map((o) => `  ${o.env.padEnd(34)} ${o.description}`).join('\n')}
+`;
+
+/** Adds the flags of the given configuration keys to a command. */
+function withConfigFlags(command: Command, keys: readonly string[]): Command {
+  for (const option of configOptions) {
+    if (!option.flag || !keys.includes(option.key)) continue;
+    command.addOption(new Option(option.flag, `${option.description} [env ${option.env}]`));
+  }
+  return command;
+}
+
+/** The `junction` command line. */
+export function createProgram(): Command {
+  const program = new Command('junction')
+    .description('Junction: an integration platform that keeps systems of record in sync.')
+    .version(junctionVersion(), '-v, --version', 'print the version')
+    .showHelpAfterError('(run junction --help for usage)')
+    .addHelpText('after', environmentHelp);
+
+  const start = new Command('start')
+    .description(
+      'start the HTTP API and the workers (embedded PostgreSQL when DATABASE_URL is unset)',
+    )
+    .addHelpText('after', environmentHelp)
+    .action(async (options: Record<string, unknown>) => {
+      // Loaded on use, so that --help and version answer at once.
+      const { startCommand } = await import('./start-command.js');
+      await startCommand(options);
+    });
+  program.addCommand(
+    withConfigFlags(start, [
+      'port',
+      'host',
+      'databaseUrl',
+      'dataDir',
+      'role',
+      'logLevel',
+      'workerConcurrency',
+      'workerPollIntervalMs',
+      'shutdownTimeoutMs',
+    ]),
+  );
+
+  const migrate = new Command('migrate')
+    .description('apply pending database migrations, then exit')
+    .action(async (options: Record<string, unknown>) => {
+      const { migrateCommand } = await import('./migrate-command.js');
+      await migrateCommand(options);
+    });
+  program.addCommand(withConfigFlags(migrate, ['databaseUrl', 'dataDir', 'logLevel']));
+
+  program
+    .command('version')
+    .description('print the version')
+    .action(() => {
+      process.stdout.write(`${junctionVersion()}\n`);
+    });
+
+  return program;
+}

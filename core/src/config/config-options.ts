@@ -1,0 +1,96 @@
+/**
+ * Every setting of a Junction process: its key, environment variable, flag, default and meaning.
+ * The README's configuration table and the CLI's options are both read from this list.
+ */
+export const configOptions = [
+  {
+    key: 'port',
+    env: 'PORT',
+    flag: '--port <port>',
+    default: '3000',
+    description: 'HTTP port of the API (0 picks a free port).',
+  },
+  {
+    key: 'host',
+    env: 'HOST',
+    flag: '--host <host>',
+    default: '127.0.0.1',
+    description: 'Address the API listens on; 0.0.0.0 to accept connections from other machines.',
+  },
+  {
+    key: 'databaseUrl',
+    env: 'DATABASE_URL',
+    flag: '--database-url <url>',
+    default: undefined,
+    description:
+      'PostgreSQL connection URL. Unset: an embedded PostgreSQL is started under the data folder.',
+  },
+  {
+    key: 'dataDir',
+    env: 'JUNCTION_DATA_DIR',
+    flag: '--data-dir <dir>',
+    default: './.junction',
+    description: 'Folder for the embedded PostgreSQL and local state.',
+  },
+  {
+    key: 'adminToken',
+    env: 'JUNCTION_ADMIN_TOKEN',
+    flag: undefined,
+    default: undefined,
+    description:
+      'Admin bearer token (at least 16 characters). Unset: one is generated and printed once on first start.',
+  },
+  {
+    key: 'role',
+    env: 'JUNCTION_ROLE',
+    flag: '--role <role>',
+    default: 'all',
+    description: 'all (API and workers), api (HTTP only) or worker (jobs only).',
+  },
+  {
+    key: 'logLevel',
+    env: 'LOG_LEVEL',
+    flag: '--log-level <level>',
+    default: 'info',
+    description: 'fatal, error, warn, info, debug, trace or silent.',
+  },
+  {
+    key: 'workerConcurrency',
+    env: 'JUNCTION_WORKER_CONCURRENCY',
+    flag: '--concurrency <n>',
+    default: '10',
+    description: 'Jobs one worker process runs at once.',
+  },
+  {
+    key: 'workerPollIntervalMs',
+    env: 'JUNCTION_WORKER_POLL_INTERVAL_MS',
+    flag: '--poll-interval <ms>',
+    default: '2000',
+    description: 'How often an idle worker looks for jobs (new jobs also wake it at once).',
+  },
+  {
+    key: 'shutdownTimeoutMs',
+    env: 'JUNCTION_SHUTDOWN_TIMEOUT_MS',
+    flag: '--shutdown-timeout <ms>',
+    default: '30000',
+    description:
+      'On SIGTERM/SIGINT, how long running jobs may finish before they are released to another worker.',
+  },
+  {
+    key: 'bodyLimitBytes',
+    env: 'JUNCTION_BODY_LIMIT_BYTES',
+    flag: undefined,
+    default: '1048576',
+    description: 'Largest request body accepted, in bytes (413 above).',
+  },
+  {
+    key: 'databasePoolSize',
+    env: 'JUNCTION_DB_POOL_SIZE',
+    flag: undefined,
+    default: '20',
+    description: 'Connections in the PostgreSQL pool of one process.',
+  },
+] as const;
+
+export type ConfigOption = (typeof configOptions)[number];
+export type ConfigKey = ConfigOption['key'];

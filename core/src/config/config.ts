@@ -1,0 +1,100 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { type ConfigKey, configOptions } from './config-options.js';
+
+/** Where Junction runs: one process for everything, or split roles sharing one database. */
+export type Role = 'all' | 'api' | 'worker';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** The validated configuration of one Junction process. */
+export interface JunctionConfig {
+  readonly role: Role;
+  readonly host: string;
+  readonly port: number;
+  /** Unset: Junction starts an embedded PostgreSQL under `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly adminToken: string | undefined;
+  readonly logLevel: LogLevel;
+  readonly workerConcurrency: number;
+  readonly workerPollIntervalMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly bodyLimitBytes: number;
+  readonly databasePoolSize: number;
+}
+
+/** Every problem found in the configuration, listed at once. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+const integer = (min: number, max: number) =>
+  z.coerce
+    .number({ error: 'must be a whole number' })
+    .int({ error: 'must be a whole number' })
+    .min(min, { error: `must be at least ${min}` })
+    .max(max, { error: `must be at most ${max}` });
+
+const schema = z.object({
+  role: z.enum(['all', 'api', 'worker'], { error: 'must be one of all, api, worker' }),
+  host: z.string().min(1, { error: 'must not be empty' }),
+  port: integer(0, 65535),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, { error: 'must be a postgres:// or postgresql:// URL' })
+    .optional(),
+  dataDir: z.string().min(1, { error: 'must not be empty' }),
+  adminToken: z.string().min(16, { error: 'must be at least 16 characters long' }).optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+  }),
+  workerConcurrency: integer(1, 1000),
+  workerPollIntervalMs: integer(50, 600_000),
+  shutdownTimeoutMs: integer(0, 3_600_000),
+  bodyLimitBytes: integer(1024, 1024 * 1024 * 1024),
+  databasePoolSize: integer(2, 1000),
+});
+
+/** Values given on the command line, by configuration key. They win over the environment. */
+export type ConfigFlags = Partial<Record<ConfigKey, string | number | undefined>>;
+
+/**
+ * Builds the configuration from environment variables and command-line flags, with defaults.
+ * Throws a {@link ConfigError} that lists every problem at once.
+ */
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  flags: ConfigFlags = {},
+): JunctionConfig {
+  const raw: Record<string, unknown> = {};
+  for (const option of configOptions) {
+    const flag = flags[option.key];
+    const fromEnv = env[option.env];
+    const value = flag ?? (fromEnv === '' ? undefined : fromEnv) ?? option.default;
+    raw[option.key] = value;
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0]) as ConfigKey;
+      const option = configOptions.find((o) => o.key === key);
+      const where = option ? `${option.env}${option.flag ? ` (${option.flag})` : ''}` : key;
+      const given = raw[key] === undefined ? '' : `; got ${JSON.stringify(String(raw[key]))}`;
+      return `${where} ${issue.message}${key === 'adminToken' ? '' : given}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const config = parsed.data;
+  return {
+    ...config,
+    databaseUrl: config.databaseUrl,
+    adminToken: config.adminToken,
+    dataDir: path.resolve(config.dataDir),
+  };
+}

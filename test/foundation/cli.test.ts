@@ -1,0 +1,88 @@
+import path from 'node:path';
+import pg from 'pg';
+import { describe, expect, inject, it } from 'vitest';
+import { repoRoot, startNode } from '../support/child-process.js';
+import { withDatabase } from '../support/global-setup.js';
+
+const cli = path.join(repoRoot, 'core/dist/cli/main.js');
+
+async function runCli(args: string[], env: Record<string, string> = {}) {
+  const child = startNode([cli, ...args], env);
+  const { code } = await child.exited(60_000);
+  return { code, output: child.output() };
+}
+
+describe('junction CLI', () => {
+  it('explains itself with --help, including every setting', async () => {
+    const { code, output } = await runCli(['--help']);
+    expect(code).toBe(0);
+    for (const word of [
+      'start',
+      'migrate',
+      'version',
+      'DATABASE_URL',
+      'JUNCTION_DATA_DIR',
+      'PORT',
+    ]) {
+      expect(output).toContain(word);
+    }
+    const start = await runCli(['start', '--help']);
+    expect(start.output).toContain('--role <role>');
+    expect(start.output).toContain('--shutdown-timeout <ms>');
+  });
+
+  it('prints its version', async () => {
+    const { code, output } = await runCli(['version']);
+    expect(code).toBe(0);
+    expect(output.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('refuses a bad configuration, listing every problem, and starts nothing', async () => {
+    const { code, output } = await runCli(['start', '--role', 'boss'], {
+      PORT: 'abc',
+      JUNCTION_WORKER_CONCURRENCY: '-1',
+    });
+    expect(code).toBe(1);
+    expect(output).toContain('Invalid configuration:');
+    expect(output).toContain('PORT (--port <port>) must be a whole number');
+    expect(output).toContain('JUNCTION_ROLE (--role <role>) must be one of all, api, worker');
+    expect(output).toContain('JUNCTION_WORKER_CONCURRENCY (--concurrency <n>) must be at least 1');
+    expect(output).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('says plainly when a command is unknown', async () => {
+    const { code, output } = await runCli(['strat']);
+    expect(code).not.toBe(0);
+    expect(output).toMatch(/unknown command 'strat'/);
+  });
+
+  it('migrates an empty database, from two processes at once without corrupting it', async () => {
+    const serverUrl = inject('pgServerUrl');
+    const name = `${inject('pgRunPrefix')}_migrate`;
+    const admin = new pg.Client({ connectionString: serverUrl });
+    await admin.connect();
+    try {
+      await admin.query(`create database ${name}`);
+      const env = { DATABASE_URL: withDatabase(serverUrl, name) };
+      const [a, b] = await Promise.all([runCli(['migrate'], env), runCli(['migrate'], env)]);
+      expect([a.code, b.code]).toEqual([0, 0]);
+      const outputs = [a.output, b.output].sort();
+      expect(outputs[0]).toMatch(/^Applied 1 migration\(s\): 0001-foundation/);
+      expect(outputs[1]).toBe('The database is up to date.\n');
+
+      const db = new pg.Client({ connectionString: env.DATABASE_URL });
+      await db.connect();
+      const applied = await db.query('select name from kysely_migration order by name');
+      expect(applied.rows).toEqual([{ name: '0001-foundation' }]);
+      const worker = await db.query(`select count(*)::int as n from graphile_worker.migrations`);
+      expect(worker.rows[0].n).toBeGreaterThan(0);
+      await db.end();
+
+      const again = await runCli(['migrate'], env);
+      expect(again).toEqual({ code: 0, output: 'The database is up to date.\n' });
+    } finally {
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    }
+  });
+});

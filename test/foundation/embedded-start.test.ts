@@ -1,0 +1,51 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot, startNode } from '../support/child-process.js';
+
+const cli = path.join(repoRoot, 'core/dist/cli/main.js');
+let dataDir: string;
+
+afterAll(async () => {
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+function start() {
+  return startNode([cli, 'start'], {
+    PORT: '0',
+    JUNCTION_DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    JUNCTION_SHUTDOWN_TIMEOUT_MS: '2000',
+  });
+}
+
+describe('junction start with no DATABASE_URL', () => {
+  it('starts an embedded PostgreSQL, serves, stops it on SIGTERM, and reuses the data next time', async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'junction-start-'));
+    const first = start();
+    const [, url] = await first.waitFor(/listening on (http:\/\/[^\s]+)/, 60_000);
+    const [, token] = await first.waitFor(/^\s+(jct_\S+)$/m);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    const me = await fetch(`${url}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(await me.json()).toMatchObject({ role: 'admin' });
+    const pidFile = path.join(dataDir, 'postgres', 'postmaster.pid');
+    expect(existsSync(pidFile)).toBe(true);
+
+    first.process.kill('SIGTERM');
+    expect(await first.exited()).toEqual({ code: 0, signal: null });
+    expect(existsSync(pidFile)).toBe(false);
+
+    const second = start();
+    const [, secondUrl] = await second.waitFor(/listening on (http:\/\/[^\s]+)/, 60_000);
+    expect(second.output()).not.toContain('jct_');
+    const again = await fetch(`${secondUrl}/v1/me`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(again.status).toBe(200);
+    second.process.kill('SIGINT');
+    expect(await second.exited()).toEqual({ code: 0, signal: null });
+    expect(existsSync(pidFile)).toBe(false);
+  });
+});
