@@ -32,7 +32,8 @@ describe('auth', () => {
   it('refreshes an OAuth 2.0 token at the token endpoint, keeping the refresh token', async () => {
     server = await startTestServer((req) => {
       const form = new URLSearchParams(req.rawBody.toString());
-      if (form.get('refresh_token') === 'revoked') return { status: 400, body: { error: 'invalid_grant' } };
+      if (form.get('refresh_token') === 'revoked')
+        return { status: 400, body: { error: 'invalid_grant' } };
       return {
         body: {
           access_token: `at-${form.get('grant_type')}-${form.get('scope') ?? ''}`,

@@ -16,7 +16,12 @@ describe('errors', () => {
     const retryable = new RetryableError('upstream down', { cause, status: 503 });
     expect(retryable).toBeInstanceOf(ConnectorError);
     expect(retryable).toBeInstanceOf(Error);
-    expect(retryable).toMatchObject({ kind: 'retryable', retryable: true, status: 503, name: 'RetryableError' });
+    expect(retryable).toMatchObject({
+      kind: 'retryable',
+      retryable: true,
+      status: 503,
+      name: 'RetryableError',
+    });
     expect(retryable.cause).toBe(cause);
     expect(new AuthError('revoked').retryable).toBe(false);
     const invalid = new InvalidInputError('bad', { problems: [{ pointer: '/a', message: 'x' }] });

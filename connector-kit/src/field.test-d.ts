@@ -1,5 +1,5 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import { createContact } from './__fixtures__/acme-connector.js';
+import type { createContact } from './__fixtures__/acme-connector.js';
 import { defineAction } from './action.js';
 import { defineConnector } from './define-connector.js';
 import { field, type InferFields } from './field.js';

@@ -210,8 +210,9 @@ describe('paginate', () => {
       byLink.push(...p.data.map((i) => i.id));
     }
     const byNumber: number[] = [];
-    for await (const p of http.paginate<Page>({ path: '/items', query: { page: 1 } }, (page, info) =>
-      page.data.length > 0 ? { query: { page: info.pageNumber + 1 } } : undefined,
+    for await (const p of http.paginate<Page>(
+      { path: '/items', query: { page: 1 } },
+      (page, info) => (page.data.length > 0 ? { query: { page: info.pageNumber + 1 } } : undefined),
     )) {
       byNumber.push(...p.data.map((i) => i.id));
     }

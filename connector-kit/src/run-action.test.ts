@@ -17,7 +17,11 @@ afterEach(async () => {
 describe('runAction', () => {
   it('refuses bad input with a JSON pointer per problem before run is called', async () => {
     server = await startTestServer(() => ({ status: 201, body: { id: 'c_1' } }));
-    const ctx = createTestContext({ auth: acme.auth, credentials: { apiKey: 'k' }, baseUrl: server.url });
+    const ctx = createTestContext({
+      auth: acme.auth,
+      credentials: { apiKey: 'k' },
+      baseUrl: server.url,
+    });
     const error = await runAction(acme, 'create-contact', ctx, {
       email: 'not-an-email',
       plan: 'gold',
@@ -35,7 +39,9 @@ describe('runAction', () => {
     );
     expect(server.requests).toHaveLength(0);
     const missing = await runAction(acme, 'create-contact', ctx, {}).catch((e: unknown) => e);
-    expect((missing as InvalidInputError).problems).toEqual([{ pointer: '/email', message: 'is required' }]);
+    expect((missing as InvalidInputError).problems).toEqual([
+      { pointer: '/email', message: 'is required' },
+    ]);
   });
 
   it('runs with defaults filled in and auth injected', async () => {
@@ -49,20 +55,27 @@ describe('runAction', () => {
     const output = await runAction(acme, 'create-contact', ctx, { email: 'ann@example.com' });
     expect(output).toEqual({ id: 'c_9', plan: 'free' });
     expect(server.requests[0]?.body).toEqual({ email: 'ann@example.com', plan: 'free' });
-    expect(server.requests[0]?.headers).toMatchObject({ 'x-api-key': 'k', 'idempotency-key': 'step-1' });
+    expect(server.requests[0]?.headers).toMatchObject({
+      'x-api-key': 'k',
+      'idempotency-key': 'step-1',
+    });
   });
 
   it('passes the plugin’s own ConnectorError through and maps HTTP errors', async () => {
     server = await startTestServer(() => ({ status: 401 }));
-    const ctx = createTestContext({ auth: acme.auth, credentials: { apiKey: 'k' }, baseUrl: server.url });
+    const ctx = createTestContext({
+      auth: acme.auth,
+      credentials: { apiKey: 'k' },
+      baseUrl: server.url,
+    });
     const blocked = await runAction(acme, 'create-contact', ctx, { email: 'x@blocked.test' }).catch(
       (e: unknown) => e,
     );
     expect(blocked).toBeInstanceOf(InvalidInputError);
     expect((blocked as Error).message).toBe('This domain is blocked');
-    await expect(runAction(acme, 'create-contact', ctx, { email: 'a@b.co' })).rejects.toBeInstanceOf(
-      AuthError,
-    );
+    await expect(
+      runAction(acme, 'create-contact', ctx, { email: 'a@b.co' }),
+    ).rejects.toBeInstanceOf(AuthError);
   });
 
   const throwing = defineConnector({
@@ -91,7 +104,9 @@ describe('runAction', () => {
         output: { ok: field.boolean() },
         sample: { ok: true },
         run: (ctx) =>
-          new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))),
+          new Promise((_, reject) =>
+            ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)),
+          ),
       }),
       defineAction({
         key: 'lie',
@@ -108,9 +123,15 @@ describe('runAction', () => {
   });
 
   it('turns a plain throw into kind unknown with the plugin’s message', async () => {
-    const error = await runAction(throwing, 'explode', createTestContext(), {}).catch((e: unknown) => e);
+    const error = await runAction(throwing, 'explode', createTestContext(), {}).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ConnectorError);
-    expect(error).toMatchObject({ kind: 'unknown', retryable: true, message: 'cannot read id of undefined' });
+    expect(error).toMatchObject({
+      kind: 'unknown',
+      retryable: true,
+      message: 'cannot read id of undefined',
+    });
     expect((error as Error).cause).toBeInstanceOf(TypeError);
   });
 
@@ -122,7 +143,9 @@ describe('runAction', () => {
   });
 
   it('refuses output that does not match the declared fields, and unknown actions', async () => {
-    await expect(runAction(throwing, 'lie', createTestContext(), {})).rejects.toThrow(/\/ok must be boolean/);
+    await expect(runAction(throwing, 'lie', createTestContext(), {})).rejects.toThrow(
+      /\/ok must be boolean/,
+    );
     await expect(runAction(throwing, 'nope', createTestContext(), {})).rejects.toBeInstanceOf(
       InvalidInputError,
     );

@@ -19,10 +19,14 @@ describe('HMAC-SHA256 signatures', () => {
     expect(verifyHmacHex({ secret: 's3cret', payload, signature, prefix: 'sha256=' })).toBe(true);
     expect(verifyHmacHex({ secret: 'other', payload, signature, prefix: 'sha256=' })).toBe(false);
     const tampered = Buffer.from('{"id":"evt_1","amount":999}');
-    expect(verifyHmacHex({ secret: 's3cret', payload: tampered, signature, prefix: 'sha256=' })).toBe(false);
+    expect(
+      verifyHmacHex({ secret: 's3cret', payload: tampered, signature, prefix: 'sha256=' }),
+    ).toBe(false);
     expect(verifyHmacHex({ secret: 's3cret', payload, signature: undefined })).toBe(false);
     expect(verifyHmacHex({ secret: 's3cret', payload, signature: 'sha256=zz' })).toBe(false);
-    expect(verifyHmacHex({ secret: 's3cret', payload, signature: signature.slice(0, 20) })).toBe(false);
+    expect(verifyHmacHex({ secret: 's3cret', payload, signature: signature.slice(0, 20) })).toBe(
+      false,
+    );
   });
 
   it('verifies base64 signatures', () => {
@@ -38,11 +42,27 @@ describe('HMAC-SHA256 signatures', () => {
     expect(header).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
     expect(verifyTimestamped({ secret: 'whk', payload, header, now })).toBe(true);
     // Several v1 entries (secret rotation): any may match.
-    expect(verifyTimestamped({ secret: 'whk', payload, header: `t=${t},v1=${'0'.repeat(64)},${header.split(',')[1]}`, now })).toBe(true);
+    expect(
+      verifyTimestamped({
+        secret: 'whk',
+        payload,
+        header: `t=${t},v1=${'0'.repeat(64)},${header.split(',')[1]}`,
+        now,
+      }),
+    ).toBe(true);
     const late = new Date(now.getTime() + 301_000);
     expect(verifyTimestamped({ secret: 'whk', payload, header, now: late })).toBe(false);
-    expect(verifyTimestamped({ secret: 'whk', payload, header, now: late, toleranceSeconds: 600 })).toBe(true);
-    expect(verifyTimestamped({ secret: 'whk', payload, header: header.replace(`t=${t}`, `t=${t + 1}`), now })).toBe(false);
+    expect(
+      verifyTimestamped({ secret: 'whk', payload, header, now: late, toleranceSeconds: 600 }),
+    ).toBe(true);
+    expect(
+      verifyTimestamped({
+        secret: 'whk',
+        payload,
+        header: header.replace(`t=${t}`, `t=${t + 1}`),
+        now,
+      }),
+    ).toBe(false);
     expect(verifyTimestamped({ secret: 'whk', payload, header: 'garbage', now })).toBe(false);
   });
 
@@ -67,7 +87,14 @@ describe('HMAC-SHA256 signatures', () => {
     expect(verifyStandardWebhook({ secret, headers, payload, now })).toBe(true);
     const multi = { ...headers, 'webhook-signature': `v1,AAAA ${headers['webhook-signature']}` };
     expect(verifyStandardWebhook({ secret, headers: multi, payload, now })).toBe(true);
-    expect(verifyStandardWebhook({ secret, headers: { ...headers, 'webhook-id': 'msg_2' }, payload, now })).toBe(false);
+    expect(
+      verifyStandardWebhook({
+        secret,
+        headers: { ...headers, 'webhook-id': 'msg_2' },
+        payload,
+        now,
+      }),
+    ).toBe(false);
     const otherSecret = `whsec_${Buffer.from('b'.repeat(32)).toString('base64')}`;
     expect(verifyStandardWebhook({ secret: otherSecret, headers, payload, now })).toBe(false);
     const stale = new Date(now.getTime() + 10 * 60_000);

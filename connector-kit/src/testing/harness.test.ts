@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { acme, contactCreated, contactUpdated, createContact } from '../__fixtures__/acme-connector.js';
+import {
+  acme,
+  contactCreated,
+  contactUpdated,
+  createContact,
+} from '../__fixtures__/acme-connector.js';
 import { defineConnector } from '../define-connector.js';
 import { signHmacHex } from '../signatures.js';
 import { createTestContext } from './create-test-context.js';
@@ -19,13 +24,20 @@ afterEach(async () => {
 
 describe('testing harness', () => {
   it('polls several times, following the cursor', async () => {
-    const pages: Record<string, { data: { id: string; updated_at: string }[]; next: string | null }> = {
+    const pages: Record<
+      string,
+      { data: { id: string; updated_at: string }[]; next: string | null }
+    > = {
       start: { data: [{ id: 'c1', updated_at: '2024-05-01T10:00:00Z' }], next: 'p2' },
       p2: { data: [{ id: 'c2', updated_at: '2024-05-01T11:00:00Z' }], next: 'p3' },
       p3: { data: [], next: null },
     };
     server = await startTestServer((req) => ({ body: pages[req.query.after ?? 'start'] }));
-    const ctx = createTestContext({ auth: acme.auth, credentials: { apiKey: 'k' }, baseUrl: server.url });
+    const ctx = createTestContext({
+      auth: acme.auth,
+      credentials: { apiKey: 'k' },
+      baseUrl: server.url,
+    });
     const result = await runPollingTriggerForTest(contactUpdated, ctx, { polls: 3 });
     expect(result.events.map((e) => e.dedupeKey)).toEqual([
       'c1@2024-05-01T10:00:00Z',
@@ -43,7 +55,11 @@ describe('testing harness', () => {
       {
         body,
         sign: (raw) => ({
-          'x-acme-signature': signHmacHex({ secret: 'whk_123456', payload: raw, prefix: 'sha256=' }),
+          'x-acme-signature': signHmacHex({
+            secret: 'whk_123456',
+            payload: raw,
+            prefix: 'sha256=',
+          }),
         }),
       },
       ctx,
@@ -70,10 +86,15 @@ describe('testing harness', () => {
   it('runs actions and checks samples', async () => {
     server = await startTestServer(() => ({ status: 201, body: { id: 'c_1' } }));
     await expect(
-      runActionForTest(acme, 'create-contact', { email: 'a@b.co', plan: 'pro' }, {
-        baseUrl: server.url,
-        credentials: { apiKey: 'k' },
-      }),
+      runActionForTest(
+        acme,
+        'create-contact',
+        { email: 'a@b.co', plan: 'pro' },
+        {
+          baseUrl: server.url,
+          credentials: { apiKey: 'k' },
+        },
+      ),
     ).resolves.toEqual({ id: 'c_1', plan: 'pro' });
     expect(checkSamples(acme)).toEqual([]);
     const wrong = defineConnector({
