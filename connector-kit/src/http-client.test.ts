@@ -160,7 +160,9 @@ describe('createHttpClient over a loopback server', () => {
     });
     setTimeout(() => controller.abort(new Error('shutting down')), 100);
     const started = Date.now();
-    await expect(http.get('/')).rejects.toThrow('shutting down');
+    const error = await http.get('/').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RetryableError);
+    expect((error as Error).message).toBe('GET / was cancelled: shutting down');
     expect(Date.now() - started).toBeLessThan(2000);
   });
 });

@@ -92,7 +92,21 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-/** Parses a response body as JSON, or returns its text when it is not JSON, or `undefined`. */
+function cancelled(method: string, url: URL, signal: AbortSignal | undefined): RetryableError {
+  const reason = signal?.reason instanceof Error ? signal.reason.message : String(signal?.reason);
+  return new RetryableError(`${method} ${url.pathname} was cancelled: ${reason}`, {
+    cause: signal?.reason,
+  });
+}
+
+/**
+ * Parses a response body as JSON, or returns its text when it is not JSON, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * const body = await readBody(await ctx.http.request({ path: '/export' }));
+ * ```
+ */
 export async function readBody(res: Response): Promise<unknown> {
   const text = await res.text();
   if (text === '') return undefined;
@@ -151,9 +165,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       try {
         res = await doFetch(url, { method, headers, body: body ?? null, signal });
       } catch (cause) {
-        if (options.signal?.aborted) {
-          throw new RetryableError(`${method} ${url.pathname} was cancelled`, { cause });
-        }
+        if (options.signal?.aborted) throw cancelled(method, url, options.signal);
         const timedOut = timeout.aborted;
         const reason = timedOut
           ? `timed out after ${timeoutMs} ms`
@@ -162,7 +174,9 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
           cause,
         });
         if (attempt >= retries || !safeToRepeat) throw error;
-        await sleep(backoff(attempt), options.signal);
+        await sleep(backoff(attempt), options.signal).catch(() => {
+          throw cancelled(method, url, options.signal);
+        });
         continue;
       }
       if (res.ok) return res;
@@ -180,7 +194,9 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
           retryAt: new Date(Date.now() + retryAfter),
         });
       }
-      await sleep(retryAfter ?? backoff(attempt), options.signal);
+      await sleep(retryAfter ?? backoff(attempt), options.signal).catch(() => {
+        throw cancelled(method, url, options.signal);
+      });
     }
   }
 

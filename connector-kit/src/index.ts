@@ -48,6 +48,8 @@ export {
   isContractSupported,
   satisfiesRange,
 } from './contract-version.js';
+export type { RunContextOptions } from './create-run-context.js';
+export { createRunContext } from './create-run-context.js';
 export type { ConnectorDefinition, ConnectorInput } from './define-connector.js';
 export { defineConnector, isConnectorDefinition } from './define-connector.js';
 export type { HeadersLike } from './error-from-response.js';

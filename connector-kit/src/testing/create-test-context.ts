@@ -1,7 +1,7 @@
 import type { AuthDefinition, Credentials } from '../auth.js';
-import { secretValues } from '../auth.js';
-import { createHttpClient, type HttpClientOptions } from '../http-client.js';
-import { createLogger, type LogEntry } from '../logger.js';
+import { createRunContext } from '../create-run-context.js';
+import type { HttpClientOptions } from '../http-client.js';
+import type { LogEntry } from '../logger.js';
 import { type ConnectionInfo, createMemoryState, type RunContext } from '../run-context.js';
 
 /** Options of {@link createTestContext}. */
@@ -38,32 +38,18 @@ export interface TestContext extends RunContext {
  * ```
  */
 export function createTestContext(options: TestContextOptions = {}): TestContext {
-  const auth = options.auth ?? { kind: 'none' };
-  const credentials = options.credentials ?? {};
-  const signal = options.signal ?? new AbortController().signal;
   const logs: LogEntry[] = [];
   const state = createMemoryState(options.state);
-  return {
-    credentials,
-    http: createHttpClient({
-      retries: 2,
-      backoffMs: 10,
-      timeoutMs: 5_000,
-      ...options.http,
-      auth,
-      credentials,
-      signal,
-      ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
-    }),
+  const ctx = createRunContext({
+    auth: options.auth ?? { kind: 'none' },
+    credentials: options.credentials ?? {},
     state,
-    logger: createLogger({
-      secrets: secretValues(auth, credentials),
-      sink: (entry) => logs.push(entry),
-    }),
-    signal,
+    logSink: (entry) => logs.push(entry),
+    signal: options.signal ?? new AbortController().signal,
     idempotencyKey: options.idempotencyKey ?? 'test-idempotency-key',
     connection: options.connection ?? { id: 'test-connection', name: 'Test connection' },
-    logs,
-    stateSnapshot: state.snapshot,
-  };
+    http: { retries: 2, backoffMs: 10, timeoutMs: 5_000, ...options.http },
+    ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
+  });
+  return { ...ctx, logs, stateSnapshot: state.snapshot };
 }

@@ -1,0 +1,56 @@
+import { type AuthDefinition, type Credentials, secretValues } from './auth.js';
+import { createHttpClient, type HttpClientOptions } from './http-client.js';
+import { createLogger, type LogEntry } from './logger.js';
+import type { ConnectionInfo, RunContext, StateStore } from './run-context.js';
+
+/** Options of {@link createRunContext}: what the platform knows about one step. */
+export interface RunContextOptions {
+  readonly auth: AuthDefinition;
+  /** Resolved credentials; for OAuth 2.0, with a fresh `accessToken`. */
+  readonly credentials: Credentials;
+  readonly state: StateStore;
+  /** Receives every log entry, already redacted. */
+  readonly logSink: (entry: LogEntry) => void;
+  readonly signal: AbortSignal;
+  readonly idempotencyKey: string;
+  readonly connection: ConnectionInfo;
+  /** Usually `connection.settings?.baseUrl ?? connector.baseUrl`. */
+  readonly baseUrl?: string;
+  /** Timeouts, retries, backoff, extra headers, a custom fetch. */
+  readonly http?: Omit<HttpClientOptions, 'auth' | 'credentials' | 'signal' | 'baseUrl'>;
+}
+
+/**
+ * Builds the {@link RunContext} plugin code receives: an HTTP client that injects the
+ * connection's auth and shares the step's abort signal, and a logger that redacts the
+ * connection's secret values. This is what the platform's executor calls for every step,
+ * poll and webhook.
+ *
+ * @example
+ * ```ts
+ * const ctx = createRunContext({
+ *   auth: connector.auth, credentials, state, signal, idempotencyKey: `${runId}:${stepId}`,
+ *   connection: { id, name }, baseUrl: connector.baseUrl, logSink: (e) => log.child({ runId })[e.level](e),
+ * });
+ * ```
+ */
+export function createRunContext(options: RunContextOptions): RunContext {
+  return {
+    credentials: options.credentials,
+    http: createHttpClient({
+      ...options.http,
+      auth: options.auth,
+      credentials: options.credentials,
+      signal: options.signal,
+      ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
+    }),
+    state: options.state,
+    logger: createLogger({
+      secrets: secretValues(options.auth, options.credentials),
+      sink: options.logSink,
+    }),
+    signal: options.signal,
+    idempotencyKey: options.idempotencyKey,
+    connection: options.connection,
+  };
+}
