@@ -7,7 +7,9 @@ import { repoRoot } from '../support/child-process.js';
 it('documents every setting, with its default, in the README configuration table', () => {
   const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
   for (const option of configOptions) {
-    const row = readme.split('\n').find((line) => line.startsWith(`| \`${option.env}\` |`));
+    const row = readme
+      .split('\n')
+      .find((line) => line.split('|')[1]?.trim() === `\`${option.env}\``);
     expect(row, `${option.env} has a row`).toBeDefined();
     if (option.flag) expect(row).toContain(`\`${option.flag.split(' ')[0]}\``);
     expect(row).toContain(option.default === undefined ? 'unset' : `\`${option.default}\``);
