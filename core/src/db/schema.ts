@@ -1,4 +1,5 @@
 import type { ColumnType, Insertable, Selectable } from 'kysely';
+import type { AuditTables } from './tables/audit-tables.js';
 
 /** A timestamptz the database fills in when the row is made. */
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -21,8 +22,11 @@ export interface ApiTokensTable {
   last_used_at: OptionalTimestamp;
 }
 
-/** Every table Junction owns, in snake_case exactly as in SQL. */
-export interface Database {
+/**
+ * Every table Junction owns, in snake_case exactly as in SQL. Each area declares its tables in
+ * `db/tables/<area>-tables.ts`; this interface joins them.
+ */
+export interface Database extends AuditTables {
   api_tokens: ApiTokensTable;
 }
 
