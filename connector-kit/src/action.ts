@@ -1,10 +1,24 @@
 import type { FieldSet, InferFields } from './field.js';
 import type { RunContext } from './run-context.js';
 
-/** What an action does to the target system; the engine uses it for retries and record links. */
+/**
+ * What an action does to the target system; the engine uses it for retries and record links.
+ *
+ * @example
+ * ```ts
+ * const kind: ActionKind = 'upsert';
+ * ```
+ */
 export type ActionKind = 'create' | 'update' | 'upsert' | 'delete' | 'search' | 'custom';
 
-/** A declared action: input and output fields, a sample output, and `run`. */
+/**
+ * A declared action: input and output fields, a sample output, and `run`.
+ *
+ * @example
+ * ```ts
+ * const actions: ActionDefinition[] = [createContact, updateContact];
+ * ```
+ */
 export interface ActionDefinition<I extends FieldSet = FieldSet, O extends FieldSet = FieldSet> {
   /** Lowercase kebab-case, unique among the connector's actions. */
   readonly key: string;

@@ -1,7 +1,14 @@
 import { type FieldSet, field, type InferFields } from './field.js';
 import type { RunContext } from './run-context.js';
 
-/** The result of an auth `test` hook. */
+/**
+ * The result of an auth `test` hook.
+ *
+ * @example
+ * ```ts
+ * test: async (ctx) => ((await ctx.http.request({ path: '/me' })).ok ? { ok: true } : { ok: false, reason: 'no access' }),
+ * ```
+ */
 export type AuthTestResult =
   | { readonly ok: true }
   | { readonly ok: false; readonly reason: string };
@@ -12,11 +19,25 @@ interface AuthBase {
   readonly description?: string;
 }
 
-/** No credentials. */
+/**
+ * No credentials.
+ *
+ * @example
+ * ```ts
+ * auth: { kind: 'none' }
+ * ```
+ */
 export interface NoAuth extends AuthBase {
   readonly kind: 'none';
 }
-/** An API key sent in a header or a query parameter named `name`. */
+/**
+ * An API key sent in a header or a query parameter named `name`.
+ *
+ * @example
+ * ```ts
+ * auth: { kind: 'apiKey', in: 'header', name: 'Authorization', prefix: 'Token ' }
+ * ```
+ */
 export interface ApiKeyAuth extends AuthBase {
   readonly kind: 'apiKey';
   readonly in: 'header' | 'query';
@@ -24,17 +45,36 @@ export interface ApiKeyAuth extends AuthBase {
   /** Prefix put before the key in a header, e.g. `'Token '`. */
   readonly prefix?: string;
 }
-/** HTTP Basic: username and password. */
+/**
+ * HTTP Basic: username and password.
+ *
+ * @example
+ * ```ts
+ * auth: { kind: 'basic' } // credentials: { username, password }
+ * ```
+ */
 export interface BasicAuth extends AuthBase {
   readonly kind: 'basic';
 }
-/** A static bearer token. */
+/**
+ * A static bearer token.
+ *
+ * @example
+ * ```ts
+ * auth: { kind: 'bearer' } // credentials: { token }
+ * ```
+ */
 export interface BearerAuth extends AuthBase {
   readonly kind: 'bearer';
 }
 /**
  * OAuth 2.0. The platform runs the grant and refreshes tokens (with {@link refreshOAuth2Token}
  * and {@link fetchClientCredentialsToken}); plugin code only ever sees the current access token.
+ *
+ * @example
+ * ```ts
+ * auth: { kind: 'oauth2', grant: 'authorizationCode', authorizeUrl: 'https://acme.test/oauth/authorize', tokenUrl: 'https://acme.test/oauth/token', scopes: ['contacts'] }
+ * ```
  */
 export interface OAuth2Auth extends AuthBase {
   readonly kind: 'oauth2';
@@ -46,7 +86,14 @@ export interface OAuth2Auth extends AuthBase {
   /** How the client authenticates at the token endpoint; default `body`. */
   readonly clientAuth?: 'body' | 'basic';
 }
-/** Any other scheme: the connector declares its own fields and how they go on a request. */
+/**
+ * Any other scheme: the connector declares its own fields and how they go on a request.
+ *
+ * @example
+ * ```ts
+ * auth: { kind: 'custom', fields: { account: field.string(), key: field.string({ secret: true }) }, apply: (c) => ({ headers: { 'x-account': c.account, 'x-key': c.key } }) }
+ * ```
+ */
 export interface CustomAuth<F extends FieldSet = FieldSet> extends AuthBase {
   readonly kind: 'custom';
   readonly fields: F;
@@ -67,7 +114,14 @@ export interface CustomAuth<F extends FieldSet = FieldSet> extends AuthBase {
  */
 export type AuthDefinition = NoAuth | ApiKeyAuth | BasicAuth | BearerAuth | OAuth2Auth | CustomAuth;
 
-/** The auth kinds as strings. */
+/**
+ * The auth kinds as strings.
+ *
+ * @example
+ * ```ts
+ * const kind: AuthKind = connector.auth.kind;
+ * ```
+ */
 export type AuthKind = AuthDefinition['kind'];
 
 const apiKeyFields = { apiKey: field.string({ label: 'API key', secret: true }) } as const;
@@ -109,10 +163,24 @@ export function authFields(auth: AuthDefinition): FieldSet {
   }
 }
 
-/** The resolved credential values of a connection, as the run context carries them. */
+/**
+ * The resolved credential values of a connection, as the run context carries them.
+ *
+ * @example
+ * ```ts
+ * const region = String(ctx.credentials.region ?? 'eu');
+ * ```
+ */
 export type Credentials = Readonly<Record<string, unknown>>;
 
-/** The placeholder that replaces secret values. */
+/**
+ * The placeholder that replaces secret values.
+ *
+ * @example
+ * ```ts
+ * redactSecrets(auth, values).password === REDACTED;
+ * ```
+ */
 export const REDACTED = '[REDACTED]';
 
 /**

@@ -3,7 +3,14 @@ import { createHttpClient, type HttpClientOptions } from './http-client.js';
 import { createLogger, type LogEntry } from './logger.js';
 import type { ConnectionInfo, RunContext, StateStore } from './run-context.js';
 
-/** Options of {@link createRunContext}: what the platform knows about one step. */
+/**
+ * Options of {@link createRunContext}: what the platform knows about one step.
+ *
+ * @example
+ * ```ts
+ * createRunContext({ auth, credentials, state, logSink, signal, idempotencyKey, connection });
+ * ```
+ */
 export interface RunContextOptions {
   readonly auth: AuthDefinition;
   /** Resolved credentials; for OAuth 2.0, with a fresh `accessToken`. */

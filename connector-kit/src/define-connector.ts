@@ -3,7 +3,14 @@ import type { AuthDefinition } from './auth.js';
 import type { RecordTypeDefinition } from './record-type.js';
 import type { TriggerDefinition } from './trigger.js';
 
-/** What a plugin author writes in `defineConnector`. */
+/**
+ * What a plugin author writes in `defineConnector`.
+ *
+ * @example
+ * ```ts
+ * const input: ConnectorInput = { id: 'acme', name: 'Acme', description: 'Acme API', version: '1.0.0', contract: '^1.0.0', auth: { kind: 'none' } };
+ * ```
+ */
 export interface ConnectorInput {
   /** Lowercase kebab-case, globally unique (`acme-crm`). */
   readonly id: string;
@@ -25,7 +32,14 @@ export interface ConnectorInput {
   readonly baseUrl?: string;
 }
 
-/** A connector as `defineConnector` returns it: the input plus `kind: 'connector'`. */
+/**
+ * A connector as `defineConnector` returns it: the input plus `kind: 'connector'`.
+ *
+ * @example
+ * ```ts
+ * function load(connector: ConnectorDefinition) { return buildManifest(connector); }
+ * ```
+ */
 export type ConnectorDefinition<D extends ConnectorInput = ConnectorInput> = D & {
   readonly kind: 'connector';
 };

@@ -7,7 +7,14 @@ import {
 } from './errors.js';
 import { parseRetryAfter } from './retry-after.js';
 
-/** Headers as a fetch `Headers` object or a plain (lowercased) record. */
+/**
+ * Headers as a fetch `Headers` object or a plain (lowercased) record.
+ *
+ * @example
+ * ```ts
+ * errorFromResponse(429, { 'retry-after': '10' }, undefined);
+ * ```
+ */
 export type HeadersLike = Headers | Readonly<Record<string, string | undefined>>;
 
 function header(headers: HeadersLike, name: string): string | undefined {

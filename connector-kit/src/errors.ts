@@ -5,16 +5,35 @@
  * - `auth`: the connection needs re-authentication; retrying will not help.
  * - `invalidInput`: the input is wrong; never retried.
  * - `unknown`: a plain `Error` thrown by plugin code; treated as retryable (see {@link toConnectorError}).
+ *
+ * @example
+ * ```ts
+ * if (error.kind === 'rateLimited') reschedule(error.retryAt);
+ * ```
  */
 export type ConnectorErrorKind = 'retryable' | 'rateLimited' | 'auth' | 'invalidInput' | 'unknown';
 
-/** One problem with an input, located by a JSON pointer (RFC 6901). */
+/**
+ * One problem with an input, located by a JSON pointer (RFC 6901).
+ *
+ * @example
+ * ```ts
+ * const problem: InputProblem = { pointer: '/address/zip', message: 'is required' };
+ * ```
+ */
 export interface InputProblem {
   readonly pointer: string;
   readonly message: string;
 }
 
-/** Options shared by every connector error. */
+/**
+ * Options shared by every connector error.
+ *
+ * @example
+ * ```ts
+ * new RetryableError('Upstream timed out', { status: 504, cause: error });
+ * ```
+ */
 export interface ConnectorErrorOptions {
   readonly cause?: unknown;
   /** HTTP status of the response that caused the error, when there was one. */

@@ -1,4 +1,11 @@
-/** Every kind of field the DSL knows. */
+/**
+ * Every kind of field the DSL knows.
+ *
+ * @example
+ * ```ts
+ * if (f.kind === 'enum') console.log(f.values);
+ * ```
+ */
 export type FieldKind =
   | 'string'
   | 'number'
@@ -10,7 +17,14 @@ export type FieldKind =
   | 'object'
   | 'array';
 
-/** Options every field accepts. `T` is the field's value type. */
+/**
+ * Options every field accepts. `T` is the field's value type.
+ *
+ * @example
+ * ```ts
+ * field.string({ required: false, label: 'Name', description: 'Full name', examples: ['Ann Lee'] });
+ * ```
+ */
 export interface FieldOptions<T> {
   /** Defaults to `true`; `required: false` makes the key optional (`?`) in the inferred type. */
   readonly required?: boolean;
@@ -23,7 +37,14 @@ export interface FieldOptions<T> {
   readonly examples?: readonly T[];
 }
 
-/** Extra options of string fields. */
+/**
+ * Extra options of string fields.
+ *
+ * @example
+ * ```ts
+ * field.string({ format: 'email', maxLength: 254 });
+ * ```
+ */
 export interface StringOptions extends FieldOptions<string> {
   readonly minLength?: number;
   readonly maxLength?: number;
@@ -33,13 +54,27 @@ export interface StringOptions extends FieldOptions<string> {
   readonly format?: 'email' | 'uri';
 }
 
-/** Extra options of number and integer fields. */
+/**
+ * Extra options of number and integer fields.
+ *
+ * @example
+ * ```ts
+ * field.integer({ minimum: 1, maximum: 100, default: 10 });
+ * ```
+ */
 export interface NumberOptions extends FieldOptions<number> {
   readonly minimum?: number;
   readonly maximum?: number;
 }
 
-/** Extra options of array fields. */
+/**
+ * Extra options of array fields.
+ *
+ * @example
+ * ```ts
+ * field.array(field.string(), { minItems: 1, maxItems: 20 });
+ * ```
+ */
 export interface ArrayOptions<T> extends FieldOptions<T> {
   readonly minItems?: number;
   readonly maxItems?: number;
@@ -53,34 +88,83 @@ interface FieldBase<K extends FieldKind, R extends boolean> {
   readonly secret?: boolean;
 }
 
-/** A text field. */
+/**
+ * A text field.
+ *
+ * @example
+ * ```ts
+ * const name: StringField<true> = field.string();
+ * ```
+ */
 export interface StringField<R extends boolean = boolean>
   extends FieldBase<'string', R>,
     Omit<StringOptions, 'required' | 'label' | 'description' | 'secret'> {}
-/** A floating-point number field. */
+/**
+ * A floating-point number field.
+ *
+ * @example
+ * ```ts
+ * const amount: NumberField<true> = field.number({ minimum: 0 });
+ * ```
+ */
 export interface NumberField<R extends boolean = boolean>
   extends FieldBase<'number', R>,
     Omit<NumberOptions, 'required' | 'label' | 'description' | 'secret'> {}
-/** A whole-number field. */
+/**
+ * A whole-number field.
+ *
+ * @example
+ * ```ts
+ * const seats: IntegerField<false> = field.integer({ required: false });
+ * ```
+ */
 export interface IntegerField<R extends boolean = boolean>
   extends FieldBase<'integer', R>,
     Omit<NumberOptions, 'required' | 'label' | 'description' | 'secret'> {}
-/** A true/false field. */
+/**
+ * A true/false field.
+ *
+ * @example
+ * ```ts
+ * const active: BooleanField<true> = field.boolean({ default: true });
+ * ```
+ */
 export interface BooleanField<R extends boolean = boolean> extends FieldBase<'boolean', R> {
   readonly default?: boolean;
   readonly examples?: readonly boolean[];
 }
-/** A calendar date as an ISO 8601 string (`2024-05-01`). */
+/**
+ * A calendar date as an ISO 8601 string (`2024-05-01`).
+ *
+ * @example
+ * ```ts
+ * const birthday = field.date({ examples: ['1990-04-01'] });
+ * ```
+ */
 export interface DateField<R extends boolean = boolean> extends FieldBase<'date', R> {
   readonly default?: string;
   readonly examples?: readonly string[];
 }
-/** An instant as an ISO 8601 / RFC 3339 string (`2024-05-01T10:00:00Z`). */
+/**
+ * An instant as an ISO 8601 / RFC 3339 string (`2024-05-01T10:00:00Z`).
+ *
+ * @example
+ * ```ts
+ * const updatedAt = field.dateTime({ description: 'Last change, UTC' });
+ * ```
+ */
 export interface DateTimeField<R extends boolean = boolean> extends FieldBase<'dateTime', R> {
   readonly default?: string;
   readonly examples?: readonly string[];
 }
-/** One of a fixed list of strings; inferred as a literal union. */
+/**
+ * One of a fixed list of strings; inferred as a literal union.
+ *
+ * @example
+ * ```ts
+ * const stage = field.enum(['lead', 'customer']); // EnumField<readonly ['lead', 'customer'], true>
+ * ```
+ */
 export interface EnumField<
   V extends readonly string[] = readonly string[],
   R extends boolean = boolean,
@@ -89,14 +173,28 @@ export interface EnumField<
   readonly default?: V[number];
   readonly examples?: readonly V[number][];
 }
-/** A nested object with its own fields (no other keys allowed). */
+/**
+ * A nested object with its own fields (no other keys allowed).
+ *
+ * @example
+ * ```ts
+ * const address = field.object({ city: field.string(), zip: field.string({ required: false }) });
+ * ```
+ */
 export interface ObjectField<F extends FieldSet = FieldSet, R extends boolean = boolean>
   extends FieldBase<'object', R> {
   readonly fields: F;
   readonly default?: InferFields<F>;
   readonly examples?: readonly InferFields<F>[];
 }
-/** A list whose items all match `items`. */
+/**
+ * A list whose items all match `items`.
+ *
+ * @example
+ * ```ts
+ * const lines = field.array(field.object({ sku: field.string(), qty: field.integer() }));
+ * ```
+ */
 export interface ArrayField<I extends AnyField = AnyField, R extends boolean = boolean>
   extends FieldBase<'array', R> {
   readonly items: I;
@@ -106,7 +204,14 @@ export interface ArrayField<I extends AnyField = AnyField, R extends boolean = b
   readonly examples?: readonly (readonly FieldValue<I>[])[];
 }
 
-/** Any field of the DSL. */
+/**
+ * Any field of the DSL.
+ *
+ * @example
+ * ```ts
+ * const f: AnyField = field.enum(['low', 'high']);
+ * ```
+ */
 export type AnyField =
   | StringField
   | NumberField
@@ -118,10 +223,24 @@ export type AnyField =
   | ObjectField
   | ArrayField;
 
-/** A named set of fields: an action's input or output, a record type, custom auth. */
+/**
+ * A named set of fields: an action's input or output, a record type, custom auth.
+ *
+ * @example
+ * ```ts
+ * const input = { email: field.string(), tags: field.array(field.string(), { required: false }) } satisfies FieldSet;
+ * ```
+ */
 export type FieldSet = { readonly [name: string]: AnyField };
 
-/** The TypeScript type of one field's value. */
+/**
+ * The TypeScript type of one field's value.
+ *
+ * @example
+ * ```ts
+ * type Plan = FieldValue<ReturnType<typeof field.enum<['free', 'pro']>>>; // 'free' | 'pro'
+ * ```
+ */
 export type FieldValue<F> = F extends { kind: 'string' | 'date' | 'dateTime' }
   ? string
   : F extends { kind: 'number' | 'integer' }
@@ -156,7 +275,14 @@ export type InferFields<S extends FieldSet> = Simplify<
   { [K in RequiredKeys<S>]: FieldValue<S[K]> } & { [K in OptionalKeys<S>]?: FieldValue<S[K]> }
 >;
 
-/** `true` unless the options say `required: false`. */
+/**
+ * `true` unless the options say `required: false`.
+ *
+ * @example
+ * ```ts
+ * type R = RequiredOf<{ required: false }>; // false
+ * ```
+ */
 export type RequiredOf<O> = O extends { readonly required: false } ? false : true;
 
 function make<K extends FieldKind>(kind: K, options: object | undefined, extra: object = {}) {

@@ -1,9 +1,23 @@
 import type { AnyField, FieldSet } from './field.js';
 
-/** A JSON Schema (2020-12) document or subschema, as plain JSON. */
+/**
+ * A JSON Schema (2020-12) document or subschema, as plain JSON.
+ *
+ * @example
+ * ```ts
+ * const schema: JsonSchema = fieldsToJsonSchema(action.input);
+ * ```
+ */
 export type JsonSchema = { readonly [keyword: string]: unknown };
 
-/** The dialect every generated schema declares. */
+/**
+ * The dialect every generated schema declares.
+ *
+ * @example
+ * ```ts
+ * schema.$schema === JSON_SCHEMA_DIALECT;
+ * ```
+ */
 export const JSON_SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema';
 
 function meta(f: AnyField): Record<string, unknown> {

@@ -5,10 +5,24 @@ import { RateLimitedError, RetryableError } from './errors.js';
 import { type PaginateNext, paginate } from './paginate.js';
 import { parseRetryAfter } from './retry-after.js';
 
-/** Query values; `undefined` entries are left out. */
+/**
+ * Query values; `undefined` entries are left out.
+ *
+ * @example
+ * ```ts
+ * await ctx.http.get('/search', { query: { q: 'ann', limit: 10, archived: false, after: undefined } });
+ * ```
+ */
 export type QueryParams = Readonly<Record<string, string | number | boolean | undefined>>;
 
-/** One request through the {@link HttpClient}. */
+/**
+ * One request through the {@link HttpClient}.
+ *
+ * @example
+ * ```ts
+ * await ctx.http.request({ method: 'POST', path: '/upload', body: bytes, headers: { 'content-type': 'text/csv' }, timeoutMs: 60_000 });
+ * ```
+ */
 export interface HttpRequest {
   readonly method?: string;
   /** A path joined to `baseUrl`, or an absolute `http(s)://` URL (a next-link). */
@@ -25,7 +39,14 @@ export interface HttpRequest {
   readonly idempotent?: boolean;
 }
 
-/** Per-call options of the JSON helpers. */
+/**
+ * Per-call options of the JSON helpers.
+ *
+ * @example
+ * ```ts
+ * await ctx.http.get('/contacts', { query: { limit: 100 }, retries: 5 });
+ * ```
+ */
 export type HttpCallOptions = Omit<HttpRequest, 'method' | 'path' | 'json'>;
 
 /**
@@ -56,7 +77,14 @@ export interface HttpClient {
   ): AsyncIterable<P>;
 }
 
-/** Options of {@link createHttpClient}. */
+/**
+ * Options of {@link createHttpClient}.
+ *
+ * @example
+ * ```ts
+ * createHttpClient({ baseUrl: 'https://api.acme.test', timeoutMs: 10_000, retries: 2, maxRetryAfterMs: 5_000 });
+ * ```
+ */
 export interface HttpClientOptions {
   readonly baseUrl?: string;
   readonly auth?: AuthDefinition;

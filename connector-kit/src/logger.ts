@@ -1,9 +1,23 @@
 import { REDACTED } from './auth.js';
 
-/** A log level. */
+/**
+ * A log level.
+ *
+ * @example
+ * ```ts
+ * const level: LogLevel = 'warn';
+ * ```
+ */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
-/** One log entry, after redaction. */
+/**
+ * One log entry, after redaction.
+ *
+ * @example
+ * ```ts
+ * createLogger({ sink: (entry: LogEntry) => rows.push(entry) });
+ * ```
+ */
 export interface LogEntry {
   readonly level: LogLevel;
   readonly message: string;

@@ -3,10 +3,24 @@ import { CONTRACT_VERSION } from './contract-version.js';
 import type { ConnectorDefinition } from './define-connector.js';
 import { fieldsToJsonSchema, type JsonSchema } from './fields-to-json-schema.js';
 
-/** The file name `pack` writes the manifest to, at the package root. */
+/**
+ * The file name `pack` writes the manifest to, at the package root.
+ *
+ * @example
+ * ```ts
+ * await writeFile(join(dir, MANIFEST_FILE), JSON.stringify(buildManifest(connector)));
+ * ```
+ */
 export const MANIFEST_FILE = 'junction.manifest.json';
 
-/** The JSON manifest the registry reads without running plugin code. */
+/**
+ * The JSON manifest the registry reads without running plugin code.
+ *
+ * @example
+ * ```ts
+ * const manifest = JSON.parse(await readFile('junction.manifest.json', 'utf8')) as ConnectorManifest;
+ * ```
+ */
 export interface ConnectorManifest {
   readonly manifestVersion: 1;
   readonly id: string;

@@ -2,7 +2,14 @@ import type { OAuth2Auth } from './auth.js';
 import { errorFromResponse } from './error-from-response.js';
 import { AuthError } from './errors.js';
 
-/** A token set as the platform stores it in a connection. */
+/**
+ * A token set as the platform stores it in a connection.
+ *
+ * @example
+ * ```ts
+ * await saveConnectionTokens(connectionId, await refreshOAuth2Token({ auth, clientId, clientSecret, refreshToken }));
+ * ```
+ */
 export interface OAuth2TokenSet {
   readonly accessToken: string;
   readonly refreshToken?: string;
@@ -12,7 +19,14 @@ export interface OAuth2TokenSet {
   readonly scope?: string;
 }
 
-/** Options of the OAuth 2.0 token helpers. */
+/**
+ * Options of the OAuth 2.0 token helpers.
+ *
+ * @example
+ * ```ts
+ * fetchClientCredentialsToken({ auth, clientId, clientSecret, signal: AbortSignal.timeout(10_000) });
+ * ```
+ */
 export interface OAuth2TokenOptions {
   readonly auth: OAuth2Auth;
   readonly clientId: string;

@@ -1,6 +1,13 @@
 import type { HttpClient, HttpRequest } from './http-client.js';
 
-/** What the `next` callback of {@link paginate} learns about the page it just got. */
+/**
+ * What the `next` callback of {@link paginate} learns about the page it just got.
+ *
+ * @example
+ * ```ts
+ * (page, info) => (info.pageNumber < 10 ? { query: { page: info.pageNumber + 1 } } : undefined)
+ * ```
+ */
 export interface PageInfo {
   readonly request: HttpRequest;
   /** 1 for the first page. */
@@ -12,6 +19,11 @@ export interface PageInfo {
  * Decides the next request from the current page: return changes to merge into the previous
  * request (`{ query: { cursor } }`, `{ path: nextLink }`, `{ query: { page: n + 1 } }`), or
  * `undefined` to stop.
+ *
+ * @example
+ * ```ts
+ * const next: PaginateNext<{ next?: string }> = (page) => (page.next ? { path: page.next } : undefined);
+ * ```
  */
 export type PaginateNext<P> = (page: P, info: PageInfo) => Partial<HttpRequest> | undefined;
 

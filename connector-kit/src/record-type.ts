@@ -1,6 +1,13 @@
 import type { FieldSet } from './field.js';
 
-/** A kind of record the external system holds (contact, invoice), with its fields. */
+/**
+ * A kind of record the external system holds (contact, invoice), with its fields.
+ *
+ * @example
+ * ```ts
+ * const names = (connector.recordTypes ?? []).map((r: RecordTypeDefinition) => r.name);
+ * ```
+ */
 export interface RecordTypeDefinition<F extends FieldSet = FieldSet> {
   /** Lowercase kebab-case or snake_case, unique among the connector's record types. */
   readonly name: string;
@@ -12,7 +19,14 @@ export interface RecordTypeDefinition<F extends FieldSet = FieldSet> {
   readonly updatedAt?: string;
 }
 
-/** What {@link defineRecordType} accepts: `key` and `updatedAt` must name declared fields. */
+/**
+ * What {@link defineRecordType} accepts: `key` and `updatedAt` must name declared fields.
+ *
+ * @example
+ * ```ts
+ * defineRecordType({ name: 'deal', fields: { id: field.string() }, key: 'id' });
+ * ```
+ */
 export interface RecordTypeInput<F extends FieldSet> extends RecordTypeDefinition<F> {
   readonly key: keyof F & string;
   readonly updatedAt?: keyof F & string;

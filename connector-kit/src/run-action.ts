@@ -4,7 +4,14 @@ import { ConnectorError, InvalidInputError, RetryableError, toConnectorError } f
 import type { RunContext } from './run-context.js';
 import { validateFields } from './validate-fields.js';
 
-/** Options of {@link createActionRunner}. */
+/**
+ * Options of {@link createActionRunner}.
+ *
+ * @example
+ * ```ts
+ * createActionRunner(connector, { timeoutMs: 120_000, checkOutput: true });
+ * ```
+ */
 export interface ActionRunnerOptions {
   /** Fails the run with a `RetryableError` (and aborts its signal) after this long; default none. */
   readonly timeoutMs?: number;
@@ -12,7 +19,14 @@ export interface ActionRunnerOptions {
   readonly checkOutput?: boolean;
 }
 
-/** Runs actions of one connector: input checked first, errors normalised to `ConnectorError`. */
+/**
+ * Runs actions of one connector: input checked first, errors normalised to `ConnectorError`.
+ *
+ * @example
+ * ```ts
+ * const output = await runner.run('create-contact', ctx, input);
+ * ```
+ */
 export interface ActionRunner {
   run(actionKey: string, ctx: RunContext, input: unknown): Promise<Record<string, unknown>>;
 }

@@ -18,7 +18,14 @@ export interface StateStore {
   delete(key: string): Promise<void>;
 }
 
-/** What plugin code may know about the connection it runs for. */
+/**
+ * What plugin code may know about the connection it runs for.
+ *
+ * @example
+ * ```ts
+ * const sandbox = ctx.connection.settings?.sandbox === true;
+ * ```
+ */
 export interface ConnectionInfo {
   readonly id: string;
   readonly name: string;

@@ -3,7 +3,14 @@ import type { RunContext } from './run-context.js';
 import type { PollingTrigger, PollResult, TriggerEvent, WebhookTrigger } from './trigger.js';
 import type { WebhookRequest } from './webhook-request.js';
 
-/** The outcome of {@link handleWebhook}: the platform answers 401 to `rejected`. */
+/**
+ * The outcome of {@link handleWebhook}: the platform answers 401 to `rejected`.
+ *
+ * @example
+ * ```ts
+ * if (outcome.kind === 'accepted') await store(outcome.events);
+ * ```
+ */
 export type WebhookOutcome =
   | { readonly kind: 'accepted'; readonly events: readonly TriggerEvent[] }
   | { readonly kind: 'rejected'; readonly reason: string };

@@ -1,6 +1,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** Bytes or text to sign; text is UTF-8. Use the request's `rawBody`, never re-serialised JSON. */
+/**
+ * Bytes or text to sign; text is UTF-8. Use the request's `rawBody`, never re-serialised JSON.
+ *
+ * @example
+ * ```ts
+ * verifyHmacHex({ secret, payload: req.rawBody, signature });
+ * ```
+ */
 export type Payload = string | Uint8Array;
 
 function hmac(secret: string | Uint8Array, payload: Payload): Buffer {

@@ -2,13 +2,27 @@ import type { FieldSet, InferFields } from './field.js';
 import type { RunContext } from './run-context.js';
 import type { WebhookRequest } from './webhook-request.js';
 
-/** One item a trigger produces; `dedupeKey` makes a replayed item a no-op. */
+/**
+ * One item a trigger produces; `dedupeKey` makes a replayed item a no-op.
+ *
+ * @example
+ * ```ts
+ * const event: TriggerEvent<{ id: string }> = { dedupeKey: 'evt_1', data: { id: 'c_1' } };
+ * ```
+ */
 export interface TriggerEvent<T = Record<string, unknown>> {
   readonly dedupeKey: string;
   readonly data: T;
 }
 
-/** What a webhook subscription returned; the platform stores it and hands it back. */
+/**
+ * What a webhook subscription returned; the platform stores it and hands it back.
+ *
+ * @example
+ * ```ts
+ * subscribe: async (ctx, { webhookUrl }) => ({ hookId: (await ctx.http.post<{ id: string }>('/hooks', { url: webhookUrl })).id }),
+ * ```
+ */
 export type SubscriptionData = Readonly<Record<string, unknown>>;
 
 interface TriggerBase<O extends FieldSet> {
@@ -21,7 +35,14 @@ interface TriggerBase<O extends FieldSet> {
   readonly sample: InferFields<O>;
 }
 
-/** A trigger fed by HTTP requests the remote system sends us. */
+/**
+ * A trigger fed by HTTP requests the remote system sends us.
+ *
+ * @example
+ * ```ts
+ * if (trigger.kind === 'webhook') await handleWebhook(trigger, request, ctx);
+ * ```
+ */
 export interface WebhookTrigger<O extends FieldSet = FieldSet> extends TriggerBase<O> {
   readonly kind: 'webhook';
   /** Returns `false` (or throws) when the request is not authentic. */
@@ -38,14 +59,28 @@ export interface WebhookTrigger<O extends FieldSet = FieldSet> extends TriggerBa
   readonly unsubscribe?: (ctx: RunContext, subscription: SubscriptionData) => Promise<void>;
 }
 
-/** The answer of one poll: new items and the cursor to pass to the next poll. */
+/**
+ * The answer of one poll: new items and the cursor to pass to the next poll.
+ *
+ * @example
+ * ```ts
+ * return { items: rows.map((r) => ({ dedupeKey: r.id, data: r })), cursor: lastId ?? cursor };
+ * ```
+ */
 export interface PollResult<T> {
   readonly items: TriggerEvent<T>[];
   /** `null` keeps no cursor; the platform stores it after the items are durable. */
   readonly cursor: string | null;
 }
 
-/** A trigger the platform calls on a schedule with the last cursor. */
+/**
+ * A trigger the platform calls on a schedule with the last cursor.
+ *
+ * @example
+ * ```ts
+ * if (trigger.kind === 'polling') await runPoll(trigger, ctx, cursor);
+ * ```
+ */
 export interface PollingTrigger<O extends FieldSet = FieldSet> extends TriggerBase<O> {
   readonly kind: 'polling';
   /** Suggested seconds between polls; the platform may poll less often. */
@@ -53,7 +88,14 @@ export interface PollingTrigger<O extends FieldSet = FieldSet> extends TriggerBa
   readonly poll: (ctx: RunContext, cursor: string | null) => Promise<PollResult<InferFields<O>>>;
 }
 
-/** The one trigger contract, discriminated by `kind`. */
+/**
+ * The one trigger contract, discriminated by `kind`.
+ *
+ * @example
+ * ```ts
+ * const trigger = connector.triggers?.find((t) => t.key === 'contact-created');
+ * ```
+ */
 export type TriggerDefinition<O extends FieldSet = FieldSet> =
   | WebhookTrigger<O>
   | PollingTrigger<O>;

@@ -3,7 +3,14 @@ import type { ConnectorDefinition } from './define-connector.js';
 import type { FieldSet } from './field.js';
 import { validateFields } from './validate-fields.js';
 
-/** One problem in a connector definition, located by a JSON pointer into it. */
+/**
+ * One problem in a connector definition, located by a JSON pointer into it.
+ *
+ * @example
+ * ```ts
+ * // { path: '/actions/1/key', message: 'duplicate key "create-contact"' }
+ * ```
+ */
 export interface DefinitionProblem {
   readonly path: string;
   readonly message: string;

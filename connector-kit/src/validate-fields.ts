@@ -56,7 +56,14 @@ function toProblem(error: ErrorObject): InputProblem {
   return { pointer: error.instancePath, message: error.message ?? `fails ${error.keyword}` };
 }
 
-/** The outcome of {@link validateFields}: the value with defaults applied, and every problem. */
+/**
+ * The outcome of {@link validateFields}: the value with defaults applied, and every problem.
+ *
+ * @example
+ * ```ts
+ * const { value, problems } = validateFields(action.input, input);
+ * ```
+ */
 export interface FieldsCheck<T = Record<string, unknown>> {
   readonly value: T;
   readonly problems: readonly InputProblem[];

@@ -5,7 +5,14 @@ import { pathToFileURL } from 'node:url';
 import { type ConnectorDefinition, isConnectorDefinition } from '../define-connector.js';
 import { CliError } from './cli-error.js';
 
-/** The `junction` block of a plugin's package.json. */
+/**
+ * The `junction` block of a plugin's package.json.
+ *
+ * @example
+ * ```ts
+ * // "junction": { "connector": "./dist/index.js", "contract": "^1.0.0" }
+ * ```
+ */
 export interface PluginPackageJson {
   readonly name: string;
   readonly version: string;
@@ -13,7 +20,14 @@ export interface PluginPackageJson {
   readonly junction?: { readonly connector?: string; readonly contract?: string };
 }
 
-/** A plugin folder with its package.json read and its built entry loaded. */
+/**
+ * A plugin folder with its package.json read and its built entry loaded.
+ *
+ * @example
+ * ```ts
+ * const { connector, pkg } = await loadPlugin('.');
+ * ```
+ */
 export interface LoadedPlugin {
   readonly dir: string;
   readonly pkg: PluginPackageJson;

@@ -8,7 +8,14 @@ import { CliError } from './cli-error.js';
 import { loadPlugin } from './load-plugin.js';
 import { pluginProblems } from './validate-command.js';
 
-/** The result of {@link packCommand}. */
+/**
+ * The result of {@link packCommand}.
+ *
+ * @example
+ * ```ts
+ * const { file, integrity } = await packCommand('.'); // integrity: 'sha512-...'
+ * ```
+ */
 export interface PackResult {
   readonly file: string;
   /** `sha512-<base64>`, as npm and the registry write it. */

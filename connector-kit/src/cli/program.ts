@@ -5,7 +5,14 @@ import { packCommand } from './pack-command.js';
 import { testCommand } from './test-command.js';
 import { validateCommand } from './validate-command.js';
 
-/** Where the CLI writes; replaced in tests. */
+/**
+ * Where the CLI writes; replaced in tests.
+ *
+ * @example
+ * ```ts
+ * createProgram({ out: console.log, err: console.error }, (code) => { process.exitCode = code; });
+ * ```
+ */
 export interface CliIo {
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;

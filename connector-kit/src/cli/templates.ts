@@ -1,4 +1,11 @@
-/** Values the scaffold templates are filled with. */
+/**
+ * Values the scaffold templates are filled with.
+ *
+ * @example
+ * ```ts
+ * scaffoldFiles({ id: 'acme', title: 'Acme', kitRange: '^0.1.0', contractRange: '^1.0.0' });
+ * ```
+ */
 export interface ScaffoldValues {
   /** Connector id, lowercase kebab-case (`acme-crm`). */
   readonly id: string;

@@ -4,7 +4,14 @@ import type { HttpClientOptions } from '../http-client.js';
 import type { LogEntry } from '../logger.js';
 import { type ConnectionInfo, createMemoryState, type RunContext } from '../run-context.js';
 
-/** Options of {@link createTestContext}. */
+/**
+ * Options of {@link createTestContext}.
+ *
+ * @example
+ * ```ts
+ * createTestContext({ auth: connector.auth, credentials: { apiKey: 'k' }, state: { cursor: 'c1' } });
+ * ```
+ */
 export interface TestContextOptions {
   /** The auth the HTTP client injects (usually `connector.auth`); default none. */
   readonly auth?: AuthDefinition;
@@ -20,7 +27,14 @@ export interface TestContextOptions {
   readonly connection?: ConnectionInfo;
 }
 
-/** A {@link RunContext} plus what a test wants to look at afterwards. */
+/**
+ * A {@link RunContext} plus what a test wants to look at afterwards.
+ *
+ * @example
+ * ```ts
+ * expect(ctx.logs.map((l) => l.message)).toContain('created'); expect(ctx.stateSnapshot()).toEqual({ cursor: 'c2' });
+ * ```
+ */
 export interface TestContext extends RunContext {
   /** Every log entry, already redacted. */
   readonly logs: LogEntry[];

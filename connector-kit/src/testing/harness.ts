@@ -27,7 +27,14 @@ export function runActionForTest(
   return runAction(connector, actionKey, ctx, input);
 }
 
-/** The result of {@link runPollingTriggerForTest}. */
+/**
+ * The result of {@link runPollingTriggerForTest}.
+ *
+ * @example
+ * ```ts
+ * const { events, cursors } = await runPollingTriggerForTest(trigger, ctx, { polls: 2 });
+ * ```
+ */
 export interface PollingTestResult {
   /** Every item of every poll, in order. */
   readonly events: TriggerEvent[];
@@ -61,7 +68,14 @@ export async function runPollingTriggerForTest(
   return { events, cursors };
 }
 
-/** A webhook request to replay: a body plus headers, optionally signed by `sign`. */
+/**
+ * A webhook request to replay: a body plus headers, optionally signed by `sign`.
+ *
+ * @example
+ * ```ts
+ * { body: { id: 1 }, sign: (raw) => ({ 'x-signature': signHmacHex({ secret, payload: raw }) }) }
+ * ```
+ */
 export interface ReplayRequest {
   readonly method?: string;
   readonly headers?: Readonly<Record<string, string>>;

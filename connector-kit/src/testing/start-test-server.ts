@@ -1,7 +1,14 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** A request the test server received. */
+/**
+ * A request the test server received.
+ *
+ * @example
+ * ```ts
+ * expect(server.requests[0]?.headers['x-api-key']).toBe('k');
+ * ```
+ */
 export interface TestServerRequest {
   readonly method: string;
   readonly path: string;
@@ -13,14 +20,28 @@ export interface TestServerRequest {
   readonly body: unknown;
 }
 
-/** What a test handler answers; `body` objects are sent as JSON. */
+/**
+ * What a test handler answers; `body` objects are sent as JSON.
+ *
+ * @example
+ * ```ts
+ * startTestServer(() => ({ status: 429, headers: { 'retry-after': '1' } }));
+ * ```
+ */
 export interface TestServerResponse {
   readonly status?: number;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: unknown;
 }
 
-/** A running loopback server. */
+/**
+ * A running loopback server.
+ *
+ * @example
+ * ```ts
+ * const server = await startTestServer(() => ({ body: [] })); try { await run(server.url); } finally { await server.close(); }
+ * ```
+ */
 export interface TestServer {
   /** `http://127.0.0.1:<port>` */
   readonly url: string;
