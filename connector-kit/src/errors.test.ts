@@ -3,6 +3,7 @@ import { errorFromResponse } from './error-from-response.js';
 import {
   AuthError,
   ConnectorError,
+  connectorErrorFromJSON,
   InvalidInputError,
   RateLimitedError,
   RetryableError,
@@ -67,5 +68,24 @@ describe('errors', () => {
     expect(parseRetryAfter('Wed, 01 May 2024 09:00:00 GMT', now)).toBe(0);
     expect(parseRetryAfter('soon', now)).toBeUndefined();
     expect(parseRetryAfter(null, now)).toBeUndefined();
+  });
+});
+
+describe('connectorErrorFromJSON', () => {
+  it('round-trips every kind through JSON', () => {
+    const retryAt = new Date('2030-01-01T00:00:00Z');
+    const originals = [
+      new RetryableError('a', { status: 503 }),
+      new RateLimitedError('b', { retryAt }),
+      new AuthError('c'),
+      new InvalidInputError('d', { problems: [{ pointer: '/x', message: 'bad' }] }),
+      toConnectorError(new Error('e')),
+    ];
+    for (const original of originals) {
+      const copy = connectorErrorFromJSON(JSON.parse(JSON.stringify(original)));
+      expect(copy.constructor).toBe(original.constructor);
+      expect(copy.toJSON()).toEqual(original.toJSON());
+    }
+    expect(connectorErrorFromJSON('garbage').kind).toBe('unknown');
   });
 });

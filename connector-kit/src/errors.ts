@@ -166,3 +166,34 @@ export function toConnectorError(thrown: unknown): ConnectorError {
   const message = thrown instanceof Error ? thrown.message : String(thrown);
   return new ConnectorError(message, { kind: 'unknown', cause: thrown });
 }
+
+/**
+ * Rebuilds a {@link ConnectorError} from its `toJSON()` form, e.g. after it crossed a process
+ * boundary (a plugin running in a worker process). Unknown shapes become kind `unknown`.
+ *
+ * @example
+ * ```ts
+ * const error = connectorErrorFromJSON(JSON.parse(line)); // RateLimitedError with retryAt
+ * ```
+ */
+export function connectorErrorFromJSON(json: unknown): ConnectorError {
+  const o = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
+  const message = typeof o.message === 'string' ? o.message : 'Unknown connector error';
+  const status = typeof o.status === 'number' ? { status: o.status } : {};
+  switch (o.kind) {
+    case 'retryable':
+      return new RetryableError(message, status);
+    case 'rateLimited': {
+      const retryAt = new Date(typeof o.retryAt === 'string' ? o.retryAt : Date.now() + 60_000);
+      return new RateLimitedError(message, { ...status, retryAt });
+    }
+    case 'auth':
+      return new AuthError(message, status);
+    case 'invalidInput': {
+      const problems = Array.isArray(o.problems) ? (o.problems as InputProblem[]) : [];
+      return new InvalidInputError(message, { ...status, problems });
+    }
+    default:
+      return new ConnectorError(message, { ...status, kind: 'unknown' });
+  }
+}

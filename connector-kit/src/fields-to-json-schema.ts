@@ -79,13 +79,15 @@ function objectSchema(fields: FieldSet): Record<string, unknown> {
   const required: string[] = [];
   for (const [name, f] of Object.entries(fields)) {
     properties[name] = fieldToJsonSchema(f);
-    if (f.required) required.push(name);
+    // A required field with a default may be omitted: the runner fills the default in.
+    if (f.required && f.default === undefined) required.push(name);
   }
   return { type: 'object', properties, required, additionalProperties: false };
 }
 
 /**
- * Exports a field set as a JSON Schema 2020-12 object schema: `properties`, `required`,
+ * Exports a field set as a JSON Schema 2020-12 object schema: `properties`, `required` (required
+ * fields without a default),
  * `additionalProperties: false`, formats `date` / `date-time`, `enum`, `writeOnly` for secrets.
  *
  * @example

@@ -58,6 +58,7 @@ export type { ConnectorErrorKind, ConnectorErrorOptions, InputProblem } from './
 export {
   AuthError,
   ConnectorError,
+  connectorErrorFromJSON,
   InvalidInputError,
   RateLimitedError,
   RetryableError,
@@ -103,6 +104,7 @@ export type { LogEntry, Logger, LogLevel } from './logger.js';
 export { createLogger } from './logger.js';
 export type { ConnectorManifest } from './manifest.js';
 export { buildManifest, MANIFEST_FILE } from './manifest.js';
+export { checkManifest, manifestDrift } from './manifest-check.js';
 export type { OAuth2TokenOptions, OAuth2TokenSet } from './oauth2.js';
 export { fetchClientCredentialsToken, needsRefresh, refreshOAuth2Token } from './oauth2.js';
 export type { PageInfo, PaginateNext } from './paginate.js';

@@ -5,6 +5,7 @@ import { defineConnector } from './define-connector.js';
 import { field } from './field.js';
 import { fieldsToJsonSchema } from './fields-to-json-schema.js';
 import { buildManifest } from './manifest.js';
+import { checkManifest, manifestDrift } from './manifest-check.js';
 
 describe('buildManifest', () => {
   it('agrees with the definition it is generated from', () => {
@@ -97,8 +98,33 @@ describe('fieldsToJsonSchema', () => {
           additionalProperties: false,
         },
       },
-      required: ['name', 'seen', 'plan', 'password'],
+      required: ['name', 'seen', 'password'],
       additionalProperties: false,
     });
+  });
+});
+
+describe('manifest checks for the registry', () => {
+  it('finds no drift for a generated manifest, and points at drifted keys', () => {
+    const stored = JSON.parse(JSON.stringify(buildManifest(acme)));
+    expect(manifestDrift(stored, acme)).toEqual([]);
+    stored.actions[0].input.required = [];
+    stored.version = '9.9.9';
+    expect(manifestDrift(stored, acme)).toEqual(['/version', '/actions/0/input/required/0']);
+    expect(checkManifest(buildManifest(acme))).toEqual([]);
+    expect(
+      checkManifest({ manifestVersion: 2, id: 'X', contract: '^3.0.0' }).map((p) => p.path),
+    ).toEqual([
+      '/manifestVersion',
+      '/id',
+      '/name',
+      '/description',
+      '/version',
+      '/contract',
+      '/auth/kind',
+      '/recordTypes',
+      '/triggers',
+      '/actions',
+    ]);
   });
 });
