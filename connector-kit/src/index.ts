@@ -129,6 +129,7 @@ export {
   verifyStandardWebhook,
   verifyTimestamped,
 } from './signatures.js';
+export { testAuth } from './test-auth.js';
 export type {
   PollingTrigger,
   PollResult,
