@@ -99,7 +99,8 @@ export type {
   HttpRequest,
   QueryParams,
 } from './http-client.js';
-export { createHttpClient, readBody } from './http-client.js';
+export { createHttpClient } from './http-client.js';
+export { readBody } from './http-support.js';
 export type { LogEntry, Logger, LogLevel } from './logger.js';
 export { createLogger } from './logger.js';
 export type { ConnectorManifest } from './manifest.js';

@@ -3,7 +3,7 @@ import type { ConnectorDefinition } from './define-connector.js';
 import { buildManifest, type ConnectorManifest } from './manifest.js';
 import type { DefinitionProblem } from './validate-connector.js';
 
-function escape(key: string): string {
+function escapePointer(key: string): string {
   return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
@@ -22,7 +22,7 @@ function diff(a: unknown, b: unknown, path: string, out: string[]): void {
     diff(
       (a as Record<string, unknown>)[key],
       (b as Record<string, unknown>)[key],
-      `${path}/${escape(key)}`,
+      `${path}/${escapePointer(key)}`,
       out,
     );
   }
