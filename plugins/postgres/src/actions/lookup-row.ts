@@ -1,0 +1,39 @@
+import { defineAction, field } from '@junction/connector-kit';
+import { keyFields, optionalRowJsonField, sampleRowJson, tableFields } from '../common-fields.js';
+import { withClient } from '../connect.js';
+import { loadTable } from '../table-columns.js';
+
+/**
+ * Finds the row with the given key.
+ *
+ * @example
+ * ```ts
+ * const { found, rowJson } = await runAction(connector, 'lookup-row', ctx, { table: 'contacts', keyColumn: 'id', key: '42' });
+ * ```
+ */
+export const lookupRow = defineAction({
+  key: 'lookup-row',
+  name: 'Look up row',
+  description: 'Finds the row with this key; found: false when there is none.',
+  kind: 'search',
+  idempotent: true,
+  input: { ...tableFields, ...keyFields },
+  output: { found: field.boolean(), rowJson: optionalRowJsonField },
+  sample: { found: true, rowJson: sampleRowJson },
+  async run(ctx, input) {
+    return withClient(ctx, async (client) => {
+      const table = await loadTable(
+        client,
+        { schema: input.schema ?? 'public', table: input.table },
+        '/table',
+      );
+      const key = table.column(input.keyColumn, '/keyColumn');
+      const result = await client.query<{ row_json: string }>(
+        `select row_to_json(r)::text as row_json from ${table.sql} as r where r.${key} = $1 limit 1`,
+        [input.key],
+      );
+      const row = result.rows[0];
+      return row === undefined ? { found: false } : { found: true, rowJson: row.row_json };
+    });
+  },
+});

@@ -1,0 +1,55 @@
+import { defineAction, field, InvalidInputError } from '@junction/connector-kit';
+import {
+  keyFields,
+  optionalRowJsonField,
+  sampleRowJson,
+  tableFields,
+  valuesJsonField,
+} from '../common-fields.js';
+import { withClient } from '../connect.js';
+import { parseValues } from '../row-values.js';
+import { loadTable } from '../table-columns.js';
+
+/**
+ * Updates the row with the given key; `found: false` when no row has that key.
+ *
+ * @example
+ * ```ts
+ * await runAction(connector, 'update-row', ctx, { table: 'contacts', keyColumn: 'id', key: '42', valuesJson: '{"name":"Ann"}' });
+ * ```
+ */
+export const updateRow = defineAction({
+  key: 'update-row',
+  name: 'Update row',
+  description: 'Sets the given columns of the row with this key and returns the updated row.',
+  kind: 'update',
+  idempotent: true,
+  input: { ...tableFields, ...keyFields, valuesJson: valuesJsonField },
+  output: { found: field.boolean(), rowJson: optionalRowJsonField },
+  sample: { found: true, rowJson: sampleRowJson },
+  async run(ctx, input) {
+    return withClient(ctx, async (client) => {
+      const table = await loadTable(
+        client,
+        { schema: input.schema ?? 'public', table: input.table },
+        '/table',
+      );
+      const key = table.column(input.keyColumn, '/keyColumn');
+      const cells = parseValues(input.valuesJson, table, '/valuesJson');
+      if (cells.length === 0) {
+        const message = 'names no column to update';
+        throw new InvalidInputError(`valuesJson ${message}`, {
+          problems: [{ pointer: '/valuesJson', message }],
+        });
+      }
+      const set = cells.map((c, i) => `${c.column} = $${i + 1}`).join(', ');
+      const result = await client.query<{ row_json: string }>(
+        `update ${table.sql} as r set ${set} where r.${key} = $${cells.length + 1}
+         returning row_to_json(r)::text as row_json`,
+        [...cells.map((c) => c.value), input.key],
+      );
+      const row = result.rows[0];
+      return row === undefined ? { found: false } : { found: true, rowJson: row.row_json };
+    });
+  },
+});

@@ -1,0 +1,77 @@
+import { defineAction, field, InvalidInputError } from '@junction/connector-kit';
+import {
+  keyFields,
+  rowJsonField,
+  sampleRowJson,
+  tableFields,
+  valuesJsonField,
+} from '../common-fields.js';
+import { withClient } from '../connect.js';
+import { parseValues } from '../row-values.js';
+import { loadTable } from '../table-columns.js';
+
+/**
+ * Inserts the row with this key, or updates it when the key exists
+ * (`insert ... on conflict (key) do update`); the key column needs a unique constraint.
+ *
+ * @example
+ * ```ts
+ * await runAction(connector, 'upsert-row', ctx, { table: 'contacts', keyColumn: 'email', key: 'ann@example.com', valuesJson: '{"name":"Ann"}' });
+ * ```
+ */
+export const upsertRow = defineAction({
+  key: 'upsert-row',
+  name: 'Upsert row',
+  description:
+    'Inserts the row with this key, or updates its columns when the key exists; returns the row and whether it was created.',
+  kind: 'upsert',
+  idempotent: true,
+  upsertKey: 'key',
+  input: { ...tableFields, ...keyFields, valuesJson: valuesJsonField },
+  output: { created: field.boolean(), rowJson: rowJsonField },
+  sample: { created: false, rowJson: sampleRowJson },
+  async run(ctx, input) {
+    return withClient(ctx, async (client) => {
+      const table = await loadTable(
+        client,
+        { schema: input.schema ?? 'public', table: input.table },
+        '/table',
+      );
+      const key = table.column(input.keyColumn, '/keyColumn');
+      const cells = parseValues(input.valuesJson, table, '/valuesJson').filter((c) => {
+        if (c.column !== key) return true;
+        if (String(c.value) === input.key) return false;
+        const message = `sets the key column "${input.keyColumn}" to a value other than key`;
+        throw new InvalidInputError(`valuesJson ${message}`, {
+          problems: [{ pointer: '/valuesJson', message }],
+        });
+      });
+      const columns = [key, ...cells.map((c) => c.column)];
+      const updates = cells.length === 0 ? [key] : cells.map((c) => c.column);
+      const result = await client
+        .query<{ row_json: string; created: boolean }>(
+          `insert into ${table.sql} as r (${columns.join(', ')})
+           values (${columns.map((_, i) => `$${i + 1}`).join(', ')})
+           on conflict (${key}) do update set ${updates.map((c) => `${c} = excluded.${c}`).join(', ')}
+           returning row_to_json(r)::text as row_json, (r.xmax = 0) as created`,
+          [input.key, ...cells.map((c) => c.value)],
+        )
+        .catch((thrown: unknown) => {
+          if (
+            typeof thrown === 'object' &&
+            thrown !== null &&
+            'code' in thrown &&
+            thrown.code === '42P10'
+          ) {
+            const message = `column "${input.keyColumn}" has no unique constraint, so rows cannot be upserted by it`;
+            throw new InvalidInputError(`PostgreSQL: ${message}.`, {
+              problems: [{ pointer: '/keyColumn', message }],
+            });
+          }
+          throw thrown;
+        });
+      const row = result.rows[0];
+      return { created: row?.created === true, rowJson: row?.row_json ?? '{}' };
+    });
+  },
+});
