@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { bodyHashOf, contentHashOf } from './audit-hash.js';
+import { redactSecrets } from './redact-secrets.js';
 
 /** What one audit entry says: who did what to which subject, with what data. */
 export interface AuditEntryInput {
@@ -14,27 +16,51 @@ export interface AuditEntryInput {
   readonly requestId?: string;
   /**
    * before/after for configuration changes; input/output, connector, version, target system,
-   * record type and id for data changes. Secrets must already be redacted.
+   * record type and id for data changes. Secrets must already be redacted (members named like
+   * secrets, such as `password` or `apiKey`, and Junction API tokens are redacted here as well).
    */
   readonly data?: Readonly<Record<string, unknown>>;
+  /** When it happened; now by default. */
+  readonly at?: Date;
 }
 
 /**
  * Appends an audit entry. Pass the transaction that makes the change, so that the entry is
- * written if and only if the change is.
+ * written if and only if the change is. A plain insert that takes no lock: the audit sealer links
+ * committed entries into the hash chain shortly after (see `startAuditSealer`).
  */
 export async function recordAudit(db: Kysely<Database>, entry: AuditEntryInput): Promise<void> {
+  // Millisecond precision, as the timestamptz(3) column keeps it, so the hash verifies later.
+  const at = new Date(Math.floor((entry.at ?? new Date()).getTime()));
+  const data = entry.data === undefined ? null : redactSecrets(entry.data);
+  // Hashed as it will read back from jsonb (undefined members gone, dates as strings).
+  const body = data === null ? null : JSON.stringify(data);
+  const bodyHash = body === null ? null : bodyHashOf(JSON.parse(body));
+  const fields = {
+    at,
+    actor: entry.actor,
+    action: entry.action,
+    subjectType: entry.subjectType,
+    subjectId: entry.subjectId,
+    integrationId: entry.integrationId ?? null,
+    runId: entry.runId ?? null,
+    requestId: entry.requestId ?? null,
+    bodyHash,
+  };
   await db
     .insertInto('audit_entries')
     .values({
-      actor: entry.actor,
-      action: entry.action,
-      subject_type: entry.subjectType,
-      subject_id: entry.subjectId,
-      integration_id: entry.integrationId ?? null,
-      run_id: entry.runId ?? null,
-      request_id: entry.requestId ?? null,
-      data: entry.data === undefined ? null : JSON.stringify(entry.data),
+      at,
+      actor: fields.actor,
+      action: fields.action,
+      subject_type: fields.subjectType,
+      subject_id: fields.subjectId,
+      integration_id: fields.integrationId,
+      run_id: fields.runId,
+      request_id: fields.requestId,
+      data: body,
+      body_hash: bodyHash,
+      content_hash: contentHashOf(fields),
     })
     .execute();
 }

@@ -1,9 +1,36 @@
 import type { MiddlewareHandler } from 'hono';
-import type { RoleName } from '../../auth/principal.js';
+import type { Kysely } from 'kysely';
+import { recordAudit } from '../../audit/record-audit.js';
+import { type Permission, roleHasPermission, rolesWithPermission } from '../../auth/permissions.js';
+import { actorOf, type RoleName } from '../../auth/principal.js';
+import type { Database } from '../../db/schema.js';
 import type { AppEnv } from '../app-env.js';
 import { HttpProblem, problem } from '../problem.js';
 
-/** Allows the request only when the principal holds one of `allowed`. */
+/**
+ * Allows the request only when the principal's role grants `permission` (see
+ * core/src/auth/permissions.ts); otherwise 403 problem+json, which `recordDenials` records.
+ *
+ * @example app.openapi(createRoute({ ..., middleware: [requirePermission('config:write')] as const }), handler)
+ */
+export function requirePermission(permission: Permission): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const { role } = c.get('principal');
+    if (!roleHasPermission(role, permission)) {
+      const allowed = rolesWithPermission(permission);
+      throw new HttpProblem(
+        problem(
+          403,
+          `This operation needs the permission ${permission}, which the role ${role} lacks (roles with it: ${allowed.join(', ')}).`,
+          { role, permission },
+        ),
+      );
+    }
+    await next();
+  };
+}
+
+/** Allows the request only when the principal holds one of `allowed`; prefer `requirePermission`. */
 export function requireRole(...allowed: RoleName[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const principal = c.get('principal');
@@ -15,5 +42,38 @@ export function requireRole(...allowed: RoleName[]): MiddlewareHandler<AppEnv> {
       );
     }
     await next();
+  };
+}
+
+/**
+ * After authentication: every request answered 403 leaves an `access.denied` audit entry, with
+ * the principal as actor and `<METHOD> <path>` as subject.
+ */
+export function recordDenials(db: Kysely<Database>): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    await next();
+    const error = c.error;
+    if (!(error instanceof HttpProblem) || error.problem.status !== 403) return;
+    const principal = c.get('principal');
+    if (!principal) return;
+    try {
+      await recordAudit(db, {
+        actor: actorOf(principal),
+        action: 'access.denied',
+        subjectType: 'route',
+        subjectId: `${c.req.method} ${c.req.path}`,
+        requestId: c.get('requestId'),
+        data: {
+          role: principal.role,
+          permission: error.problem.permission ?? null,
+          detail: error.problem.detail ?? null,
+        },
+      });
+    } catch (failure) {
+      c.get('logger').error(
+        { err: failure },
+        'could not record a denied request in the audit trail',
+      );
+    }
   };
 }

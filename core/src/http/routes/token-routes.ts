@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
+import { recordAudit } from '../../audit/record-audit.js';
 import { actorOf, roles } from '../../auth/principal.js';
 import { generateToken, hashToken } from '../../auth/tokens.js';
 import type { ApiToken, Database } from '../../db/schema.js';
 import type { AppEnv } from '../app-env.js';
-import { requireRole } from '../middleware/require-role.js';
+import { requirePermission } from '../middleware/require-role.js';
 import { problemResponses } from '../openapi-schemas.js';
 import { decodeCursor, PageQuerySchema, pageOf } from '../pagination.js';
 import { HttpProblem, problem } from '../problem.js';
@@ -68,7 +69,7 @@ const createToken = createRoute({
   tags: ['tokens'],
   summary: 'Create an API token (the token is shown once)',
   security,
-  middleware: [requireRole('admin')] as const,
+  middleware: [requirePermission('tokens:manage')] as const,
   request: {
     body: { required: true, content: { 'application/json': { schema: CreateTokenSchema } } },
   },
@@ -87,7 +88,7 @@ const listTokens = createRoute({
   tags: ['tokens'],
   summary: 'List API tokens (never their secret), oldest first',
   security,
-  middleware: [requireRole('admin')] as const,
+  middleware: [requirePermission('tokens:manage')] as const,
   request: { query: PageQuerySchema },
   responses: {
     200: {
@@ -106,9 +107,9 @@ const revokeToken = createRoute({
   method: 'delete',
   path: '/v1/tokens/{id}',
   tags: ['tokens'],
-  summary: 'Revoke an API token',
+  summary: 'Revoke an API token (revoking a revoked token changes nothing)',
   security,
-  middleware: [requireRole('admin')] as const,
+  middleware: [requirePermission('tokens:manage')] as const,
   request: { params: z.object({ id: z.string().min(1).max(200) }) },
   responses: {
     200: { description: 'Revoked.', content: { 'application/json': { schema: TokenSchema } } },
@@ -126,17 +127,29 @@ export function registerTokenRoutes(app: OpenAPIHono<AppEnv>, db: Kysely<Databas
   app.openapi(createToken, async (c) => {
     const body = c.req.valid('json');
     const token = generateToken();
-    const row = await db
-      .insertInto('api_tokens')
-      .values({
-        id: `tok_${randomUUID()}`,
-        name: body.name,
-        role: body.role,
-        token_hash: hashToken(token),
-        created_by: actorOf(c.get('principal')),
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const principal = c.get('principal');
+    const row = await db.transaction().execute(async (trx) => {
+      const created = await trx
+        .insertInto('api_tokens')
+        .values({
+          id: `tok_${randomUUID()}`,
+          name: body.name,
+          role: body.role,
+          token_hash: hashToken(token),
+          created_by: actorOf(principal),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await recordAudit(trx, {
+        actor: actorOf(principal),
+        action: 'token.create',
+        subjectType: 'token',
+        subjectId: created.id,
+        requestId: c.get('requestId'),
+        data: { after: { name: created.name, role: created.role } },
+      });
+      return created;
+    });
     return c.json({ ...toJson(row), token }, 201);
   });
 
@@ -162,12 +175,34 @@ export function registerTokenRoutes(app: OpenAPIHono<AppEnv>, db: Kysely<Databas
 
   app.openapi(revokeToken, async (c) => {
     const { id } = c.req.valid('param');
-    const row = await db
-      .updateTable('api_tokens')
-      .set({ revoked_at: new Date() })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirst();
+    const row = await db.transaction().execute(async (trx) => {
+      const current = await trx
+        .selectFrom('api_tokens')
+        .selectAll()
+        .where('id', '=', id)
+        .forUpdate()
+        .executeTakeFirst();
+      // Revoking a revoked token changes nothing and records nothing.
+      if (!current || current.revoked_at) return current;
+      const revoked = await trx
+        .updateTable('api_tokens')
+        .set({ revoked_at: new Date() })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await recordAudit(trx, {
+        actor: actorOf(c.get('principal')),
+        action: 'token.revoke',
+        subjectType: 'token',
+        subjectId: id,
+        requestId: c.get('requestId'),
+        data: {
+          before: { name: current.name, role: current.role, revokedAt: null },
+          after: { revokedAt: toJson(revoked).revokedAt },
+        },
+      });
+      return revoked;
+    });
     if (!row) throw new HttpProblem(problem(404, `No token with id ${id}.`));
     return c.json(toJson(row), 200);
   });

@@ -1,0 +1,40 @@
+import { verifyAuditChain } from '../audit/verify-audit-chain.js';
+import { createDatabase } from '../db/create-database.js';
+import { startEmbeddedPostgres } from '../db/embedded-postgres.js';
+import { migrate } from '../db/migrate.js';
+import { createLogger } from '../log/create-logger.js';
+import { configFromFlags } from './flags.js';
+
+/**
+ * `junction audit verify`: walks the hash chain; prints a plain sentence and exits with 1 when a
+ * link is broken.
+ */
+export async function auditVerifyCommand(options: Record<string, unknown>): Promise<void> {
+  const config = configFromFlags(options);
+  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+  const embedded = config.databaseUrl
+    ? undefined
+    : await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
+  const database = createDatabase(config.databaseUrl ?? (embedded?.url as string), 2);
+  try {
+    await migrate(database.db, database.pool, logger);
+    const result = await verifyAuditChain(database.db);
+    const unsealed =
+      result.unsealed === 0
+        ? 'no entries are waiting to be sealed'
+        : `${result.unsealed} ${result.unsealed === 1 ? 'entry is' : 'entries are'} not sealed yet (the sealer links them within seconds while a worker runs)`;
+    if (result.brokenLink) {
+      process.stdout.write(`${result.brokenLink.message}\n`);
+      process.stdout.write(`${result.checked - 1} entries before it verify; ${unsealed}.\n`);
+      process.exitCode = 1;
+      return;
+    }
+    const head = result.head ? ` Head: #${result.head.seq} ${result.head.hash}.` : '';
+    process.stdout.write(
+      `The audit chain is intact: ${result.checked} sealed ${result.checked === 1 ? 'entry' : 'entries'} verified; ${unsealed}.${head}\n`,
+    );
+  } finally {
+    await database.close();
+    await embedded?.stop();
+  }
+}
