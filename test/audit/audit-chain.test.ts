@@ -89,9 +89,7 @@ describe('audit chain', () => {
     await expect(
       sql`delete from audit_entries where seq = 1`.execute(junctionDb.db),
     ).rejects.toThrow(/append-only/);
-    await expect(sql`truncate audit_entries`.execute(junctionDb.db)).rejects.toThrow(
-      /append-only/,
-    );
+    await expect(sql`truncate audit_entries`.execute(junctionDb.db)).rejects.toThrow(/append-only/);
     const after = await superuser.query('select * from audit_entries order by id');
     expect(after.rows).toEqual(before.rows);
   });
