@@ -1,3 +1,19 @@
+export {
+  type AuditEntryInput,
+  type AuditSealer,
+  type AuditVerification,
+  pruneAuditBodies,
+  recordAudit,
+  sealAuditEntries,
+  startAuditSealer,
+  verifyAuditChain,
+} from './audit/index.js';
+export {
+  type Permission,
+  permissions,
+  roleHasPermission,
+  rolePermissions,
+} from './auth/permissions.js';
 export { actorOf, type Principal, type RoleName, roles } from './auth/principal.js';
 export { ConfigError, type JunctionConfig, loadConfig, type Role } from './config/config.js';
 export { configOptions } from './config/config-options.js';

@@ -3,6 +3,7 @@ import { type ServerType, serve } from '@hono/node-server';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { TaskList } from 'graphile-worker';
 import { sql } from 'kysely';
+import { startAuditSealer } from './audit/start-audit-sealer.js';
 import { createTokenVerifier, ensureAdminToken } from './auth/tokens.js';
 import type { JunctionConfig } from './config/config.js';
 import { createDatabase, type JunctionDatabase } from './db/create-database.js';
@@ -73,6 +74,12 @@ export async function createJunction(
         pollIntervalMs: config.workerPollIntervalMs,
       });
       stack.push(() => (worker as WorkerHandle).stop(config.shutdownTimeoutMs));
+      const sealer = startAuditSealer({
+        db: database.db,
+        logger,
+        retentionDays: config.auditRetentionDays,
+      });
+      stack.push(() => sealer.stop());
     }
 
     let migrationsCurrent = false;

@@ -56,6 +56,16 @@ export function createProgram(): Command {
     });
   program.addCommand(withConfigFlags(migrate, ['databaseUrl', 'dataDir', 'logLevel']));
 
+  const audit = new Command('audit').description('inspect the audit trail');
+  const auditVerify = new Command('verify')
+    .description('walk the audit hash chain; exit 1 and name the entry at the first broken link')
+    .action(async (options: Record<string, unknown>) => {
+      const { auditVerifyCommand } = await import('./audit-command.js');
+      await auditVerifyCommand(options);
+    });
+  audit.addCommand(withConfigFlags(auditVerify, ['databaseUrl', 'dataDir', 'logLevel']));
+  program.addCommand(audit);
+
   program
     .command('version')
     .description('print the version')

@@ -90,6 +90,14 @@ export const configOptions = [
     default: '20',
     description: 'Connections in the PostgreSQL pool of one process.',
   },
+  {
+    key: 'auditRetentionDays',
+    env: 'JUNCTION_AUDIT_RETENTION_DAYS',
+    flag: undefined,
+    default: undefined,
+    description:
+      'Days audit entry bodies are kept; older bodies are dropped, hashes and metadata stay. Unset: kept forever.',
+  },
 ] as const;
 
 export type ConfigOption = (typeof configOptions)[number];

@@ -22,6 +22,8 @@ export interface JunctionConfig {
   readonly shutdownTimeoutMs: number;
   readonly bodyLimitBytes: number;
   readonly databasePoolSize: number;
+  /** Days audit entry bodies are kept; unset keeps them forever. */
+  readonly auditRetentionDays: number | undefined;
 }
 
 /** Every problem found in the configuration, listed at once. */
@@ -59,6 +61,7 @@ const schema = z.object({
   shutdownTimeoutMs: integer(0, 3_600_000),
   bodyLimitBytes: integer(1024, 1024 * 1024 * 1024),
   databasePoolSize: integer(2, 1000),
+  auditRetentionDays: integer(1, 36_500).optional(),
 });
 
 /** Values given on the command line, by configuration key. They win over the environment. */
@@ -95,6 +98,7 @@ export function loadConfig(
     ...config,
     databaseUrl: config.databaseUrl,
     adminToken: config.adminToken,
+    auditRetentionDays: config.auditRetentionDays,
     dataDir: path.resolve(config.dataDir),
   };
 }

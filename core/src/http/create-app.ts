@@ -10,8 +10,10 @@ import type { Logger } from '../log/create-logger.js';
 import type { AppEnv } from './app-env.js';
 import { authenticate } from './middleware/authenticate.js';
 import { requestLog } from './middleware/request-log.js';
+import { recordDenials } from './middleware/require-role.js';
 import { HttpProblem, problem, problemResponse } from './problem.js';
 import { createMethodLookup } from './route-matcher.js';
+import { registerAuditRoutes } from './routes/audit-routes.js';
 import { registerDocsRoutes } from './routes/docs-routes.js';
 import { type ReadinessReport, registerHealthRoutes } from './routes/health-routes.js';
 import { registerTokenRoutes } from './routes/token-routes.js';
@@ -46,6 +48,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     }),
   );
   app.use('/v1/*', authenticate(deps.tokens));
+  app.use('/v1/*', recordDenials(deps.db));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
@@ -56,6 +59,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
 
   registerHealthRoutes(app, deps.readiness);
   registerTokenRoutes(app, deps.db);
+  registerAuditRoutes(app, deps.db);
   registerDocsRoutes(app, () => openApiDocument(app, deps.version));
 
   let methodsOf: ((path: string) => string[]) | undefined;

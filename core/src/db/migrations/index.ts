@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001-foundation.js';
 import * as m0002 from './0002-audit.js';
+import * as m0003 from './0003-audit-chain.js';
 
 /**
  * Junction's migrations, forward-only, in order. A new migration is a new file added at the end;
@@ -9,4 +10,5 @@ import * as m0002 from './0002-audit.js';
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-foundation': m0001,
   '0002-audit': m0002,
+  '0003-audit-chain': m0003,
 };
