@@ -2,6 +2,8 @@ import { createJunction, type Junction, type JunctionOptions, loadConfig } from 
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+/** 32 bytes, hex: the key that encrypts connection secrets in tests. */
+export const TEST_SECRET_KEY = '5f'.repeat(32);
 
 export interface TestJunction {
   readonly junction: Junction;
@@ -22,6 +24,7 @@ export async function startTestJunction(
     DATABASE_URL: database.url,
     PORT: '0',
     JUNCTION_ADMIN_TOKEN: ADMIN_TOKEN,
+    JUNCTION_SECRET_KEY: TEST_SECRET_KEY,
     LOG_LEVEL: 'silent',
     JUNCTION_WORKER_POLL_INTERVAL_MS: '200',
     JUNCTION_SHUTDOWN_TIMEOUT_MS: '2000',

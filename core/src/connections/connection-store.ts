@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import { authFields, type FieldSet, validateFields } from '@junction/connector-kit';
+import type { Kysely, Selectable } from 'kysely';
+import { recordAudit } from '../audit/record-audit.js';
+import type { ConnectorSource, ResolvedConnector } from '../connectors/connector-source.js';
+import type { Database } from '../db/schema.js';
+import type { ConnectionsTable } from '../db/tables/config-tables.js';
+import type { SecretBox } from '../secrets/secret-box.js';
+import { ConfigProblem } from './config-problem.js';
+
+export type ConnectionRow = Selectable<ConnectionsTable>;
+
+/** A connection as the API shows it: secret values never appear, only whether each is set. */
+export interface ConnectionView {
+  readonly id: string;
+  readonly name: string;
+  readonly connector: string;
+  readonly settings: Record<string, unknown>;
+  /** Non-secret credential fields (user names, client ids). */
+  readonly credentials: Record<string, unknown>;
+  /** Each secret credential field: `set` or `unset`. */
+  readonly secrets: Record<string, 'set' | 'unset'>;
+  readonly revision: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface ConnectionInput {
+  readonly name?: string;
+  readonly connector?: string;
+  readonly credentials?: Record<string, unknown>;
+  readonly settings?: Record<string, unknown>;
+}
+
+/** Who asks for a change, recorded with it. */
+export interface Actor {
+  readonly actor: string;
+  readonly requestId?: string;
+}
+
+export function createConnectionStore(deps: {
+  db: Kysely<Database>;
+  box: SecretBox;
+  connectors: ConnectorSource;
+}) {
+  const { db, box, connectors } = deps;
+
+  function connectorOf(id: string, pointer: string): ResolvedConnector {
+    const connector = connectors.get(id);
+    if (!connector)
+      throw new ConfigProblem([{ pointer, detail: `no connector "${id}" is installed` }]);
+    return connector;
+  }
+
+  function credentialsOf(row: ConnectionRow): Record<string, unknown> {
+    return row.secrets ? (box.open(row.secrets) as Record<string, unknown>) : {};
+  }
+
+  function view(row: ConnectionRow): ConnectionView {
+    const fields = fieldsOf(row.connector_id);
+    const stored = credentialsOf(row);
+    const credentials: Record<string, unknown> = {};
+    const secrets: Record<string, 'set' | 'unset'> = {};
+    for (const [name, field] of Object.entries(fields)) {
+      if (field.secret) secrets[name] = stored[name] === undefined ? 'unset' : 'set';
+      else if (stored[name] !== undefined) credentials[name] = stored[name];
+    }
+    return {
+      id: row.id,
+      name: row.name,
+      connector: row.connector_id,
+      settings: row.settings,
+      credentials,
+      secrets,
+      revision: row.revision,
+      createdAt: new Date(row.created_at).toISOString(),
+      updatedAt: new Date(row.updated_at).toISOString(),
+    };
+  }
+
+  function fieldsOf(connectorId: string): FieldSet {
+    const connector = connectors.get(connectorId);
+    return connector ? authFields(connector.definition.auth) : {};
+  }
+
+  function check(connector: ResolvedConnector, credentials: Record<string, unknown>): void {
+    const { problems } = validateFields(authFields(connector.definition.auth), credentials);
+    if (problems.length > 0) {
+      throw new ConfigProblem(
+        problems.map((p) => ({ pointer: `/credentials${p.pointer}`, detail: p.message })),
+      );
+    }
+  }
+
+  function snapshot(v: ConnectionView) {
+    return {
+      name: v.name,
+      connector: v.connector,
+      settings: v.settings,
+      credentials: v.credentials,
+      secrets: v.secrets,
+    };
+  }
+
+  return {
+    view,
+    credentialsOf,
+
+    async get(id: string): Promise<ConnectionRow | undefined> {
+      return db.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
+    async create(
+      input: Required<Pick<ConnectionInput, 'name' | 'connector'>> & ConnectionInput,
+      by: Actor,
+    ) {
+      const connector = connectorOf(input.connector, '/connector');
+      const credentials = input.credentials ?? {};
+      check(connector, credentials);
+      return db.transaction().execute(async (trx) => {
+        const row = await trx
+          .insertInto('connections')
+          .values({
+            id: `con_${randomUUID()}`,
+            name: input.name,
+            connector_id: connector.id,
+            settings: JSON.stringify(input.settings ?? {}),
+            secrets: box.seal(credentials),
+            secret_names: Object.keys(credentials),
+            created_by: by.actor,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        const after = view(row);
+        await recordAudit(trx, {
+          actor: by.actor,
+          action: 'connection.create',
+          subjectType: 'connection',
+          subjectId: row.id,
+          requestId: by.requestId,
+          data: { after: snapshot(after) },
+        });
+        return after;
+      });
+    },
+
+    /** Replaces name and settings when given; merges credentials (a null value removes one). */
+    async update(row: ConnectionRow, input: ConnectionInput, by: Actor) {
+      const connector = connectorOf(row.connector_id, '/connector');
+      const credentials = { ...credentialsOf(row) };
+      for (const [name, value] of Object.entries(input.credentials ?? {})) {
+        if (value === null) delete credentials[name];
+        else credentials[name] = value;
+      }
+      check(connector, credentials);
+      return db.transaction().execute(async (trx) => {
+        const updated = await trx
+          .updateTable('connections')
+          .set((eb) => ({
+            name: input.name ?? row.name,
+            settings: JSON.stringify(input.settings ?? row.settings),
+            secrets: box.seal(credentials),
+            secret_names: Object.keys(credentials),
+            revision: eb('revision', '+', 1),
+            updated_at: new Date(),
+          }))
+          .where('id', '=', row.id)
+          .where('revision', '=', row.revision)
+          .returningAll()
+          .executeTakeFirst();
+        if (!updated)
+          throw new ConfigProblem([], 'The connection changed meanwhile; read it again.', 412);
+        const after = view(updated);
+        await recordAudit(trx, {
+          actor: by.actor,
+          action: 'connection.update',
+          subjectType: 'connection',
+          subjectId: row.id,
+          requestId: by.requestId,
+          data: { before: snapshot(view(row)), after: snapshot(after) },
+        });
+        return after;
+      });
+    },
+
+    async remove(row: ConnectionRow, by: Actor) {
+      await db.transaction().execute(async (trx) => {
+        const users = await trx
+          .selectFrom('integration_dependencies')
+          .innerJoin('integrations', 'integrations.id', 'integration_dependencies.integration_id')
+          .select(['integrations.id', 'integrations.name'])
+          .distinct()
+          .where('connection_id', '=', row.id)
+          .whereRef('integration_dependencies.version', '=', 'integrations.current_version')
+          .execute();
+        if (users.length > 0) {
+          throw new ConfigProblem(
+            [],
+            `The connection is used by ${users.length} integration(s): ${users.map((u) => `${u.name} (${u.id})`).join(', ')}.`,
+            409,
+            { integrations: users },
+          );
+        }
+        const deleted = await trx
+          .deleteFrom('connections')
+          .where('id', '=', row.id)
+          .where('revision', '=', row.revision)
+          .executeTakeFirst();
+        if (deleted.numDeletedRows === 0n) {
+          throw new ConfigProblem([], 'The connection changed meanwhile; read it again.', 412);
+        }
+        await recordAudit(trx, {
+          actor: by.actor,
+          action: 'connection.delete',
+          subjectType: 'connection',
+          subjectId: row.id,
+          requestId: by.requestId,
+          data: { before: snapshot(view(row)) },
+        });
+      });
+    },
+  };
+}
+
+export type ConnectionStore = ReturnType<typeof createConnectionStore>;

@@ -1,0 +1,123 @@
+import {
+  type ConnectionInfo,
+  type ConnectorError,
+  type Credentials,
+  createMemoryState,
+  createRunContext,
+  handleWebhook,
+  type LogEntry,
+  RetryableError,
+  type RunContext,
+  runAction,
+  runPoll,
+  type StateStore,
+  toConnectorError,
+  type WebhookRequest,
+} from '@junction/connector-kit';
+import type { ResolvedConnector } from '../connectors/connector-source.js';
+
+/** One call into plugin code. */
+export type Operation =
+  | { readonly kind: 'action'; readonly action: string; readonly input: unknown }
+  | { readonly kind: 'test' }
+  | { readonly kind: 'poll'; readonly trigger: string; readonly cursor: string | null }
+  | { readonly kind: 'webhook'; readonly trigger: string; readonly request: WebhookRequest };
+
+export interface ExecuteRequest {
+  readonly connector: ResolvedConnector;
+  readonly operation: Operation;
+  readonly credentials: Credentials;
+  readonly connection: ConnectionInfo;
+  readonly idempotencyKey: string;
+  readonly timeoutMs: number;
+  readonly state?: StateStore;
+  readonly signal?: AbortSignal;
+  readonly log?: (entry: LogEntry) => void;
+}
+
+/** Plugin output, or the plugin's failure as a typed error the engine acts on. */
+export type ExecuteResult =
+  | { readonly ok: true; readonly output: unknown }
+  | { readonly ok: false; readonly error: ConnectorError };
+
+/**
+ * The one boundary between Junction and plugin code. This implementation runs the plugin in
+ * this process with a hard timeout; a plugin that throws or hangs fails its own call only.
+ * Running plugins in a separate process means replacing this module, nothing else.
+ */
+export interface PluginExecutor {
+  execute(request: ExecuteRequest): Promise<ExecuteResult>;
+}
+
+export function createInProcessExecutor(): PluginExecutor {
+  return {
+    async execute(request) {
+      const controller = new AbortController();
+      const signal = request.signal
+        ? AbortSignal.any([request.signal, controller.signal])
+        : controller.signal;
+      const { definition } = request.connector;
+      const ctx = createRunContext({
+        auth: definition.auth,
+        credentials: request.credentials,
+        state: request.state ?? createMemoryState(),
+        logSink: request.log ?? (() => {}),
+        signal,
+        idempotencyKey: request.idempotencyKey,
+        connection: request.connection,
+        baseUrl: (request.connection.settings?.baseUrl as string | undefined) ?? definition.baseUrl,
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const error = new RetryableError(
+            `${definition.id}: ${describe(request.operation)} did not finish within ${request.timeoutMs} ms.`,
+          );
+          controller.abort(error);
+          reject(error);
+        }, request.timeoutMs);
+      });
+      try {
+        const output = await Promise.race([call(request, ctx), timeout]);
+        return { ok: true, output };
+      } catch (thrown) {
+        return { ok: false, error: toConnectorError(thrown) };
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+async function call(request: ExecuteRequest, ctx: RunContext): Promise<unknown> {
+  const { definition } = request.connector;
+  const operation = request.operation;
+  switch (operation.kind) {
+    case 'action':
+      return runAction(definition, operation.action, ctx, operation.input);
+    case 'test':
+      return definition.auth.test ? definition.auth.test(ctx) : { ok: true, tested: false };
+    case 'poll': {
+      const trigger = definition.triggers?.find((t) => t.key === operation.trigger);
+      if (trigger?.kind !== 'polling') throw new Error(`no polling trigger "${operation.trigger}"`);
+      return runPoll(trigger, ctx, operation.cursor);
+    }
+    case 'webhook': {
+      const trigger = definition.triggers?.find((t) => t.key === operation.trigger);
+      if (trigger?.kind !== 'webhook') throw new Error(`no webhook trigger "${operation.trigger}"`);
+      return handleWebhook(trigger, operation.request, ctx);
+    }
+  }
+}
+
+function describe(operation: Operation): string {
+  switch (operation.kind) {
+    case 'action':
+      return `action "${operation.action}"`;
+    case 'test':
+      return 'the connection test';
+    case 'poll':
+    case 'webhook':
+      return `trigger "${operation.trigger}"`;
+  }
+}

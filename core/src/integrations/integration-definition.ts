@@ -1,0 +1,116 @@
+import { z } from '@hono/zod-openapi';
+
+const key = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, {
+  error: 'must be lowercase kebab-case, starting with a letter',
+});
+
+/** A JSON-logic expression: any JSON value; checked by the mapping compiler, not by this schema. */
+const Expression = z.unknown().openapi({ example: { var: 'event.email' } });
+
+const ConnectorRef = {
+  connector: z.string().min(1).openapi({ example: 'http' }),
+  /** Pinned plugin version; filled in with the newest installed version when omitted on save. */
+  version: z.string().min(1).optional().openapi({ example: '0.1.0' }),
+  connection: z.string().min(1).optional().openapi({ example: 'con_2b1f0c3e' }),
+};
+
+export const TriggerRefSchema = z
+  .object({
+    ...ConnectorRef,
+    trigger: z.string().min(1).openapi({ example: 'webhook' }),
+    settings: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict()
+  .openapi('TriggerRef');
+
+export const ActionStepSchema = z
+  .object({
+    kind: z.literal('action'),
+    key,
+    ...ConnectorRef,
+    action: z.string().min(1).openapi({ example: 'upsert' }),
+    /** Target input field -> JSON-logic expression over `{ event, steps }`. */
+    mapping: z.record(z.string(), Expression),
+  })
+  .strict()
+  .openapi('ActionStep');
+
+export const FilterStepSchema = z
+  .object({
+    kind: z.literal('filter'),
+    key,
+    /** The run stops (succeeded, filtered) when this is falsy. */
+    when: Expression,
+  })
+  .strict()
+  .openapi('FilterStep');
+
+export const StepSchema = z.discriminatedUnion('kind', [ActionStepSchema, FilterStepSchema]);
+
+export const RouteSchema = z
+  .object({
+    key,
+    /** JSON-logic condition over `{ event }`; omitted means always. */
+    when: Expression.optional(),
+    steps: z.array(StepSchema).min(1).max(50),
+  })
+  .strict()
+  .openapi('Route');
+
+export const RetryPolicySchema = z
+  .object({
+    maxAttempts: z.number().int().min(1).max(25).default(5),
+    /** First retry delay; each later one doubles, with jitter, capped at `maxDelaySeconds`. */
+    initialDelaySeconds: z.number().min(0.1).max(3600).default(2),
+    maxDelaySeconds: z.number().min(1).max(86_400).default(600),
+  })
+  .strict()
+  .openapi('RetryPolicy');
+
+export const IntegrationDefinitionSchema = z
+  .object({
+    name: z.string().min(1).max(200).openapi({ example: 'CRM customers to ERP' }),
+    description: z.string().max(2000).optional(),
+    trigger: TriggerRefSchema,
+    /** `first`: the first route whose condition holds runs; `all`: every matching route runs. */
+    routing: z.enum(['first', 'all']).default('first'),
+    routes: z.array(RouteSchema).min(1).max(50),
+    retry: RetryPolicySchema.optional(),
+  })
+  .strict()
+  .openapi('IntegrationDefinition', {
+    example: {
+      name: 'CRM customers to ERP',
+      trigger: { connector: 'http', trigger: 'webhook', connection: 'con_crm' },
+      routing: 'first',
+      routes: [
+        {
+          key: 'europe',
+          when: { in: [{ var: 'event.country' }, ['FR', 'DE', 'NL']] },
+          steps: [
+            {
+              kind: 'action',
+              key: 'upsert-customer',
+              connector: 'postgres',
+              connection: 'con_erp',
+              action: 'upsert',
+              mapping: {
+                table: 'customers',
+                record: {
+                  object: [
+                    ['id', { var: 'event.id' }],
+                    ['name', { upper: { var: 'event.name' } }],
+                  ],
+                },
+              },
+            },
+          ],
+        },
+      ],
+    },
+  });
+
+export type IntegrationDefinition = z.infer<typeof IntegrationDefinitionSchema>;
+export type Step = z.infer<typeof StepSchema>;
+export type ActionStep = z.infer<typeof ActionStepSchema>;
+export type Route = z.infer<typeof RouteSchema>;

@@ -1,0 +1,49 @@
+import type { AnyField, FieldSet } from '@junction/connector-kit';
+
+/** Data a mapping sees: `event` is the trigger's item, `steps.<key>` an earlier step's output. */
+export interface MappingScope {
+  readonly event: FieldSet;
+  readonly steps: ReadonlyMap<string, FieldSet>;
+}
+
+/**
+ * Why `path` (a JSON-logic `var` path, dotted) names nothing the scope has, or undefined when it
+ * does.
+ */
+export function checkVarPath(path: string, scope: MappingScope): string | undefined {
+  if (path === '') return undefined;
+  const [root, ...rest] = path.split('.');
+  if (root === 'event') return walk(scope.event, rest, 'event');
+  if (root === 'steps') {
+    const [stepKey, ...inner] = rest;
+    if (stepKey === undefined) return undefined;
+    const output = scope.steps.get(stepKey);
+    if (!output) return `"steps.${stepKey}" is not an earlier action step of this route`;
+    return walk(output, inner, `steps.${stepKey}`);
+  }
+  return `"${path}" must start with "event." (the trigger's output) or "steps.<key>." (an earlier step's output)`;
+}
+
+function walk(fields: FieldSet, segments: string[], prefix: string): string | undefined {
+  let current: FieldSet | undefined = fields;
+  let field: AnyField | undefined;
+  let at = prefix;
+  for (const segment of segments) {
+    if (field?.kind === 'array') {
+      if (!/^\d+$/.test(segment)) return `"${at}" is a list: use an index, as in "${at}.0"`;
+      field = field.items;
+      current = field.kind === 'object' ? field.fields : undefined;
+      at = `${at}.${segment}`;
+      continue;
+    }
+    if (!current) return `"${at}" has no field "${segment}": it is a ${field?.kind ?? 'value'}`;
+    field = Object.hasOwn(current, segment) ? current[segment] : undefined;
+    if (!field) {
+      const known = Object.keys(current).slice(0, 20).join(', ');
+      return `"${at}" has no field "${segment}" (it has: ${known || 'no fields'})`;
+    }
+    current = field.kind === 'object' ? field.fields : undefined;
+    at = `${at}.${segment}`;
+  }
+  return undefined;
+}
