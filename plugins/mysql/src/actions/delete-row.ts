@@ -1,0 +1,35 @@
+import { defineAction, field } from '@junction/connector-kit';
+import type mysql from 'mysql2/promise';
+import { keyFields, tableFields } from '../common-fields.js';
+import { withConnection } from '../connect.js';
+import { loadTable } from '../table-columns.js';
+
+/**
+ * Deletes the row with the given key; deleting a missing row is not an error (`deleted: false`).
+ *
+ * @example
+ * ```ts
+ * await runAction(connector, 'delete-row', ctx, { table: 'contacts', keyColumn: 'id', key: '42' });
+ * ```
+ */
+export const deleteRow = defineAction({
+  key: 'delete-row',
+  name: 'Delete row',
+  description: 'Deletes the row with this key; a missing row answers deleted: false.',
+  kind: 'delete',
+  idempotent: true,
+  input: { ...tableFields, ...keyFields },
+  output: { deleted: field.boolean() },
+  sample: { deleted: true },
+  async run(ctx, input) {
+    return withConnection(ctx, async (db) => {
+      const table = await loadTable(db, { schema: input.schema, table: input.table }, '/table');
+      const key = table.column(input.keyColumn, '/keyColumn');
+      const [result] = await db.execute<mysql.ResultSetHeader>(
+        `delete from ${table.sql} where ${key} = ?`,
+        [input.key],
+      );
+      return { deleted: result.affectedRows > 0 };
+    });
+  },
+});

@@ -1,0 +1,59 @@
+import { defineAction, field } from '@junction/connector-kit';
+import type mysql from 'mysql2/promise';
+import { rowJsonField, sampleRowJson, tableFields, valuesJsonField } from '../common-fields.js';
+import { withConnection } from '../connect.js';
+import { parseValues } from '../row-values.js';
+import { selectByKey } from '../select-by-key.js';
+import { loadTable } from '../table-columns.js';
+
+/**
+ * Inserts one row and returns it as stored, read back by its key column (the given value, or
+ * the auto-increment id).
+ *
+ * @example
+ * ```ts
+ * await runAction(connector, 'insert-row', ctx, { table: 'contacts', valuesJson: '{"email":"ann@example.com"}' });
+ * ```
+ */
+export const insertRow = defineAction({
+  key: 'insert-row',
+  name: 'Insert row',
+  description: 'Inserts one row into a table and returns the stored row.',
+  kind: 'create',
+  idempotent: false,
+  input: {
+    ...tableFields,
+    keyColumn: field.string({
+      label: 'Key column',
+      description: 'Used to read the stored row back',
+      minLength: 1,
+      default: 'id',
+    }),
+    valuesJson: valuesJsonField,
+  },
+  output: { rowJson: rowJsonField },
+  sample: { rowJson: sampleRowJson },
+  async run(ctx, input) {
+    return withConnection(ctx, async (db) => {
+      const table = await loadTable(db, { schema: input.schema, table: input.table }, '/table');
+      const key = table.column(input.keyColumn, '/keyColumn');
+      const cells = parseValues(input.valuesJson, table, '/valuesJson');
+      await db.beginTransaction();
+      try {
+        const [result] = await db.execute<mysql.ResultSetHeader>(
+          `insert into ${table.sql} (${cells.map((c) => c.column).join(', ')})
+           values (${cells.map(() => '?').join(', ')})`,
+          cells.map((c) => c.value),
+        );
+        const given = cells.find((c) => c.name === input.keyColumn)?.value;
+        const keyValue = given === undefined || given === null ? result.insertId : String(given);
+        const stored = await selectByKey(db, table, key, keyValue);
+        await db.commit();
+        return { rowJson: stored ?? '{}' };
+      } catch (thrown) {
+        await db.rollback().catch(() => {});
+        throw thrown;
+      }
+    });
+  },
+});

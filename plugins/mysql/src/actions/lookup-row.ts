@@ -1,0 +1,32 @@
+import { defineAction, field } from '@junction/connector-kit';
+import { keyFields, optionalRowJsonField, sampleRowJson, tableFields } from '../common-fields.js';
+import { withConnection } from '../connect.js';
+import { selectByKey } from '../select-by-key.js';
+import { loadTable } from '../table-columns.js';
+
+/**
+ * Finds the row with the given key.
+ *
+ * @example
+ * ```ts
+ * const { found, rowJson } = await runAction(connector, 'lookup-row', ctx, { table: 'contacts', keyColumn: 'id', key: '42' });
+ * ```
+ */
+export const lookupRow = defineAction({
+  key: 'lookup-row',
+  name: 'Look up row',
+  description: 'Finds the row with this key; found: false when there is none.',
+  kind: 'search',
+  idempotent: true,
+  input: { ...tableFields, ...keyFields },
+  output: { found: field.boolean(), rowJson: optionalRowJsonField },
+  sample: { found: true, rowJson: sampleRowJson },
+  async run(ctx, input) {
+    return withConnection(ctx, async (db) => {
+      const table = await loadTable(db, { schema: input.schema, table: input.table }, '/table');
+      const key = table.column(input.keyColumn, '/keyColumn');
+      const stored = await selectByKey(db, table, key, input.key);
+      return stored === undefined ? { found: false } : { found: true, rowJson: stored };
+    });
+  },
+});

@@ -1,0 +1,76 @@
+import { defineAction, field, InvalidInputError } from '@junction/connector-kit';
+import {
+  keyFields,
+  rowJsonField,
+  sampleRowJson,
+  tableFields,
+  valuesJsonField,
+} from '../common-fields.js';
+import { withConnection } from '../connect.js';
+import { parseValues } from '../row-values.js';
+import { selectByKey } from '../select-by-key.js';
+import { loadTable } from '../table-columns.js';
+
+function invalid(pointer: string, message: string): InvalidInputError {
+  return new InvalidInputError(`MySQL: ${message}.`, { problems: [{ pointer, message }] });
+}
+
+/**
+ * Inserts the row with this key, or updates it when the key exists
+ * (`insert ... on duplicate key update`); the key column needs its own unique index.
+ *
+ * @example
+ * ```ts
+ * await runAction(connector, 'upsert-row', ctx, { table: 'contacts', keyColumn: 'email', key: 'ann@example.com', valuesJson: '{"name":"Ann"}' });
+ * ```
+ */
+export const upsertRow = defineAction({
+  key: 'upsert-row',
+  name: 'Upsert row',
+  description:
+    'Inserts the row with this key, or updates its columns when the key exists; returns the row and whether it was created.',
+  kind: 'upsert',
+  idempotent: true,
+  upsertKey: 'key',
+  input: { ...tableFields, ...keyFields, valuesJson: valuesJsonField },
+  output: { created: field.boolean(), rowJson: rowJsonField },
+  sample: { created: false, rowJson: sampleRowJson },
+  async run(ctx, input) {
+    return withConnection(ctx, async (db) => {
+      const table = await loadTable(db, { schema: input.schema, table: input.table }, '/table');
+      const key = table.column(input.keyColumn, '/keyColumn');
+      if (!table.uniqueColumns.has(input.keyColumn)) {
+        throw invalid(
+          '/keyColumn',
+          `column "${input.keyColumn}" has no unique index of its own, so rows cannot be upserted by it`,
+        );
+      }
+      const cells = parseValues(input.valuesJson, table, '/valuesJson').filter((c) => {
+        if (c.name !== input.keyColumn) return true;
+        if (String(c.value) === input.key) return false;
+        throw invalid(
+          '/valuesJson',
+          `sets the key column "${input.keyColumn}" to a value other than key`,
+        );
+      });
+      const columns = [key, ...cells.map((c) => c.column)];
+      const updates = cells.length === 0 ? [key] : cells.map((c) => c.column);
+      await db.beginTransaction();
+      try {
+        // Lock the key (or its gap) first: whether the row existed is then certain.
+        const existed = (await selectByKey(db, table, key, input.key, true)) !== undefined;
+        await db.execute(
+          `insert into ${table.sql} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})
+           on duplicate key update ${updates.map((c) => `${c} = values(${c})`).join(', ')}`,
+          [input.key, ...cells.map((c) => c.value)],
+        );
+        const stored = await selectByKey(db, table, key, input.key);
+        await db.commit();
+        return { created: !existed, rowJson: stored ?? '{}' };
+      } catch (thrown) {
+        await db.rollback().catch(() => {});
+        throw thrown;
+      }
+    });
+  },
+});

@@ -1,0 +1,44 @@
+/**
+ * @junction/plugin-mysql: MySQL and MariaDB as systems of record. A polling trigger delivers new
+ * and changed rows of one table by (updated-at, key); actions insert, update, upsert, delete and
+ * look up rows by key. SQL is parameterised; table and column names are checked against the live
+ * table and quoted.
+ *
+ * @example
+ * ```ts
+ * import mysql from '@junction/plugin-mysql';
+ * ```
+ */
+import { defineConnector } from '@junction/connector-kit';
+import { deleteRow } from './actions/delete-row.js';
+import { insertRow } from './actions/insert-row.js';
+import { lookupRow } from './actions/lookup-row.js';
+import { updateRow } from './actions/update-row.js';
+import { upsertRow } from './actions/upsert-row.js';
+import { mysqlAuth } from './mysql-auth.js';
+import { rowChanged } from './triggers/row-changed.js';
+
+export { pollSettingsFields } from './poll-settings.js';
+
+/**
+ * The MySQL and MariaDB connector.
+ *
+ * @example
+ * ```ts
+ * validateConnector(connector); // []
+ * ```
+ */
+export const connector = defineConnector({
+  id: 'mysql',
+  name: 'MySQL / MariaDB',
+  description:
+    'Reads new and changed rows from a MySQL or MariaDB table and inserts, updates, upserts, deletes and looks up rows.',
+  version: '0.1.0',
+  contract: '^1.0.0',
+  homepage: 'https://mariadb.org/',
+  auth: mysqlAuth,
+  triggers: [rowChanged],
+  actions: [insertRow, updateRow, upsertRow, deleteRow, lookupRow],
+});
+
+export default connector;

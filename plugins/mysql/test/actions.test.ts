@@ -1,0 +1,146 @@
+import { InvalidInputError, RetryableError, validateConnector } from '@junction/connector-kit';
+import { checkSamples, runActionForTest } from '@junction/connector-kit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import connector from '../src/index.js';
+import { contextFor, mysqlAvailable, sql, tableName } from './support.js';
+
+const available = await mysqlAvailable();
+const people = tableName('jt_people');
+
+const run = (key: string, input: Record<string, unknown>) =>
+  runActionForTest(connector, key, input, contextFor());
+const parse = (out: Record<string, unknown>) => JSON.parse(String(out.rowJson));
+
+describe('mysql connector definition', () => {
+  it('passes validateConnector with zero problems and its samples match its fields', () => {
+    expect(validateConnector(connector)).toEqual([]);
+    expect(checkSamples(connector)).toEqual([]);
+  });
+});
+
+describe.skipIf(!available)('mysql actions', () => {
+  beforeAll(async () => {
+    await sql(
+      `create table ${people} (
+         id int auto_increment primary key,
+         email varchar(100) not null unique,
+         name varchar(100) null,
+         tags json null,
+         created_at datetime(6) not null default current_timestamp(6)
+       )`,
+    );
+  });
+  afterAll(async () => {
+    await sql(`drop table if exists ${people}`);
+  });
+  const snapshot = () => sql(`select * from ${people} order by id`);
+
+  it('test hook: connects, and explains a failure', async () => {
+    expect(await connector.auth.test?.(contextFor())).toEqual({ ok: true });
+    const outcome = await connector.auth.test?.(contextFor({}, { port: 1 }));
+    expect(outcome?.ok).toBe(false);
+  });
+
+  it('insert-row returns the stored row read back by its auto-increment key', async () => {
+    const out = await run('insert-row', {
+      table: people,
+      valuesJson: JSON.stringify({ email: 'ann@x.test', name: 'Ann', tags: ['a', { b: 1 }] }),
+    });
+    const row = parse(out);
+    expect(row).toMatchObject({ email: 'ann@x.test', name: 'Ann' });
+    // MySQL's JSON type comes back parsed; MariaDB's (a checked LONGTEXT) may come back as text.
+    const tags = typeof row.tags === 'string' ? JSON.parse(row.tags) : row.tags;
+    expect(tags).toEqual(['a', { b: 1 }]);
+    expect(typeof row.id).toBe('number');
+  });
+
+  it('update-row by key (as text); found: false when missing', async () => {
+    const [ann] = await sql(`select id from ${people} where email = 'ann@x.test'`);
+    const out = await run('update-row', {
+      table: people,
+      key: String(ann?.id),
+      valuesJson: '{"name":"Ann Lee"}',
+    });
+    expect(out.found).toBe(true);
+    expect(parse(out).name).toBe('Ann Lee');
+    expect(
+      await run('update-row', { table: people, key: '999999', valuesJson: '{"name":"x"}' }),
+    ).toEqual({
+      found: false,
+    });
+  });
+
+  it('upsert-row creates, then updates by a unique key; a retry changes nothing more', async () => {
+    const input = {
+      table: people,
+      keyColumn: 'email',
+      key: 'bob@x.test',
+      valuesJson: '{"name":"Bob"}',
+    };
+    const first = await run('upsert-row', input);
+    expect(first.created).toBe(true);
+    const again = await run('upsert-row', input);
+    expect(again.created).toBe(false);
+    expect(parse(again).id).toBe(parse(first).id);
+    const renamed = await run('upsert-row', { ...input, valuesJson: '{"name":"Robert"}' });
+    expect(parse(renamed)).toMatchObject({ name: 'Robert', email: 'bob@x.test' });
+    expect(await snapshot()).toHaveLength(2);
+  });
+
+  it('lookup-row and delete-row by key', async () => {
+    const found = await run('lookup-row', { table: people, keyColumn: 'email', key: 'bob@x.test' });
+    expect(parse(found).name).toBe('Robert');
+    const del = { table: people, keyColumn: 'email', key: 'bob@x.test' };
+    expect(await run('delete-row', del)).toEqual({ deleted: true });
+    expect(await run('delete-row', del)).toEqual({ deleted: false });
+    expect(await run('lookup-row', del)).toEqual({ found: false });
+  });
+
+  it('refuses bad tables, columns, JSON and keys with a pointer, and changes nothing', async () => {
+    const before = await snapshot();
+    const cases: [string, Record<string, unknown>, string][] = [
+      ['insert-row', { table: 'nope_nope', valuesJson: '{}' }, '/table'],
+      ['insert-row', { table: `${people}; drop table ${people}`, valuesJson: '{}' }, '/table'],
+      [
+        'insert-row',
+        { table: people, valuesJson: '{"email":"z@x.test","evil` = 1; --":1}' },
+        '/valuesJson',
+      ],
+      ['insert-row', { table: people, valuesJson: '{not json' }, '/valuesJson'],
+      [
+        'update-row',
+        { table: people, keyColumn: 'nope', key: '1', valuesJson: '{"name":"x"}' },
+        '/keyColumn',
+      ],
+      ['update-row', { table: people, key: '1', valuesJson: '{}' }, '/valuesJson'],
+      [
+        'upsert-row',
+        { table: people, keyColumn: 'name', key: 'x', valuesJson: '{}' },
+        '/keyColumn',
+      ],
+      [
+        'upsert-row',
+        { table: people, keyColumn: 'email', key: 'a@x.test', valuesJson: '{"email":"b@x.test"}' },
+        '/valuesJson',
+      ],
+      ['insert-row', { table: people, valuesJson: '{"email":"ann@x.test"}' }, ''],
+      ['insert-row', { table: people, valuesJson: '{"name":"no email"}' }, ''],
+    ];
+    for (const [action, input, pointer] of cases) {
+      const error = await run(action, input).catch((e: unknown) => e);
+      expect(error, `${action} ${JSON.stringify(input)}`).toBeInstanceOf(InvalidInputError);
+      expect((error as InvalidInputError).problems[0]?.pointer).toBe(pointer);
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('an unreachable server is a retryable error', async () => {
+    const error = await runActionForTest(
+      connector,
+      'lookup-row',
+      { table: people, key: '1' },
+      contextFor({}, { port: 1 }),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RetryableError);
+  });
+});
