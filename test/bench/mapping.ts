@@ -62,7 +62,7 @@ function mappingWith(table: JsonValue): Record<string, JsonValue> {
   };
 }
 
-function makeRecords(count: number) {
+export function makeRecords(count: number) {
   const codes = Object.keys(countries).concat(['XX']);
   const records = [];
   for (let i = 0; i < count; i++) {
@@ -139,7 +139,7 @@ function handWritten(r: Record_): Record<string, unknown> {
 
 type Contender = (record: Record_) => Record<string, unknown>;
 
-function contenders(): Record<string, Contender> {
+export function contenders(): Record<string, Contender> {
   const plain = mappingWith(countries);
   const fields = Object.entries(plain);
 
@@ -212,14 +212,23 @@ export async function runMappingBench(): Promise<Record<string, unknown>> {
       );
     }
   }
-  const rounds = 7;
-  const rates: Record<string, number> = {};
-  for (const [name, fn] of Object.entries(all)) {
-    roundRate(fn, records, 300);
-    const samples: number[] = [];
-    for (let i = 0; i < rounds; i++) samples.push(roundRate(fn, records, 250));
-    rates[name] = Math.round(median(samples));
+  // Rounds are interleaved (every contender once per round, in a rotating order) so that drift
+  // on a busy machine hits every contender alike; each figure is the median of its rounds.
+  const rounds = 9;
+  const names = Object.keys(all);
+  const samples: Record<string, number[]> = {};
+  for (const name of names) {
+    roundRate(all[name] as Contender, records, 300);
+    samples[name] = [];
   }
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(round + i) % names.length] as string;
+      samples[name]?.push(roundRate(all[name] as Contender, records, 200));
+    }
+  }
+  const rates: Record<string, number> = {};
+  for (const name of names) rates[name] = Math.round(median(samples[name] ?? []));
   const baseJs = rates['json-logic-js apply'] as number;
   const baseEngine = rates['json-logic-engine build'] as number;
   const rows = Object.entries(rates).map(([name, rate]) => ({

@@ -69,10 +69,11 @@ export function compileMapping(mapping: Mapping, options?: CompileOptions): Comp
   const count = fields.length;
   const names = fields.map((f) => f.field);
   const evaluators = fields.map((f) => f.evaluator);
+  const Output = outputConstructor();
   return (input) => {
     const data = input === undefined ? null : input;
     const run = startRun(limits);
-    const output: Record<string, unknown> = {};
+    const output: Record<string, unknown> = new Output();
     let errors: FieldError[] | undefined;
     for (let i = 0; i < count; i++) {
       const field = names[i] as string;
@@ -93,6 +94,17 @@ export function compileMapping(mapping: Mapping, options?: CompileOptions): Comp
     }
     return { output, errors: errors ?? noErrors };
   };
+}
+
+/**
+ * A constructor of plain objects (prototype `Object.prototype`, like `{}`), one per compiled
+ * mapping: its objects get their own hidden classes with in-object room for the fields, so
+ * writing the fields does not reallocate or walk the shared `{}` transition tree.
+ */
+function outputConstructor(): new () => Record<string, unknown> {
+  function Output(): void {}
+  Output.prototype = Object.prototype;
+  return Output as unknown as new () => Record<string, unknown>;
 }
 
 const noErrors: readonly FieldError[] = Object.freeze([]);
