@@ -199,9 +199,19 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, db: Kysely<Databas
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
         try {
-          const next = await lines.next();
-          if (next.done) controller.close();
-          else controller.enqueue(encoder.encode(next.value));
+          // About 64 KiB per chunk: few writes, little memory.
+          let text = '';
+          for (;;) {
+            const next = await lines.next();
+            if (next.done) {
+              if (text) controller.enqueue(encoder.encode(text));
+              controller.close();
+              return;
+            }
+            text += next.value;
+            if (text.length >= 65_536) break;
+          }
+          controller.enqueue(encoder.encode(text));
         } catch (error) {
           c.get('logger').error({ err: error }, 'audit export failed midway');
           controller.error(error);
