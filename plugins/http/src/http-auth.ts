@@ -1,0 +1,76 @@
+import { AuthError, ConnectorError, type CustomAuth } from '@junction/connector-kit';
+import { authFields } from './auth-fields.js';
+
+function need(credentials: Readonly<Record<string, unknown>>, key: string, what: string): string {
+  const value = credentials[key];
+  if (typeof value !== 'string' || value === '') {
+    throw new AuthError(`The HTTP connection has no ${what}; edit the connection.`);
+  }
+  return value;
+}
+
+function text(credentials: Readonly<Record<string, unknown>>, key: string): string {
+  const value = credentials[key];
+  return typeof value === 'string' ? value : '';
+}
+
+/**
+ * The HTTP connection's auth: one custom kind whose `authKind` credential picks none, API key
+ * (header or query), basic, bearer or an OAuth 2.0 access token, applied to every request by
+ * `ctx.http`. The `test` hook sends `GET` to the connection setting `testPath` (default `/`): a
+ * 401/403 answer or no answer fails it; any other answer shows the credentials were accepted.
+ *
+ * @example
+ * ```ts
+ * httpAuth.apply?.({ authKind: 'bearer', token: 't0k' }); // { headers: { authorization: 'Bearer t0k' } }
+ * ```
+ */
+// Typed as CustomAuth<FieldSet>, not CustomAuth<typeof authFields>: the kit's AuthDefinition
+// does not accept a CustomAuth whose `apply` takes the inferred credential type. Values are read
+// with runtime checks instead (stored credentials are not guaranteed to match the fields anyway).
+export const httpAuth: CustomAuth = {
+  kind: 'custom',
+  description:
+    'None, API key (header or query), basic, bearer token, or an OAuth 2.0 access token.',
+  fields: authFields,
+  apply(c) {
+    switch (c.authKind ?? 'none') {
+      case 'apiKey': {
+        const name = need(c, 'apiKeyName', 'API key header or parameter name');
+        const key = need(c, 'apiKey', 'API key');
+        return c.apiKeyIn === 'query'
+          ? { query: { [name]: key } }
+          : { headers: { [name]: `${text(c, 'apiKeyPrefix')}${key}` } };
+      }
+      case 'basic': {
+        const user = need(c, 'username', 'username');
+        const basic = Buffer.from(`${user}:${text(c, 'password')}`).toString('base64');
+        return { headers: { authorization: `Basic ${basic}` } };
+      }
+      case 'bearer':
+        return { headers: { authorization: `Bearer ${need(c, 'token', 'bearer token')}` } };
+      case 'oauth2':
+        return {
+          headers: { authorization: `Bearer ${need(c, 'accessToken', 'OAuth 2.0 access token')}` },
+        };
+      case 'none':
+        return {};
+      default:
+        throw new AuthError(
+          `The HTTP connection has an unknown authKind ${JSON.stringify(c.authKind)}.`,
+        );
+    }
+  },
+  async test(ctx) {
+    const path = ctx.connection.settings?.testPath;
+    try {
+      await ctx.http.request({ path: typeof path === 'string' ? path : '/', retries: 0 });
+      return { ok: true };
+    } catch (thrown) {
+      if (thrown instanceof AuthError) return { ok: false, reason: thrown.message };
+      if (thrown instanceof ConnectorError && thrown.status !== undefined && thrown.status < 500)
+        return { ok: true };
+      return { ok: false, reason: thrown instanceof Error ? thrown.message : String(thrown) };
+    }
+  },
+};
