@@ -14,7 +14,7 @@ import { HttpProblem, problem } from '../problem.js';
  * @example app.openapi(createRoute({ ..., middleware: [requirePermission('config:write')] as const }), handler)
  */
 export function requirePermission(permission: Permission): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
+  return declare({ kind: 'permission', permission }, async (c, next) => {
     const { role } = c.get('principal');
     if (!roleHasPermission(role, permission)) {
       const allowed = rolesWithPermission(permission);
@@ -27,12 +27,12 @@ export function requirePermission(permission: Permission): MiddlewareHandler<App
       );
     }
     await next();
-  };
+  });
 }
 
 /** Allows the request only when the principal holds one of `allowed`; prefer `requirePermission`. */
 export function requireRole(...allowed: RoleName[]): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
+  return declare({ kind: 'roles', roles: allowed }, async (c, next) => {
     const principal = c.get('principal');
     if (!allowed.includes(principal.role)) {
       throw new HttpProblem(
@@ -42,7 +42,31 @@ export function requireRole(...allowed: RoleName[]): MiddlewareHandler<AppEnv> {
       );
     }
     await next();
-  };
+  });
+}
+
+/** What a route's access middleware asks for, read back by `accessRuleOf` (tests, docs). */
+export type AccessRule =
+  | { readonly kind: 'permission'; readonly permission: Permission }
+  | { readonly kind: 'roles'; readonly roles: readonly RoleName[] };
+
+const accessRules = new WeakMap<object, AccessRule>();
+
+function declare(rule: AccessRule, handler: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> {
+  accessRules.set(handler, rule);
+  return handler;
+}
+
+/** The access rule of a handler made by `requirePermission` or `requireRole`, if it is one. */
+export function accessRuleOf(handler: unknown): AccessRule | undefined {
+  return typeof handler === 'function' ? accessRules.get(handler) : undefined;
+}
+
+/** Whether `role` passes `rule`. */
+export function ruleAllows(rule: AccessRule, role: RoleName): boolean {
+  return rule.kind === 'permission'
+    ? roleHasPermission(role, rule.permission)
+    : rule.roles.includes(role);
 }
 
 /**
