@@ -25,7 +25,10 @@ export async function auditVerifyCommand(options: Record<string, unknown>): Prom
         : `${result.unsealed} ${result.unsealed === 1 ? 'entry is' : 'entries are'} not sealed yet (the sealer links them within seconds while a worker runs)`;
     if (result.brokenLink) {
       process.stdout.write(`${result.brokenLink.message}\n`);
-      process.stdout.write(`${result.checked - 1} entries before it verify; ${unsealed}.\n`);
+      const before = result.checked - 1;
+      process.stdout.write(
+        `${before} ${before === 1 ? 'entry before it verifies' : 'entries before it verify'}; ${unsealed}.\n`,
+      );
       process.exitCode = 1;
       return;
     }
