@@ -1,8 +1,10 @@
+import { runAuditBench } from './audit.js';
 import { runMappingBench } from './mapping.js';
 
 /** Runs every benchmark in turn and prints their figures as JSON (add new benches here). */
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   mapping: runMappingBench,
+  audit: runAuditBench,
 };
 
 const results: Record<string, unknown> = {};
