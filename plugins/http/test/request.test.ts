@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import {
   AuthError,
   type Credentials,
@@ -15,7 +16,7 @@ import {
   type TestServerResponse,
 } from '@junction/connector-kit/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import connector from '../src/index.js';
+import connector, { webhookSettingsFields } from '../src/index.js';
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -46,6 +47,17 @@ describe('http connector definition', () => {
   it('passes validateConnector with zero problems and its samples match its fields', () => {
     expect(validateConnector(connector)).toEqual([]);
     expect(checkSamples(connector)).toEqual([]);
+  });
+
+  it('README names every trigger, action, credential field and setting', async () => {
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    const names = [
+      ...(connector.triggers ?? []).map((t) => t.key),
+      ...(connector.actions ?? []).map((a) => a.key),
+      ...Object.keys(connector.auth.kind === 'custom' ? connector.auth.fields : {}),
+      ...Object.keys(webhookSettingsFields),
+    ];
+    expect(names.filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
   });
 });
 

@@ -1,7 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import { InvalidInputError, RetryableError, validateConnector } from '@junction/connector-kit';
 import { checkSamples, runActionForTest } from '@junction/connector-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import connector from '../src/index.js';
+import connector, { pollSettingsFields } from '../src/index.js';
 import { contextFor, mysqlAvailable, sql, tableName } from './support.js';
 
 const available = await mysqlAvailable();
@@ -15,6 +16,17 @@ describe('mysql connector definition', () => {
   it('passes validateConnector with zero problems and its samples match its fields', () => {
     expect(validateConnector(connector)).toEqual([]);
     expect(checkSamples(connector)).toEqual([]);
+  });
+
+  it('README names every trigger, action, credential field and setting', async () => {
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    const names = [
+      ...(connector.triggers ?? []).map((t) => t.key),
+      ...(connector.actions ?? []).map((a) => a.key),
+      ...Object.keys(connector.auth.kind === 'custom' ? connector.auth.fields : {}),
+      ...Object.keys(pollSettingsFields),
+    ];
+    expect(names.filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
   });
 });
 

@@ -1,8 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import { InvalidInputError, RetryableError, validateConnector } from '@junction/connector-kit';
 import { checkSamples, runActionForTest } from '@junction/connector-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database.js';
-import connector from '../src/index.js';
+import connector, { pollSettingsFields } from '../src/index.js';
 import { contextFor, sql } from './support.js';
 
 let db: TestDatabase;
@@ -32,6 +33,17 @@ describe('postgres connector definition', () => {
   it('passes validateConnector with zero problems and its samples match its fields', () => {
     expect(validateConnector(connector)).toEqual([]);
     expect(checkSamples(connector)).toEqual([]);
+  });
+
+  it('README names every trigger, action, credential field and setting', async () => {
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    const names = [
+      ...(connector.triggers ?? []).map((t) => t.key),
+      ...(connector.actions ?? []).map((a) => a.key),
+      ...Object.keys(connector.auth.kind === 'custom' ? connector.auth.fields : {}),
+      ...Object.keys(pollSettingsFields),
+    ];
+    expect(names.filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
   });
 
   it('test hook: connects with a connection string or with host fields, and explains a failure', async () => {
