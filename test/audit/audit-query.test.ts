@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordAudit } from '../../core/src/audit/index.js';
 import { startTestJunction, type TestJunction } from '../support/start-junction.js';
-import { auditRows, waitUntilSealed } from './audit-support.js';
+import { auditRows, problemOf, waitUntilSealed } from './audit-support.js';
 
 let junction: TestJunction;
 
@@ -90,13 +90,13 @@ describe('audit queries', () => {
   it('rejects bad parameters with a clear problem', async () => {
     const cursor = await junction.request('/v1/audit?cursor=nonsense');
     expect(cursor.status).toBe(400);
-    expect((await cursor.json()).errors[0].pointer).toBe('/cursor');
+    expect((await problemOf(cursor)).errors[0].pointer).toBe('/cursor');
     const from = await junction.request('/v1/audit?from=yesterday');
     expect(from.status).toBe(422);
-    expect((await from.json()).errors[0]).toMatchObject({ in: 'query', pointer: '/from' });
+    expect((await problemOf(from)).errors[0]).toMatchObject({ in: 'query', pointer: '/from' });
     const subject = await junction.request('/v1/audit?subjectId=42');
     expect(subject.status).toBe(422);
-    expect((await subject.json()).detail).toBe('subjectId needs subjectType too.');
+    expect((await problemOf(subject)).detail).toBe('subjectId needs subjectType too.');
     const format = await junction.request('/v1/audit/export?format=xml');
     expect(format.status).toBe(422);
   });

@@ -52,3 +52,20 @@ export async function waitUntilSealed(junction: TestJunction, timeoutMs = 10_000
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** A problem+json body as the tests read it. */
+export interface ProblemBody {
+  readonly status: number;
+  readonly detail?: string;
+  readonly errors: Array<{
+    readonly in: string;
+    readonly pointer: string;
+    readonly detail: string;
+  }>;
+  readonly [extension: string]: unknown;
+}
+
+/** The problem+json body of `response`. */
+export async function problemOf(response: Response): Promise<ProblemBody> {
+  return (await response.json()) as ProblemBody;
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, startTestJunction, type TestJunction } from '../support/start-junction.js';
-import { auditRows, createToken, entriesAddedBy } from './audit-support.js';
+import { auditRows, createToken, entriesAddedBy, problemOf } from './audit-support.js';
 
 let junction: TestJunction;
 
@@ -90,14 +90,14 @@ describe('token endpoints leave exactly the expected audit entries', () => {
     const added = await entriesAddedBy(junction.database.url, async () => {
       const unknown = await junction.request('/v1/tokens/tok_nope', { method: 'DELETE' });
       expect(unknown.status).toBe(404);
-      expect((await unknown.json()).detail).toBe('No token with id tok_nope.');
+      expect((await problemOf(unknown)).detail).toBe('No token with id tok_nope.');
       const invalid = await junction.request('/v1/tokens', {
         method: 'POST',
         headers: json,
         body: JSON.stringify({ name: 'x', role: 'superuser' }),
       });
       expect(invalid.status).toBe(422);
-      expect((await invalid.json()).errors[0].pointer).toBe('/role');
+      expect((await problemOf(invalid)).errors[0].pointer).toBe('/role');
     });
     expect(added).toEqual([]);
     const tokensAfter = (
@@ -119,7 +119,7 @@ describe('token endpoints leave exactly the expected audit entries', () => {
       });
       expect(response.status).toBe(403);
       expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      const body = await response.json();
+      const body = await problemOf(response);
       expect(body).toMatchObject({ status: 403, permission: 'tokens:manage', role: 'viewer' });
       expect(body.detail).toMatch(/needs the permission tokens:manage/);
     });
