@@ -17,9 +17,13 @@ export function buildTree(
   limits: Limits = resolveLimits(options?.limits),
   root = '',
   builder = new TreeBuilder({ limits, allow: options?.allow, deny: options?.deny }),
-): { readonly evaluator: Evaluator; readonly problems: readonly Problem[] } {
+): {
+  readonly evaluator: Evaluator;
+  readonly problems: readonly Problem[];
+  readonly builder: TreeBuilder;
+} {
   const evaluator = builder.child(expression, root, 0);
-  return { evaluator, problems: builder.problems };
+  return { evaluator, problems: builder.problems, builder };
 }
 
 /**
@@ -46,7 +50,11 @@ export function compileExpression(
   options?: CompileOptions,
 ): CompiledExpression {
   const limits = resolveLimits(options?.limits);
-  const { evaluator, problems } = buildTree(expression, options, limits);
+  const { evaluator, problems, builder } = buildTree(expression, options, limits);
   if (problems.length > 0) throw new ExpressionValidationError(problems);
-  return (data: unknown) => evaluator(data === undefined ? null : data, null, startRun(limits));
+  const readSlots = builder.readSlots;
+  return (input: unknown) => {
+    const data = input === undefined ? null : input;
+    return evaluator(data, null, startRun(limits, data, readSlots));
+  };
 }

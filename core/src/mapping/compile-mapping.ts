@@ -44,6 +44,7 @@ function buildMapping(mapping: Mapping, options: CompileOptions | undefined) {
       limits,
       fields,
       problems: [{ pointer: '', message: 'a mapping is an object of target field -> expression' }],
+      readSlots: 0,
     };
   }
   for (const field of Object.keys(mapping)) {
@@ -51,7 +52,7 @@ function buildMapping(mapping: Mapping, options: CompileOptions | undefined) {
     const { evaluator } = buildTree(mapping[field], options, limits, pointer, builder);
     fields.push({ field, pointer, evaluator });
   }
-  return { limits, fields, problems: builder.problems };
+  return { limits, fields, problems: builder.problems, readSlots: builder.readSlots };
 }
 
 /**
@@ -64,7 +65,7 @@ function buildMapping(mapping: Mapping, options: CompileOptions | undefined) {
  * toContact({ Email: 'ADA@EXAMPLE.COM', Name: 'Ada' }); // { output: { email: 'ada@example.com', name: 'Ada' }, errors: [] }
  */
 export function compileMapping(mapping: Mapping, options?: CompileOptions): CompiledMapping {
-  const { limits, fields, problems } = buildMapping(mapping, options);
+  const { limits, fields, problems, readSlots } = buildMapping(mapping, options);
   if (problems.length > 0) throw new ExpressionValidationError(problems);
   const count = fields.length;
   const names = fields.map((f) => f.field);
@@ -72,7 +73,7 @@ export function compileMapping(mapping: Mapping, options?: CompileOptions): Comp
   const Output = outputConstructor();
   return (input) => {
     const data = input === undefined ? null : input;
-    const run = startRun(limits);
+    const run = startRun(limits, data, readSlots);
     const output: Record<string, unknown> = new Output();
     let errors: FieldError[] | undefined;
     for (let i = 0; i < count; i++) {

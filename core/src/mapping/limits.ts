@@ -21,9 +21,14 @@ export function resolveLimits(overrides: Partial<Limits> | undefined): Limits {
   return Object.freeze(limits);
 }
 
-/** A new evaluation. The clock starts at the first iteration (only iterations can run long). */
-export function startRun(limits: Limits): Run {
-  return { items: 0, deadline: 0, limits };
+const noRoot = Object.freeze({});
+
+/**
+ * A new evaluation of `root` with `readSlots` remembered reads. The clock starts at the first
+ * iteration (only iterations can run long).
+ */
+export function startRun(limits: Limits, root: unknown = noRoot, readSlots = 0): Run {
+  return { items: 0, deadline: 0, limits, root, reads: new Array<unknown>(readSlots) };
 }
 
 /** Counts `count` iterated items against the budget; checks the clock every 64 items. */

@@ -25,6 +25,11 @@ export interface Builder {
   constant(value: unknown): Evaluator;
   /** `{ value }` when `evaluator` is a constant, `undefined` otherwise. */
   constantOf(evaluator: Evaluator): { readonly value: unknown } | undefined;
+  /**
+   * The slot of `Run.reads` remembering the value at `path` (keys) of the evaluation's data: the
+   * same path always gets the same slot, so repeated reads across a mapping read the data once.
+   */
+  readSlot(path: readonly string[]): number;
 }
 
 /** One operation of the language: validates and compiles its argument into an evaluator. */

@@ -22,6 +22,7 @@ export class TreeBuilder implements Builder {
   readonly limits: Limits;
   readonly problems: Problem[] = [];
   private nodes = 0;
+  private readonly slots = new Map<string, number>();
   private readonly constants = new WeakMap<Evaluator, { readonly value: unknown }>();
   private readonly table: ReadonlyMap<string, Operation>;
   private readonly allow: ReadonlySet<string> | undefined;
@@ -46,6 +47,21 @@ export class TreeBuilder implements Builder {
 
   constantOf(evaluator: Evaluator): { readonly value: unknown } | undefined {
     return this.constants.get(evaluator);
+  }
+
+  /** How many read slots an evaluation needs (`Run.reads`). */
+  get readSlots(): number {
+    return this.slots.size;
+  }
+
+  readSlot(path: readonly string[]): number {
+    const id = JSON.stringify(path);
+    let slot = this.slots.get(id);
+    if (slot === undefined) {
+      slot = this.slots.size;
+      this.slots.set(id, slot);
+    }
+    return slot;
   }
 
   child(node: unknown, pointer: string, depth: number): Evaluator {

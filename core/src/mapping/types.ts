@@ -47,6 +47,13 @@ export interface Run {
   /** Epoch ms after which iteration stops; 0 until the first iteration starts the clock. */
   deadline: number;
   readonly limits: Limits;
+  /** The data the evaluation started with (reads of it are remembered in `reads`). */
+  readonly root: unknown;
+  /**
+   * Values already read from `root`, by read slot (see `Builder.readSlot`): `undefined` when not
+   * read yet, a private marker when read and absent. Lets a mapping read each path once.
+   */
+  readonly reads: unknown[];
 }
 
 /**

@@ -21,10 +21,62 @@ function loose(test: Test): (a: unknown, b: unknown, pointer: string) => boolean
   };
 }
 
-function comparison(
+type Compare = (a: unknown, b: unknown, pointer: string) => boolean;
+
+/**
+ * A comparison against a literal (`{"==": [{"var": "status"}, "A"]}`, `{">": [{"var": "n"}, 10]}`):
+ * one closure per operator, testing the usual same-type case directly and falling back to the
+ * general coercion otherwise.
+ */
+function againstConstant(
   name: string,
-  compare: (a: unknown, b: unknown, pointer: string) => boolean,
-): Operation {
+  compare: Compare,
+  a: Evaluator,
+  right: unknown,
+  p: string,
+): Evaluator | undefined {
+  const kind = typeof right;
+  if (kind !== 'number' && kind !== 'string') return undefined;
+  const c = right as number;
+  switch (name) {
+    case '==':
+    case '===':
+      return (d, s, r) => {
+        const x = a(d, s, r);
+        return typeof x === kind ? x === c : compare(x, c, p);
+      };
+    case '!=':
+    case '!==':
+      return (d, s, r) => {
+        const x = a(d, s, r);
+        return typeof x === kind ? x !== c : compare(x, c, p);
+      };
+    case '<':
+      return (d, s, r) => {
+        const x = a(d, s, r);
+        return typeof x === kind ? (x as number) < c : compare(x, c, p);
+      };
+    case '<=':
+      return (d, s, r) => {
+        const x = a(d, s, r);
+        return typeof x === kind ? (x as number) <= c : compare(x, c, p);
+      };
+    case '>':
+      return (d, s, r) => {
+        const x = a(d, s, r);
+        return typeof x === kind ? (x as number) > c : compare(x, c, p);
+      };
+    case '>=':
+      return (d, s, r) => {
+        const x = a(d, s, r);
+        return typeof x === kind ? (x as number) >= c : compare(x, c, p);
+      };
+    default:
+      return undefined;
+  }
+}
+
+function comparison(name: string, compare: Compare): Operation {
   return {
     name,
     compile(arg, site, builder) {
@@ -37,7 +89,10 @@ function comparison(
         const fixed = builder.constantOf(b);
         if (fixed !== undefined) {
           const right = fixed.value;
-          return (d, s, r) => compare(a(d, s, r), right, p);
+          return (
+            againstConstant(name, compare, a, right, p) ??
+            ((d, s, r) => compare(a(d, s, r), right, p))
+          );
         }
         return (d, s, r) => compare(a(d, s, r), b(d, s, r), p);
       }

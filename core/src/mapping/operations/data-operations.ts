@@ -24,44 +24,68 @@ export const varOperation: Operation = {
     const fallback = list[1] ?? builder.constant(null);
     const fixed = builder.constantOf(fallback);
     if (keys.length === 0) return (data) => data;
-    if (fixed !== undefined) return pathReader(keys, fixed.value);
-    const read = pathReader(keys, undefined);
+    if (fixed !== undefined) return pathReader(keys, fixed.value, builder);
+    const read = pathReader(keys, undefined, builder);
     return (data, scope, run) => {
-      const found = read(data);
+      const found = read(data, scope, run);
       return found === undefined ? fallback(data, scope, run) : found;
     };
   },
 };
 
-/** A reader specialised for short paths (the common `a`, `a.b`, `a.b.c`); `missing` if absent. */
-function pathReader(keys: readonly string[], missing: unknown): (data: unknown) => unknown {
-  const [k1, k2, k3] = keys as [string, string, string];
+/** Marks a remembered read whose path was absent; never returned. */
+const absent = Object.freeze({});
+
+/** `parent[key]` (own properties only), remembered in `reads[slot]`. */
+function remembered(reads: unknown[], slot: number, parent: unknown, key: string): unknown {
+  const known = reads[slot];
+  if (known !== undefined) return known === absent ? undefined : known;
+  const value = parent === null || parent === undefined ? undefined : readKey(parent, key);
+  reads[slot] = value === undefined ? absent : value;
+  return value;
+}
+
+/**
+ * A reader of a constant path (`missing` if absent). Reads of the evaluation's own data are
+ * remembered per path prefix in `run.reads`, so the fields of a mapping that read `contact.email`
+ * and `contact.phone` read `contact` once; reads of other data (iteration items) are direct.
+ * Specialised for the common `a` and `a.b`.
+ */
+function pathReader(keys: readonly string[], missing: unknown, builder: Builder): Evaluator {
+  const slots = keys.map((_, i) => builder.readSlot(keys.slice(0, i + 1)));
+  const [k1, k2] = keys as [string, string];
+  const [s1, s2] = slots as [number, number];
   if (keys.length === 1) {
-    return (data) => {
-      const a = readKey(data, k1);
-      return a === undefined ? missing : a;
+    return (data, _scope, run) => {
+      const found = data === run.root ? remembered(run.reads, s1, data, k1) : readKey(data, k1);
+      return found === undefined ? missing : found;
     };
   }
   if (keys.length === 2) {
-    return (data) => {
-      const a = readKey(data, k1);
-      if (a === undefined || a === null) return missing;
-      const b = readKey(a, k2);
-      return b === undefined ? missing : b;
+    return (data, _scope, run) => {
+      let found: unknown;
+      if (data === run.root) {
+        const reads = run.reads;
+        const known = reads[s2];
+        if (known === undefined) found = remembered(reads, s2, remembered(reads, s1, data, k1), k2);
+        else found = known === absent ? undefined : known;
+      } else {
+        const a = readKey(data, k1);
+        found = a === undefined || a === null ? undefined : readKey(a, k2);
+      }
+      return found === undefined ? missing : found;
     };
   }
-  if (keys.length === 3) {
-    return (data) => {
-      const a = readKey(data, k1);
-      if (a === undefined || a === null) return missing;
-      const b = readKey(a, k2);
-      if (b === undefined || b === null) return missing;
-      const c = readKey(b, k3);
-      return c === undefined ? missing : c;
-    };
-  }
-  return (data) => {
-    const found = readPath(data, keys);
+  const n = keys.length;
+  return (data, _scope, run) => {
+    let found: unknown;
+    if (data === run.root) {
+      const reads = run.reads;
+      found = data;
+      for (let i = 0; i < n; i++) {
+        found = remembered(reads, slots[i] as number, found, keys[i] as string);
+      }
+    } else found = readPath(data, keys);
     return found === undefined ? missing : found;
   };
 }

@@ -40,17 +40,26 @@ export const dateParseOperation = eager({
   },
 });
 
+function formatValue(value: unknown, pattern: unknown, zone: unknown, p: string): unknown {
+  if (value === null || value === '') return null;
+  const tz = zoneOf(zone, p);
+  return formatDate(
+    instant(value, tz, p),
+    pattern === null || pattern === undefined ? 'iso' : toText(pattern),
+    tz,
+  );
+}
+
 /** `{"date_format": [date, format?, zone?]}`: tokens (`dd/MM/yyyy HH:mm`) or `iso` (default). */
 export const dateFormatOperation = eager({
   name: 'date_format',
   min: 1,
   max: 3,
   chain: false,
-  apply: ([value, pattern = 'iso', zone], _run, p) => {
-    if (value === null || value === '') return null;
-    const tz = zoneOf(zone, p);
-    return formatDate(instant(value, tz, p), pattern === null ? 'iso' : toText(pattern), tz);
-  },
+  apply: ([value, pattern, zone], _run, p) => formatValue(value, pattern, zone, p),
+  unary: (value, _run, p) => formatValue(value, undefined, undefined, p),
+  binary: (value, pattern, _run, p) => formatValue(value, pattern, undefined, p),
+  ternary: (value, pattern, zone, _run, p) => formatValue(value, pattern, zone, p),
 });
 
 const fixedUnits: Readonly<Record<string, number>> = {

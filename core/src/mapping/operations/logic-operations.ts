@@ -17,10 +17,47 @@ function conditional(name: string): Operation {
         const test = list[0] as Evaluator;
         const then = list[1] as Evaluator;
         const otherwise = list[2] ?? none;
-        return (d, s, r) => (truthy(test(d, s, r)) ? then(d, s, r) : otherwise(d, s, r));
+        const fixedThen = builder.constantOf(then);
+        const fixedOtherwise = builder.constantOf(otherwise);
+        if (fixedThen !== undefined && fixedOtherwise !== undefined) {
+          const v1 = fixedThen.value;
+          const v2 = fixedOtherwise.value;
+          return (d, s, r) => (isTrue(test(d, s, r)) ? v1 : v2);
+        }
+        return (d, s, r) => (isTrue(test(d, s, r)) ? then(d, s, r) : otherwise(d, s, r));
       }
       const last = list.length % 2 === 1 ? (list[list.length - 1] as Evaluator) : none;
       const pairs = list.length - (list.length % 2);
+      const tests = list.filter((_, i) => i % 2 === 0 && i < pairs);
+      const branches = list.filter((_, i) => i % 2 === 1);
+      const results = [...branches, last].map((b) => builder.constantOf(b));
+      if (results.every((c) => c !== undefined)) {
+        // The usual value mapping: every branch a literal, only the tests evaluated.
+        const values = results.map((c) => c?.value);
+        const n = tests.length;
+        if (n === 2) {
+          const [t1, t2] = tests as [Evaluator, Evaluator];
+          const [v1, v2, v3] = values;
+          return (d, s, r) => (isTrue(t1(d, s, r)) ? v1 : isTrue(t2(d, s, r)) ? v2 : v3);
+        }
+        const otherwise = values[n];
+        return (d, s, r) => {
+          for (let i = 0; i < n; i++)
+            if (isTrue((tests[i] as Evaluator)(d, s, r))) return values[i];
+          return otherwise;
+        };
+      }
+      if (list.length === 5) {
+        const [t1, b1, t2, b2, b3] = list as [
+          Evaluator,
+          Evaluator,
+          Evaluator,
+          Evaluator,
+          Evaluator,
+        ];
+        return (d, s, r) =>
+          isTrue(t1(d, s, r)) ? b1(d, s, r) : isTrue(t2(d, s, r)) ? b2(d, s, r) : b3(d, s, r);
+      }
       return (d, s, r) => {
         for (let i = 0; i < pairs; i += 2) {
           if (truthy((list[i] as Evaluator)(d, s, r))) return (list[i + 1] as Evaluator)(d, s, r);
@@ -29,6 +66,11 @@ function conditional(name: string): Operation {
       };
     },
   };
+}
+
+/** Truthiness with the common boolean case first (tests are usually comparisons). */
+function isTrue(value: unknown): boolean {
+  return value === true || (value !== false && truthy(value));
 }
 
 export const ifOperation = conditional('if');

@@ -1,36 +1,74 @@
 import { toNumber, toText } from '../coerce.js';
 import { chargeItems, checkString } from '../limits.js';
-import { eager } from '../operation.js';
+import { argumentList, eager, foldConstant, type Operation } from '../operation.js';
+import type { Evaluator } from '../types.js';
 
-/** `{"cat": [a, b, ...]}`: the values' text joined (null is empty). */
-export const catOperation = eager({
+const eagerCat = eager({
   name: 'cat',
   apply: (values, run, p) => {
     let text = '';
     for (const value of values) text += toText(value);
     return checkString(run, text, p);
   },
-  binary: (a, b, run, p) => checkString(run, toText(a) + toText(b), p),
-  ternary: (a, b, c, run, p) => checkString(run, toText(a) + toText(b) + toText(c), p),
-  quaternary: (a, b, c, d, run, p) =>
-    checkString(run, toText(a) + toText(b) + toText(c) + toText(d), p),
 });
+
+/**
+ * `{"cat": [a, b, ...]}`: the values' text joined (null is empty). A literal argument list is
+ * compiled to a template: literal parts joined at compile time, only the others evaluated.
+ */
+export const catOperation: Operation = {
+  name: 'cat',
+  compile(arg, site, builder) {
+    if (!Array.isArray(arg)) return eagerCat.compile(arg, site, builder);
+    const list = argumentList(arg, site, builder);
+    if (list === undefined) return builder.constant(null);
+    const p = site.pointer;
+    const parts: Evaluator[] = [];
+    const texts: string[] = [''];
+    for (const item of list) {
+      const fixed = builder.constantOf(item);
+      if (fixed === undefined) {
+        parts.push(item);
+        texts.push('');
+      } else texts[texts.length - 1] += toText(fixed.value);
+    }
+    const [t0, t1, t2] = texts as [string, string, string];
+    const [e0, e1] = parts as [Evaluator, Evaluator];
+    if (parts.length === 0) return foldConstant(builder, (_d, _s, r) => checkString(r, t0, p));
+    if (parts.length === 1) return (d, s, r) => checkString(r, t0 + toText(e0(d, s, r)) + t1, p);
+    if (parts.length === 2) {
+      return (d, s, r) =>
+        checkString(r, t0 + toText(e0(d, s, r)) + t1 + toText(e1(d, s, r)) + t2, p);
+    }
+    const n = parts.length;
+    return (d, s, r) => {
+      let text = t0;
+      for (let i = 0; i < n; i++) text += toText((parts[i] as Evaluator)(d, s, r)) + texts[i + 1];
+      return checkString(r, text, p);
+    };
+  },
+};
+
+function substr(source: unknown, start: unknown, length: unknown, p: string): string {
+  const text = toText(source);
+  const from = typeof start === 'number' ? Math.trunc(start) : Math.trunc(toNumber(start, p));
+  const begin = from < 0 ? Math.max(0, text.length + from) : Math.min(from, text.length);
+  if (length === undefined || length === null) return text.slice(begin);
+  const count = Math.trunc(toNumber(length, p));
+  return count < 0
+    ? text.slice(begin, Math.max(begin, text.length + count))
+    : text.slice(begin, begin + count);
+}
 
 /** `{"substr": [text, start, length]}` as json-logic-js (a negative length counts from the end). */
 export const substrOperation = eager({
   name: 'substr',
   min: 1,
   max: 3,
-  apply: ([source, start = 0, length], _run, p) => {
-    const text = toText(source);
-    const from = Math.trunc(toNumber(start, p));
-    const begin = from < 0 ? Math.max(0, text.length + from) : Math.min(from, text.length);
-    if (length === undefined || length === null) return text.slice(begin);
-    const count = Math.trunc(toNumber(length, p));
-    return count < 0
-      ? text.slice(begin, Math.max(begin, text.length + count))
-      : text.slice(begin, begin + count);
-  },
+  apply: ([source, start = 0, length], _run, p) => substr(source, start, length, p),
+  unary: (source, _run, p) => substr(source, 0, undefined, p),
+  binary: (source, start, _run, p) => substr(source, start, undefined, p),
+  ternary: (source, start, length, _run, p) => substr(source, start, length, p),
 });
 
 /** Operations on one text value: null stays null, so missing fields pass through. */
