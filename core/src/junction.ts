@@ -13,6 +13,12 @@ import type { AppEnv } from './http/app-env.js';
 import { createApp } from './http/create-app.js';
 import type { CheckState, ReadinessReport } from './http/routes/health-routes.js';
 import { createLogger, type Logger } from './log/create-logger.js';
+import {
+  type PluginHost,
+  type PluginSettings,
+  pluginSettings,
+  startPlugins,
+} from './plugins/index.js';
 import { junctionVersion } from './version.js';
 import { startWorker, type WorkerHandle } from './worker/start-worker.js';
 
@@ -20,6 +26,8 @@ export interface JunctionOptions {
   readonly logger?: Logger;
   /** Extra graphile-worker tasks, next to Junction's own. */
   readonly tasks?: TaskList;
+  /** Plugin settings over the environment's (JUNCTION_NPM_REGISTRY, JUNCTION_PLUGIN_*...). */
+  readonly plugins?: Partial<PluginSettings>;
   /** Called once with a newly generated admin token, to show it to the operator. */
   readonly onAdminTokenCreated?: (token: string) => void;
 }
@@ -32,6 +40,8 @@ export interface Junction {
   readonly url: string | undefined;
   readonly database: JunctionDatabase;
   readonly app: OpenAPIHono<AppEnv> | undefined;
+  /** Loaded plugins (the connector catalogue) and the plugin service. */
+  readonly plugins: PluginHost;
   readiness(): Promise<ReadinessReport>;
   close(): Promise<void>;
 }
@@ -63,6 +73,13 @@ export async function createJunction(
     const database = createDatabase(databaseUrl, config.databasePoolSize);
     stack.push(() => database.close());
     await migrate(database.db, database.pool, logger);
+    const plugins = await startPlugins({
+      db: database.db,
+      databaseUrl,
+      logger,
+      settings: pluginSettings(config.dataDir, process.env, options.plugins),
+    });
+    stack.push(() => plugins.close());
 
     let worker: WorkerHandle | undefined;
     if (hasWorker) {
@@ -111,6 +128,7 @@ export async function createJunction(
         bodyLimitBytes: config.bodyLimitBytes,
         version: junctionVersion(),
         readiness,
+        plugins,
       });
       const server = await listen(app, config.host, config.port);
       stack.push(() => closeServer(server));
@@ -126,6 +144,7 @@ export async function createJunction(
       url,
       database,
       app,
+      plugins,
       readiness,
       close() {
         closing ??= closeAll().then(() => logger.info('Junction stopped'));

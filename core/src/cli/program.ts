@@ -66,6 +66,45 @@ export function createProgram(): Command {
   audit.addCommand(withConfigFlags(auditVerify, ['databaseUrl', 'dataDir', 'logLevel']));
   program.addCommand(audit);
 
+  const plugin = new Command('plugin').description(
+    'install, list, inspect and remove connector plugins (works on the database directly)',
+  );
+  plugin
+    .command('install <source>')
+    .description(
+      'install from a folder, a .tgz, an npm spec (name@range) or, with --index, an index entry (id[@range])',
+    )
+    .option('--index <location>', 'plugin index JSON (file path or http(s) URL)')
+    .option('--integrity <sri>', 'expected sha512 integrity of the tarball')
+    .action(async (source: string, options: Record<string, unknown>, command: Command) => {
+      const { pluginInstallCommand } = await import('./plugin-command.js');
+      await pluginInstallCommand(source, { ...command.parent?.opts(), ...options });
+    });
+  plugin
+    .command('list')
+    .description('list built-in and installed plugin versions')
+    .action(async (_options: Record<string, unknown>, command: Command) => {
+      const { pluginListCommand } = await import('./plugin-command.js');
+      await pluginListCommand({ ...command.parent?.opts() });
+    });
+  plugin
+    .command('info <id>')
+    .description('show every version of a plugin with its source, integrity and status')
+    .action(async (id: string, _options: Record<string, unknown>, command: Command) => {
+      const { pluginInfoCommand } = await import('./plugin-command.js');
+      await pluginInfoCommand(id, { ...command.parent?.opts() });
+    });
+  plugin
+    .command('remove <id> <version>')
+    .description('uninstall a plugin version (refused while integrations pin it)')
+    .action(
+      async (id: string, version: string, _options: Record<string, unknown>, command: Command) => {
+        const { pluginRemoveCommand } = await import('./plugin-command.js');
+        await pluginRemoveCommand(id, version, { ...command.parent?.opts() });
+      },
+    );
+  program.addCommand(withConfigFlags(plugin, ['databaseUrl', 'dataDir', 'logLevel']));
+
   program
     .command('version')
     .description('print the version')

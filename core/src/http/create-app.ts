@@ -7,6 +7,7 @@ import type { OpenAPIV3_1 } from 'openapi-types';
 import type { TokenVerifier } from '../auth/tokens.js';
 import type { Database } from '../db/schema.js';
 import type { Logger } from '../log/create-logger.js';
+import type { PluginHost } from '../plugins/start-plugins.js';
 import type { AppEnv } from './app-env.js';
 import { authenticate } from './middleware/authenticate.js';
 import { requestLog } from './middleware/request-log.js';
@@ -14,8 +15,10 @@ import { recordDenials } from './middleware/require-role.js';
 import { HttpProblem, problem, problemResponse } from './problem.js';
 import { createMethodLookup } from './route-matcher.js';
 import { registerAuditRoutes } from './routes/audit-routes.js';
+import { registerConnectorRoutes } from './routes/connector-routes.js';
 import { registerDocsRoutes } from './routes/docs-routes.js';
 import { type ReadinessReport, registerHealthRoutes } from './routes/health-routes.js';
+import { exceptPluginUpload, registerPluginRoutes } from './routes/plugin-routes.js';
 import { registerTokenRoutes } from './routes/token-routes.js';
 import { validationHook } from './validation-hook.js';
 
@@ -26,6 +29,8 @@ export interface AppDependencies {
   readonly bodyLimitBytes: number;
   readonly version: string;
   readonly readiness: () => Promise<ReadinessReport>;
+  /** Plugins and the connector catalogue (`/v1/plugins`, `/v1/connectors`). */
+  readonly plugins?: PluginHost;
 }
 
 /** The HTTP API: every route, its OpenAPI description, and one error path to problem+json. */
@@ -35,17 +40,19 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   app.use(requestId({ headerName: 'X-Request-Id' }));
   app.use(requestLog(deps.logger));
   app.use(
-    bodyLimit({
-      maxSize: deps.bodyLimitBytes,
-      onError: () => {
-        throw new HttpProblem(
-          problem(
-            413,
-            `The request body is larger than the limit of ${deps.bodyLimitBytes} bytes.`,
-          ),
-        );
-      },
-    }),
+    exceptPluginUpload(
+      bodyLimit({
+        maxSize: deps.bodyLimitBytes,
+        onError: () => {
+          throw new HttpProblem(
+            problem(
+              413,
+              `The request body is larger than the limit of ${deps.bodyLimitBytes} bytes.`,
+            ),
+          );
+        },
+      }),
+    ),
   );
   app.use('/v1/*', authenticate(deps.tokens));
   app.use('/v1/*', recordDenials(deps.db));
@@ -60,6 +67,10 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   registerHealthRoutes(app, deps.readiness);
   registerTokenRoutes(app, deps.db);
   registerAuditRoutes(app, deps.db);
+  if (deps.plugins) {
+    registerPluginRoutes(app, deps.plugins);
+    registerConnectorRoutes(app, deps.plugins);
+  }
   registerDocsRoutes(app, () => openApiDocument(app, deps.version));
 
   let methodsOf: ((path: string) => string[]) | undefined;

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001-foundation.js';
 import * as m0002 from './0002-audit.js';
 import * as m0003 from './0003-audit-chain.js';
+import * as m0004 from './0004-plugins.js';
 
 /**
  * Junction's migrations, forward-only, in order. A new migration is a new file added at the end;
@@ -11,4 +12,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0001-foundation': m0001,
   '0002-audit': m0002,
   '0003-audit-chain': m0003,
+  '0004-plugins': m0004,
 };

@@ -1,0 +1,135 @@
+import { existsSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { PluginSource } from '@junction/registry';
+import { createDatabase } from '../db/create-database.js';
+import { startEmbeddedPostgres } from '../db/embedded-postgres.js';
+import { migrate } from '../db/migrate.js';
+import { createLogger } from '../log/create-logger.js';
+import { pluginSettings } from '../plugins/plugin-settings.js';
+import { type PluginHost, startPlugins } from '../plugins/start-plugins.js';
+import { configFromFlags } from './flags.js';
+
+/** The source a CLI argument names: a folder, a .tgz file, an index entry, or an npm spec. */
+export function sourceFromArgument(
+  argument: string,
+  options: { index?: string; integrity?: string },
+): PluginSource {
+  if (options.index) {
+    const at = argument.lastIndexOf('@');
+    const [id, version] =
+      at > 0 ? [argument.slice(0, at), argument.slice(at + 1)] : [argument, undefined];
+    return { kind: 'index', location: options.index, id, ...(version ? { version } : {}) };
+  }
+  if (existsSync(argument) && statSync(argument).isDirectory())
+    return { kind: 'folder', path: path.resolve(argument) };
+  if (/\.(tgz|tar\.gz)$/.test(argument) && existsSync(argument)) {
+    return {
+      kind: 'tarball',
+      path: path.resolve(argument),
+      ...(options.integrity ? { integrity: options.integrity } : {}),
+    };
+  }
+  return {
+    kind: 'npm',
+    spec: argument,
+    ...(options.integrity ? { integrity: options.integrity } : {}),
+  };
+}
+
+async function withPlugins<T>(
+  options: Record<string, unknown>,
+  run: (host: PluginHost) => Promise<T>,
+): Promise<T> {
+  const config = configFromFlags(options);
+  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+  const embedded = config.databaseUrl
+    ? undefined
+    : await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
+  const url = config.databaseUrl ?? (embedded?.url as string);
+  const database = createDatabase(url, 2);
+  let host: PluginHost | undefined;
+  try {
+    await migrate(database.db, database.pool, logger);
+    host = await startPlugins({
+      db: database.db,
+      databaseUrl: url,
+      logger,
+      settings: pluginSettings(config.dataDir),
+    });
+    return await run(host);
+  } finally {
+    await host?.close();
+    await database.close();
+    await embedded?.stop();
+  }
+}
+
+const actor = () => `cli:${os.userInfo().username}`;
+
+/** `junction plugin install <source>`: installs and prints the id, version and integrity. */
+export async function pluginInstallCommand(
+  argument: string,
+  options: Record<string, unknown>,
+): Promise<void> {
+  const source = sourceFromArgument(argument, {
+    ...(typeof options.index === 'string' ? { index: options.index } : {}),
+    ...(typeof options.integrity === 'string' ? { integrity: options.integrity } : {}),
+  });
+  const installed = await withPlugins(options, (host) =>
+    host.service.install(source, { actor: actor() }),
+  );
+  process.stdout.write(
+    `Installed ${installed.id}@${installed.version} (${installed.packageName}) from ${installed.source.kind} ${installed.source.location}\nintegrity ${installed.integrity}\n`,
+  );
+}
+
+/** `junction plugin list`: one line per plugin version, built-in ones included. */
+export async function pluginListCommand(options: Record<string, unknown>): Promise<void> {
+  const lines = await withPlugins(options, async (host) => {
+    const out: string[] = [];
+    for (const e of host.catalogue.list().filter((e) => e.source === 'builtin')) {
+      out.push(`${e.id}@${e.version}  built-in  ${e.status}`);
+    }
+    for (const s of await host.service.listInstalls()) {
+      out.push(
+        `${s.id}@${s.version}  ${s.source.kind}  ${s.enabled ? s.status : 'disabled'}${s.error ? `  ${s.error.message}` : ''}`,
+      );
+    }
+    return out;
+  });
+  process.stdout.write(lines.length ? `${lines.join('\n')}\n` : 'No plugins.\n');
+}
+
+/** `junction plugin info <id>`: every version with its source, integrity and status. */
+export async function pluginInfoCommand(
+  id: string,
+  options: Record<string, unknown>,
+): Promise<void> {
+  const text = await withPlugins(options, async (host) => {
+    const builtin = host.catalogue.list().find((e) => e.id === id && e.source === 'builtin');
+    const installs = await host.service.listInstalls(id);
+    if (!builtin && installs.length === 0)
+      throw new Error(`No plugin with id ${id} is built in or installed.`);
+    const out: string[] = [];
+    if (builtin)
+      out.push(`${id}@${builtin.version}: built-in (${builtin.packageName}), ${builtin.status}`);
+    for (const s of installs) {
+      out.push(
+        `${id}@${s.version}: ${s.packageName}, ${s.enabled ? s.status : 'disabled'}, from ${s.source.kind} ${s.source.location}, integrity ${s.integrity}, installed by ${s.installedBy} at ${s.installedAt}`,
+      );
+    }
+    return out.join('\n');
+  });
+  process.stdout.write(`${text}\n`);
+}
+
+/** `junction plugin remove <id> <version>`: refused while integrations pin the version. */
+export async function pluginRemoveCommand(
+  id: string,
+  version: string,
+  options: Record<string, unknown>,
+): Promise<void> {
+  await withPlugins(options, (host) => host.service.remove(id, version, { actor: actor() }));
+  process.stdout.write(`Removed ${id}@${version}.\n`);
+}

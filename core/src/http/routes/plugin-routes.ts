@@ -1,0 +1,300 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { actorOf } from '../../auth/principal.js';
+import type { CatalogueEntry } from '../../plugins/plugin-catalogue.js';
+import type { PluginActor, PluginInstallSummary } from '../../plugins/plugin-service.js';
+import type { PluginHost } from '../../plugins/start-plugins.js';
+import type { AppEnv } from '../app-env.js';
+import { requireRole } from '../middleware/require-role.js';
+import { problemResponses } from '../openapi-schemas.js';
+import { PageQuerySchema } from '../pagination.js';
+import { HttpProblem, problem } from '../problem.js';
+import { toPluginProblem } from './plugin-problem.js';
+import {
+  InstallPluginSchema,
+  PluginParamsSchema,
+  PluginSchema,
+  PluginVersionParamsSchema,
+  PluginVersionSchema,
+} from './plugin-schemas.js';
+
+/** The one route with its own, larger body limit (the global limit skips it). */
+export const PLUGIN_UPLOAD_PATH = '/v1/plugins/upload';
+
+const security = [{ bearerAuth: [] }];
+const tags = ['plugins'];
+type PluginJson = z.infer<typeof PluginSchema>;
+type PluginVersionJson = z.infer<typeof PluginVersionSchema>;
+
+function fromInstall(s: PluginInstallSummary, host: PluginHost): PluginVersionJson {
+  const here = host.catalogue.getConnector(s.id, s.version);
+  return { ...s, loadedHere: here !== undefined && here.source === 'installed' };
+}
+
+function fromBuiltin(e: CatalogueEntry): PluginVersionJson {
+  return {
+    id: e.id,
+    version: e.version,
+    packageName: e.packageName,
+    source: { kind: 'builtin', location: e.plugin?.dir ?? '' },
+    integrity: null,
+    sizeBytes: null,
+    enabled: true,
+    status: e.status === 'failed' ? 'failed' : 'loaded',
+    error: e.error ?? null,
+    loadedHere: e.status === 'loaded',
+    installedBy: 'system',
+    installedAt: null,
+  };
+}
+
+async function allPlugins(host: PluginHost, id?: string): Promise<PluginJson[]> {
+  const byId = new Map<string, PluginJson>();
+  const add = (v: PluginVersionJson, builtin: boolean) => {
+    const entry = byId.get(v.id) ?? { id: v.id, builtin, versions: [] };
+    entry.versions.push(v);
+    byId.set(v.id, entry);
+  };
+  for (const e of host.catalogue.list()) {
+    if (e.source === 'builtin' && (id === undefined || e.id === id)) add(fromBuiltin(e), true);
+  }
+  for (const s of await host.service.listInstalls(id)) add(fromInstall(s, host), false);
+  return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
+}
+
+function who(c: Context<AppEnv>): PluginActor {
+  let clientAddress: string | undefined;
+  try {
+    clientAddress = getConnInfo(c).remote.address;
+  } catch {
+    clientAddress = undefined;
+  }
+  return {
+    actor: actorOf(c.get('principal')),
+    requestId: c.get('requestId'),
+    ...(clientAddress ? { clientAddress } : {}),
+  };
+}
+
+const versionResponse = {
+  description: 'The plugin version.',
+  content: { 'application/json': { schema: PluginVersionSchema } },
+};
+
+const listPlugins = createRoute({
+  method: 'get',
+  path: '/v1/plugins',
+  tags,
+  summary: 'List plugins (built-in and installed) with every version, by id',
+  security,
+  request: { query: PageQuerySchema },
+  responses: {
+    200: {
+      description: 'A page of plugins.',
+      content: {
+        'application/json': {
+          schema: z.object({ data: z.array(PluginSchema), nextCursor: z.string().nullable() }),
+        },
+      },
+    },
+    ...problemResponses(400, 401, 422),
+  },
+});
+
+const getPlugin = createRoute({
+  method: 'get',
+  path: '/v1/plugins/{id}',
+  tags,
+  summary: 'One plugin with its versions, their source, integrity and load status',
+  security,
+  request: { params: PluginParamsSchema },
+  responses: {
+    200: { description: 'The plugin.', content: { 'application/json': { schema: PluginSchema } } },
+    ...problemResponses(401, 404),
+  },
+});
+
+const installPlugin = createRoute({
+  method: 'post',
+  path: '/v1/plugins',
+  tags,
+  summary: 'Install a plugin version from npm, a plugin index, a folder or a tarball path',
+  description:
+    'The package is fetched, extracted safely and verified (integrity, manifest, definition, contract range; install scripts are refused and never run) before anything is recorded. Every process sharing the database loads it within seconds. A refused plugin leaves nothing behind; `kind` says why.',
+  security,
+  middleware: [requireRole('admin')] as const,
+  request: {
+    body: { required: true, content: { 'application/json': { schema: InstallPluginSchema } } },
+  },
+  responses: {
+    201: { ...versionResponse, description: 'Installed.' },
+    ...problemResponses(400, 401, 403, 409, 413, 422, 502),
+  },
+});
+
+const versionAction = (action: 'enable' | 'disable') =>
+  createRoute({
+    method: 'post',
+    path: `/v1/plugins/{id}/versions/{version}/${action}`,
+    tags,
+    summary: `${action === 'enable' ? 'Enable' : 'Disable'} an installed plugin version without uninstalling it`,
+    security,
+    middleware: [requireRole('admin')] as const,
+    request: { params: PluginVersionParamsSchema },
+    responses: { 200: versionResponse, ...problemResponses(401, 403, 404) },
+  });
+
+const removePlugin = createRoute({
+  method: 'delete',
+  path: '/v1/plugins/{id}/versions/{version}',
+  tags,
+  summary: 'Uninstall a plugin version (refused while integrations pin it)',
+  security,
+  middleware: [requireRole('admin')] as const,
+  request: { params: PluginVersionParamsSchema },
+  responses: {
+    204: { description: 'Removed from the database; every process unloads it within seconds.' },
+    ...problemResponses(401, 403, 404, 409),
+  },
+});
+
+/** `/v1/plugins`: list, install (JSON source or uploaded .tgz), remove, enable, disable. */
+export function registerPluginRoutes(app: OpenAPIHono<AppEnv>, host: PluginHost): void {
+  const limit = host.settings.uploadLimitBytes;
+  const uploadPlugin = createRoute({
+    method: 'post',
+    path: PLUGIN_UPLOAD_PATH,
+    tags,
+    summary: 'Install a plugin from an uploaded .tgz (the request body)',
+    description: `The body is the tarball (application/gzip or application/octet-stream), at most ${limit} bytes. Pass ?integrity=sha512-... to have it checked.`,
+    security,
+    middleware: [
+      requireRole('admin'),
+      bodyLimit({
+        maxSize: limit,
+        onError: () => {
+          throw new HttpProblem(
+            problem(413, `The uploaded tarball is larger than the limit of ${limit} bytes.`),
+          );
+        },
+      }),
+    ] as const,
+    request: {
+      query: z.object({
+        integrity: z
+          .string()
+          .max(200)
+          .optional()
+          .openapi({ param: { name: 'integrity', in: 'query' } }),
+        name: z
+          .string()
+          .max(200)
+          .optional()
+          .openapi({ param: { name: 'name', in: 'query' }, example: 'acme-crm-1.2.0.tgz' }),
+      }),
+      body: {
+        required: true,
+        content: {
+          'application/gzip': { schema: z.string().openapi({ format: 'binary' }) },
+          'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) },
+        },
+      },
+    },
+    responses: {
+      201: { ...versionResponse, description: 'Installed.' },
+      ...problemResponses(401, 403, 409, 413, 415, 422),
+    },
+  });
+
+  app.openapi(listPlugins, async (c) => {
+    const { limit: pageSize, cursor } = c.req.valid('query');
+    let after: string | undefined;
+    if (cursor !== undefined) {
+      after = Buffer.from(cursor, 'base64url').toString('utf8');
+      if (!/^[a-z][a-z0-9-]*$/.test(after)) {
+        throw new HttpProblem(
+          problem(400, 'The cursor is not one this API returned.', {
+            errors: [{ in: 'query', pointer: '/cursor', detail: 'not a valid cursor' }],
+          }),
+        );
+      }
+    }
+    const all = (await allPlugins(host)).filter((p) => after === undefined || p.id > after);
+    const data = all.slice(0, pageSize);
+    const nextCursor =
+      all.length > pageSize ? Buffer.from(data[data.length - 1]!.id).toString('base64url') : null;
+    return c.json({ data, nextCursor }, 200);
+  });
+
+  app.openapi(getPlugin, async (c) => {
+    const { id } = c.req.valid('param');
+    const found = (await allPlugins(host, id))[0];
+    if (!found)
+      throw new HttpProblem(problem(404, `No plugin with id ${id} is built in or installed.`));
+    return c.json(found, 200);
+  });
+
+  app.openapi(installPlugin, async (c) => {
+    const { source } = c.req.valid('json');
+    const summary = await host.service.install(source, who(c)).catch((e: unknown) => {
+      throw toPluginProblem(e);
+    });
+    return c.json(fromInstall(summary, host), 201);
+  });
+
+  app.openapi(uploadPlugin, async (c) => {
+    const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim();
+    if (
+      type !== 'application/gzip' &&
+      type !== 'application/octet-stream' &&
+      type !== 'application/x-gzip'
+    ) {
+      throw new HttpProblem(
+        problem(
+          415,
+          'Upload the .tgz as the body with Content-Type application/gzip or application/octet-stream.',
+        ),
+      );
+    }
+    const { integrity, name } = c.req.valid('query');
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    const summary = await host.service
+      .install(
+        { kind: 'bytes', bytes, ...(integrity ? { integrity } : {}), ...(name ? { name } : {}) },
+        who(c),
+      )
+      .catch((e: unknown) => {
+        throw toPluginProblem(e);
+      });
+    return c.json(fromInstall(summary, host), 201);
+  });
+
+  for (const action of ['enable', 'disable'] as const) {
+    app.openapi(versionAction(action), async (c) => {
+      const { id, version } = c.req.valid('param');
+      const summary = await host.service
+        .setEnabled(id, version, action === 'enable', who(c))
+        .catch((e: unknown) => {
+          throw toPluginProblem(e);
+        });
+      return c.json(fromInstall(summary, host), 200);
+    });
+  }
+
+  app.openapi(removePlugin, async (c) => {
+    const { id, version } = c.req.valid('param');
+    await host.service.remove(id, version, who(c)).catch((e: unknown) => {
+      throw toPluginProblem(e);
+    });
+    return c.body(null, 204);
+  });
+}
+
+/** Runs `middleware` on every request except the plugin upload, which has its own body limit. */
+export function exceptPluginUpload(
+  middleware: MiddlewareHandler<AppEnv>,
+): MiddlewareHandler<AppEnv> {
+  return (c, next) => (c.req.path === PLUGIN_UPLOAD_PATH ? next() : middleware(c, next));
+}
