@@ -41,7 +41,7 @@ export async function writePlugin(root: string, spec: PluginSpec): Promise<strin
     name: spec.packageName ?? `junction-plugin-${spec.id}`,
     version,
     type: 'module',
-    files: ['dist'],
+    files: ['dist', 'junction.manifest.json'],
     junction: { connector: './dist/index.js', contract },
     ...(spec.scripts ? { scripts: spec.scripts } : {}),
     dependencies: { '@junction/connector-kit': '*' },
