@@ -1,5 +1,5 @@
 import type { FieldSet, InferFields } from './field.js';
-import type { RunContext } from './run-context.js';
+import type { RunContext, SettingsOf } from './run-context.js';
 
 /**
  * What an action does to the target system; the engine uses it for retries and record links.
@@ -19,7 +19,11 @@ export type ActionKind = 'create' | 'update' | 'upsert' | 'delete' | 'search' | 
  * const actions: ActionDefinition[] = [createContact, updateContact];
  * ```
  */
-export interface ActionDefinition<I extends FieldSet = FieldSet, O extends FieldSet = FieldSet> {
+export interface ActionDefinition<
+  I extends FieldSet = FieldSet,
+  O extends FieldSet = FieldSet,
+  S extends FieldSet = FieldSet,
+> {
   /** Lowercase kebab-case, unique among the connector's actions. */
   readonly key: string;
   readonly name: string;
@@ -29,12 +33,17 @@ export interface ActionDefinition<I extends FieldSet = FieldSet, O extends Field
   readonly idempotent: boolean;
   /** For `upsert`: the input field that identifies the record in the target. */
   readonly upsertKey?: keyof I & string;
+  /**
+   * Settings an integration gives this action (fixed per step, unlike `input`); checked and
+   * defaulted before `run`, read as `ctx.settings`.
+   */
+  readonly settings?: S;
   readonly input: I;
   readonly output: O;
   /** A realistic output, checked against `output`. */
   readonly sample: InferFields<O>;
   /** Called with input already checked against `input`. */
-  run(ctx: RunContext, input: InferFields<I>): Promise<InferFields<O>>;
+  run(ctx: RunContext<SettingsOf<S>>, input: InferFields<I>): Promise<InferFields<O>>;
 }
 
 /**
@@ -55,8 +64,10 @@ export interface ActionDefinition<I extends FieldSet = FieldSet, O extends Field
  * });
  * ```
  */
-export function defineAction<const I extends FieldSet, const O extends FieldSet>(
-  definition: ActionDefinition<I, O>,
-): ActionDefinition<I, O> {
+export function defineAction<
+  const I extends FieldSet,
+  const O extends FieldSet,
+  const S extends FieldSet = FieldSet,
+>(definition: ActionDefinition<I, O, S>): ActionDefinition<I, O, S> {
   return definition;
 }

@@ -97,11 +97,31 @@ export interface OAuth2Auth extends AuthBase {
 export interface CustomAuth<F extends FieldSet = FieldSet> extends AuthBase {
   readonly kind: 'custom';
   readonly fields: F;
-  /** Headers and query parameters to add to every request, computed from the credentials. */
-  readonly apply?: (credentials: InferFields<F>) => {
+  /**
+   * Headers and query parameters to add to every request, computed from the credentials
+   * (typed from `fields`; use {@link defineCustomAuth} to have them inferred).
+   */
+  apply?(credentials: InferFields<F>): {
     readonly headers?: Readonly<Record<string, string>>;
     readonly query?: Readonly<Record<string, string>>;
   };
+}
+
+/**
+ * Declares a custom auth with `apply`'s credentials inferred from `fields` (no casts); the result
+ * goes straight into `defineConnector({ auth })`.
+ *
+ * @example
+ * ```ts
+ * const auth = defineCustomAuth({
+ *   kind: 'custom',
+ *   fields: { account: field.string(), key: field.string({ secret: true }) },
+ *   apply: (c) => ({ headers: { 'x-account': c.account, 'x-key': c.key } }), // c: { account: string; key: string }
+ * });
+ * ```
+ */
+export function defineCustomAuth<const F extends FieldSet>(auth: CustomAuth<F>): CustomAuth<F> {
+  return auth;
 }
 
 /**

@@ -8,15 +8,23 @@
  *   triggers, connectors) or to a function plugins implement (`run`, `poll`, `parse`...);
  * - removing a member of `RunContext` or changing its behaviour (retries, redaction, timeouts);
  * - changing the manifest format in a way an older registry cannot read.
- * Adding optional members, new exports, new field options or new manifest keys is a minor
- * change; fixes that keep documented behaviour are patches.
+ * Adding optional members, new exports, new field kinds or options, new `RunContext` members
+ * the platform fills in, or new optional manifest keys is a minor change; fixes that keep
+ * documented behaviour are patches. A plugin that uses a minor version's additions declares
+ * that version (`^1.1.0`); plugins declaring `^1.0.0` keep loading.
+ *
+ * History:
+ * - 1.1.0: `field.json()` (`JsonValue`), open objects (`field.object(f, { additionalProperties:
+ *   true })`), `settings` fields on triggers and actions (`ctx.settings`, manifest `settings`),
+ *   `RunContext.settings`, `apply` declared as a method and `defineCustomAuth`.
+ * - 1.0.0: the first contract.
  *
  * @example
  * ```ts
  * defineConnector({ ..., contract: `^${CONTRACT_VERSION}` });
  * ```
  */
-export const CONTRACT_VERSION = '1.0.0';
+export const CONTRACT_VERSION = '1.1.0';
 
 type Version = readonly [number, number, number];
 
@@ -98,7 +106,7 @@ export function satisfiesRange(range: string, version: string): boolean | undefi
  *
  * @example
  * ```ts
- * isContractSupported('^1.0.0'); // true with CONTRACT_VERSION 1.0.0
+ * isContractSupported('^1.0.0'); // true with CONTRACT_VERSION 1.1.0
  * ```
  */
 export function isContractSupported(contract: string, kitVersion: string = CONTRACT_VERSION) {

@@ -8,7 +8,7 @@ import type { ConnectionInfo, RunContext, StateStore } from './run-context.js';
  *
  * @example
  * ```ts
- * createRunContext({ auth, credentials, state, logSink, signal, idempotencyKey, connection });
+ * createRunContext({ auth, credentials, state, logSink, signal, idempotencyKey, connection, settings });
  * ```
  */
 export interface RunContextOptions {
@@ -21,6 +21,8 @@ export interface RunContextOptions {
   readonly signal: AbortSignal;
   readonly idempotencyKey: string;
   readonly connection: ConnectionInfo;
+  /** The trigger's or action's settings from the integration; default `{}`. */
+  readonly settings?: Readonly<Record<string, unknown>>;
   /** Usually `connection.settings?.baseUrl ?? connector.baseUrl`. */
   readonly baseUrl?: string;
   /** Timeouts, retries, backoff, extra headers, a custom fetch. */
@@ -37,7 +39,7 @@ export interface RunContextOptions {
  * ```ts
  * const ctx = createRunContext({
  *   auth: connector.auth, credentials, state, signal, idempotencyKey: `${runId}:${stepId}`,
- *   connection: { id, name }, baseUrl: connector.baseUrl, logSink: (e) => log.child({ runId })[e.level](e),
+ *   connection: { id, name }, settings: definition.trigger.settings, baseUrl: connector.baseUrl, logSink: (e) => log.child({ runId })[e.level](e),
  * });
  * ```
  */
@@ -59,5 +61,6 @@ export function createRunContext(options: RunContextOptions): RunContext {
     signal: options.signal,
     idempotencyKey: options.idempotencyKey,
     connection: options.connection,
+    settings: options.settings ?? {},
   };
 }

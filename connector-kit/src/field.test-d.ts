@@ -1,11 +1,12 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import type { createContact } from './__fixtures__/acme-connector.js';
 import { defineAction } from './action.js';
+import { type CustomAuth, defineCustomAuth } from './auth.js';
 import { defineConnector } from './define-connector.js';
-import { field, type InferFields } from './field.js';
+import { field, type InferFields, type JsonObject, type JsonValue } from './field.js';
 import { defineRecordType } from './record-type.js';
 import type { RunContext } from './run-context.js';
-import { definePollingTrigger } from './trigger.js';
+import { definePollingTrigger, defineWebhookTrigger } from './trigger.js';
 
 describe('InferFields', () => {
   it('makes required keys plain, optional keys ?, enums literal unions', () => {
@@ -42,6 +43,176 @@ describe('InferFields', () => {
       tags?: string[];
       lines: { sku: string; qty: number }[];
     }>();
+  });
+});
+
+describe('field.json and open objects', () => {
+  it('types JSON fields as JsonValue, narrowed by type', () => {
+    const fields = {
+      any: field.json(),
+      row: field.json({ type: 'object', description: 'a row', examples: [{ id: 1, tags: ['a'] }] }),
+      list: field.json({ type: 'array', required: false }),
+      text: field.json({ type: 'string' }),
+    };
+    expectTypeOf<InferFields<typeof fields>>().toEqualTypeOf<{
+      any: JsonValue;
+      row: JsonObject;
+      list?: JsonValue[];
+      text: string;
+    }>();
+    // @ts-expect-error: a function is not JSON
+    const bad: JsonValue = () => 1;
+    void bad;
+  });
+
+  it('types an open object as its fields plus JSON values under other keys', () => {
+    const fields = {
+      contact: field.object({ id: field.string() }, { additionalProperties: true }),
+    };
+    type Contact = InferFields<typeof fields>['contact'];
+    expectTypeOf<Contact['id']>().toEqualTypeOf<string>();
+    expectTypeOf<Contact['anything']>().toEqualTypeOf<JsonValue>();
+    const closed = { contact: field.object({ id: field.string() }) };
+    expectTypeOf<InferFields<typeof closed>>().toEqualTypeOf<{ contact: { id: string } }>();
+  });
+});
+
+describe('settings', () => {
+  it('types ctx.settings from the declared settings fields (defaults make keys plain)', () => {
+    definePollingTrigger({
+      key: 'p',
+      name: 'P',
+      description: 'p',
+      settings: {
+        table: field.string(),
+        keyColumn: field.string({ default: 'id' }),
+        batchSize: field.integer({ required: false }),
+      },
+      output: { id: field.string() },
+      sample: { id: '1' },
+      async poll(ctx) {
+        expectTypeOf(ctx.settings).toEqualTypeOf<
+          Readonly<{ table: string; keyColumn: string; batchSize?: number }>
+        >();
+        // @ts-expect-error: not a declared setting
+        void ctx.settings.schema;
+        return { items: [], cursor: null };
+      },
+    });
+    defineWebhookTrigger({
+      key: 'w',
+      name: 'W',
+      description: 'w',
+      settings: { scheme: field.enum(['hex', 'base64'], { default: 'hex' }) },
+      output: { id: field.string() },
+      sample: { id: '1' },
+      verify(_req, ctx) {
+        expectTypeOf(ctx.settings.scheme).toEqualTypeOf<'hex' | 'base64'>();
+        return true;
+      },
+      parse: () => [],
+    });
+  });
+
+  it('is a plain record without declared settings, on triggers and actions', () => {
+    definePollingTrigger({
+      key: 'p',
+      name: 'P',
+      description: 'p',
+      output: {},
+      sample: {},
+      async poll(ctx) {
+        expectTypeOf(ctx.settings).toEqualTypeOf<Readonly<Record<string, unknown>>>();
+        return { items: [], cursor: null };
+      },
+    });
+    const action = defineAction({
+      key: 'a',
+      name: 'A',
+      description: 'a',
+      kind: 'custom',
+      idempotent: true,
+      settings: { folder: field.string() },
+      input: {},
+      output: {},
+      sample: {},
+      async run(ctx) {
+        expectTypeOf(ctx.settings.folder).toEqualTypeOf<string>();
+        return {};
+      },
+    });
+    // Typed triggers and actions still fit a connector.
+    defineConnector({
+      id: 'x',
+      name: 'X',
+      description: 'x',
+      version: '1.0.0',
+      contract: '^1.1.0',
+      auth: { kind: 'none' },
+      actions: [action],
+    });
+  });
+});
+
+describe('custom auth', () => {
+  const fields = { account: field.string(), key: field.string({ secret: true }) };
+
+  it('infers apply credentials with defineCustomAuth, and fits defineConnector', () => {
+    const auth = defineCustomAuth({
+      kind: 'custom',
+      fields,
+      apply(credentials) {
+        expectTypeOf(credentials).toEqualTypeOf<{ account: string; key: string }>();
+        return { headers: { 'x-account': credentials.account, 'x-key': credentials.key } };
+      },
+    });
+    defineConnector({
+      id: 'x',
+      name: 'X',
+      description: 'x',
+      version: '1.0.0',
+      contract: '^1.1.0',
+      auth,
+    });
+    const typed: CustomAuth<typeof fields> = {
+      kind: 'custom',
+      fields,
+      apply: (c) => ({ query: { account: c.account } }),
+    };
+    defineConnector({
+      id: 'y',
+      name: 'Y',
+      description: 'y',
+      version: '1.0.0',
+      contract: '^1.1.0',
+      auth: typed,
+    });
+  });
+
+  it('compiles written inline in defineConnector', () => {
+    defineConnector({
+      id: 'x',
+      name: 'X',
+      description: 'x',
+      version: '1.0.0',
+      contract: '^1.1.0',
+      auth: {
+        kind: 'custom',
+        fields,
+        apply(credentials) {
+          return { headers: { 'x-key': String(credentials.key) } };
+        },
+      },
+    });
+  });
+
+  it('refuses apply reading a credential that is not a field', () => {
+    defineCustomAuth({
+      kind: 'custom',
+      fields,
+      // @ts-expect-error: token is not one of the fields
+      apply: (c) => ({ headers: { authorization: c.token } }),
+    });
   });
 });
 

@@ -15,7 +15,8 @@ export type FieldKind =
   | 'dateTime'
   | 'enum'
   | 'object'
-  | 'array';
+  | 'array'
+  | 'json';
 
 /**
  * Options every field accepts. `T` is the field's value type.
@@ -78,6 +79,84 @@ export interface NumberOptions extends FieldOptions<number> {
 export interface ArrayOptions<T> extends FieldOptions<T> {
   readonly minItems?: number;
   readonly maxItems?: number;
+}
+
+/**
+ * Any JSON value: what a {@link JsonField} holds (a row, a request body, a payload).
+ *
+ * @example
+ * ```ts
+ * const row: JsonValue = { id: 42, tags: ['a'], owner: null };
+ * ```
+ */
+export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
+
+/**
+ * A JSON object: string keys to JSON values.
+ *
+ * @example
+ * ```ts
+ * const values: JsonObject = { email: 'ann@example.com', score: 1.5 };
+ * ```
+ */
+export type JsonObject = { [key: string]: JsonValue };
+
+/**
+ * The JSON Schema `type` a {@link JsonField} may narrow itself to.
+ *
+ * @example
+ * ```ts
+ * field.json({ type: 'object' }); // only JSON objects
+ * ```
+ */
+export type JsonType = 'object' | 'array' | 'string' | 'number' | 'boolean' | 'null';
+
+/**
+ * The TypeScript type of a JSON field narrowed to `type` (`JsonValue` when not narrowed).
+ *
+ * @example
+ * ```ts
+ * type Row = JsonValueOf<'object'>; // JsonObject
+ * ```
+ */
+export type JsonValueOf<T> = [T] extends ['object']
+  ? JsonObject
+  : [T] extends ['array']
+    ? JsonValue[]
+    : [T] extends ['string']
+      ? string
+      : [T] extends ['number']
+        ? number
+        : [T] extends ['boolean']
+          ? boolean
+          : [T] extends ['null']
+            ? null
+            : JsonValue;
+
+/**
+ * Options of {@link field.json}: the usual ones plus an optional JSON `type`.
+ *
+ * @example
+ * ```ts
+ * field.json({ type: 'object', description: 'Column names to values', examples: [{ email: 'ann@example.com' }] });
+ * ```
+ */
+export interface JsonOptions extends FieldOptions<JsonValue> {
+  /** Narrows the value to one JSON type; without it any JSON value is accepted. */
+  readonly type?: JsonType;
+}
+
+/**
+ * Extra options of object fields.
+ *
+ * @example
+ * ```ts
+ * field.object({ id: field.string() }, { additionalProperties: true }); // other keys allowed
+ * ```
+ */
+export interface ObjectOptions<T> extends FieldOptions<T> {
+  /** Allow keys other than the declared fields (any JSON values); default `false`. */
+  readonly additionalProperties?: boolean;
 }
 
 interface FieldBase<K extends FieldKind, R extends boolean> {
@@ -174,16 +253,21 @@ export interface EnumField<
   readonly examples?: readonly V[number][];
 }
 /**
- * A nested object with its own fields (no other keys allowed).
+ * A nested object with its own fields; no other keys unless `additionalProperties: true` (then
+ * other keys hold any JSON value, typed `JsonValue`).
  *
  * @example
  * ```ts
  * const address = field.object({ city: field.string(), zip: field.string({ required: false }) });
  * ```
  */
-export interface ObjectField<F extends FieldSet = FieldSet, R extends boolean = boolean>
-  extends FieldBase<'object', R> {
+export interface ObjectField<
+  F extends FieldSet = FieldSet,
+  R extends boolean = boolean,
+  A extends boolean = boolean,
+> extends FieldBase<'object', R> {
   readonly fields: F;
+  readonly additionalProperties?: A;
   readonly default?: InferFields<F>;
   readonly examples?: readonly InferFields<F>[];
 }
@@ -205,6 +289,24 @@ export interface ArrayField<I extends AnyField = AnyField, R extends boolean = b
 }
 
 /**
+ * An open-ended JSON value (object, array or scalar; JSON Schema `{}`), optionally narrowed by
+ * `type`. Typed `JsonValue` (or, with `type`, `JsonObject`, `JsonValue[]`, `string`...).
+ *
+ * @example
+ * ```ts
+ * const row = field.json({ type: 'object', description: 'The row, column names to values' });
+ * ```
+ */
+export interface JsonField<
+  T extends JsonType | undefined = JsonType | undefined,
+  R extends boolean = boolean,
+> extends FieldBase<'json', R> {
+  readonly type?: T;
+  readonly default?: JsonValueOf<T>;
+  readonly examples?: readonly JsonValueOf<T>[];
+}
+
+/**
  * Any field of the DSL.
  *
  * @example
@@ -221,7 +323,8 @@ export type AnyField =
   | DateTimeField
   | EnumField
   | ObjectField
-  | ArrayField;
+  | ArrayField
+  | JsonField;
 
 /**
  * A named set of fields: an action's input or output, a record type, custom auth.
@@ -249,11 +352,15 @@ export type FieldValue<F> = F extends { kind: 'string' | 'date' | 'dateTime' }
       ? boolean
       : F extends EnumField<infer V>
         ? V[number]
-        : F extends ObjectField<infer S>
-          ? InferFields<S>
-          : F extends ArrayField<infer I>
-            ? FieldValue<I>[]
-            : never;
+        : F extends ObjectField<infer S, boolean, true>
+          ? InferFields<S> & JsonObject
+          : F extends ObjectField<infer S>
+            ? InferFields<S>
+            : F extends ArrayField<infer I>
+              ? FieldValue<I>[]
+              : F extends JsonField<infer T>
+                ? JsonValueOf<T>
+                : never;
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 type RequiredKeys<S extends FieldSet> = {
@@ -284,6 +391,9 @@ export type InferFields<S extends FieldSet> = Simplify<
  * ```
  */
 export type RequiredOf<O> = O extends { readonly required: false } ? false : true;
+
+type OpenOf<O> = O extends { readonly additionalProperties: true } ? true : false;
+type JsonTypeOf<O> = O extends { readonly type: infer T extends JsonType } ? T : undefined;
 
 function make<K extends FieldKind>(kind: K, options: object | undefined, extra: object = {}) {
   const { required, ...rest } = (options ?? {}) as { required?: boolean };
@@ -339,14 +449,20 @@ export const field = {
   },
   object<
     const F extends FieldSet,
-    const O extends FieldOptions<InferFields<F>> = FieldOptions<InferFields<F>>,
-  >(fields: F, options?: O): ObjectField<F, RequiredOf<O>> {
-    return make('object', options, { fields }) as ObjectField<F, RequiredOf<O>>;
+    const O extends ObjectOptions<InferFields<F>> = ObjectOptions<InferFields<F>>,
+  >(fields: F, options?: O): ObjectField<F, RequiredOf<O>, OpenOf<O>> {
+    return make('object', options, { fields }) as ObjectField<F, RequiredOf<O>, OpenOf<O>>;
   },
   array<
     const I extends AnyField,
     const O extends ArrayOptions<FieldValue<I>[]> = ArrayOptions<FieldValue<I>[]>,
   >(items: I, options?: O): ArrayField<I, RequiredOf<O>> {
     return make('array', options, { items }) as ArrayField<I, RequiredOf<O>>;
+  },
+  /** Any JSON value; `type` narrows it (`field.json({ type: 'object' })` is a `JsonObject`). */
+  json<const O extends JsonOptions = JsonOptions>(
+    options?: O,
+  ): JsonField<JsonTypeOf<O>, RequiredOf<O>> {
+    return make('json', options) as JsonField<JsonTypeOf<O>, RequiredOf<O>>;
   },
 } as const;

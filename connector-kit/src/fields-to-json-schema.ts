@@ -36,6 +36,7 @@ function meta(f: AnyField): Record<string, unknown> {
  * @example
  * ```ts
  * fieldToJsonSchema(field.date()); // { type: 'string', format: 'date' }
+ * fieldToJsonSchema(field.json()); // {}
  * ```
  */
 export function fieldToJsonSchema(f: AnyField): JsonSchema {
@@ -64,17 +65,19 @@ export function fieldToJsonSchema(f: AnyField): JsonSchema {
     case 'enum':
       return { type: 'string', enum: [...f.values], ...meta(f) };
     case 'object':
-      return { ...objectSchema(f.fields), ...meta(f) };
+      return { ...objectSchema(f.fields, f.additionalProperties === true), ...meta(f) };
     case 'array': {
       const out: Record<string, unknown> = { type: 'array', items: fieldToJsonSchema(f.items) };
       if (f.minItems !== undefined) out.minItems = f.minItems;
       if (f.maxItems !== undefined) out.maxItems = f.maxItems;
       return { ...out, ...meta(f) };
     }
+    case 'json':
+      return { ...(f.type === undefined ? {} : { type: f.type }), ...meta(f) };
   }
 }
 
-function objectSchema(fields: FieldSet): Record<string, unknown> {
+function objectSchema(fields: FieldSet, open = false): Record<string, unknown> {
   const properties: Record<string, JsonSchema> = {};
   const required: string[] = [];
   for (const [name, f] of Object.entries(fields)) {
@@ -82,13 +85,14 @@ function objectSchema(fields: FieldSet): Record<string, unknown> {
     // A required field with a default may be omitted: the runner fills the default in.
     if (f.required && f.default === undefined) required.push(name);
   }
-  return { type: 'object', properties, required, additionalProperties: false };
+  return { type: 'object', properties, required, additionalProperties: open };
 }
 
 /**
  * Exports a field set as a JSON Schema 2020-12 object schema: `properties`, `required` (required
  * fields without a default),
- * `additionalProperties: false`, formats `date` / `date-time`, `enum`, `writeOnly` for secrets.
+ * `additionalProperties: false` (`true` for open objects), formats `date` / `date-time`, `enum`,
+ * `{}` (or `{ type }`) for JSON fields, `writeOnly` for secrets.
  *
  * @example
  * ```ts

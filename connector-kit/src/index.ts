@@ -15,6 +15,9 @@
  *   cursor). Each event has a `dedupeKey` so a replay is a no-op.
  * - action: one operation on the external system (create, update, upsert, delete, search,
  *   custom), with input and output fields; its input is checked before `run` is called.
+ * - settings: per-integration configuration of one trigger or action (a table to watch, a
+ *   signature scheme), declared as fields (`settings`) and read as `ctx.settings`; unlike
+ *   connection settings they belong to the integration, unlike action input they are fixed.
  * - run context: what plugin code gets when it runs (`RunContext`).
  * - manifest: JSON generated from the definition (`buildManifest`), read by the registry.
  * - contract: this package's API, versioned by `CONTRACT_VERSION` (see its doc for what breaks).
@@ -42,7 +45,7 @@ export type {
   NoAuth,
   OAuth2Auth,
 } from './auth.js';
-export { authFields, REDACTED, redactSecrets, secretValues } from './auth.js';
+export { authFields, defineCustomAuth, REDACTED, redactSecrets, secretValues } from './auth.js';
 export {
   CONTRACT_VERSION,
   isContractSupported,
@@ -78,9 +81,16 @@ export type {
   FieldValue,
   InferFields,
   IntegerField,
+  JsonField,
+  JsonObject,
+  JsonOptions,
+  JsonType,
+  JsonValue,
+  JsonValueOf,
   NumberField,
   NumberOptions,
   ObjectField,
+  ObjectOptions,
   RequiredOf,
   StringField,
   StringOptions,
@@ -115,7 +125,7 @@ export { defineRecordType } from './record-type.js';
 export { parseRetryAfter } from './retry-after.js';
 export type { ActionRunner, ActionRunnerOptions } from './run-action.js';
 export { createActionRunner, runAction } from './run-action.js';
-export type { ConnectionInfo, RunContext, StateStore } from './run-context.js';
+export type { ConnectionInfo, RunContext, SettingsOf, StateStore } from './run-context.js';
 export { createMemoryState } from './run-context.js';
 export type { WebhookOutcome } from './run-trigger.js';
 export { handleWebhook, runPoll } from './run-trigger.js';

@@ -54,6 +54,8 @@ export interface ConnectorManifest {
     readonly kind: 'webhook' | 'polling';
     readonly name: string;
     readonly description: string;
+    /** The trigger's settings fields (contract 1.1), when it declares any. */
+    readonly settings?: JsonSchema;
     readonly output: JsonSchema;
     readonly sample: unknown;
     readonly subscribes?: boolean;
@@ -66,6 +68,8 @@ export interface ConnectorManifest {
     readonly description: string;
     readonly idempotent: boolean;
     readonly upsertKey?: string;
+    /** The action's settings fields (contract 1.1), when it declares any. */
+    readonly settings?: JsonSchema;
     readonly input: JsonSchema;
     readonly output: JsonSchema;
     readonly sample: unknown;
@@ -131,6 +135,7 @@ export function buildManifest(connector: ConnectorDefinition): ConnectorManifest
       kind: t.kind,
       name: t.name,
       description: t.description,
+      ...(t.settings ? { settings: fieldsToJsonSchema(t.settings) } : {}),
       output: fieldsToJsonSchema(t.output),
       sample: t.sample,
       ...(t.kind === 'webhook' ? { subscribes: typeof t.subscribe === 'function' } : {}),
@@ -143,6 +148,7 @@ export function buildManifest(connector: ConnectorDefinition): ConnectorManifest
       description: a.description,
       idempotent: a.idempotent,
       ...(a.upsertKey ? { upsertKey: a.upsertKey } : {}),
+      ...(a.settings ? { settings: fieldsToJsonSchema(a.settings) } : {}),
       input: fieldsToJsonSchema(a.input),
       output: fieldsToJsonSchema(a.output),
       sample: a.sample,

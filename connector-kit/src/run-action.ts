@@ -1,4 +1,5 @@
 import type { ActionDefinition } from './action.js';
+import { applySettings } from './apply-settings.js';
 import type { ConnectorDefinition } from './define-connector.js';
 import { ConnectorError, InvalidInputError, RetryableError, toConnectorError } from './errors.js';
 import type { RunContext } from './run-context.js';
@@ -67,7 +68,8 @@ async function withTimeout<T>(
 /**
  * Creates the runner the engine calls for actions. Before `run`, the input is checked against
  * the action's fields (all problems, JSON pointers) and a bad input is refused with
- * {@link InvalidInputError}; defaults are filled in. Anything `run` throws comes out as a
+ * {@link InvalidInputError}; so are `ctx.settings` against the action's `settings` fields
+ * (pointers under `/settings`); defaults are filled in. Anything `run` throws comes out as a
  * `ConnectorError`: its own kind when it threw one, else kind `unknown` (retryable) with the
  * plugin's message and the original error as `cause`.
  *
@@ -91,9 +93,10 @@ export function createActionRunner(
           problems: checked.problems,
         });
       }
+      const settled = applySettings(action.settings, ctx, `action "${action.key}"`);
       let output: Record<string, unknown>;
       try {
-        output = await withTimeout(ctx, options.timeoutMs, (c) =>
+        output = await withTimeout(settled, options.timeoutMs, (c) =>
           action.run(c, checked.value as never),
         );
       } catch (thrown) {

@@ -1,4 +1,5 @@
 import type { Credentials } from './auth.js';
+import type { FieldSet, InferFields } from './field.js';
 import type { HttpClient } from './http-client.js';
 import type { Logger } from './logger.js';
 
@@ -34,6 +35,19 @@ export interface ConnectionInfo {
 }
 
 /**
+ * Settings of one trigger or action as plugin code sees them (`ctx.settings`): typed from the
+ * declared `settings` fields (defaults filled in), or a plain record when none are declared.
+ *
+ * @example
+ * ```ts
+ * type S = SettingsOf<{ table: StringField<true> }>; // Readonly<{ table: string }>
+ * ```
+ */
+export type SettingsOf<S extends FieldSet> = string extends keyof S
+  ? Readonly<Record<string, unknown>>
+  : Readonly<InferFields<S>>;
+
+/**
  * Everything plugin code receives when it runs: credentials, an HTTP client that already
  * injects auth and applies timeouts and retries, per-integration state, a redacting logger,
  * an abort signal, and an idempotency key stable across retries of the same step.
@@ -46,7 +60,9 @@ export interface ConnectionInfo {
  * }
  * ```
  */
-export interface RunContext {
+export interface RunContext<
+  S extends Readonly<Record<string, unknown>> = Readonly<Record<string, unknown>>,
+> {
   /** The resolved credential values (for OAuth 2.0: the current access token, already refreshed). */
   readonly credentials: Credentials;
   readonly http: HttpClient;
@@ -56,6 +72,12 @@ export interface RunContext {
   /** Stable for one step across retries; send it to APIs that support idempotency keys. */
   readonly idempotencyKey: string;
   readonly connection: ConnectionInfo;
+  /**
+   * The settings of the trigger or action being run, from the integration (a table name, a
+   * signature scheme...); `{}` when there are none. Checked against the declared `settings`
+   * fields, with defaults filled in, before plugin code is called.
+   */
+  readonly settings: S;
 }
 
 /**

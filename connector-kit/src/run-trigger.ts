@@ -1,4 +1,5 @@
-import { toConnectorError } from './errors.js';
+import { applySettings } from './apply-settings.js';
+import { type ConnectorError, toConnectorError } from './errors.js';
 import type { RunContext } from './run-context.js';
 import type { PollingTrigger, PollResult, TriggerEvent, WebhookTrigger } from './trigger.js';
 import type { WebhookRequest } from './webhook-request.js';
@@ -16,8 +17,10 @@ export type WebhookOutcome =
   | { readonly kind: 'rejected'; readonly reason: string };
 
 /**
- * Verifies and parses one webhook request through a trigger. A `false` or throwing `verify`
- * rejects the request; a throwing `parse` comes out as a `ConnectorError`.
+ * Verifies and parses one webhook request through a trigger. The trigger's `settings` are
+ * checked first (defaults filled in; invalid settings reject the request with the problems as
+ * reason). A `false` or throwing `verify` rejects the request; a throwing `parse` comes out as a
+ * `ConnectorError`.
  *
  * @example
  * ```ts
@@ -30,16 +33,22 @@ export async function handleWebhook(
   request: WebhookRequest,
   ctx: RunContext,
 ): Promise<WebhookOutcome> {
+  let checked: RunContext;
+  try {
+    checked = applySettings(trigger.settings, ctx, `trigger "${trigger.key}"`);
+  } catch (thrown) {
+    return { kind: 'rejected', reason: (thrown as ConnectorError).message };
+  }
   let verified: boolean;
   try {
-    verified = await trigger.verify(request, ctx);
+    verified = await trigger.verify(request, checked);
   } catch (thrown) {
     const reason = thrown instanceof Error ? thrown.message : String(thrown);
     return { kind: 'rejected', reason: `verification failed: ${reason}` };
   }
   if (verified !== true) return { kind: 'rejected', reason: 'the signature does not match' };
   try {
-    const events = await trigger.parse(request, ctx);
+    const events = await trigger.parse(request, checked);
     return { kind: 'accepted', events };
   } catch (thrown) {
     throw toConnectorError(thrown);
@@ -47,8 +56,9 @@ export async function handleWebhook(
 }
 
 /**
- * Runs one poll of a polling trigger with the stored cursor (`null` the first time); errors come
- * out as `ConnectorError`s. Store the returned cursor only once the items are durable.
+ * Runs one poll of a polling trigger with the stored cursor (`null` the first time), after
+ * checking `ctx.settings` against the trigger's `settings` fields (`InvalidInputError` with
+ * `/settings/...` pointers; defaults filled in); errors come out as `ConnectorError`s. Store the returned cursor only once the items are durable.
  *
  * @example
  * ```ts
@@ -61,7 +71,8 @@ export async function runPoll(
   cursor: string | null,
 ): Promise<PollResult<Record<string, unknown>>> {
   try {
-    const result = await trigger.poll(ctx, cursor);
+    const checked = applySettings(trigger.settings, ctx, `trigger "${trigger.key}"`);
+    const result = await trigger.poll(checked, cursor);
     return { items: result.items, cursor: result.cursor };
   } catch (thrown) {
     throw toConnectorError(thrown);

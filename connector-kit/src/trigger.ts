@@ -1,5 +1,5 @@
 import type { FieldSet, InferFields } from './field.js';
-import type { RunContext } from './run-context.js';
+import type { RunContext, SettingsOf } from './run-context.js';
 import type { WebhookRequest } from './webhook-request.js';
 
 /**
@@ -25,11 +25,17 @@ export interface TriggerEvent<T = Record<string, unknown>> {
  */
 export type SubscriptionData = Readonly<Record<string, unknown>>;
 
-interface TriggerBase<O extends FieldSet> {
+interface TriggerBase<O extends FieldSet, S extends FieldSet> {
   /** Lowercase kebab-case, unique among the connector's triggers. */
   readonly key: string;
   readonly name: string;
   readonly description: string;
+  /**
+   * Settings an integration gives this trigger (a table name, a signature scheme...). The
+   * platform checks them when the integration is saved; `runPoll` and `handleWebhook` check
+   * them again and fill in defaults, and plugin code reads them as `ctx.settings`.
+   */
+  readonly settings?: S;
   readonly output: O;
   /** A realistic event payload, checked against `output`. */
   readonly sample: InferFields<O>;
@@ -43,20 +49,21 @@ interface TriggerBase<O extends FieldSet> {
  * if (trigger.kind === 'webhook') await handleWebhook(trigger, request, ctx);
  * ```
  */
-export interface WebhookTrigger<O extends FieldSet = FieldSet> extends TriggerBase<O> {
+export interface WebhookTrigger<O extends FieldSet = FieldSet, S extends FieldSet = FieldSet>
+  extends TriggerBase<O, S> {
   readonly kind: 'webhook';
   /** Returns `false` (or throws) when the request is not authentic. */
-  readonly verify: (req: WebhookRequest, ctx: RunContext) => boolean | Promise<boolean>;
-  readonly parse: (
+  verify(req: WebhookRequest, ctx: RunContext<SettingsOf<S>>): boolean | Promise<boolean>;
+  parse(
     req: WebhookRequest,
-    ctx: RunContext,
-  ) => TriggerEvent<InferFields<O>>[] | Promise<TriggerEvent<InferFields<O>>[]>;
+    ctx: RunContext<SettingsOf<S>>,
+  ): TriggerEvent<InferFields<O>>[] | Promise<TriggerEvent<InferFields<O>>[]>;
   /** Registers `webhookUrl` at the remote system when an integration is turned on. */
-  readonly subscribe?: (
-    ctx: RunContext,
+  subscribe?(
+    ctx: RunContext<SettingsOf<S>>,
     target: { readonly webhookUrl: string },
-  ) => Promise<SubscriptionData>;
-  readonly unsubscribe?: (ctx: RunContext, subscription: SubscriptionData) => Promise<void>;
+  ): Promise<SubscriptionData>;
+  unsubscribe?(ctx: RunContext<SettingsOf<S>>, subscription: SubscriptionData): Promise<void>;
 }
 
 /**
@@ -81,11 +88,12 @@ export interface PollResult<T> {
  * if (trigger.kind === 'polling') await runPoll(trigger, ctx, cursor);
  * ```
  */
-export interface PollingTrigger<O extends FieldSet = FieldSet> extends TriggerBase<O> {
+export interface PollingTrigger<O extends FieldSet = FieldSet, S extends FieldSet = FieldSet>
+  extends TriggerBase<O, S> {
   readonly kind: 'polling';
   /** Suggested seconds between polls; the platform may poll less often. */
   readonly intervalSeconds?: number;
-  readonly poll: (ctx: RunContext, cursor: string | null) => Promise<PollResult<InferFields<O>>>;
+  poll(ctx: RunContext<SettingsOf<S>>, cursor: string | null): Promise<PollResult<InferFields<O>>>;
 }
 
 /**
@@ -96,12 +104,13 @@ export interface PollingTrigger<O extends FieldSet = FieldSet> extends TriggerBa
  * const trigger = connector.triggers?.find((t) => t.key === 'contact-created');
  * ```
  */
-export type TriggerDefinition<O extends FieldSet = FieldSet> =
-  | WebhookTrigger<O>
-  | PollingTrigger<O>;
+export type TriggerDefinition<O extends FieldSet = FieldSet, S extends FieldSet = FieldSet> =
+  | WebhookTrigger<O, S>
+  | PollingTrigger<O, S>;
 
 /**
- * Declares a webhook trigger; `parse` returns events typed by `output`.
+ * Declares a webhook trigger; `parse` returns events typed by `output`, and `ctx.settings` is
+ * typed by `settings` when declared.
  *
  * @example
  * ```ts
@@ -113,29 +122,32 @@ export type TriggerDefinition<O extends FieldSet = FieldSet> =
  * });
  * ```
  */
-export function defineWebhookTrigger<const O extends FieldSet>(
-  definition: Omit<WebhookTrigger<O>, 'kind'>,
-): WebhookTrigger<O> {
+export function defineWebhookTrigger<const O extends FieldSet, const S extends FieldSet = FieldSet>(
+  definition: Omit<WebhookTrigger<O, S>, 'kind'>,
+): WebhookTrigger<O, S> {
   return { kind: 'webhook', ...definition };
 }
 
 /**
- * Declares a polling trigger; `poll` gets the previous cursor (`null` the first time).
+ * Declares a polling trigger; `poll` gets the previous cursor (`null` the first time), and
+ * `ctx.settings` typed by `settings` when declared.
  *
  * @example
  * ```ts
  * export const newInvoices = definePollingTrigger({
  *   key: 'new-invoice', name: 'New invoice', description: 'Invoices created since the last poll',
+ *   settings: { status: field.enum(['open', 'paid'], { default: 'open' }) },
  *   output: { id: field.string() }, sample: { id: 'inv_1' },
  *   async poll(ctx, cursor) {
- *     const page = await ctx.http.get<{ data: { id: string }[]; next: string | null }>('/invoices', { query: { after: cursor ?? undefined } });
+ *     const query = { status: ctx.settings.status, after: cursor ?? undefined }; // status: 'open' | 'paid'
+ *     const page = await ctx.http.get<{ data: { id: string }[]; next: string | null }>('/invoices', { query });
  *     return { items: page.data.map((i) => ({ dedupeKey: i.id, data: i })), cursor: page.next ?? cursor };
  *   },
  * });
  * ```
  */
-export function definePollingTrigger<const O extends FieldSet>(
-  definition: Omit<PollingTrigger<O>, 'kind'>,
-): PollingTrigger<O> {
+export function definePollingTrigger<const O extends FieldSet, const S extends FieldSet = FieldSet>(
+  definition: Omit<PollingTrigger<O, S>, 'kind'>,
+): PollingTrigger<O, S> {
   return { kind: 'polling', ...definition };
 }

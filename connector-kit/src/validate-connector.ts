@@ -1,3 +1,4 @@
+import { checkFieldSet } from './check-field-set.js';
 import { isContractSupported } from './contract-version.js';
 import type { ConnectorDefinition } from './define-connector.js';
 import type { FieldSet } from './field.js';
@@ -20,32 +21,6 @@ const KEBAB = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const RECORD_NAME = /^[a-z][a-z0-9]*([_-][a-z0-9]+)*$/;
 const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 const ACTION_KINDS = new Set(['create', 'update', 'upsert', 'delete', 'search', 'custom']);
-const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-function checkFieldSet(fields: unknown, path: string, out: DefinitionProblem[]): boolean {
-  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
-    out.push({ path, message: 'must be an object of fields' });
-    return false;
-  }
-  let ok = true;
-  for (const [name, f] of Object.entries(fields)) {
-    const p = `${path}/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-    if (!FIELD_NAME.test(name)) out.push({ path: p, message: 'field names must be identifiers' });
-    if (typeof f !== 'object' || f === null || typeof (f as { kind?: unknown }).kind !== 'string') {
-      out.push({ path: p, message: 'must be a field made with field.*()' });
-      ok = false;
-      continue;
-    }
-    const kind = (f as { kind: string }).kind;
-    if (kind === 'object')
-      ok = checkFieldSet((f as { fields: unknown }).fields, `${p}/fields`, out) && ok;
-    if (kind === 'enum' && !((f as { values?: unknown[] }).values?.length ?? 0)) {
-      out.push({ path: `${p}/values`, message: 'an enum needs at least one value' });
-    }
-  }
-  return ok;
-}
-
 function checkSample(fields: FieldSet, sample: unknown, path: string, out: DefinitionProblem[]) {
   if (sample === undefined) {
     out.push({ path, message: 'a sample is required' });
@@ -81,7 +56,8 @@ function checkKeys(
 /**
  * Returns every problem of a connector definition (never throws): bad ids and keys, duplicates,
  * missing handlers, record `key`/`updatedAt` that are not fields, unsupported contract, samples
- * that do not match their fields. An empty list means valid.
+ * that do not match their fields, field defaults and examples that do not match their field (in
+ * inputs, outputs, settings and credentials). An empty list means valid.
  *
  * @example
  * ```ts
@@ -166,6 +142,7 @@ export function validateConnector(connector: ConnectorDefinition): DefinitionPro
       if (typeof (t as unknown as Record<string, unknown>)[h] !== 'function')
         out.push({ path: `${p}/${h}`, message: `${h} must be a function` });
     }
+    if (t.settings !== undefined) checkFieldSet(t.settings, `${p}/settings`, out);
     if (checkFieldSet(t.output, `${p}/output`, out))
       checkSample(t.output, t.sample, `${p}/sample`, out);
   });
@@ -183,6 +160,7 @@ export function validateConnector(connector: ConnectorDefinition): DefinitionPro
       out.push({ path: `${p}/run`, message: 'run must be a function' });
     if (typeof a.idempotent !== 'boolean')
       out.push({ path: `${p}/idempotent`, message: 'idempotent must be true or false' });
+    if (a.settings !== undefined) checkFieldSet(a.settings, `${p}/settings`, out);
     const inputOk = checkFieldSet(a.input, `${p}/input`, out);
     if (a.kind === 'upsert' && a.upsertKey === undefined)
       out.push({ path: `${p}/upsertKey`, message: 'an upsert action needs an upsertKey' });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { list } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTRACT_VERSION } from '../contract-version.js';
 import { buildKit, cliPath, kitDir, rootDir, runNode, tscPath } from './cli-test-support.js';
 
 let work: string;
@@ -93,7 +94,7 @@ describe('README tutorial', () => {
     expect(manifest).toMatchObject({
       id: 'acme-notes',
       version: '0.1.0',
-      contract: '^1.0.0',
+      contract: `^${CONTRACT_VERSION}`,
       auth: { kind: 'apiKey', secrets: ['apiKey'] },
       actions: [{ key: 'create-note', kind: 'create' }],
     });

@@ -9,7 +9,7 @@ import { type ConnectionInfo, createMemoryState, type RunContext } from '../run-
  *
  * @example
  * ```ts
- * createTestContext({ auth: connector.auth, credentials: { apiKey: 'k' }, state: { cursor: 'c1' } });
+ * createTestContext({ auth: connector.auth, credentials: { apiKey: 'k' }, state: { cursor: 'c1' }, settings: { table: 'contacts' } });
  * ```
  */
 export interface TestContextOptions {
@@ -25,6 +25,8 @@ export interface TestContextOptions {
   readonly signal?: AbortSignal;
   readonly idempotencyKey?: string;
   readonly connection?: ConnectionInfo;
+  /** The trigger's or action's settings (`ctx.settings`); default `{}`. */
+  readonly settings?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -62,6 +64,7 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
     signal: options.signal ?? new AbortController().signal,
     idempotencyKey: options.idempotencyKey ?? 'test-idempotency-key',
     connection: options.connection ?? { id: 'test-connection', name: 'Test connection' },
+    settings: options.settings ?? {},
     http: { retries: 2, backoffMs: 10, timeoutMs: 5_000, ...options.http },
     ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
   });
