@@ -6,19 +6,34 @@ import { sql } from 'kysely';
 import { startAuditSealer } from './audit/start-audit-sealer.js';
 import { createTokenVerifier, ensureAdminToken } from './auth/tokens.js';
 import type { JunctionConfig } from './config/config.js';
+import { type ConnectionStore, createConnectionStore } from './connections/connection-store.js';
+import type { ConnectorSource } from './connectors/connector-source.js';
 import { createDatabase, type JunctionDatabase } from './db/create-database.js';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './db/embedded-postgres.js';
 import { migrate, pendingMigrations } from './db/migrate.js';
+import { createCompiledIntegrationCache } from './engine/compile-integration.js';
+import { createEventIngestor } from './engine/event-ingestor.js';
+import { createRunExecutor } from './engine/execute-run.js';
+import { createPoller } from './engine/poll-integration.js';
+import { POLL_TASK, type PollJobPayload, reconcilePollSchedules } from './engine/poll-schedule.js';
+import { RUN_TASK, type RunJobPayload } from './engine/run-queue.js';
+import { createWebhookIngress } from './engine/webhook-ingress.js';
+import { createInProcessExecutor, type PluginExecutor } from './executor/plugin-executor.js';
 import type { AppEnv } from './http/app-env.js';
 import { createApp } from './http/create-app.js';
 import type { CheckState, ReadinessReport } from './http/routes/health-routes.js';
+import { createIntegrationStore, type IntegrationStore } from './integrations/integration-store.js';
 import { createLogger, type Logger } from './log/create-logger.js';
+import { countAcceptedEvents } from './metrics/count-accepted-events.js';
+import { createMetrics } from './metrics/create-metrics.js';
 import {
   type PluginHost,
   type PluginSettings,
   pluginSettings,
   startPlugins,
 } from './plugins/index.js';
+import { loadSecretKey } from './secrets/load-secret-key.js';
+import { createSecretBox, type SecretBox } from './secrets/secret-box.js';
 import { junctionVersion } from './version.js';
 import { startWorker, type WorkerHandle } from './worker/start-worker.js';
 
@@ -26,10 +41,20 @@ export interface JunctionOptions {
   readonly logger?: Logger;
   /** Extra graphile-worker tasks, next to Junction's own. */
   readonly tasks?: TaskList;
+  /** Connectors to use instead of the installed plugins (tests, embedding). */
+  readonly connectors?: ConnectorSource;
   /** Plugin settings over the environment's (JUNCTION_NPM_REGISTRY, JUNCTION_PLUGIN_*...). */
   readonly plugins?: Partial<PluginSettings>;
   /** Called once with a newly generated admin token, to show it to the operator. */
   readonly onAdminTokenCreated?: (token: string) => void;
+}
+
+export interface JunctionServices {
+  readonly connectors: ConnectorSource;
+  readonly executor: PluginExecutor;
+  readonly box: SecretBox;
+  readonly connections: ConnectionStore;
+  readonly integrations: IntegrationStore;
 }
 
 /** One Junction process: everything it started is stopped by `close()`, in order. */
@@ -42,6 +67,8 @@ export interface Junction {
   readonly app: OpenAPIHono<AppEnv> | undefined;
   /** Loaded plugins (the connector catalogue) and the plugin service. */
   readonly plugins: PluginHost;
+  /** The services routes and jobs use, for embedding and tests. */
+  readonly services: JunctionServices;
   readiness(): Promise<ReadinessReport>;
   close(): Promise<void>;
 }
@@ -81,16 +108,63 @@ export async function createJunction(
     });
     stack.push(() => plugins.close());
 
+    const box = createSecretBox(
+      await loadSecretKey({ configured: config.secretKey, dataDir: config.dataDir, logger }),
+    );
+    const connectors = options.connectors ?? plugins.catalogue;
+    const services: JunctionServices = {
+      connectors,
+      executor: createInProcessExecutor(),
+      box,
+      connections: createConnectionStore({ db: database.db, box, connectors }),
+      integrations: createIntegrationStore({ db: database.db, connectors, box }),
+    };
+
+    const compile = createCompiledIntegrationCache();
+    const ingestor = createEventIngestor({ pool: database.pool, logger });
+    const metrics = createMetrics({ pool: database.pool });
+    stack.push(() => ingestor.close());
+    const executeRun = createRunExecutor({
+      db: database.db,
+      logger,
+      connectors,
+      executor: services.executor,
+      connections: services.connections,
+      compile,
+      onStep: metrics.stepFinished,
+    });
+
+    const pollIntegration = createPoller({
+      pool: database.pool,
+      db: database.db,
+      logger,
+      connectors,
+      connections: services.connections,
+      executor: services.executor,
+      ingestor,
+    });
     let worker: WorkerHandle | undefined;
     if (hasWorker) {
       worker = await startWorker({
         pool: database.pool,
         logger,
-        tasks: { ...options.tasks },
+        tasks: {
+          ...options.tasks,
+          [RUN_TASK]: async (payload) => executeRun(payload as RunJobPayload),
+          [POLL_TASK]: async (payload) => {
+            await pollIntegration(payload as PollJobPayload);
+          },
+        },
         concurrency: config.workerConcurrency,
         pollIntervalMs: config.workerPollIntervalMs,
+        heartbeat: {
+          beatMs: config.workerHeartbeatMs,
+          reapMs: config.workerReapIntervalMs,
+          deadAfterMs: config.workerDeadAfterMs,
+        },
       });
       stack.push(() => (worker as WorkerHandle).stop(config.shutdownTimeoutMs));
+      await reconcilePollSchedules(database.db, connectors, logger);
       const sealer = startAuditSealer({
         db: database.db,
         logger,
@@ -128,7 +202,16 @@ export async function createJunction(
         bodyLimitBytes: config.bodyLimitBytes,
         version: junctionVersion(),
         readiness,
+        ...services,
         plugins,
+        ingress: createWebhookIngress({
+          db: database.db,
+          connectors,
+          connections: services.connections,
+          executor: services.executor,
+          ingestor: countAcceptedEvents(ingestor, metrics.eventsAccepted),
+        }),
+        metrics,
       });
       const server = await listen(app, config.host, config.port);
       stack.push(() => closeServer(server));
@@ -145,6 +228,7 @@ export async function createJunction(
       database,
       app,
       plugins,
+      services,
       readiness,
       close() {
         closing ??= closeAll().then(() => logger.info('Junction stopped'));

@@ -34,13 +34,25 @@ afterAll(async () => {
 
 describe('connections', () => {
   it('refuses bad credentials and unknown connectors, listing each problem, storing nothing', async () => {
-    const missing = await api.post('/v1/connections', { name: 'CRM', connector: 'test-crm', credentials: {} });
+    const missing = await api.post('/v1/connections', {
+      name: 'CRM',
+      connector: 'test-crm',
+      credentials: {},
+    });
     expect(pointersOf(missing, 422)).toEqual(['/credentials/apiKey']);
-    const wrongType = await api.post('/v1/connections', { name: 'CRM', connector: 'test-crm', credentials: { apiKey: 42 } });
+    const wrongType = await api.post('/v1/connections', {
+      name: 'CRM',
+      connector: 'test-crm',
+      credentials: { apiKey: 42 },
+    });
     expect(pointersOf(wrongType, 422)).toEqual(['/credentials/apiKey']);
     const unknown = await api.post('/v1/connections', { name: 'X', connector: 'nope' });
     expect(pointersOf(unknown, 422)).toEqual(['/connector']);
-    const extra = await api.post('/v1/connections', { name: 'X', connector: 'test-crm', colour: 'red' });
+    const extra = await api.post('/v1/connections', {
+      name: 'X',
+      connector: 'test-crm',
+      colour: 'red',
+    });
     expect(pointersOf(extra, 422)).toEqual(['/colour']);
     expect(await countRows(t, 'connections')).toBe(0);
     expect(await countRows(t, 'audit_entries')).toBe(0);
@@ -55,18 +67,31 @@ describe('connections', () => {
     });
     expect(created.status).toBe(201);
     expect(created.headers.get('etag')).toBe('"r1"');
-    expect(created.body).toMatchObject({ name: 'Acme CRM', connector: 'test-crm', secrets: { apiKey: 'set' }, credentials: {} });
-    const id = created.body?.id as string;
+    expect(created.body).toMatchObject({
+      name: 'Acme CRM',
+      connector: 'test-crm',
+      secrets: { apiKey: 'set' },
+      credentials: {},
+    });
+    const id = created.body.id as string;
 
     const read = await api.get(`/v1/connections/${id}`);
     expect(read.headers.get('etag')).toBe('"r1"');
-    const everything = JSON.stringify([created.body, read.body, (await api.get('/v1/connections')).body]);
+    const everything = JSON.stringify([
+      created.body,
+      read.body,
+      (await api.get('/v1/connections')).body,
+    ]);
     expect(everything).not.toContain(SECRET);
 
-    const { rows } = await t.junction.database.pool.query('select secrets::text as s, settings::text as settings from connections');
+    const { rows } = await t.junction.database.pool.query(
+      'select secrets::text as s, settings::text as settings from connections',
+    );
     expect(rows[0].s).not.toContain(Buffer.from(SECRET).toString('hex'));
     expect(rows[0].settings).not.toContain(SECRET);
-    const audit = await t.junction.database.pool.query('select count(*)::int as n, string_agg(data::text, \' \') as all from audit_entries');
+    const audit = await t.junction.database.pool.query(
+      "select count(*)::int as n, string_agg(data::text, ' ') as all from audit_entries",
+    );
     expect(audit.rows[0].n).toBe(1);
     expect(audit.rows[0].all).not.toContain(SECRET);
     expect(logs).not.toContain(SECRET);
@@ -74,26 +99,49 @@ describe('connections', () => {
   });
 
   it('needs If-Match to change or delete (428 missing, 412 stale), and keeps secrets not given', async () => {
-    const created = await api.post('/v1/connections', { name: 'ERP', connector: 'test-erp', credentials: { username: 'sync', password: 'pw-1' } });
-    const id = created.body?.id as string;
-    expect(created.body?.credentials).toEqual({ username: 'sync' });
-    expect(created.body?.secrets).toEqual({ password: 'set' });
+    const created = await api.post('/v1/connections', {
+      name: 'ERP',
+      connector: 'test-erp',
+      credentials: { username: 'sync', password: 'pw-1' },
+    });
+    const id = created.body.id as string;
+    expect(created.body.credentials).toEqual({ username: 'sync' });
+    expect(created.body.secrets).toEqual({ password: 'set' });
 
     const noMatch = await api.patch(`/v1/connections/${id}`, { name: 'ERP 2' });
     expect(noMatch.status).toBe(428);
-    const stale = await api.patch(`/v1/connections/${id}`, { name: 'ERP 2' }, { 'if-match': '"r7"' });
+    const stale = await api.patch(
+      `/v1/connections/${id}`,
+      { name: 'ERP 2' },
+      { 'if-match': '"r7"' },
+    );
     expect(stale.status).toBe(412);
     expect(stale.headers.get('etag')).toBe('"r1"');
-    expect((await api.get(`/v1/connections/${id}`)).body?.name).toBe('ERP');
+    expect((await api.get(`/v1/connections/${id}`)).body.name).toBe('ERP');
 
-    const renamed = await api.patch(`/v1/connections/${id}`, { name: 'ERP 2', credentials: { username: 'sync2' } }, { 'if-match': '"r1"' });
+    const renamed = await api.patch(
+      `/v1/connections/${id}`,
+      { name: 'ERP 2', credentials: { username: 'sync2' } },
+      { 'if-match': '"r1"' },
+    );
     expect(renamed.status).toBe(200);
     expect(renamed.headers.get('etag')).toBe('"r2"');
-    expect(renamed.body).toMatchObject({ name: 'ERP 2', credentials: { username: 'sync2' }, secrets: { password: 'set' } });
+    expect(renamed.body).toMatchObject({
+      name: 'ERP 2',
+      credentials: { username: 'sync2' },
+      secrets: { password: 'set' },
+    });
     const row = await t.junction.services.connections.get(id);
-    expect(t.junction.services.connections.credentialsOf(row!)).toEqual({ username: 'sync2', password: 'pw-1' });
+    expect(t.junction.services.connections.credentialsOf(row!)).toEqual({
+      username: 'sync2',
+      password: 'pw-1',
+    });
 
-    const unsetRequired = await api.patch(`/v1/connections/${id}`, { credentials: { password: null } }, { 'if-match': '"r2"' });
+    const unsetRequired = await api.patch(
+      `/v1/connections/${id}`,
+      { credentials: { password: null } },
+      { 'if-match': '"r2"' },
+    );
     expect(pointersOf(unsetRequired, 422)).toEqual(['/credentials/password']);
     expect((await api.get(`/v1/connections/${id}`)).headers.get('etag')).toBe('"r2"');
 
@@ -104,10 +152,21 @@ describe('connections', () => {
   });
 
   it("tests credentials with the connector's test hook", async () => {
-    const good = await api.post('/v1/connections', { name: 'good', connector: 'test-crm', credentials: { apiKey: 'good-key' } });
-    const bad = await api.post('/v1/connections', { name: 'bad', connector: 'test-crm', credentials: { apiKey: 'bad-key' } });
-    expect((await api.post(`/v1/connections/${good.body?.id}/test`)).body).toEqual({ ok: true, tested: true });
-    expect((await api.post(`/v1/connections/${bad.body?.id}/test`)).body).toEqual({
+    const good = await api.post('/v1/connections', {
+      name: 'good',
+      connector: 'test-crm',
+      credentials: { apiKey: 'good-key' },
+    });
+    const bad = await api.post('/v1/connections', {
+      name: 'bad',
+      connector: 'test-crm',
+      credentials: { apiKey: 'bad-key' },
+    });
+    expect((await api.post(`/v1/connections/${good.body.id}/test`)).body).toEqual({
+      ok: true,
+      tested: true,
+    });
+    expect((await api.post(`/v1/connections/${bad.body.id}/test`)).body).toEqual({
       ok: false,
       tested: true,
       reason: 'The API key was refused.',
@@ -122,10 +181,14 @@ describe('connections', () => {
     const again = await api.post('/v1/connections', body, { 'idempotency-key': 'create-once' });
     expect(first.status).toBe(201);
     expect(again.status).toBe(201);
-    expect(again.body?.id).toBe(first.body?.id);
+    expect(again.body.id).toBe(first.body.id);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(await countRows(t, 'connections')).toBe(before + 1);
-    const other = await api.post('/v1/connections', { ...body, name: 'twice' }, { 'idempotency-key': 'create-once' });
+    const other = await api.post(
+      '/v1/connections',
+      { ...body, name: 'twice' },
+      { 'idempotency-key': 'create-once' },
+    );
     expect(other.status).toBe(422);
     expect(await countRows(t, 'connections')).toBe(before + 1);
   });
@@ -135,8 +198,8 @@ describe('connections', () => {
     let cursor: string | null = null;
     do {
       const page = await api.get(`/v1/connections?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
-      ids.push(...(page.body?.data as { id: string }[]).map((c) => c.id));
-      cursor = page.body?.nextCursor as string | null;
+      ids.push(...(page.body.data as { id: string }[]).map((c) => c.id));
+      cursor = page.body.nextCursor as string | null;
     } while (cursor);
     expect(ids.length).toBe(await countRows(t, 'connections'));
     expect(new Set(ids).size).toBe(ids.length);

@@ -3,25 +3,38 @@ import type { TestJunction } from './start-junction.js';
 
 /** JSON request helpers over a test Junction. */
 export function apiOf(t: TestJunction) {
-  const send = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}, token?: string) => {
+  const send = async (
+    method: string,
+    path: string,
+    payload?: unknown,
+    headers: Record<string, string> = {},
+    token?: string,
+  ) => {
     const res = await t.request(path, {
       method,
-      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: payload === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      body: payload === undefined ? undefined : JSON.stringify(payload),
       ...(token ? { token } : {}),
     });
     const text = await res.text();
-    return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, any>) : undefined };
+    // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON the API answered.
+    const body: Record<string, any> = text ? JSON.parse(text) : {};
+    return { status: res.status, headers: res.headers, body };
   };
   return {
     get: (path: string, headers?: Record<string, string>) => send('GET', path, undefined, headers),
-    post: (path: string, body?: unknown, headers?: Record<string, string>) => send('POST', path, body, headers),
-    put: (path: string, body: unknown, headers?: Record<string, string>) => send('PUT', path, body, headers),
-    patch: (path: string, body: unknown, headers?: Record<string, string>) => send('PATCH', path, body, headers),
-    delete: (path: string, headers?: Record<string, string>) => send('DELETE', path, undefined, headers),
+    post: (path: string, body?: unknown, headers?: Record<string, string>) =>
+      send('POST', path, body, headers),
+    put: (path: string, body: unknown, headers?: Record<string, string>) =>
+      send('PUT', path, body, headers),
+    patch: (path: string, body: unknown, headers?: Record<string, string>) =>
+      send('PATCH', path, body, headers),
+    delete: (path: string, headers?: Record<string, string>) =>
+      send('DELETE', path, undefined, headers),
     as: (token: string) => ({
       get: (path: string) => send('GET', path, undefined, {}, token),
-      post: (path: string, body?: unknown, headers?: Record<string, string>) => send('POST', path, body, headers, token),
+      post: (path: string, body?: unknown, headers?: Record<string, string>) =>
+        send('POST', path, body, headers, token),
     }),
   };
 }
@@ -33,8 +46,11 @@ export async function countRows(t: TestJunction, table: string): Promise<number>
 }
 
 /** Checks a problem+json answer and returns its `errors` pointers, sorted. */
-export function pointersOf(res: { status: number; headers: Headers; body?: Record<string, any> }, status: number): string[] {
+export function pointersOf(
+  res: { status: number; headers: Headers; body: Record<string, unknown> },
+  status: number,
+): string[] {
   expect(res.status, JSON.stringify(res.body)).toBe(status);
   expect(res.headers.get('content-type')).toBe('application/problem+json');
-  return ((res.body?.errors ?? []) as { pointer: string }[]).map((e) => e.pointer).sort();
+  return ((res.body.errors ?? []) as { pointer: string }[]).map((e) => e.pointer).sort();
 }

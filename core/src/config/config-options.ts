@@ -41,6 +41,14 @@ export const configOptions = [
       'Admin bearer token (at least 16 characters). Unset: one is generated and printed once on first start.',
   },
   {
+    key: 'secretKey',
+    env: 'JUNCTION_SECRET_KEY',
+    flag: undefined,
+    default: undefined,
+    description:
+      'Key that encrypts connection secrets: 32 bytes as 64 hex characters or base64. Unset: generated into the data folder on first start.',
+  },
+  {
     key: 'role',
     env: 'JUNCTION_ROLE',
     flag: '--role <role>',
@@ -67,6 +75,28 @@ export const configOptions = [
     flag: '--poll-interval <ms>',
     default: '2000',
     description: 'How often an idle worker looks for jobs (new jobs also wake it at once).',
+  },
+  {
+    key: 'workerHeartbeatMs',
+    env: 'JUNCTION_WORKER_HEARTBEAT_MS',
+    flag: undefined,
+    default: '5000',
+    description: 'How often a worker process records that it is alive (worker_heartbeats).',
+  },
+  {
+    key: 'workerReapIntervalMs',
+    env: 'JUNCTION_WORKER_REAP_INTERVAL_MS',
+    flag: undefined,
+    default: '10000',
+    description: 'How often a worker process looks for dead workers whose jobs it should release.',
+  },
+  {
+    key: 'workerDeadAfterMs',
+    env: 'JUNCTION_WORKER_DEAD_AFTER_MS',
+    flag: undefined,
+    default: '30000',
+    description:
+      'A worker silent this long is dead: its locked jobs are released and run again by others.',
   },
   {
     key: 'shutdownTimeoutMs',

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseSecretKey } from '../secrets/load-secret-key.js';
 import { type ConfigKey, configOptions } from './config-options.js';
 
 /** Where Junction runs: one process for everything, or split roles sharing one database. */
@@ -16,9 +17,14 @@ export interface JunctionConfig {
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
   readonly adminToken: string | undefined;
+  readonly secretKey: string | undefined;
   readonly logLevel: LogLevel;
   readonly workerConcurrency: number;
   readonly workerPollIntervalMs: number;
+  /** Heartbeat of a worker process, reaping pass, and silence after which a worker is dead. */
+  readonly workerHeartbeatMs: number;
+  readonly workerReapIntervalMs: number;
+  readonly workerDeadAfterMs: number;
   readonly shutdownTimeoutMs: number;
   readonly bodyLimitBytes: number;
   readonly databasePoolSize: number;
@@ -53,11 +59,20 @@ const schema = z.object({
     .optional(),
   dataDir: z.string().min(1, { error: 'must not be empty' }),
   adminToken: z.string().min(16, { error: 'must be at least 16 characters long' }).optional(),
+  secretKey: z
+    .string()
+    .refine((v) => parseSecretKey(v) !== undefined, {
+      error: 'must be 32 bytes, as 64 hex characters or base64',
+    })
+    .optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     error: 'must be one of fatal, error, warn, info, debug, trace, silent',
   }),
   workerConcurrency: integer(1, 1000),
   workerPollIntervalMs: integer(50, 600_000),
+  workerHeartbeatMs: integer(50, 600_000),
+  workerReapIntervalMs: integer(50, 600_000),
+  workerDeadAfterMs: integer(200, 3_600_000),
   shutdownTimeoutMs: integer(0, 3_600_000),
   bodyLimitBytes: integer(1024, 1024 * 1024 * 1024),
   databasePoolSize: integer(2, 1000),
@@ -89,7 +104,8 @@ export function loadConfig(
       const option = configOptions.find((o) => o.key === key);
       const where = option ? `${option.env}${option.flag ? ` (${option.flag})` : ''}` : key;
       const given = raw[key] === undefined ? '' : `; got ${JSON.stringify(String(raw[key]))}`;
-      return `${where} ${issue.message}${key === 'adminToken' ? '' : given}`;
+      const secret = key === 'adminToken' || key === 'secretKey';
+      return `${where} ${issue.message}${secret ? '' : given}`;
     });
     throw new ConfigError(problems);
   }
@@ -99,6 +115,7 @@ export function loadConfig(
     databaseUrl: config.databaseUrl,
     adminToken: config.adminToken,
     auditRetentionDays: config.auditRetentionDays,
+    secretKey: config.secretKey,
     dataDir: path.resolve(config.dataDir),
   };
 }

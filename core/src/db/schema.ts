@@ -1,6 +1,8 @@
 import type { ColumnType, Insertable, Selectable } from 'kysely';
 import type { AuditTables } from './tables/audit-tables.js';
+import type { ConfigTables } from './tables/config-tables.js';
 import type { PluginTables } from './tables/plugin-tables.js';
+import type { RunTables } from './tables/run-tables.js';
 
 /** A timestamptz the database fills in when the row is made. */
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -27,7 +29,7 @@ export interface ApiTokensTable {
  * Every table Junction owns, in snake_case exactly as in SQL. Each area declares its tables in
  * `db/tables/<area>-tables.ts`; this interface joins them.
  */
-export interface Database extends AuditTables, PluginTables {
+export interface Database extends AuditTables, ConfigTables, PluginTables, RunTables {
   api_tokens: ApiTokensTable;
 }
 

@@ -31,6 +31,8 @@ export interface ExecuteRequest {
   readonly idempotencyKey: string;
   readonly timeoutMs: number;
   readonly state?: StateStore;
+  /** The trigger's or step's settings from the integration (table names, signature scheme...). */
+  readonly settings?: Readonly<Record<string, unknown>>;
   readonly signal?: AbortSignal;
   readonly log?: (entry: LogEntry) => void;
 }
@@ -65,6 +67,9 @@ export function createInProcessExecutor(): PluginExecutor {
         signal,
         idempotencyKey: request.idempotencyKey,
         connection: request.connection,
+        ...(request.settings ? { settings: request.settings } : {}),
+        // The engine retries whole steps, with backoff it records; the client does not retry.
+        http: { retries: 0 },
         baseUrl: (request.connection.settings?.baseUrl as string | undefined) ?? definition.baseUrl,
       });
       let timer: NodeJS.Timeout | undefined;

@@ -5,8 +5,15 @@ import { requestId } from 'hono/request-id';
 import type { Kysely } from 'kysely';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import type { TokenVerifier } from '../auth/tokens.js';
+import { ConfigProblem } from '../connections/config-problem.js';
+import type { ConnectionStore } from '../connections/connection-store.js';
+import type { ConnectorSource } from '../connectors/connector-source.js';
 import type { Database } from '../db/schema.js';
+import type { createWebhookIngress } from '../engine/webhook-ingress.js';
+import type { PluginExecutor } from '../executor/plugin-executor.js';
+import type { IntegrationStore } from '../integrations/integration-store.js';
 import type { Logger } from '../log/create-logger.js';
+import type { JunctionMetrics } from '../metrics/create-metrics.js';
 import type { PluginHost } from '../plugins/start-plugins.js';
 import type { AppEnv } from './app-env.js';
 import { authenticate } from './middleware/authenticate.js';
@@ -15,10 +22,16 @@ import { recordDenials } from './middleware/require-role.js';
 import { HttpProblem, problem, problemResponse } from './problem.js';
 import { createMethodLookup } from './route-matcher.js';
 import { registerAuditRoutes } from './routes/audit-routes.js';
+import { registerConnectionRoutes } from './routes/connection-routes.js';
 import { registerConnectorRoutes } from './routes/connector-routes.js';
 import { registerDocsRoutes } from './routes/docs-routes.js';
 import { type ReadinessReport, registerHealthRoutes } from './routes/health-routes.js';
+import { registerHookRoutes } from './routes/hook-routes.js';
+import { registerIntegrationRoutes } from './routes/integration-routes.js';
+import { registerMappingRoutes } from './routes/mapping-routes.js';
+import { registerMetricsRoute } from './routes/metrics-route.js';
 import { exceptPluginUpload, registerPluginRoutes } from './routes/plugin-routes.js';
+import { registerRunRoutes } from './routes/run-routes.js';
 import { registerTokenRoutes } from './routes/token-routes.js';
 import { validationHook } from './validation-hook.js';
 
@@ -29,8 +42,15 @@ export interface AppDependencies {
   readonly bodyLimitBytes: number;
   readonly version: string;
   readonly readiness: () => Promise<ReadinessReport>;
+  readonly connectors: ConnectorSource;
+  readonly executor: PluginExecutor;
+  readonly connections: ConnectionStore;
+  readonly integrations: IntegrationStore;
   /** Plugins and the connector catalogue (`/v1/plugins`, `/v1/connectors`). */
   readonly plugins?: PluginHost;
+  readonly ingress: ReturnType<typeof createWebhookIngress>;
+  /** Prometheus metrics served at `/metrics` (open, like /healthz). */
+  readonly metrics?: JunctionMetrics;
 }
 
 /** The HTTP API: every route, its OpenAPI description, and one error path to problem+json. */
@@ -49,6 +69,8 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
               413,
               `The request body is larger than the limit of ${deps.bodyLimitBytes} bytes.`,
             ),
+            // The rest of the body is not read: the connection cannot carry another request.
+            { Connection: 'close' },
           );
         },
       }),
@@ -67,6 +89,21 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   registerHealthRoutes(app, deps.readiness);
   registerTokenRoutes(app, deps.db);
   registerAuditRoutes(app, deps.db);
+  registerConnectionRoutes(app, {
+    db: deps.db,
+    store: deps.connections,
+    connectors: deps.connectors,
+    executor: deps.executor,
+  });
+  registerIntegrationRoutes(app, {
+    db: deps.db,
+    store: deps.integrations,
+    connectors: deps.connectors,
+  });
+  registerMappingRoutes(app, deps.connectors);
+  registerHookRoutes(app, deps.ingress);
+  registerRunRoutes(app, deps.db);
+  if (deps.metrics) registerMetricsRoute(app, deps.metrics);
   if (deps.plugins) {
     registerPluginRoutes(app, deps.plugins);
     registerConnectorRoutes(app, deps.plugins);
@@ -89,6 +126,20 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
 
   app.onError((error, c) => {
     if (error instanceof HttpProblem) return problemResponse(c, error.problem, error.headers);
+    if (error instanceof ConfigProblem) {
+      const errors = error.problems.map((p) => ({
+        in: 'body' as const,
+        pointer: p.pointer,
+        detail: p.detail,
+      }));
+      return problemResponse(
+        c,
+        problem(error.status, error.message, {
+          ...(errors.length ? { errors } : {}),
+          ...error.extra,
+        }),
+      );
+    }
     if (error instanceof HTTPException) {
       const detail =
         error.status === 400 && /JSON/i.test(error.message)

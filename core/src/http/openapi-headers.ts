@@ -9,8 +9,8 @@ export const ifMatch = z.object({
     .string()
     .optional()
     .openapi({
-      param: { name: 'If-Match', in: 'header', required: true },
-      description: 'The ETag last read. Missing: 428. Stale: 412.',
+      param: { name: 'if-match', in: 'header' },
+      description: 'Required: the ETag last read. Missing: 428. Stale: 412.',
       example: '"r3"',
     }),
 });
@@ -22,7 +22,7 @@ export const idempotencyKey = z.object({
     .max(200)
     .optional()
     .openapi({
-      param: { name: 'Idempotency-Key', in: 'header' },
+      param: { name: 'idempotency-key', in: 'header' },
       description:
         'Any unique string; a retry with the same key and body returns the first answer.',
       example: '6f1c2b0a-create-crm-connection',

@@ -4,6 +4,10 @@ const key = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, {
   error: 'must be lowercase kebab-case, starting with a letter',
 });
 
+const path = z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, {
+  error: 'must be a dotted field path, as in "customer.id"',
+});
+
 /** A JSON-logic expression: any JSON value; checked by the mapping compiler, not by this schema. */
 const Expression = z.unknown().openapi({ example: { var: 'event.email' } });
 
@@ -19,6 +23,11 @@ export const TriggerRefSchema = z
     ...ConnectorRef,
     trigger: z.string().min(1).openapi({ example: 'webhook' }),
     settings: z.record(z.string(), z.unknown()).optional(),
+    /**
+     * Dotted path of the field that identifies the source record in each event (e.g. `id`).
+     * Events of one record run in arrival order, and record links use it as the source id.
+     */
+    recordKey: path.optional().openapi({ example: 'id' }),
   })
   .strict()
   .openapi('TriggerRef');
@@ -29,8 +38,16 @@ export const ActionStepSchema = z
     key,
     ...ConnectorRef,
     action: z.string().min(1).openapi({ example: 'upsert' }),
-    /** Target input field -> JSON-logic expression over `{ event, steps }`. */
+    /** Target input field -> JSON-logic expression over `{ event, steps, links }`. */
     mapping: z.record(z.string(), Expression),
+    /** Dotted path in the action's output of the target record's id, kept in the record link. */
+    targetId: path.optional().openapi({ example: 'id' }),
+    /**
+     * Action called instead when the source record is already linked to a target record (e.g.
+     * an update by the linked id, `{"var": "links.<step>.targetId"}`), so that a second event for
+     * the same record updates it rather than creating another.
+     */
+    linkedAction: z.string().min(1).optional().openapi({ example: 'update' }),
   })
   .strict()
   .openapi('ActionStep');

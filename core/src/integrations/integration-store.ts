@@ -6,6 +6,9 @@ import type { Actor } from '../connections/connection-store.js';
 import type { ConnectorSource } from '../connectors/connector-source.js';
 import type { Database } from '../db/schema.js';
 import type { IntegrationsTable } from '../db/tables/config-tables.js';
+import { hookPath, issueHookToken, readHookToken } from '../engine/hook-tokens.js';
+import { syncPollSchedule } from '../engine/poll-schedule.js';
+import type { SecretBox } from '../secrets/secret-box.js';
 import type { IntegrationDefinition } from './integration-definition.js';
 import { validateIntegration } from './validate-integration.js';
 
@@ -18,6 +21,8 @@ export interface IntegrationView {
   readonly version: number;
   readonly revision: number;
   readonly definition: IntegrationDefinition;
+  /** Where the trigger's system posts webhooks (POST, no token needed; keep it private). */
+  readonly webhookPath: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -25,8 +30,9 @@ export interface IntegrationView {
 export function createIntegrationStore(deps: {
   db: Kysely<Database>;
   connectors: ConnectorSource;
+  box: SecretBox;
 }) {
-  const { db, connectors } = deps;
+  const { db, connectors, box } = deps;
 
   /** Validates against installed connectors and stored connections; pins connector versions. */
   async function check(definition: IntegrationDefinition): Promise<IntegrationDefinition> {
@@ -101,6 +107,7 @@ export function createIntegrationStore(deps: {
       version: row.current_version,
       revision: row.revision,
       definition: await definitionOf(row.id, row.current_version),
+      webhookPath: await readHookToken(db, box, row.id).then((t) => (t ? hookPath(t) : null)),
       createdAt: new Date(row.created_at).toISOString(),
       updatedAt: new Date(row.updated_at).toISOString(),
     };
@@ -143,6 +150,7 @@ export function createIntegrationStore(deps: {
           .returningAll()
           .executeTakeFirstOrThrow();
         await saveVersion(trx, id, 1, pinned, by);
+        await issueHookToken(trx, box, id);
         await recordAudit(trx, {
           actor: by.actor,
           action: 'integration.create',
@@ -169,6 +177,7 @@ export function createIntegrationStore(deps: {
       const updated = await db.transaction().execute(async (trx) => {
         const next = await bump(trx, row, { name: pinned.name, current_version: version });
         await saveVersion(trx, row.id, version, pinned, by);
+        await syncPollSchedule(trx, connectors, row.id, { immediately: false });
         await recordAudit(trx, {
           actor: by.actor,
           action: 'integration.update',
@@ -183,10 +192,27 @@ export function createIntegrationStore(deps: {
       return view(updated);
     },
 
+    /** Replaces the webhook URL's token: the old URL stops working at once. */
+    async rotateHook(row: IntegrationRow, by: Actor): Promise<IntegrationView> {
+      await db.transaction().execute(async (trx) => {
+        await issueHookToken(trx, box, row.id);
+        await recordAudit(trx, {
+          actor: by.actor,
+          action: 'integration.hook.rotate',
+          subjectType: 'integration',
+          subjectId: row.id,
+          integrationId: row.id,
+          requestId: by.requestId,
+        });
+      });
+      return view(row);
+    },
+
     async setEnabled(row: IntegrationRow, enabled: boolean, by: Actor): Promise<IntegrationView> {
       if (row.enabled === enabled) return view(row);
       const updated = await db.transaction().execute(async (trx) => {
         const next = await bump(trx, row, { enabled });
+        await syncPollSchedule(trx, connectors, row.id, { immediately: enabled });
         await recordAudit(trx, {
           actor: by.actor,
           action: enabled ? 'integration.enable' : 'integration.disable',

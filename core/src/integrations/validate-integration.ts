@@ -83,12 +83,21 @@ export function validateIntegration(
       );
     } else {
       eventFields = trigger.output;
+      const { recordKey } = definition.trigger;
+      if (recordKey !== undefined) {
+        const why = checkVarPath(`event.${recordKey}`, { event: trigger.output, steps: new Map() });
+        if (why) add('/trigger/recordKey', why);
+      }
     }
   }
 
   definition.routes.forEach((route, r) => {
     const base = `/routes/${r}`;
-    const scope = { event: eventFields, steps: new Map<string, FieldSet>() };
+    const scope: Scope = {
+      event: eventFields,
+      steps: new Map<string, FieldSet>(),
+      links: new Set<string>(),
+    };
     if (route.when !== undefined) checkExpression(`${base}/when`, route.when, scope, add);
     const seen = new Set<string>();
     route.steps.forEach((step, s) => {
@@ -102,6 +111,7 @@ export function validateIntegration(
       }
       const connector = resolve(at, step);
       if (!connector) return;
+      scope.links.add(step.key);
       (pinned.routes[r]?.steps[s] as ActionStep).version = connector.version;
       const output = checkActionStep(at, step, connector.definition, scope, add);
       if (output) scope.steps.set(step.key, output);
@@ -111,7 +121,7 @@ export function validateIntegration(
 }
 
 type Add = (pointer: string, detail: string) => void;
-type Scope = { event: FieldSet | undefined; steps: Map<string, FieldSet> };
+type Scope = { event: FieldSet | undefined; steps: Map<string, FieldSet>; links: Set<string> };
 
 function checkActionStep(
   at: string,
@@ -128,9 +138,38 @@ function checkActionStep(
     );
     return undefined;
   }
+  const linked =
+    step.linkedAction === undefined
+      ? undefined
+      : connector.actions?.find((a) => a.key === step.linkedAction);
+  if (step.linkedAction !== undefined) {
+    if (!linked) {
+      add(
+        `${at}/linkedAction`,
+        `"${connector.id}" has no action "${step.linkedAction}" (it has: ${keys(connector.actions)})`,
+      );
+    } else {
+      for (const [name, input] of Object.entries(linked.input)) {
+        if (
+          input.required !== false &&
+          input.default === undefined &&
+          !Object.hasOwn(step.mapping, name)
+        ) {
+          add(
+            `${at}/mapping`,
+            `required input field "${name}" of "${step.linkedAction}" is not mapped`,
+          );
+        }
+      }
+    }
+  }
   for (const [name, expression] of Object.entries(step.mapping)) {
     const pointer = `${at}/mapping/${escapePointerPart(name)}`;
-    const target = Object.hasOwn(action.input, name) ? action.input[name] : undefined;
+    const target = Object.hasOwn(action.input, name)
+      ? action.input[name]
+      : linked && Object.hasOwn(linked.input, name)
+        ? linked.input[name]
+        : undefined;
     if (!target) {
       add(
         pointer,
@@ -165,7 +204,11 @@ function checkExpression(pointer: string, expression: unknown, scope: Scope, add
   for (const problem of invalid) add(`${pointer}${problem.pointer}`, problem.message);
   if (invalid.length > 0) return false;
   if (scope.event) {
-    const mappingScope: MappingScope = { event: scope.event, steps: scope.steps };
+    const mappingScope: MappingScope = {
+      event: scope.event,
+      steps: scope.steps,
+      links: scope.links,
+    };
     for (const path of collectVarPaths(expression as Expression)) {
       const why = checkVarPath(path, mappingScope);
       if (why) add(pointer, why);

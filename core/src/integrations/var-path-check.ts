@@ -4,6 +4,8 @@ import type { AnyField, FieldSet } from '@junction/connector-kit';
 export interface MappingScope {
   readonly event: FieldSet;
   readonly steps: ReadonlyMap<string, FieldSet>;
+  /** Action steps whose record link a mapping may read: earlier ones and the step itself. */
+  readonly links?: ReadonlySet<string>;
 }
 
 /**
@@ -14,6 +16,17 @@ export function checkVarPath(path: string, scope: MappingScope): string | undefi
   if (path === '') return undefined;
   const [root, ...rest] = path.split('.');
   if (root === 'event') return walk(scope.event, rest, 'event');
+  if (root === 'links') {
+    const [stepKey, field, ...more] = rest;
+    if (stepKey === undefined) return undefined;
+    if (!(scope.links ?? scope.steps).has(stepKey)) {
+      return `"links.${stepKey}" is not this step or an earlier action step of this route`;
+    }
+    if (field !== undefined && (field !== 'targetId' || more.length > 0)) {
+      return `"links.${stepKey}" has only "targetId"`;
+    }
+    return undefined;
+  }
   if (root === 'steps') {
     const [stepKey, ...inner] = rest;
     if (stepKey === undefined) return undefined;
@@ -21,7 +34,7 @@ export function checkVarPath(path: string, scope: MappingScope): string | undefi
     if (!output) return `"steps.${stepKey}" is not an earlier action step of this route`;
     return walk(output, inner, `steps.${stepKey}`);
   }
-  return `"${path}" must start with "event." (the trigger's output) or "steps.<key>." (an earlier step's output)`;
+  return `"${path}" must start with "event." (the trigger's output), "steps.<key>." (an earlier step's output) or "links.<key>." (its record link)`;
 }
 
 function walk(fields: FieldSet, segments: string[], prefix: string): string | undefined {

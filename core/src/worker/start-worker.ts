@@ -2,6 +2,7 @@ import { runTaskList, type TaskList, type WorkerPool } from 'graphile-worker';
 import type pg from 'pg';
 import { createGraphileLogger } from '../db/graphile-logger.js';
 import type { Logger } from '../log/create-logger.js';
+import { type HeartbeatSettings, startHeartbeat } from './heartbeat.js';
 
 export interface WorkerSettings {
   readonly pool: pg.Pool;
@@ -9,11 +10,15 @@ export interface WorkerSettings {
   readonly tasks: TaskList;
   readonly concurrency: number;
   readonly pollIntervalMs: number;
+  /** Heartbeat and dead-worker reaping (heartbeat.ts); omitted: neither. */
+  readonly heartbeat?: HeartbeatSettings;
 }
 
 /** A running graphile-worker pool inside this process. */
 export interface WorkerHandle {
   readonly running: boolean;
+  /** graphile-worker's pool id: what it writes into `locked_by`, and the heartbeat row's key. */
+  readonly id: string;
   /**
    * Stops taking jobs and lets running ones finish. Jobs still running after `deadlineMs` are
    * released (failed with a retry) so another worker runs them.
@@ -38,6 +43,17 @@ export async function startWorker(settings: WorkerSettings): Promise<WorkerHandl
     settings.tasks,
     settings.pool,
   );
+  const heartbeat = settings.heartbeat
+    ? await startHeartbeat({
+        pool: settings.pool,
+        logger,
+        workerPoolId: workerPool.id,
+        settings: settings.heartbeat,
+      }).catch(async (error: unknown) => {
+        await Promise.resolve(workerPool.gracefulShutdown()).catch(() => {});
+        throw error;
+      })
+    : undefined;
   let running = true;
   let stopping: Promise<void> | undefined;
   workerPool.promise.then(
@@ -72,6 +88,7 @@ export async function startWorker(settings: WorkerSettings): Promise<WorkerHandl
       ).catch(() => {});
     }
     running = false;
+    await heartbeat?.stop();
     logger.info('worker stopped');
   }
 
@@ -79,6 +96,7 @@ export async function startWorker(settings: WorkerSettings): Promise<WorkerHandl
     get running() {
       return running;
     },
+    id: workerPool.id,
     stop(deadlineMs) {
       stopping ??= stop(deadlineMs);
       return stopping;

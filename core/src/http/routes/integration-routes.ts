@@ -28,12 +28,21 @@ const IntegrationSchema = z
       .openapi({ description: 'The current version; runs record the version they ran.' }),
     revision: z.number().int(),
     definition: IntegrationDefinitionSchema,
+    webhookPath: z
+      .string()
+      .nullable()
+      .openapi({
+        description: 'POST webhooks here (keep it private; rotate it if it leaks).',
+        example: '/hooks/hk_3q2Vb8Yk0c9f',
+      }),
     createdAt: z.string().openapi({ format: 'date-time' }),
     updatedAt: z.string().openapi({ format: 'date-time' }),
   })
   .openapi('Integration');
 
-const SummarySchema = IntegrationSchema.omit({ definition: true }).openapi('IntegrationSummary');
+const SummarySchema = IntegrationSchema.omit({ definition: true, webhookPath: true }).openapi(
+  'IntegrationSummary',
+);
 
 const VersionSchema = z
   .object({
@@ -221,6 +230,22 @@ const routes = {
       ...problemResponses(401, 403, 404, 412, 428),
     },
   }),
+  rotateHook: createRoute({
+    method: 'post',
+    path: '/v1/integrations/{id}/webhook/rotate',
+    tags,
+    security,
+    middleware: [requirePermission('config:write')] as const,
+    summary: 'Replace the webhook URL token; the old URL stops working at once',
+    request: { params: idParam },
+    responses: {
+      200: {
+        description: 'The integration with its new webhookPath.',
+        content: json(IntegrationSchema),
+      },
+      ...problemResponses(401, 403, 404),
+    },
+  }),
   test: createRoute({
     method: 'post',
     path: '/v1/integrations/{id}/test',
@@ -352,6 +377,11 @@ export function registerIntegrationRoutes(
       return c.json(withEtag(c, await store.setEnabled(row, enabled, by(c))), 200);
     });
   }
+
+  app.openapi(routes.rotateHook, async (c) => {
+    const row = await load(c.req.valid('param').id);
+    return c.json(withEtag(c, await store.rotateHook(row, by(c))), 200);
+  });
 
   app.openapi(routes.test, async (c) => {
     const row = await load(c.req.valid('param').id);

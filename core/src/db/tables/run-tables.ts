@@ -1,0 +1,112 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type OptionalTimestamp = ColumnType<
+  Date | null,
+  Date | string | null | undefined,
+  Date | string | null
+>;
+type Json<T = unknown> = ColumnType<T, string, string>;
+type OptionalJson<T = unknown> = ColumnType<T | null, string | null | undefined, string | null>;
+
+export type RunState =
+  | 'pending'
+  | 'queued'
+  | 'running'
+  | 'waiting'
+  | 'failed'
+  | 'succeeded'
+  | 'dead'
+  | 'cancelled';
+
+export interface IntegrationHooksTable {
+  integration_id: string;
+  token_hash: Buffer;
+  token_sealed: Buffer;
+  created_at: Timestamp;
+}
+
+/** One item from a trigger, bound to the integration version current when it arrived. */
+export interface EventsTable {
+  id: string;
+  seq: Generated<string>;
+  integration_id: string;
+  integration_version: number;
+  dedupe_key: string;
+  source_record: string | null;
+  data: Json;
+  received_at: Timestamp;
+}
+
+export interface RunsTable {
+  id: string;
+  seq: Generated<string>;
+  event_id: string;
+  integration_id: string;
+  integration_version: number;
+  source_record: string | null;
+  state: RunState;
+  attempts: Generated<number>;
+  max_attempts: number;
+  replay_of: string | null;
+  outcome: string | null;
+  last_error: OptionalJson;
+  created_at: Timestamp;
+  started_at: OptionalTimestamp;
+  finished_at: OptionalTimestamp;
+  next_attempt_at: OptionalTimestamp;
+}
+
+export interface RunStepsTable {
+  id: Generated<string>;
+  run_id: string;
+  route_key: string;
+  step_key: string;
+  attempt: number;
+  state: 'succeeded' | 'skipped' | 'filtered' | 'failed';
+  input: OptionalJson;
+  output: OptionalJson;
+  error: OptionalJson;
+  started_at: Timestamp;
+  finished_at: Timestamp;
+  duration_ms: number;
+}
+
+/** Which target record a source record became, and the hash of what was last written. */
+export interface RecordLinksTable {
+  integration_id: string;
+  step_key: string;
+  source_system: string;
+  source_id: string;
+  target_system: string;
+  target_id: string | null;
+  content_hash: Buffer;
+  last_output: OptionalJson;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface IntegrationStateTable {
+  integration_id: string;
+  key: string;
+  value: Json;
+  updated_at: Timestamp;
+}
+
+export interface WorkerHeartbeatsTable {
+  worker_pool_id: string;
+  hostname: string;
+  pid: number;
+  started_at: Timestamp;
+  seen_at: Timestamp;
+}
+
+export interface RunTables {
+  integration_hooks: IntegrationHooksTable;
+  events: EventsTable;
+  runs: RunsTable;
+  run_steps: RunStepsTable;
+  record_links: RecordLinksTable;
+  integration_state: IntegrationStateTable;
+  worker_heartbeats: WorkerHeartbeatsTable;
+}

@@ -1,0 +1,293 @@
+import {
+  type ConnectorError,
+  InvalidInputError,
+  RateLimitedError,
+  secretValues,
+} from '@junction/connector-kit';
+import type { Kysely } from 'kysely';
+import type { ConnectionStore } from '../connections/connection-store.js';
+import type { ConnectorSource } from '../connectors/connector-source.js';
+import type { Database } from '../db/schema.js';
+import type { PluginExecutor } from '../executor/plugin-executor.js';
+import type { IntegrationDefinition } from '../integrations/integration-definition.js';
+import type { Logger } from '../log/create-logger.js';
+import { defaultRetryPolicy, nextAttemptAt } from './backoff.js';
+import {
+  type CompiledIntegration,
+  type CompiledStep,
+  selectRoutes,
+  truthy,
+} from './compile-integration.js';
+import { createIntegrationStateStore } from './integration-state-store.js';
+import { finishRun, scheduleRetry } from './run-finisher.js';
+import type { RunJobPayload } from './run-queue.js';
+import { contentHash, type StepContext, writeStep } from './write-step.js';
+
+export interface RunExecutorDeps {
+  readonly db: Kysely<Database>;
+  readonly logger: Logger;
+  readonly connectors: ConnectorSource;
+  readonly executor: PluginExecutor;
+  readonly connections: ConnectionStore;
+  readonly compile: (
+    integrationId: string,
+    version: number,
+    definition: IntegrationDefinition,
+  ) => CompiledIntegration;
+  readonly stepTimeoutMs?: number;
+  readonly onStep?: (connector: string, seconds: number, ok: boolean) => void;
+}
+
+/** Why a run stops: the error recorded, and whether another attempt may help. */
+class StepFailure extends Error {
+  constructor(
+    readonly error: ConnectorError | InvalidInputError,
+    readonly retryAt?: Date,
+  ) {
+    super(error.message);
+  }
+}
+
+/**
+ * The `run.execute` task: runs one attempt of one run. Steps that succeeded in an earlier attempt
+ * are not run again; their recorded output stands.
+ */
+export function createRunExecutor(deps: RunExecutorDeps) {
+  const { db, logger } = deps;
+
+  return async function executeRun(payload: RunJobPayload): Promise<void> {
+    const run = await db
+      .updateTable('runs')
+      .set((eb) => ({
+        state: 'running',
+        attempts: eb('attempts', '+', 1),
+        started_at: eb.fn.coalesce('started_at', eb.val(new Date())),
+      }))
+      .where('id', '=', payload.runId)
+      .where('attempts', '=', payload.attempt)
+      .where('state', 'in', ['queued', 'failed'])
+      .returningAll()
+      .executeTakeFirst();
+    if (!run) return; // cancelled, finished, or a stale job of an earlier attempt
+    const ref = { id: run.id, integrationId: run.integration_id, sourceRecord: run.source_record };
+    const source = await db
+      .selectFrom('events')
+      .innerJoin('integration_versions as v', (j) =>
+        j
+          .onRef('v.integration_id', '=', 'events.integration_id')
+          .on('v.version', '=', run.integration_version),
+      )
+      .select(['events.data', 'v.definition'])
+      .where('events.id', '=', run.event_id)
+      .executeTakeFirstOrThrow();
+    const definition = source.definition as IntegrationDefinition;
+    const integration = deps.compile(run.integration_id, run.integration_version, definition);
+    const policy = { ...defaultRetryPolicy, ...definition.retry };
+    const done = await db
+      .selectFrom('run_steps')
+      .select(['route_key', 'step_key', 'state', 'output'])
+      .where('run_id', '=', run.id)
+      .where('state', 'in', ['succeeded', 'skipped', 'filtered'])
+      .execute();
+    const doneByKey = new Map(done.map((s) => [`${s.route_key}/${s.step_key}`, s]));
+    const links =
+      run.source_record === null
+        ? []
+        : await db
+            .selectFrom('record_links')
+            .selectAll()
+            .where('integration_id', '=', run.integration_id)
+            .where('source_id', '=', run.source_record)
+            .execute();
+
+    try {
+      let routes: ReturnType<typeof selectRoutes>;
+      try {
+        routes = selectRoutes(integration, source.data);
+      } catch (error) {
+        throw new StepFailure(
+          new InvalidInputError(`A route condition failed: ${(error as Error).message}`),
+        );
+      }
+      for (const route of routes) {
+        const outputs: Record<string, unknown> = {};
+        const linkView = Object.fromEntries(
+          links.map((l) => [l.step_key, { targetId: l.target_id }]),
+        );
+        for (const step of route.steps) {
+          const previous = doneByKey.get(`${route.key}/${step.key}`);
+          if (previous) {
+            if (previous.state === 'filtered') break;
+            outputs[step.key] = previous.output;
+            continue;
+          }
+          const context: StepContext = {
+            run,
+            routeKey: route.key,
+            sourceSystem: definition.trigger.connector,
+            attempt: run.attempts,
+            startedAt: new Date(),
+            started: performance.now(),
+          };
+          const data = { event: source.data, steps: outputs, links: linkView };
+          if (step.kind === 'filter') {
+            const passes = evaluateFilter(step, data);
+            await writeStep(db, context, {
+              state: passes ? 'succeeded' : 'filtered',
+              stepKey: step.key,
+              output: { passes },
+            });
+            if (!passes) break;
+            continue;
+          }
+          const output = await runAction(
+            step,
+            data,
+            context,
+            definition,
+            links.find((l) => l.step_key === step.key),
+          );
+          outputs[step.key] = output;
+        }
+      }
+      await db.transaction().execute((trx) =>
+        finishRun(trx, ref, 'succeeded', {
+          outcome: routes.length === 0 ? 'no route matched' : undefined,
+        }),
+      );
+    } catch (thrown) {
+      if (!(thrown instanceof StepFailure)) throw thrown; // our own failure: graphile-worker retries the job
+      const error = thrown.error.toJSON();
+      const retry = thrown.error.retryable && run.attempts < policy.maxAttempts;
+      await db.transaction().execute(async (trx) => {
+        if (retry)
+          await scheduleRetry(
+            trx,
+            run.id,
+            nextAttemptAt(policy, run.attempts, thrown.retryAt),
+            error,
+          );
+        else
+          await finishRun(trx, ref, 'dead', {
+            error,
+            outcome: thrown.error.retryable ? 'attempts exhausted' : 'not retryable',
+          });
+      });
+      logger.warn({ runId: run.id, attempt: run.attempts, retry, error }, 'run attempt failed');
+    }
+  };
+
+  function evaluateFilter(step: Extract<CompiledStep, { kind: 'filter' }>, data: unknown): boolean {
+    try {
+      return truthy(step.when(data));
+    } catch (error) {
+      throw new StepFailure(
+        new InvalidInputError(`Filter "${step.key}" failed: ${(error as Error).message}`),
+      );
+    }
+  }
+
+  async function runAction(
+    step: Extract<CompiledStep, { kind: 'action' }>,
+    data: unknown,
+    context: StepContext,
+    definition: IntegrationDefinition,
+    link: { target_id: string | null; content_hash: Buffer; last_output: unknown } | undefined,
+  ): Promise<unknown> {
+    const connector = deps.connectors.get(step.connector, step.version);
+    if (!connector)
+      throw new StepFailure(
+        new InvalidInputError(`Connector ${step.connector}@${step.version} is not installed.`),
+      );
+    const stepDefinition = definition.routes
+      .find((r) => r.key === context.routeKey)
+      ?.steps.find((s) => s.key === step.key);
+    const linkedAction =
+      stepDefinition?.kind === 'action' ? stepDefinition.linkedAction : undefined;
+    const actionKey = link && linkedAction ? linkedAction : step.action;
+    const action = connector.definition.actions?.find((a) => a.key === actionKey);
+    const mapped = step.mapping(data);
+    if (mapped.errors.length > 0 || !action) {
+      const problems = mapped.errors.map((e) => ({ pointer: e.pointer, message: e.message }));
+      throw await failStep(
+        context,
+        step.key,
+        new InvalidInputError(
+          action ? `The mapping of "${step.key}" failed.` : `No action "${actionKey}".`,
+          { problems },
+        ),
+      );
+    }
+    const input = Object.fromEntries(
+      Object.entries(mapped.output).filter(([name]) => Object.hasOwn(action.input, name)),
+    );
+    const write = {
+      stepKey: step.key,
+      connector,
+      actionKey,
+      input,
+      link,
+      targetIdPath: stepDefinition?.kind === 'action' ? stepDefinition.targetId : undefined,
+    };
+    if (link?.content_hash.equals(contentHash(actionKey, input))) {
+      await writeStep(db, context, {
+        state: 'skipped',
+        stepKey: step.key,
+        input,
+        output: link.last_output,
+        record: write,
+      });
+      return link.last_output;
+    }
+    const row = step.connection ? await deps.connections.get(step.connection) : undefined;
+    const credentials = row ? deps.connections.credentialsOf(row) : {};
+    const secrets = secretValues(connector.definition.auth, credentials);
+    const started = performance.now();
+    const result = await deps.executor.execute({
+      connector,
+      operation: { kind: 'action', action: actionKey, input },
+      credentials,
+      connection: {
+        id: row?.id ?? 'none',
+        name: row?.name ?? 'none',
+        settings: row?.settings ?? {},
+      },
+      idempotencyKey: `${context.run.event_id}:${context.routeKey}:${step.key}`,
+      timeoutMs: deps.stepTimeoutMs ?? 30_000,
+      state: createIntegrationStateStore(db, context.run.integration_id),
+      log: (entry) =>
+        logger.debug({ runId: context.run.id, step: step.key, plugin: entry }, 'plugin log'),
+    });
+    deps.onStep?.(connector.id, (performance.now() - started) / 1000, result.ok);
+    if (!result.ok) {
+      const retryAt = result.error instanceof RateLimitedError ? result.error.retryAt : undefined;
+      throw await failStep(context, step.key, result.error, retryAt, { input, secrets });
+    }
+    await writeStep(db, context, {
+      state: 'succeeded',
+      stepKey: step.key,
+      input,
+      output: result.output,
+      record: write,
+      secrets,
+    });
+    return result.output;
+  }
+
+  async function failStep(
+    context: StepContext,
+    stepKey: string,
+    error: ConnectorError | InvalidInputError,
+    retryAt?: Date,
+    extra: { input?: unknown; secrets?: readonly string[] } = {},
+  ): Promise<StepFailure> {
+    await writeStep(db, context, {
+      state: 'failed',
+      stepKey,
+      input: extra.input,
+      error: error.toJSON(),
+      secrets: extra.secrets,
+    });
+    return new StepFailure(error, retryAt);
+  }
+}

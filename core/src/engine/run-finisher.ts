@@ -1,0 +1,91 @@
+import { sql, type Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { RunState } from '../db/tables/run-tables.js';
+import { laneOf } from './event-ingestor.js';
+import { RUN_TASK } from './run-queue.js';
+
+export interface RunRef {
+  readonly id: string;
+  readonly integrationId: string;
+  readonly sourceRecord: string | null;
+}
+
+/**
+ * Ends a run (succeeded, dead, cancelled) and hands its record's lane to the next pending run,
+ * under the lane's lock so that an event stored at the same moment is never left behind.
+ */
+export async function finishRun(
+  trx: Transaction<Database>,
+  run: RunRef,
+  state: Extract<RunState, 'succeeded' | 'dead' | 'cancelled'>,
+  details: { outcome?: string; error?: unknown } = {},
+): Promise<void> {
+  if (run.sourceRecord !== null) {
+    await sql`select pg_advisory_xact_lock(hashtextextended(${laneOf(run.integrationId, run.sourceRecord)}, 7))`.execute(
+      trx,
+    );
+  }
+  await trx
+    .updateTable('runs')
+    .set({
+      state,
+      finished_at: new Date(),
+      next_attempt_at: null,
+      outcome: details.outcome ?? null,
+      ...(details.error === undefined ? {} : { last_error: JSON.stringify(details.error) }),
+    })
+    .where('id', '=', run.id)
+    .execute();
+  if (run.sourceRecord !== null) await promoteNext(trx, run.integrationId, run.sourceRecord);
+}
+
+/** Queues the oldest pending run of a record when none of its runs is unfinished. */
+export async function promoteNext(
+  trx: Transaction<Database>,
+  integrationId: string,
+  sourceRecord: string,
+): Promise<void> {
+  const next = await sql<{ id: string }>`
+    update runs set state = 'queued'
+    where id = (
+      select id from runs
+      where integration_id = ${integrationId} and source_record = ${sourceRecord} and state = 'pending'
+      order by seq limit 1
+    )
+    and not exists (
+      select 1 from runs
+      where integration_id = ${integrationId} and source_record = ${sourceRecord}
+        and state in ('queued', 'running', 'waiting', 'failed')
+    )
+    returning id`.execute(trx);
+  const ids = next.rows.map((r) => r.id);
+  if (ids.length > 0) await enqueue(trx, ids);
+}
+
+/** Schedules the next attempt of a run that failed with a retryable error. */
+export async function scheduleRetry(
+  trx: Transaction<Database>,
+  runId: string,
+  at: Date,
+  error: unknown,
+): Promise<void> {
+  await trx
+    .updateTable('runs')
+    .set({ state: 'failed', next_attempt_at: at, last_error: JSON.stringify(error) })
+    .where('id', '=', runId)
+    .execute();
+  await enqueue(trx, [runId], at);
+}
+
+/** Queues jobs for runs (in the caller's transaction). */
+export async function enqueue(
+  trx: Transaction<Database>,
+  runIds: readonly string[],
+  at?: Date,
+): Promise<void> {
+  await sql`select count(*) from graphile_worker.add_jobs(array(
+    select row(${RUN_TASK}::text, json_build_object('runId', r.id, 'attempt', r.attempts), null,
+               coalesce(${at ?? null}::timestamptz, now()), 25, null, 0, null)::graphile_worker.job_spec
+    from runs r where r.id = any(${runIds as string[]}::text[])
+  ))`.execute(trx);
+}

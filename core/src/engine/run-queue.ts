@@ -1,0 +1,30 @@
+import type { RunState } from '../db/tables/run-tables.js';
+
+/** The graphile-worker task that executes one run. */
+export const RUN_TASK = 'run.execute';
+
+/** A run job's payload: which run, and which attempt it was queued for (stale jobs do nothing). */
+export interface RunJobPayload {
+  readonly runId: string;
+  readonly attempt: number;
+}
+
+/** States of a run that is not finished: its record's later runs wait behind it. */
+export const unfinishedStates: readonly RunState[] = [
+  'pending',
+  'queued',
+  'running',
+  'waiting',
+  'failed',
+];
+
+/**
+ * SQL that queues one job per run id ($1 text[]) at `$2` (null: now), with the run's current
+ * attempt count in the payload. One statement, one NOTIFY.
+ */
+export const enqueueRunsSql = `
+  select count(*) from graphile_worker.add_jobs(array(
+    select row('${RUN_TASK}', json_build_object('runId', r.id, 'attempt', r.attempts), null,
+               coalesce($2::timestamptz, now()), 25, null, 0, null)::graphile_worker.job_spec
+    from runs r where r.id = any($1::text[])
+  ))`;

@@ -1,0 +1,132 @@
+import type { WebhookOutcome, WebhookRequest } from '@junction/connector-kit';
+import type { Kysely } from 'kysely';
+import type { ConnectionStore } from '../connections/connection-store.js';
+import type { ConnectorSource, ResolvedConnector } from '../connectors/connector-source.js';
+import type { Database } from '../db/schema.js';
+import type { PluginExecutor } from '../executor/plugin-executor.js';
+import type { IntegrationDefinition } from '../integrations/integration-definition.js';
+import type { EventIngestor, IngestOutcome } from './event-ingestor.js';
+import { hashHookToken } from './hook-tokens.js';
+
+export type WebhookResult =
+  | { readonly kind: 'accepted'; readonly events: readonly IngestOutcome[] }
+  | { readonly kind: 'not-found' }
+  | { readonly kind: 'disabled' }
+  | { readonly kind: 'rejected'; readonly reason: string }
+  | { readonly kind: 'failed'; readonly retryable: boolean; readonly message: string };
+
+interface Target {
+  readonly integrationId: string;
+  readonly enabled: boolean;
+  readonly definition: IntegrationDefinition;
+  readonly connector: ResolvedConnector | undefined;
+  readonly credentials: Record<string, unknown>;
+  readonly connection: { id: string; name: string; settings: Record<string, unknown> };
+}
+
+/**
+ * `POST /hooks/{token}`: finds the integration by its token, lets the trigger's connector verify
+ * and parse the request, and stores the events (group commit) before answering.
+ */
+export function createWebhookIngress(deps: {
+  db: Kysely<Database>;
+  connectors: ConnectorSource;
+  connections: ConnectionStore;
+  executor: PluginExecutor;
+  ingestor: EventIngestor;
+  /** How long a token's integration, definition and credentials are reused (ms). */
+  cacheMs?: number;
+}) {
+  const cacheMs = deps.cacheMs ?? 1000;
+  const cache = new Map<string, { target: Target | undefined; until: number }>();
+
+  async function resolve(token: string): Promise<Target | undefined> {
+    const key = hashHookToken(token);
+    const cacheKey = key.toString('hex');
+    const hit = cache.get(cacheKey);
+    if (hit && hit.until > Date.now()) return hit.target;
+    const row = await deps.db
+      .selectFrom('integration_hooks as h')
+      .innerJoin('integrations as i', 'i.id', 'h.integration_id')
+      .innerJoin('integration_versions as v', (j) =>
+        j.onRef('v.integration_id', '=', 'i.id').onRef('v.version', '=', 'i.current_version'),
+      )
+      .select(['i.id', 'i.enabled', 'v.definition'])
+      .where('h.token_hash', '=', key)
+      .executeTakeFirst();
+    let target: Target | undefined;
+    if (row) {
+      const definition = row.definition as IntegrationDefinition;
+      const connectionRow = definition.trigger.connection
+        ? await deps.connections.get(definition.trigger.connection)
+        : undefined;
+      target = {
+        integrationId: row.id,
+        enabled: row.enabled,
+        definition,
+        connector: deps.connectors.get(definition.trigger.connector, definition.trigger.version),
+        credentials: connectionRow ? deps.connections.credentialsOf(connectionRow) : {},
+        connection: {
+          id: connectionRow?.id ?? 'none',
+          name: connectionRow?.name ?? 'none',
+          settings: connectionRow?.settings ?? {},
+        },
+      };
+    }
+    if (cache.size > 10_000) cache.clear();
+    cache.set(cacheKey, { target, until: Date.now() + cacheMs });
+    return target;
+  }
+
+  return {
+    async receive(token: string, request: WebhookRequest): Promise<WebhookResult> {
+      const target = await resolve(token);
+      if (!target) return { kind: 'not-found' };
+      if (!target.enabled) return { kind: 'disabled' };
+      if (!target.connector)
+        return {
+          kind: 'failed',
+          retryable: true,
+          message: "The trigger's connector is not installed.",
+        };
+      const result = await deps.executor.execute({
+        connector: target.connector,
+        operation: { kind: 'webhook', trigger: target.definition.trigger.trigger, request },
+        credentials: target.credentials,
+        connection: target.connection,
+        settings: target.definition.trigger.settings,
+        idempotencyKey: `webhook:${target.integrationId}`,
+        timeoutMs: 10_000,
+      });
+      if (!result.ok)
+        return { kind: 'failed', retryable: result.error.retryable, message: result.error.message };
+      const outcome = result.output as WebhookOutcome;
+      if (outcome.kind === 'rejected') return { kind: 'rejected', reason: outcome.reason };
+      const recordKey = target.definition.trigger.recordKey;
+      const events = await deps.ingestor.ingest(
+        outcome.events.map((event) => ({
+          integrationId: target.integrationId,
+          dedupeKey: event.dedupeKey,
+          sourceRecord: recordKey ? recordIdOf(event.data, recordKey) : null,
+          data: event.data,
+        })),
+      );
+      if (events.length > 0 && events.every((e) => e.kind === 'disabled'))
+        return { kind: 'disabled' };
+      return { kind: 'accepted', events };
+    },
+  };
+}
+
+/** The source record's id at a dotted path of the event (own properties only). */
+export function recordIdOf(data: unknown, path: string): string | null {
+  let current = data;
+  for (const part of path.split('.')) {
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, part))
+      return null;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current === null || current === undefined || typeof current === 'object'
+    ? null
+    : String(current);
+}

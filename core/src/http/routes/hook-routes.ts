@@ -1,0 +1,83 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { createWebhookRequest } from '@junction/connector-kit';
+import type { createWebhookIngress } from '../../engine/webhook-ingress.js';
+import type { AppEnv } from '../app-env.js';
+import { problemResponses } from '../openapi-schemas.js';
+import { HttpProblem, problem } from '../problem.js';
+
+const AcceptedSchema = z
+  .object({
+    events: z.array(
+      z.object({
+        id: z.string(),
+        duplicate: z
+          .boolean()
+          .openapi({ description: 'Already received (same dedupe key): nothing new was stored.' }),
+      }),
+    ),
+  })
+  .openapi('WebhookAccepted', {
+    example: { events: [{ id: 'evt_5b0f7c1e-2d3a-4f6b-9c8d-7e1a2b3c4d5e', duplicate: false }] },
+  });
+
+const receive = createRoute({
+  method: 'post',
+  path: '/hooks/{token}',
+  tags: ['webhooks'],
+  summary: "Webhook ingress: the trigger's connector verifies the signature and parses the request",
+  description:
+    'Open route (the token in the path is the secret). 202 means every event is stored durably with its run; a replayed delivery (same dedupe key) is a no-op that still answers 202. Any body is accepted up to the size limit; the connector decides what it means.',
+  request: { params: z.object({ token: z.string().min(1).max(200) }) },
+  responses: {
+    202: { description: 'Stored.', content: { 'application/json': { schema: AcceptedSchema } } },
+    ...problemResponses(400, 401, 404, 413),
+    410: {
+      description: 'The integration is disabled; nothing was stored.',
+      content: problemResponses(410)[410].content,
+    },
+    503: {
+      description: 'Try again later; nothing was stored.',
+      content: problemResponses(503)[503].content,
+    },
+  },
+});
+
+/** `POST /hooks/{token}`. */
+export function registerHookRoutes(
+  app: OpenAPIHono<AppEnv>,
+  ingress: ReturnType<typeof createWebhookIngress>,
+): void {
+  app.openapi(receive, async (c) => {
+    const { token } = c.req.valid('param');
+    const headers: Record<string, string> = {};
+    c.req.raw.headers.forEach((value, name) => {
+      headers[name] = value;
+    });
+    const request = createWebhookRequest({
+      method: c.req.method,
+      headers,
+      query: c.req.query(),
+      body: new Uint8Array(await c.req.arrayBuffer()),
+    });
+    const result = await ingress.receive(token, request);
+    switch (result.kind) {
+      case 'accepted': {
+        const events = result.events.flatMap((e) =>
+          e.kind === 'disabled' ? [] : [{ id: e.eventId, duplicate: e.kind === 'duplicate' }],
+        );
+        return c.json({ events }, 202);
+      }
+      case 'not-found':
+        throw new HttpProblem(problem(404, 'No integration has this webhook URL.'));
+      case 'disabled':
+        throw new HttpProblem(problem(410, 'The integration is disabled; nothing was stored.'));
+      case 'rejected':
+        throw new HttpProblem(problem(401, `The request was refused: ${result.reason}.`));
+      case 'failed':
+        throw new HttpProblem(
+          problem(result.retryable ? 503 : 400, `The request could not be read: ${result.message}`),
+          result.retryable ? { 'Retry-After': '5' } : {},
+        );
+    }
+  });
+}

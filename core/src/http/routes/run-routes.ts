@@ -1,0 +1,231 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { Kysely } from 'kysely';
+import { actorOf } from '../../auth/principal.js';
+import type { Database } from '../../db/schema.js';
+import type { RunState } from '../../db/tables/run-tables.js';
+import { cancelRun } from '../../runs/cancel-run.js';
+import { replayDeadRuns } from '../../runs/replay-dead-runs.js';
+import { type Operator, replayRun } from '../../runs/replay-runs.js';
+import { getRunDetail, listRuns, runStats } from '../../runs/run-queries.js';
+import type { AppEnv } from '../app-env.js';
+import { idempotency } from '../middleware/idempotency.js';
+import { requirePermission } from '../middleware/require-role.js';
+import { idempotencyKey, security } from '../openapi-headers.js';
+import { problemResponses } from '../openapi-schemas.js';
+import { decodeCursor, encodeCursor } from '../pagination.js';
+import { HttpProblem, problem } from '../problem.js';
+import {
+  ReplayDeadSchema,
+  RunDetailSchema,
+  RunQuerySchema,
+  RunSchema,
+  RunStatsSchema,
+} from './run-schemas.js';
+
+const tags = ['runs'];
+const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
+const idParam = z.object({ id: z.string().min(1).max(200) });
+
+const routes = {
+  list: createRoute({
+    method: 'get',
+    path: '/v1/runs',
+    tags,
+    security,
+    middleware: [requirePermission('read')] as const,
+    summary: 'List runs, newest first (by creation order), filtered by integration, state, record, time',
+    request: { query: RunQuerySchema },
+    responses: {
+      200: {
+        description: 'A page of runs.',
+        content: json(z.object({ data: z.array(RunSchema), nextCursor: z.string().nullable() })),
+      },
+      ...problemResponses(400, 401, 403, 422),
+    },
+  }),
+  get: createRoute({
+    method: 'get',
+    path: '/v1/runs/{id}',
+    tags,
+    security,
+    middleware: [requirePermission('read')] as const,
+    summary: 'A run with its event and every step attempt',
+    request: { params: idParam },
+    responses: {
+      200: { description: 'The run.', content: json(RunDetailSchema) },
+      ...problemResponses(401, 403, 404),
+    },
+  }),
+  replay: createRoute({
+    method: 'post',
+    path: '/v1/runs/{id}/replay',
+    tags,
+    security,
+    middleware: [requirePermission('runs:operate')] as const,
+    summary: 'Replay a dead or failed run: a new run for the same event, linked to this one',
+    description:
+      'The new run is bound to the integration version of the event and queued behind its record like a new event (pending while the record has an unfinished run). A failed run (waiting to retry) is cancelled in the same transaction and its replay takes its place in the lane. A run is replayed once: replay the newest run of a chain. 409 for any other state, a run already replayed, or a disabled integration.',
+    request: { params: idParam, headers: idempotencyKey },
+    responses: {
+      201: { description: 'The new run.', content: json(RunSchema) },
+      ...problemResponses(401, 403, 404, 409),
+    },
+  }),
+  cancel: createRoute({
+    method: 'post',
+    path: '/v1/runs/{id}/cancel',
+    tags,
+    security,
+    middleware: [requirePermission('runs:operate')] as const,
+    summary: 'Cancel a run that has not started (queued or pending); its record moves on',
+    request: { params: idParam },
+    responses: {
+      200: { description: 'The cancelled run.', content: json(RunSchema) },
+      ...problemResponses(401, 403, 404, 409),
+    },
+  }),
+  replayDead: createRoute({
+    method: 'post',
+    path: '/v1/integrations/{id}/replay-dead',
+    tags,
+    security,
+    middleware: [requirePermission('runs:operate')] as const,
+    summary: 'Replay every dead run of an integration that has not been replayed yet',
+    description:
+      'Oldest first, in transactions of 200 runs, each replay with its audit entry (`run.replay`). 409 when the integration is disabled.',
+    request: { params: idParam, headers: idempotencyKey },
+    responses: {
+      200: { description: 'What was replayed.', content: json(ReplayDeadSchema) },
+      ...problemResponses(401, 403, 404, 409),
+    },
+  }),
+  stats: createRoute({
+    method: 'get',
+    path: '/v1/integrations/{id}/runs/stats',
+    tags,
+    security,
+    middleware: [requirePermission('read')] as const,
+    summary: "Counts of an integration's runs by state (every state, zeros included)",
+    request: { params: idParam },
+    responses: {
+      200: { description: 'The counts.', content: json(RunStatsSchema) },
+      ...problemResponses(401, 403, 404),
+    },
+  }),
+};
+
+const operatorOf = (c: Context<AppEnv>): Operator => ({
+  actor: actorOf(c.get('principal')),
+  requestId: c.get('requestId'),
+});
+
+function cursorSeq(cursor: string | undefined): string | undefined {
+  const position = decodeCursor(cursor);
+  if (position === undefined) return undefined;
+  if (!/^\d{1,19}$/.test(position.id)) decodeCursor('not a cursor'); // throws the 400 problem
+  return position.id;
+}
+
+/** `/v1/runs`: list, read, replay and cancel runs; per-integration replay of dead runs and counts. */
+export function registerRunRoutes(app: OpenAPIHono<AppEnv>, db: Kysely<Database>): void {
+  const withIdempotency = idempotency(db);
+  app.use('/v1/runs/:id/replay', (c, next) =>
+    c.req.method === 'POST' ? withIdempotency(c, next) : next(),
+  );
+  app.use('/v1/integrations/:id/replay-dead', (c, next) =>
+    c.req.method === 'POST' ? withIdempotency(c, next) : next(),
+  );
+
+  app.openapi(routes.list, async (c) => {
+    const query = c.req.valid('query');
+    const states = [query.state ?? []]
+      .flat()
+      .flatMap((s) => s.split(',')) as RunState[];
+    const { runs, seqs } = await listRuns(db, {
+      integrationId: query.integration,
+      states,
+      sourceRecord: query.record,
+      from: query.from === undefined ? undefined : new Date(query.from),
+      to: query.to === undefined ? undefined : new Date(query.to),
+      beforeSeq: cursorSeq(query.cursor),
+      limit: query.limit,
+    });
+    const more = runs.length > query.limit;
+    const data = more ? runs.slice(0, query.limit) : runs;
+    const last = data[data.length - 1];
+    const nextCursor =
+      more && last
+        ? encodeCursor({ at: last.createdAt, id: seqs[data.length - 1] as string })
+        : null;
+    return c.json({ data, nextCursor }, 200);
+  });
+
+  app.openapi(routes.get, async (c) => {
+    const { id } = c.req.valid('param');
+    const run = await getRunDetail(db, id);
+    if (!run) throw new HttpProblem(problem(404, `No run with id ${id}.`));
+    return c.json(run, 200);
+  });
+
+  app.openapi(routes.replay, async (c) => {
+    const { id } = c.req.valid('param');
+    const outcome = await replayRun(db, id, operatorOf(c));
+    const [refusal] = outcome.refused;
+    if (refusal) {
+      const { detail, ...extra } = refusal;
+      throw new HttpProblem(problem(409, detail, extra));
+    }
+    const [run] = outcome.replayed;
+    if (!run) throw new HttpProblem(problem(404, `No run with id ${id}.`));
+    c.header('Location', `/v1/runs/${run.id}`);
+    return c.json(run, 201);
+  });
+
+  app.openapi(routes.cancel, async (c) => {
+    const { id } = c.req.valid('param');
+    const outcome = await cancelRun(db, id, operatorOf(c));
+    if (outcome.kind === 'not-found') throw new HttpProblem(problem(404, `No run with id ${id}.`));
+    if (outcome.kind === 'refused')
+      throw new HttpProblem(
+        problem(409, `Only queued or pending runs can be cancelled; this run is ${outcome.state}.`, {
+          state: outcome.state,
+        }),
+      );
+    return c.json(outcome.run, 200);
+  });
+
+  app.openapi(routes.replayDead, async (c) => {
+    const { id } = c.req.valid('param');
+    const outcome = await replayDeadRuns(db, id, operatorOf(c));
+    if (outcome.kind === 'not-found')
+      throw new HttpProblem(problem(404, `No integration with id ${id}.`));
+    if (outcome.kind === 'disabled')
+      throw new HttpProblem(
+        problem(409, 'The integration is disabled; enable it to replay its runs.'),
+      );
+    return c.json(
+      {
+        count: outcome.replayed.length,
+        runs: outcome.replayed.map((r) => ({
+          id: r.id,
+          replayOf: r.replayOf as string,
+          state: r.state,
+        })),
+        skipped: outcome.refused.map((r) => ({ runId: r.runId, detail: r.detail })),
+      },
+      200,
+    );
+  });
+
+  app.openapi(routes.stats, async (c) => {
+    const { id } = c.req.valid('param');
+    const exists = await db
+      .selectFrom('integrations')
+      .select('id')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!exists) throw new HttpProblem(problem(404, `No integration with id ${id}.`));
+    return c.json({ integration: id, counts: await runStats(db, id) }, 200);
+  });
+}

@@ -1,0 +1,302 @@
+import { signHmacHex } from '@junction/connector-kit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStaticConnectorSource } from '../../core/src/connectors/connector-source.js';
+import { crm } from '../fixtures/connectors/crm.js';
+import { targetApi } from '../fixtures/connectors/target-api.js';
+import { apiOf, countRows } from '../support/api.js';
+import { startFakeTarget } from '../support/fake-target.js';
+import { startTestJunction, type TestJunction } from '../support/start-junction.js';
+import { until } from '../support/until.js';
+
+const CRM_KEY = 'crm-webhook-secret';
+let t: TestJunction;
+let api: ReturnType<typeof apiOf>;
+let target: Awaited<ReturnType<typeof startFakeTarget>>;
+let hook: string;
+let integrationId: string;
+
+beforeAll(async () => {
+  target = await startFakeTarget();
+  t = await startTestJunction(
+    { JUNCTION_WORKER_POLL_INTERVAL_MS: '100' },
+    { connectors: createStaticConnectorSource([crm, targetApi]) },
+  );
+  api = apiOf(t);
+  const crmConnection = (
+    await api.post('/v1/connections', {
+      name: 'CRM',
+      connector: 'test-crm',
+      credentials: { apiKey: CRM_KEY },
+    })
+  ).body.id;
+  const erpConnection = (
+    await api.post('/v1/connections', {
+      name: 'ERP',
+      connector: 'test-target',
+      credentials: { token: 'erp-token' },
+      settings: { baseUrl: target.url },
+    })
+  ).body.id;
+  const created = await api.post('/v1/integrations', {
+    name: 'CRM to ERP',
+    trigger: {
+      connector: 'test-crm',
+      trigger: 'customer-changed',
+      connection: crmConnection,
+      recordKey: 'id',
+    },
+    retry: { maxAttempts: 4, initialDelaySeconds: 0.1, maxDelaySeconds: 1 },
+    routes: [
+      {
+        key: 'all',
+        steps: [
+          {
+            kind: 'action',
+            key: 'customer',
+            connector: 'test-target',
+            connection: erpConnection,
+            action: 'create-customer',
+            linkedAction: 'update-customer',
+            targetId: 'id',
+            mapping: {
+              id: { var: 'links.customer.targetId' },
+              number: { cat: ['C-', { var: 'event.id' }] },
+              name: { upper: { var: 'event.name' } },
+              country: { var: 'event.country' },
+              seq: { '??': [{ var: 'event.seq' }, 0] },
+            },
+          },
+        ],
+      },
+    ],
+  });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  integrationId = created.body.id;
+  hook = created.body.webhookPath;
+  const enabled = await api.post(`/v1/integrations/${integrationId}/enable`, undefined, {
+    'if-match': created.headers.get('etag') as string,
+  });
+  expect(enabled.status).toBe(200);
+});
+afterAll(async () => {
+  await t?.close();
+  await target?.close();
+});
+
+function deliver(event: Record<string, unknown>, secret = CRM_KEY) {
+  const body = JSON.stringify({ updated_at: '2026-11-28T10:00:00.000Z', ...event });
+  return t.request(hook, {
+    method: 'POST',
+    token: null,
+    headers: {
+      'content-type': 'application/json',
+      'x-signature': signHmacHex({ secret, payload: body }),
+    },
+    body,
+  });
+}
+
+async function runOf(eventId: string) {
+  const { rows } = await t.junction.database.pool.query(
+    'select * from runs where event_id = $1 order by seq',
+    [eventId],
+  );
+  return rows;
+}
+
+async function settled(eventId: string, states = ['succeeded', 'dead']) {
+  return until(async () => {
+    const [run] = await runOf(eventId);
+    return run && states.includes(run.state) ? run : undefined;
+  });
+}
+
+async function stepsOf(runId: string) {
+  const { rows } = await t.junction.database.pool.query(
+    'select * from run_steps where run_id = $1 order by id',
+    [runId],
+  );
+  return rows;
+}
+
+describe('webhook to target record', () => {
+  it('stores the event and its run before answering 202, then writes the target record', async () => {
+    const res = await deliver({ id: '1', name: 'Ada', country: 'FR' });
+    expect(res.status).toBe(202);
+    const { events } = (await res.json()) as { events: { id: string; duplicate: boolean }[] };
+    expect(events).toEqual([{ id: expect.stringMatching(/^evt_/), duplicate: false }]);
+    const run = await settled(events[0]!.id);
+    expect(run).toMatchObject({
+      state: 'succeeded',
+      attempts: 1,
+      integration_version: 1,
+      source_record: '1',
+    });
+    expect([...target.customers.values()]).toEqual([
+      { id: 'T-1', number: 'C-1', name: 'ADA', country: 'FR', seq: 0 },
+    ]);
+    const [step] = await stepsOf(run.id);
+    expect(step).toMatchObject({
+      state: 'succeeded',
+      input: { number: 'C-1', name: 'ADA', country: 'FR', seq: 0 },
+      output: { id: 'T-1', number: 'C-1' },
+    });
+    const { rows: links } = await t.junction.database.pool.query('select * from record_links');
+    expect(links).toEqual([
+      expect.objectContaining({
+        source_system: 'test-crm',
+        source_id: '1',
+        target_system: 'test-target',
+        target_id: 'T-1',
+      }),
+    ]);
+    const { rows: audit } = await t.junction.database.pool.query(
+      `select * from audit_entries where action = 'record.write'`,
+    );
+    expect(audit).toEqual([
+      expect.objectContaining({
+        actor: `integration:${integrationId}`,
+        subject_id: 'test-crm:1',
+        run_id: run.id,
+      }),
+    ]);
+    expect(JSON.stringify(audit)).not.toContain('erp-token');
+  });
+
+  it('treats a replayed delivery as a no-op that still answers 202', async () => {
+    const before = await countRows(t, 'runs');
+    const first = await deliver({ id: '1', name: 'Ada', country: 'FR' });
+    expect(first.status).toBe(202);
+    expect(
+      ((await first.json()) as { events: { duplicate: boolean }[] }).events[0]?.duplicate,
+    ).toBe(true);
+    expect(await countRows(t, 'runs')).toBe(before);
+  });
+
+  it('updates the linked record for the next event of the same record, and skips an identical write', async () => {
+    const changed = await deliver({
+      id: '1',
+      name: 'Ada Lovelace',
+      country: 'FR',
+      updated_at: '2026-11-28T11:00:00.000Z',
+    });
+    const run = await settled(
+      ((await changed.json()) as { events: { id: string }[] }).events[0]!.id,
+    );
+    expect(run.state).toBe('succeeded');
+    expect(target.customers.size).toBe(1);
+    expect(target.customers.get('T-1')).toMatchObject({ name: 'ADA LOVELACE' });
+    expect(target.requests.at(-1)).toMatchObject({ method: 'PUT', path: '/customers/T-1' });
+
+    const requests = target.requests.length;
+    const same = await deliver({
+      id: '1',
+      name: 'Ada Lovelace',
+      country: 'FR',
+      updated_at: '2026-11-28T12:00:00.000Z',
+    });
+    const sameRun = await settled(
+      ((await same.json()) as { events: { id: string }[] }).events[0]!.id,
+    );
+    expect(sameRun.state).toBe('succeeded');
+    expect((await stepsOf(sameRun.id)).map((s) => s.state)).toEqual(['skipped']);
+    expect(target.requests.length).toBe(requests);
+  });
+
+  it('refuses a forged signature with 401 and stores nothing', async () => {
+    const events = await countRows(t, 'events');
+    const res = await deliver({ id: '2', name: 'Eve', country: 'DE' }, 'not-the-secret');
+    expect(res.status).toBe(401);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(await countRows(t, 'events')).toBe(events);
+  });
+
+  it('answers 404 for an unknown hook', async () => {
+    const res = await t.request('/hooks/hk_unknown', { method: 'POST', token: null, body: '{}' });
+    expect(res.status).toBe(404);
+  });
+});
+
+describe('retries', () => {
+  it('retries 500 twice then succeeds: one record, three attempts recorded', async () => {
+    target.failNext({ status: 500 }, { status: 500 });
+    const res = await deliver({ id: '10', name: 'Grace', country: 'US' });
+    const run = await settled(((await res.json()) as { events: { id: string }[] }).events[0]!.id);
+    expect(run).toMatchObject({ state: 'succeeded', attempts: 3 });
+    expect((await stepsOf(run.id)).map((s) => [s.attempt, s.state])).toEqual([
+      [1, 'failed'],
+      [2, 'failed'],
+      [3, 'succeeded'],
+    ]);
+    expect([...target.customers.values()].filter((c) => c.number === 'C-10')).toHaveLength(1);
+  });
+
+  it('honours Retry-After on 429', async () => {
+    target.failNext({ status: 429, headers: { 'retry-after': '1' } });
+    const res = await deliver({ id: '11', name: 'Linus', country: 'NL' });
+    const run = await settled(((await res.json()) as { events: { id: string }[] }).events[0]!.id);
+    expect(run.state).toBe('succeeded');
+    const [failed, succeeded] = await stepsOf(run.id);
+    expect(failed.state).toBe('failed');
+    expect(failed.error).toMatchObject({ kind: 'rateLimited' });
+    expect(
+      new Date(succeeded.started_at).getTime() - new Date(failed.finished_at).getTime(),
+    ).toBeGreaterThanOrEqual(900);
+  });
+
+  it('sends a run dead at once on 400 (not retryable)', async () => {
+    target.failNext({ status: 400, body: { error: 'country not served' } });
+    const res = await deliver({ id: '12', name: 'Ken', country: 'XX' });
+    const run = await settled(((await res.json()) as { events: { id: string }[] }).events[0]!.id);
+    expect(run).toMatchObject({ state: 'dead', attempts: 1, outcome: 'not retryable' });
+    expect(run.last_error).toMatchObject({ kind: 'invalidInput' });
+  });
+
+  it('goes dead when attempts are exhausted', async () => {
+    target.failNext({ status: 503 }, { status: 503 }, { status: 503 }, { status: 503 });
+    const res = await deliver({ id: '13', name: 'Barbara', country: 'US' });
+    const run = await settled(((await res.json()) as { events: { id: string }[] }).events[0]!.id);
+    expect(run).toMatchObject({ state: 'dead', attempts: 4, outcome: 'attempts exhausted' });
+  });
+});
+
+describe('ordering', () => {
+  it('applies events of one record in arrival order while other records run in parallel', async () => {
+    target.failNext({ status: 500 }); // the first one of the record retries; the others wait for it
+    const ids: string[] = [];
+    for (let seq = 1; seq <= 5; seq++) {
+      const res = await deliver({
+        id: '20',
+        name: `v${seq}`,
+        country: 'FR',
+        seq,
+        updated_at: `2026-11-28T13:00:0${seq}.000Z`,
+      });
+      ids.push(((await res.json()) as { events: { id: string }[] }).events[0]!.id);
+      await deliver({ id: `3${seq}`, name: 'other', country: 'DE', seq });
+    }
+    for (const id of ids) await settled(id);
+    const writes = target.requests
+      .filter((r) => r.body.number === 'C-20' && r.status < 300)
+      .map((r) => r.body.seq);
+    expect(writes).toEqual([1, 2, 3, 4, 5]);
+    expect([...target.customers.values()].find((c) => c.number === 'C-20')).toMatchObject({
+      name: 'V5',
+      seq: 5,
+    });
+  });
+});
+
+describe('disabled integration', () => {
+  it('answers 410 and stores nothing', async () => {
+    const current = await api.get(`/v1/integrations/${integrationId}`);
+    await api.post(`/v1/integrations/${integrationId}/disable`, undefined, {
+      'if-match': current.headers.get('etag') as string,
+    });
+    await new Promise((r) => setTimeout(r, 1100)); // the hook cache holds an integration for 1 s
+    const events = await countRows(t, 'events');
+    const res = await deliver({ id: '99', name: 'Late', country: 'FR' });
+    expect(res.status).toBe(410);
+    expect(await countRows(t, 'events')).toBe(events);
+  });
+});
