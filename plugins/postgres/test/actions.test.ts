@@ -1,5 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { InvalidInputError, RetryableError, validateConnector } from '@junction/connector-kit';
+import {
+  buildManifest,
+  InvalidInputError,
+  RetryableError,
+  validateConnector,
+} from '@junction/connector-kit';
 import { checkSamples, runActionForTest } from '@junction/connector-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database.js';
@@ -27,12 +32,26 @@ const run = (key: string, input: Record<string, unknown>) =>
   runActionForTest(connector, key, input, contextFor(db.url));
 const count = async () =>
   (await sql<{ n: number }>(db.url, 'select count(*)::int as n from people'))[0]?.n;
-const parse = (out: Record<string, unknown>) => JSON.parse(String(out.rowJson));
+const parse = (out: Record<string, unknown>) => out.row as Record<string, unknown>;
 
 describe('postgres connector definition', () => {
   it('passes validateConnector with zero problems and its samples match its fields', () => {
     expect(validateConnector(connector)).toEqual([]);
     expect(checkSamples(connector)).toEqual([]);
+  });
+
+  it('declares values and rows as JSON objects, and the trigger settings in the manifest', () => {
+    const manifest = buildManifest(connector);
+    const insert = manifest.actions.find((a) => a.key === 'insert-row');
+    expect(insert?.input).toMatchObject({
+      properties: { values: { type: 'object' } },
+      required: ['table', 'values'],
+    });
+    expect(insert?.output).toMatchObject({ properties: { row: { type: 'object' } } });
+    expect(manifest.triggers[0]?.settings).toMatchObject({
+      properties: { table: { type: 'string' }, keyColumn: { default: 'id' } },
+      required: ['table'],
+    });
   });
 
   it('README names every trigger, action, credential field and setting', async () => {
@@ -74,12 +93,7 @@ describe('postgres actions', () => {
   it('insert-row returns the stored row with defaults; json values go to jsonb', async () => {
     const out = await run('insert-row', {
       table: 'people',
-      valuesJson: JSON.stringify({
-        email: 'ann@x.test',
-        name: 'Ann',
-        tags: ['a', { b: 1 }],
-        score: 1.5,
-      }),
+      values: { email: 'ann@x.test', name: 'Ann', tags: ['a', { b: 1 }], score: 1.5 },
     });
     const row = parse(out);
     expect(row).toMatchObject({
@@ -101,12 +115,12 @@ describe('postgres actions', () => {
       table: 'people',
       keyColumn: 'id',
       key: String(ann?.id),
-      valuesJson: '{"name":"Ann Lee","score":null}',
+      values: { name: 'Ann Lee', score: null },
     });
     expect(out.found).toBe(true);
     expect(parse(out)).toMatchObject({ name: 'Ann Lee', score: null });
     expect(
-      await run('update-row', { table: 'people', key: '999999', valuesJson: '{"name":"x"}' }),
+      await run('update-row', { table: 'people', key: '999999', values: { name: 'x' } }),
     ).toEqual({
       found: false,
     });
@@ -117,7 +131,7 @@ describe('postgres actions', () => {
       table: 'people',
       keyColumn: 'email',
       key: 'bob@x.test',
-      valuesJson: '{"name":"Bob"}',
+      values: { name: 'Bob' },
     };
     const first = await run('upsert-row', input);
     expect(first.created).toBe(true);
@@ -126,7 +140,7 @@ describe('postgres actions', () => {
     expect(parse(again).id).toBe(parse(first).id);
     const renamed = await run('upsert-row', {
       ...input,
-      valuesJson: '{"name":"Robert","email":"bob@x.test"}',
+      values: { name: 'Robert', email: 'bob@x.test' },
     });
     expect(parse(renamed)).toMatchObject({ name: 'Robert', email: 'bob@x.test' });
     expect(await count()).toBe(2);
@@ -160,39 +174,35 @@ describe('postgres actions', () => {
   it('refuses bad tables, columns, JSON and keys with a pointer, and changes nothing', async () => {
     const before = await sql(db.url, 'select * from people order by id');
     const cases: [string, Record<string, unknown>, string][] = [
-      ['insert-row', { table: 'nope', valuesJson: '{}' }, '/table'],
-      ['insert-row', { table: 'people; drop table people', valuesJson: '{}' }, '/table'],
+      ['insert-row', { table: 'nope', values: {} }, '/table'],
+      ['insert-row', { table: 'people; drop table people', values: {} }, '/table'],
       [
         'insert-row',
-        { table: 'people', valuesJson: '{"email":"z@x.test","evil\\" = 1; --":1}' },
-        '/valuesJson',
+        { table: 'people', values: { email: 'z@x.test', 'evil" = 1; --': 1 } },
+        '/values',
       ],
-      ['insert-row', { table: 'people', valuesJson: '{not json' }, '/valuesJson'],
-      ['insert-row', { table: 'people', valuesJson: '[1,2]' }, '/valuesJson'],
-      ['insert-row', { table: 'people' }, '/valuesJson'],
+      ['insert-row', { table: 'people', values: '{not json' }, '/values'],
+      ['insert-row', { table: 'people', values: [1, 2] }, '/values'],
+      ['insert-row', { table: 'people' }, '/values'],
       [
         'update-row',
-        { table: 'people', keyColumn: 'nope', key: '1', valuesJson: '{"name":"x"}' },
+        { table: 'people', keyColumn: 'nope', key: '1', values: { name: 'x' } },
         '/keyColumn',
       ],
-      ['update-row', { table: 'people', key: '1', valuesJson: '{}' }, '/valuesJson'],
-      [
-        'upsert-row',
-        { table: 'people', keyColumn: 'name', key: 'x', valuesJson: '{}' },
-        '/keyColumn',
-      ],
+      ['update-row', { table: 'people', key: '1', values: {} }, '/values'],
+      ['upsert-row', { table: 'people', keyColumn: 'name', key: 'x', values: {} }, '/keyColumn'],
       [
         'upsert-row',
         {
           table: 'people',
           keyColumn: 'email',
           key: 'a@x.test',
-          valuesJson: '{"email":"b@x.test"}',
+          values: { email: 'b@x.test' },
         },
-        '/valuesJson',
+        '/values',
       ],
       ['delete-row', { table: 'people', keyColumn: 'id', key: 'not-a-number' }, ''],
-      ['insert-row', { table: 'people', valuesJson: '{"email":"ann@x.test"}' }, ''],
+      ['insert-row', { table: 'people', values: { email: 'ann@x.test' } }, ''],
     ];
     for (const [action, input, pointer] of cases) {
       const error = await run(action, input).catch((e: unknown) => e);

@@ -45,7 +45,7 @@ describe('row-changed polling trigger', () => {
     expect(first.events.map((e) => e.data.key)).toEqual(['1', '2', '4', '5', '3']);
     expect(new Set(first.events.map((e) => e.dedupeKey)).size).toBe(5);
     expect(first.events[0]?.dedupeKey).toBe('1@2024-05-01T10:00:00.000001+00:00');
-    expect(JSON.parse(String(first.events[1]?.data.rowJson))).toEqual({
+    expect(first.events[1]?.data.row).toEqual({
       id: 2,
       email: 'b@x.test',
       updated_at: '2024-05-01T10:00:00.5+00:00',
@@ -112,6 +112,7 @@ describe('row-changed polling trigger', () => {
     const attempts: [Record<string, unknown>, string][] = [
       [{}, '/settings/table'],
       [{ table: 'contacts"; drop table contacts; --' }, '/settings/table'],
+      [{ table: 'contacts', keyColum: 'id' }, '/settings/keyColum'],
       [{ table: 'missing' }, '/settings/table'],
       [{ table: 'contacts', keyColumn: 'id) or (1=1' }, '/settings/keyColumn'],
       [{ table: 'contacts', updatedAtColumn: 'nope' }, '/settings/updatedAtColumn'],
@@ -124,6 +125,14 @@ describe('row-changed polling trigger', () => {
     }
     const rows = await sql<{ n: number }>(db.url, 'select count(*)::int as n from contacts');
     expect(rows[0]?.n).toBe(3);
+  });
+
+  it('reads the table from the trigger settings, not from the connection settings', async () => {
+    const ctx = contextFor(db.url, {}, { table: 'contacts', safetyLagSeconds: 0 });
+    await expect(runPoll(rowChanged, ctx, null)).rejects.toMatchObject({
+      kind: 'invalidInput',
+      problems: [{ pointer: '/settings/table', message: 'is required' }],
+    });
   });
 
   it('refuses a cursor it did not write, and starts over when the table changed', async () => {

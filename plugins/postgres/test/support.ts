@@ -3,13 +3,25 @@ import { createTestContext } from '@junction/connector-kit/testing';
 import pg from 'pg';
 import connector from '../src/index.js';
 
-/** A test context whose credentials point at `url`, with the given connection settings. */
-export function contextFor(url: string, settings: Record<string, unknown> = {}) {
-  const connection: ConnectionInfo = { id: 'conn_pg', name: 'Test PostgreSQL', settings };
+/**
+ * A test context whose credentials point at `url`, with the given trigger settings
+ * (`ctx.settings`) and connection settings.
+ */
+export function contextFor(
+  url: string,
+  settings: Record<string, unknown> = {},
+  connectionSettings: Record<string, unknown> = {},
+) {
+  const connection: ConnectionInfo = {
+    id: 'conn_pg',
+    name: 'Test PostgreSQL',
+    settings: connectionSettings,
+  };
   return createTestContext({
     auth: connector.auth,
     credentials: { connectionString: url },
     connection,
+    settings,
   });
 }
 

@@ -1,7 +1,7 @@
-import { defineAction } from '@junction/connector-kit';
-import { rowJsonField, sampleRowJson, tableFields, valuesJsonField } from '../common-fields.js';
+import { defineAction, type JsonObject } from '@junction/connector-kit';
+import { rowField, sampleRow, tableFields, valuesField } from '../common-fields.js';
 import { withClient } from '../connect.js';
-import { parseValues } from '../row-values.js';
+import { toCells } from '../row-values.js';
 import { loadTable } from '../table-columns.js';
 
 /**
@@ -9,7 +9,7 @@ import { loadTable } from '../table-columns.js';
  *
  * @example
  * ```ts
- * await runAction(connector, 'insert-row', ctx, { table: 'contacts', valuesJson: '{"email":"ann@example.com"}' });
+ * await runAction(connector, 'insert-row', ctx, { table: 'contacts', values: { email: 'ann@example.com' } });
  * ```
  */
 export const insertRow = defineAction({
@@ -18,9 +18,9 @@ export const insertRow = defineAction({
   description: 'Inserts one row into a table and returns the stored row.',
   kind: 'create',
   idempotent: false,
-  input: { ...tableFields, valuesJson: valuesJsonField },
-  output: { rowJson: rowJsonField },
-  sample: { rowJson: sampleRowJson },
+  input: { ...tableFields, values: valuesField },
+  output: { row: rowField },
+  sample: { row: sampleRow },
   async run(ctx, input) {
     return withClient(ctx, async (client) => {
       const table = await loadTable(
@@ -28,17 +28,17 @@ export const insertRow = defineAction({
         { schema: input.schema ?? 'public', table: input.table },
         '/table',
       );
-      const cells = parseValues(input.valuesJson, table, '/valuesJson');
+      const cells = toCells(input.values, table, '/values');
       const sql =
         cells.length === 0
           ? `insert into ${table.sql} as r default values`
           : `insert into ${table.sql} as r (${cells.map((c) => c.column).join(', ')})
              values (${cells.map((_, i) => `$${i + 1}`).join(', ')})`;
-      const result = await client.query<{ row_json: string }>(
-        `${sql} returning row_to_json(r)::text as row_json`,
+      const result = await client.query<{ row: JsonObject }>(
+        `${sql} returning row_to_json(r) as row`,
         cells.map((c) => c.value),
       );
-      return { rowJson: result.rows[0]?.row_json ?? '{}' };
+      return { row: result.rows[0]?.row ?? {} };
     });
   },
 });

@@ -1,5 +1,5 @@
-import { defineAction, field } from '@junction/connector-kit';
-import { keyFields, optionalRowJsonField, sampleRowJson, tableFields } from '../common-fields.js';
+import { defineAction, field, type JsonObject } from '@junction/connector-kit';
+import { keyFields, optionalRowField, sampleRow, tableFields } from '../common-fields.js';
 import { withClient } from '../connect.js';
 import { loadTable } from '../table-columns.js';
 
@@ -8,7 +8,7 @@ import { loadTable } from '../table-columns.js';
  *
  * @example
  * ```ts
- * const { found, rowJson } = await runAction(connector, 'lookup-row', ctx, { table: 'contacts', keyColumn: 'id', key: '42' });
+ * const { found, row } = await runAction(connector, 'lookup-row', ctx, { table: 'contacts', keyColumn: 'id', key: '42' });
  * ```
  */
 export const lookupRow = defineAction({
@@ -18,8 +18,8 @@ export const lookupRow = defineAction({
   kind: 'search',
   idempotent: true,
   input: { ...tableFields, ...keyFields },
-  output: { found: field.boolean(), rowJson: optionalRowJsonField },
-  sample: { found: true, rowJson: sampleRowJson },
+  output: { found: field.boolean(), row: optionalRowField },
+  sample: { found: true, row: sampleRow },
   async run(ctx, input) {
     return withClient(ctx, async (client) => {
       const table = await loadTable(
@@ -28,12 +28,12 @@ export const lookupRow = defineAction({
         '/table',
       );
       const key = table.column(input.keyColumn, '/keyColumn');
-      const result = await client.query<{ row_json: string }>(
-        `select row_to_json(r)::text as row_json from ${table.sql} as r where r.${key} = $1 limit 1`,
+      const result = await client.query<{ row: JsonObject }>(
+        `select row_to_json(r) as row from ${table.sql} as r where r.${key} = $1 limit 1`,
         [input.key],
       );
       const row = result.rows[0];
-      return row === undefined ? { found: false } : { found: true, rowJson: row.row_json };
+      return row === undefined ? { found: false } : { found: true, row: row.row };
     });
   },
 });

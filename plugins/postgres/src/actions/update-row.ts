@@ -1,13 +1,13 @@
-import { defineAction, field, InvalidInputError } from '@junction/connector-kit';
+import { defineAction, field, InvalidInputError, type JsonObject } from '@junction/connector-kit';
 import {
   keyFields,
-  optionalRowJsonField,
-  sampleRowJson,
+  optionalRowField,
+  sampleRow,
   tableFields,
-  valuesJsonField,
+  valuesField,
 } from '../common-fields.js';
 import { withClient } from '../connect.js';
-import { parseValues } from '../row-values.js';
+import { toCells } from '../row-values.js';
 import { loadTable } from '../table-columns.js';
 
 /**
@@ -15,7 +15,7 @@ import { loadTable } from '../table-columns.js';
  *
  * @example
  * ```ts
- * await runAction(connector, 'update-row', ctx, { table: 'contacts', keyColumn: 'id', key: '42', valuesJson: '{"name":"Ann"}' });
+ * await runAction(connector, 'update-row', ctx, { table: 'contacts', keyColumn: 'id', key: '42', values: { name: 'Ann' } });
  * ```
  */
 export const updateRow = defineAction({
@@ -24,9 +24,9 @@ export const updateRow = defineAction({
   description: 'Sets the given columns of the row with this key and returns the updated row.',
   kind: 'update',
   idempotent: true,
-  input: { ...tableFields, ...keyFields, valuesJson: valuesJsonField },
-  output: { found: field.boolean(), rowJson: optionalRowJsonField },
-  sample: { found: true, rowJson: sampleRowJson },
+  input: { ...tableFields, ...keyFields, values: valuesField },
+  output: { found: field.boolean(), row: optionalRowField },
+  sample: { found: true, row: sampleRow },
   async run(ctx, input) {
     return withClient(ctx, async (client) => {
       const table = await loadTable(
@@ -35,21 +35,21 @@ export const updateRow = defineAction({
         '/table',
       );
       const key = table.column(input.keyColumn, '/keyColumn');
-      const cells = parseValues(input.valuesJson, table, '/valuesJson');
+      const cells = toCells(input.values, table, '/values');
       if (cells.length === 0) {
         const message = 'names no column to update';
-        throw new InvalidInputError(`valuesJson ${message}`, {
-          problems: [{ pointer: '/valuesJson', message }],
+        throw new InvalidInputError(`values ${message}`, {
+          problems: [{ pointer: '/values', message }],
         });
       }
       const set = cells.map((c, i) => `${c.column} = $${i + 1}`).join(', ');
-      const result = await client.query<{ row_json: string }>(
+      const result = await client.query<{ row: JsonObject }>(
         `update ${table.sql} as r set ${set} where r.${key} = $${cells.length + 1}
-         returning row_to_json(r)::text as row_json`,
+         returning row_to_json(r) as row`,
         [...cells.map((c) => c.value), input.key],
       );
       const row = result.rows[0];
-      return row === undefined ? { found: false } : { found: true, rowJson: row.row_json };
+      return row === undefined ? { found: false } : { found: true, row: row.row };
     });
   },
 });

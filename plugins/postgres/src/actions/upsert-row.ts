@@ -1,13 +1,7 @@
-import { defineAction, field, InvalidInputError } from '@junction/connector-kit';
-import {
-  keyFields,
-  rowJsonField,
-  sampleRowJson,
-  tableFields,
-  valuesJsonField,
-} from '../common-fields.js';
+import { defineAction, field, InvalidInputError, type JsonObject } from '@junction/connector-kit';
+import { keyFields, rowField, sampleRow, tableFields, valuesField } from '../common-fields.js';
 import { withClient } from '../connect.js';
-import { parseValues } from '../row-values.js';
+import { toCells } from '../row-values.js';
 import { loadTable } from '../table-columns.js';
 
 /**
@@ -16,7 +10,7 @@ import { loadTable } from '../table-columns.js';
  *
  * @example
  * ```ts
- * await runAction(connector, 'upsert-row', ctx, { table: 'contacts', keyColumn: 'email', key: 'ann@example.com', valuesJson: '{"name":"Ann"}' });
+ * await runAction(connector, 'upsert-row', ctx, { table: 'contacts', keyColumn: 'email', key: 'ann@example.com', values: { name: 'Ann' } });
  * ```
  */
 export const upsertRow = defineAction({
@@ -27,9 +21,9 @@ export const upsertRow = defineAction({
   kind: 'upsert',
   idempotent: true,
   upsertKey: 'key',
-  input: { ...tableFields, ...keyFields, valuesJson: valuesJsonField },
-  output: { created: field.boolean(), rowJson: rowJsonField },
-  sample: { created: false, rowJson: sampleRowJson },
+  input: { ...tableFields, ...keyFields, values: valuesField },
+  output: { created: field.boolean(), row: rowField },
+  sample: { created: false, row: sampleRow },
   async run(ctx, input) {
     return withClient(ctx, async (client) => {
       const table = await loadTable(
@@ -38,22 +32,22 @@ export const upsertRow = defineAction({
         '/table',
       );
       const key = table.column(input.keyColumn, '/keyColumn');
-      const cells = parseValues(input.valuesJson, table, '/valuesJson').filter((c) => {
+      const cells = toCells(input.values, table, '/values').filter((c) => {
         if (c.column !== key) return true;
         if (String(c.value) === input.key) return false;
         const message = `sets the key column "${input.keyColumn}" to a value other than key`;
-        throw new InvalidInputError(`valuesJson ${message}`, {
-          problems: [{ pointer: '/valuesJson', message }],
+        throw new InvalidInputError(`values ${message}`, {
+          problems: [{ pointer: '/values', message }],
         });
       });
       const columns = [key, ...cells.map((c) => c.column)];
       const updates = cells.length === 0 ? [key] : cells.map((c) => c.column);
       const result = await client
-        .query<{ row_json: string; created: boolean }>(
+        .query<{ row: JsonObject; created: boolean }>(
           `insert into ${table.sql} as r (${columns.join(', ')})
            values (${columns.map((_, i) => `$${i + 1}`).join(', ')})
            on conflict (${key}) do update set ${updates.map((c) => `${c} = excluded.${c}`).join(', ')}
-           returning row_to_json(r)::text as row_json, (r.xmax = 0) as created`,
+           returning row_to_json(r) as row, (r.xmax = 0) as created`,
           [input.key, ...cells.map((c) => c.value)],
         )
         .catch((thrown: unknown) => {
@@ -71,7 +65,7 @@ export const upsertRow = defineAction({
           throw thrown;
         });
       const row = result.rows[0];
-      return { created: row?.created === true, rowJson: row?.row_json ?? '{}' };
+      return { created: row?.created === true, row: row?.row ?? {} };
     });
   },
 });

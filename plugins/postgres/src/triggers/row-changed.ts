@@ -1,12 +1,12 @@
-import { definePollingTrigger, field } from '@junction/connector-kit';
-import { rowJsonField, sampleRowJson } from '../common-fields.js';
+import { definePollingTrigger, field, type JsonObject } from '@junction/connector-kit';
+import { rowField, sampleRow } from '../common-fields.js';
 import { withClient } from '../connect.js';
 import { formatCursor, parseCursor, type RowCursor } from '../poll-cursor.js';
-import { readPollSettings } from '../poll-settings.js';
+import { pollSettingsFields } from '../poll-settings.js';
 import { loadTable } from '../table-columns.js';
 
 /**
- * New and changed rows of the table named in the connection settings, in (updated-at, key)
+ * New and changed rows of the table named in the trigger settings (`ctx.settings`), in (updated-at, key)
  * order. The cursor is the (updated-at, key) pair of the last row delivered, so rows sharing one
  * updated-at are neither missed nor repeated across polls; rows newer than now minus
  * `safetyLagSeconds` wait for a later poll, so a transaction that commits late with an older
@@ -23,22 +23,23 @@ export const rowChanged = definePollingTrigger({
   description:
     'Polls a table for rows inserted or updated since the last poll, by updated-at then key.',
   intervalSeconds: 60,
+  settings: pollSettingsFields,
   output: {
     table: field.string({ description: 'schema.table' }),
     key: field.string({ description: 'The key value, as text' }),
     updatedAt: field.string({
       description: 'The updated-at value as PostgreSQL prints it in JSON',
     }),
-    rowJson: rowJsonField,
+    row: rowField,
   },
   sample: {
     table: 'public.contacts',
     key: '42',
     updatedAt: '2024-05-01T10:00:00.123456+00:00',
-    rowJson: sampleRowJson,
+    row: sampleRow,
   },
   async poll(ctx, cursor) {
-    const settings = readPollSettings(ctx.connection.settings);
+    const settings = ctx.settings;
     const tableName = `${settings.schema}.${settings.table}`;
     const after = parseCursor(cursor, tableName);
     return withClient(ctx, async (client) => {
@@ -47,8 +48,8 @@ export const rowChanged = definePollingTrigger({
       const k = `t.${table.column(settings.keyColumn, '/settings/keyColumn')}`;
       const params: unknown[] = [settings.safetyLagSeconds, settings.batchSize];
       if (after !== null) params.push(after.updatedAt, after.key);
-      const result = await client.query<{ row_json: string; cursor_u: string; cursor_k: string }>(
-        `select row_to_json(t)::text as row_json, to_json(${u}) #>> '{}' as cursor_u, (${k})::text as cursor_k
+      const result = await client.query<{ row: JsonObject; cursor_u: string; cursor_k: string }>(
+        `select row_to_json(t) as row, to_json(${u}) #>> '{}' as cursor_u, (${k})::text as cursor_k
            from ${table.sql} as t
           where ${u} is not null and ${k} is not null
             and ${u} <= now() - make_interval(secs => $1)
@@ -63,7 +64,7 @@ export const rowChanged = definePollingTrigger({
           table: tableName,
           key: row.cursor_k,
           updatedAt: row.cursor_u,
-          rowJson: row.row_json,
+          row: row.row,
         },
       }));
       const last = result.rows.at(-1);
