@@ -59,10 +59,6 @@ export function createPoller(deps: PollerDeps) {
         'select pg_try_advisory_xact_lock(hashtextextended($1, 11)) as ok',
         [`poll:${integrationId}`],
       );
-      if (!lock.rows[0]?.ok) {
-        await client.query('rollback');
-        return { kind: 'busy' };
-      }
       const row = await client.query<{ enabled: boolean; definition: IntegrationDefinition }>(
         `select i.enabled, v.definition from integrations i
          join integration_versions v on v.integration_id = i.id and v.version = i.current_version
@@ -78,6 +74,13 @@ export function createPoller(deps: PollerDeps) {
         return { kind: 'not-polling' };
       }
       const seconds = pollIntervalSeconds(trigger, definition.trigger.settings);
+      if (!lock.rows[0]?.ok) {
+        // Another poll of this integration is running; it schedules the next one. Keep a
+        // schedule in case it fails before its commit (preserve_run_at: its own wins).
+        await client.query('rollback');
+        await client.query(schedulePollSql, [integrationId, seconds, 'preserve_run_at']);
+        return { kind: 'busy' };
+      }
       const outcome = await pollOnce(client, integrationId, definition);
       await client.query(
         `insert into integration_state (integration_id, key, value) values ($1, $2, $3)
@@ -108,7 +111,8 @@ export function createPoller(deps: PollerDeps) {
   ): Promise<PollOutcome> {
     const ref = definition.trigger;
     const connector = deps.connectors.get(ref.connector, ref.version);
-    if (!connector) return { kind: 'failed', message: `Connector ${ref.connector} is not installed.` };
+    if (!connector)
+      return { kind: 'failed', message: `Connector ${ref.connector} is not installed.` };
     const stored = await client.query<{ value: unknown }>(
       'select value from integration_state where integration_id = $1 and key = $2',
       [integrationId, CURSOR_KEY],

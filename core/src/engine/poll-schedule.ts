@@ -47,6 +47,13 @@ export function pollIntervalSeconds(
   return Math.max(1, seconds);
 }
 
+/** Why a trigger setting `intervalSeconds` is refused, or undefined when it is a number of seconds from 1 to 86400. */
+export function pollIntervalProblem(value: unknown): string | undefined {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return 'must be a number of seconds';
+  if (value < 1 || value > 86_400) return 'must be between 1 and 86400 seconds';
+  return undefined;
+}
+
 /** The trigger settings handed to plugin code: `intervalSeconds` is the platform's, not the plugin's. */
 export function pluginSettingsOf(
   settings: Readonly<Record<string, unknown>> | undefined,

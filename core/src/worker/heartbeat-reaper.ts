@@ -76,8 +76,7 @@ async function release(
       [runIds],
     );
     runs = requeued.rows.length;
-    if (runs > 0)
-      await client.query(enqueueRunsSql, [requeued.rows.map((r) => r.id), null]);
+    if (runs > 0) await client.query(enqueueRunsSql, [requeued.rows.map((r) => r.id), null]);
   }
   return { jobs: locked.rows.length, runs };
 }
