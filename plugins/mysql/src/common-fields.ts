@@ -5,7 +5,7 @@ import { field } from '@junction/connector-kit';
  *
  * @example
  * ```ts
- * input: { ...tableFields, valuesJson: valuesJsonField }
+ * input: { ...tableFields, values: valuesField }
  * ```
  */
 export const tableFields = {
@@ -33,44 +33,49 @@ export const keyFields = {
 } as const;
 
 /**
- * The values to write: a JSON object of column names to values, as text.
+ * The values to write: a JSON object of column names to values. Objects and arrays are sent as
+ * JSON text (for JSON columns).
  *
  * @example
  * ```ts
- * { valuesJson: '{"email":"ann@example.com","name":"Ann"}' }
+ * { values: { email: 'ann@example.com', name: 'Ann', tags: ['vip'] } }
  * ```
  */
-export const valuesJsonField = field.string({
-  label: 'Values (JSON)',
-  description: 'A JSON object of column names to values, e.g. {"email":"ann@example.com"}',
-  examples: ['{"email":"ann@example.com","name":"Ann Lee"}'],
+export const valuesField = field.json({
+  type: 'object',
+  label: 'Values',
+  description: 'Column names to values, e.g. {"email":"ann@example.com"}',
+  examples: [{ email: 'ann@example.com', name: 'Ann Lee' }],
 });
 
 /**
- * The row a statement returned, as JSON text (dates as the server prints them).
+ * The row a statement returned, as a JSON object (dates as the server prints them, big numbers
+ * and decimals as strings).
  *
  * @example
  * ```ts
- * output: { rowJson: rowJsonField }
+ * output: { row: rowField }
  * ```
  */
-export const rowJsonField = field.string({
-  label: 'Row (JSON)',
-  description: 'The row as a JSON object, e.g. {"id":42,"email":"ann@example.com"}',
+export const rowField = field.json({
+  type: 'object',
+  label: 'Row',
+  description: 'The row, column names to values, e.g. {"id":42,"email":"ann@example.com"}',
 });
 
 /**
- * {@link rowJsonField}, absent when no row was found.
+ * {@link rowField}, absent when no row was found.
  *
  * @example
  * ```ts
- * output: { found: field.boolean(), rowJson: optionalRowJsonField }
+ * output: { found: field.boolean(), row: optionalRowField }
  * ```
  */
-export const optionalRowJsonField = field.string({
+export const optionalRowField = field.json({
+  type: 'object',
   required: false,
-  label: 'Row (JSON)',
-  description: 'The row as a JSON object; absent when no row has the key',
+  label: 'Row',
+  description: 'The row, column names to values; absent when no row has the key',
 });
 
 /**
@@ -78,8 +83,12 @@ export const optionalRowJsonField = field.string({
  *
  * @example
  * ```ts
- * sample: { rowJson: sampleRowJson }
+ * sample: { row: sampleRow }
  * ```
  */
-export const sampleRowJson =
-  '{"id":42,"email":"ann@example.com","name":"Ann Lee","updated_at":"2024-05-01 10:00:00.123456"}';
+export const sampleRow = {
+  id: 42,
+  email: 'ann@example.com',
+  name: 'Ann Lee',
+  updated_at: '2024-05-01 10:00:00.123456',
+};

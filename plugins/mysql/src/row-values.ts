@@ -1,4 +1,4 @@
-import { InvalidInputError } from '@junction/connector-kit';
+import type { JsonObject } from '@junction/connector-kit';
 import type { LiveTable } from './table-columns.js';
 
 /**
@@ -15,31 +15,18 @@ export interface Cell {
   readonly value: string | number | boolean | null;
 }
 
-function problem(pointer: string, message: string): InvalidInputError {
-  return new InvalidInputError(`valuesJson ${message}`, { problems: [{ pointer, message }] });
-}
-
 /**
- * Parses `valuesJson` (a JSON object of column to value) and checks every column against the
- * live table. Objects and arrays are sent as JSON text (for JSON columns); every value travels as
- * a bind parameter, never inside the SQL.
+ * Checks every column of `values` (a JSON object of column to value) against the live table.
+ * Objects and arrays are sent as JSON text (for JSON columns); every value travels as a bind
+ * parameter, never inside the SQL.
  *
  * @example
  * ```ts
- * const cells = parseValues('{"email":"ann@example.com"}', table, '/valuesJson');
+ * const cells = toCells({ email: 'ann@example.com' }, table, '/values');
  * ```
  */
-export function parseValues(valuesJson: string, table: LiveTable, pointer: string): Cell[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(valuesJson);
-  } catch (thrown) {
-    throw problem(pointer, `is not JSON: ${(thrown as Error).message}`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw problem(pointer, 'must be a JSON object of column names to values');
-  }
-  return Object.entries(parsed).map(([name, value]: [string, unknown]) => ({
+export function toCells(values: JsonObject, table: LiveTable, pointer: string): Cell[] {
+  return Object.entries(values).map(([name, value]) => ({
     name,
     column: table.column(name, pointer),
     value:
@@ -53,15 +40,16 @@ export function parseValues(valuesJson: string, table: LiveTable, pointer: strin
 }
 
 /**
- * A row as JSON text, without the helper columns a query added.
+ * A row as a JSON object, without the helper columns a query added (values the driver gives as
+ * non-JSON objects, such as buffers, become their JSON form).
  *
  * @example
  * ```ts
- * rowJson({ id: 1, __junction_u: '...' }); // '{"id":1}'
+ * rowObject({ id: 1, __junction_u: '...' }); // { id: 1 }
  * ```
  */
-export function rowJson(row: Readonly<Record<string, unknown>>): string {
+export function rowObject(row: Readonly<Record<string, unknown>>): JsonObject {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(row)) if (!k.startsWith('__junction_')) out[k] = v;
-  return JSON.stringify(out);
+  return JSON.parse(JSON.stringify(out)) as JsonObject;
 }

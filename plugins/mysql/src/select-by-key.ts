@@ -1,13 +1,14 @@
+import type { JsonObject } from '@junction/connector-kit';
 import type mysql from 'mysql2/promise';
-import { rowJson } from './row-values.js';
+import { rowObject } from './row-values.js';
 import type { LiveTable } from './table-columns.js';
 
 /**
- * The row whose quoted `keyColumn` equals `key`, as JSON text, or `undefined`.
+ * The row whose quoted `keyColumn` equals `key`, as a JSON object, or `undefined`.
  *
  * @example
  * ```ts
- * const json = await selectByKey(db, table, '`id`', '42');
+ * const row = await selectByKey(db, table, '`id`', '42');
  * ```
  */
 export async function selectByKey(
@@ -16,11 +17,11 @@ export async function selectByKey(
   keyColumn: string,
   key: string | number,
   lock = false,
-): Promise<string | undefined> {
+): Promise<JsonObject | undefined> {
   const [rows] = await db.execute<mysql.RowDataPacket[]>(
     `select * from ${table.sql} where ${keyColumn} = ? limit 1${lock ? ' for update' : ''}`,
     [key],
   );
   const row = rows[0];
-  return row === undefined ? undefined : rowJson(row);
+  return row === undefined ? undefined : rowObject(row);
 }

@@ -8,7 +8,7 @@ import type mysql from 'mysql2/promise';
  * @example
  * ```ts
  * const table = await loadTable(db, { table: 'contacts' }, '/table');
- * table.column('email', '/valuesJson'); // '`email`', or throws InvalidInputError
+ * table.column('email', '/values'); // '`email`', or throws InvalidInputError
  * ```
  */
 export interface LiveTable {

@@ -1,5 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { InvalidInputError, RetryableError, validateConnector } from '@junction/connector-kit';
+import {
+  buildManifest,
+  InvalidInputError,
+  RetryableError,
+  validateConnector,
+} from '@junction/connector-kit';
 import { checkSamples, runActionForTest } from '@junction/connector-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import connector, { pollSettingsFields } from '../src/index.js';
@@ -10,12 +15,26 @@ const people = tableName('jt_people');
 
 const run = (key: string, input: Record<string, unknown>) =>
   runActionForTest(connector, key, input, contextFor());
-const parse = (out: Record<string, unknown>) => JSON.parse(String(out.rowJson));
+const parse = (out: Record<string, unknown>) => out.row as Record<string, unknown>;
 
 describe('mysql connector definition', () => {
   it('passes validateConnector with zero problems and its samples match its fields', () => {
     expect(validateConnector(connector)).toEqual([]);
     expect(checkSamples(connector)).toEqual([]);
+  });
+
+  it('declares values and rows as JSON objects, and the trigger settings in the manifest', () => {
+    const manifest = buildManifest(connector);
+    const insert = manifest.actions.find((a) => a.key === 'insert-row');
+    expect(insert?.input).toMatchObject({
+      properties: { values: { type: 'object' } },
+      required: ['table', 'values'],
+    });
+    expect(insert?.output).toMatchObject({ properties: { row: { type: 'object' } } });
+    expect(manifest.triggers[0]?.settings).toMatchObject({
+      properties: { table: { type: 'string' }, keyColumn: { default: 'id' } },
+      required: ['table'],
+    });
   });
 
   it('README names every trigger, action, credential field and setting', async () => {
@@ -56,7 +75,7 @@ describe.skipIf(!available)('mysql actions', () => {
   it('insert-row returns the stored row read back by its auto-increment key', async () => {
     const out = await run('insert-row', {
       table: people,
-      valuesJson: JSON.stringify({ email: 'ann@x.test', name: 'Ann', tags: ['a', { b: 1 }] }),
+      values: { email: 'ann@x.test', name: 'Ann', tags: ['a', { b: 1 }] },
     });
     const row = parse(out);
     expect(row).toMatchObject({ email: 'ann@x.test', name: 'Ann' });
@@ -71,12 +90,12 @@ describe.skipIf(!available)('mysql actions', () => {
     const out = await run('update-row', {
       table: people,
       key: String(ann?.id),
-      valuesJson: '{"name":"Ann Lee"}',
+      values: { name: 'Ann Lee' },
     });
     expect(out.found).toBe(true);
     expect(parse(out).name).toBe('Ann Lee');
     expect(
-      await run('update-row', { table: people, key: '999999', valuesJson: '{"name":"x"}' }),
+      await run('update-row', { table: people, key: '999999', values: { name: 'x' } }),
     ).toEqual({
       found: false,
     });
@@ -87,14 +106,14 @@ describe.skipIf(!available)('mysql actions', () => {
       table: people,
       keyColumn: 'email',
       key: 'bob@x.test',
-      valuesJson: '{"name":"Bob"}',
+      values: { name: 'Bob' },
     };
     const first = await run('upsert-row', input);
     expect(first.created).toBe(true);
     const again = await run('upsert-row', input);
     expect(again.created).toBe(false);
     expect(parse(again).id).toBe(parse(first).id);
-    const renamed = await run('upsert-row', { ...input, valuesJson: '{"name":"Robert"}' });
+    const renamed = await run('upsert-row', { ...input, values: { name: 'Robert' } });
     expect(parse(renamed)).toMatchObject({ name: 'Robert', email: 'bob@x.test' });
     expect(await snapshot()).toHaveLength(2);
   });
@@ -111,32 +130,29 @@ describe.skipIf(!available)('mysql actions', () => {
   it('refuses bad tables, columns, JSON and keys with a pointer, and changes nothing', async () => {
     const before = await snapshot();
     const cases: [string, Record<string, unknown>, string][] = [
-      ['insert-row', { table: 'nope_nope', valuesJson: '{}' }, '/table'],
-      ['insert-row', { table: `${people}; drop table ${people}`, valuesJson: '{}' }, '/table'],
+      ['insert-row', { table: 'nope_nope', values: {} }, '/table'],
+      ['insert-row', { table: `${people}; drop table ${people}`, values: {} }, '/table'],
       [
         'insert-row',
-        { table: people, valuesJson: '{"email":"z@x.test","evil` = 1; --":1}' },
-        '/valuesJson',
+        { table: people, values: { email: 'z@x.test', 'evil` = 1; --': 1 } },
+        '/values',
       ],
-      ['insert-row', { table: people, valuesJson: '{not json' }, '/valuesJson'],
+      ['insert-row', { table: people, values: '{not json' }, '/values'],
+      ['insert-row', { table: people, values: [1, 2] }, '/values'],
       [
         'update-row',
-        { table: people, keyColumn: 'nope', key: '1', valuesJson: '{"name":"x"}' },
+        { table: people, keyColumn: 'nope', key: '1', values: { name: 'x' } },
         '/keyColumn',
       ],
-      ['update-row', { table: people, key: '1', valuesJson: '{}' }, '/valuesJson'],
+      ['update-row', { table: people, key: '1', values: {} }, '/values'],
+      ['upsert-row', { table: people, keyColumn: 'name', key: 'x', values: {} }, '/keyColumn'],
       [
         'upsert-row',
-        { table: people, keyColumn: 'name', key: 'x', valuesJson: '{}' },
-        '/keyColumn',
+        { table: people, keyColumn: 'email', key: 'a@x.test', values: { email: 'b@x.test' } },
+        '/values',
       ],
-      [
-        'upsert-row',
-        { table: people, keyColumn: 'email', key: 'a@x.test', valuesJson: '{"email":"b@x.test"}' },
-        '/valuesJson',
-      ],
-      ['insert-row', { table: people, valuesJson: '{"email":"ann@x.test"}' }, ''],
-      ['insert-row', { table: people, valuesJson: '{"name":"no email"}' }, ''],
+      ['insert-row', { table: people, values: { email: 'ann@x.test' } }, ''],
+      ['insert-row', { table: people, values: { name: 'no email' } }, ''],
     ];
     for (const [action, input, pointer] of cases) {
       const error = await run(action, input).catch((e: unknown) => e);

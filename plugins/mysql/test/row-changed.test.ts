@@ -42,7 +42,7 @@ describe.skipIf(!available)('mysql row-changed polling trigger', () => {
     expect(first.events.map((e) => e.data.key)).toEqual(['1', '2', '4', '5', '3']);
     expect(new Set(first.events.map((e) => e.dedupeKey)).size).toBe(5);
     expect(first.events[1]?.dedupeKey).toBe('2@2024-05-01 10:00:00.500000');
-    expect(JSON.parse(String(first.events[1]?.data.rowJson))).toEqual({
+    expect(first.events[1]?.data.row).toEqual({
       id: 2,
       email: 'b@x.test',
       updated_at: '2024-05-01 10:00:00.500000',
@@ -80,6 +80,7 @@ describe.skipIf(!available)('mysql row-changed polling trigger', () => {
       [{ table: contacts, keyColumn: 'id) or (1=1' }, '/settings/keyColumn'],
       [{ table: contacts, updatedAtColumn: 'nope' }, '/settings/updatedAtColumn'],
       [{ table: contacts, safetyLagSeconds: -1 }, '/settings/safetyLagSeconds'],
+      [{ table: contacts, keyColum: 'id' }, '/settings/keyColum'],
     ];
     for (const [settings, pointer] of attempts) {
       const error = await runPoll(rowChanged, contextFor(settings), null).catch((e: unknown) => e);
@@ -88,5 +89,13 @@ describe.skipIf(!available)('mysql row-changed polling trigger', () => {
     }
     const rows = await sql(`select count(*) as n from ${contacts}`);
     expect(Number(rows[0]?.n)).toBe(3);
+  });
+
+  it('reads the table from the trigger settings, not from the connection settings', async () => {
+    const ctx = contextFor({}, {}, { table: contacts, safetyLagSeconds: 0 });
+    await expect(runPoll(rowChanged, ctx, null)).rejects.toMatchObject({
+      kind: 'invalidInput',
+      problems: [{ pointer: '/settings/table', message: 'is required' }],
+    });
   });
 });

@@ -32,16 +32,25 @@ export function tableName(prefix: string): string {
   return `${prefix}_${randomBytes(4).toString('hex')}`;
 }
 
-/** A test context on the test server, with the given connection settings. */
+/**
+ * A test context on the test server, with the given trigger settings (`ctx.settings`), extra
+ * credentials and connection settings.
+ */
 export function contextFor(
   settings: Record<string, unknown> = {},
   extra: Record<string, unknown> = {},
+  connectionSettings: Record<string, unknown> = {},
 ) {
-  const connection: ConnectionInfo = { id: 'conn_mysql', name: 'Test MariaDB', settings };
+  const connection: ConnectionInfo = {
+    id: 'conn_mysql',
+    name: 'Test MariaDB',
+    settings: connectionSettings,
+  };
   return createTestContext({
     auth: connector.auth,
     credentials: { ...credentials, ...extra },
     connection,
+    settings,
   });
 }
 

@@ -8,7 +8,7 @@ import type pg from 'pg';
  * @example
  * ```ts
  * const table = await loadTable(client, { schema: 'public', table: 'contacts' }, '/table');
- * table.column('email', '/valuesJson'); // '"email"', or throws InvalidInputError
+ * table.column('email', '/values'); // '"email"', or throws InvalidInputError
  * ```
  */
 export interface LiveTable {

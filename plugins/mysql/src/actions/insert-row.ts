@@ -1,8 +1,8 @@
 import { defineAction, field } from '@junction/connector-kit';
 import type mysql from 'mysql2/promise';
-import { rowJsonField, sampleRowJson, tableFields, valuesJsonField } from '../common-fields.js';
+import { rowField, sampleRow, tableFields, valuesField } from '../common-fields.js';
 import { withConnection } from '../connect.js';
-import { parseValues } from '../row-values.js';
+import { toCells } from '../row-values.js';
 import { selectByKey } from '../select-by-key.js';
 import { loadTable } from '../table-columns.js';
 
@@ -12,7 +12,7 @@ import { loadTable } from '../table-columns.js';
  *
  * @example
  * ```ts
- * await runAction(connector, 'insert-row', ctx, { table: 'contacts', valuesJson: '{"email":"ann@example.com"}' });
+ * await runAction(connector, 'insert-row', ctx, { table: 'contacts', values: { email: 'ann@example.com' } });
  * ```
  */
 export const insertRow = defineAction({
@@ -29,15 +29,15 @@ export const insertRow = defineAction({
       minLength: 1,
       default: 'id',
     }),
-    valuesJson: valuesJsonField,
+    values: valuesField,
   },
-  output: { rowJson: rowJsonField },
-  sample: { rowJson: sampleRowJson },
+  output: { row: rowField },
+  sample: { row: sampleRow },
   async run(ctx, input) {
     return withConnection(ctx, async (db) => {
       const table = await loadTable(db, { schema: input.schema, table: input.table }, '/table');
       const key = table.column(input.keyColumn, '/keyColumn');
-      const cells = parseValues(input.valuesJson, table, '/valuesJson');
+      const cells = toCells(input.values, table, '/values');
       await db.beginTransaction();
       try {
         const [result] = await db.execute<mysql.ResultSetHeader>(
@@ -49,7 +49,7 @@ export const insertRow = defineAction({
         const keyValue = given === undefined || given === null ? result.insertId : String(given);
         const stored = await selectByKey(db, table, key, keyValue);
         await db.commit();
-        return { rowJson: stored ?? '{}' };
+        return { row: stored ?? {} };
       } catch (thrown) {
         await db.rollback().catch(() => {});
         throw thrown;

@@ -1,5 +1,5 @@
 import { defineAction, field } from '@junction/connector-kit';
-import { keyFields, optionalRowJsonField, sampleRowJson, tableFields } from '../common-fields.js';
+import { keyFields, optionalRowField, sampleRow, tableFields } from '../common-fields.js';
 import { withConnection } from '../connect.js';
 import { selectByKey } from '../select-by-key.js';
 import { loadTable } from '../table-columns.js';
@@ -9,7 +9,7 @@ import { loadTable } from '../table-columns.js';
  *
  * @example
  * ```ts
- * const { found, rowJson } = await runAction(connector, 'lookup-row', ctx, { table: 'contacts', keyColumn: 'id', key: '42' });
+ * const { found, row } = await runAction(connector, 'lookup-row', ctx, { table: 'contacts', keyColumn: 'id', key: '42' });
  * ```
  */
 export const lookupRow = defineAction({
@@ -19,14 +19,14 @@ export const lookupRow = defineAction({
   kind: 'search',
   idempotent: true,
   input: { ...tableFields, ...keyFields },
-  output: { found: field.boolean(), rowJson: optionalRowJsonField },
-  sample: { found: true, rowJson: sampleRowJson },
+  output: { found: field.boolean(), row: optionalRowField },
+  sample: { found: true, row: sampleRow },
   async run(ctx, input) {
     return withConnection(ctx, async (db) => {
       const table = await loadTable(db, { schema: input.schema, table: input.table }, '/table');
       const key = table.column(input.keyColumn, '/keyColumn');
       const stored = await selectByKey(db, table, key, input.key);
-      return stored === undefined ? { found: false } : { found: true, rowJson: stored };
+      return stored === undefined ? { found: false } : { found: true, row: stored };
     });
   },
 });

@@ -2,13 +2,13 @@ import { defineAction, field, InvalidInputError } from '@junction/connector-kit'
 import type mysql from 'mysql2/promise';
 import {
   keyFields,
-  optionalRowJsonField,
-  sampleRowJson,
+  optionalRowField,
+  sampleRow,
   tableFields,
-  valuesJsonField,
+  valuesField,
 } from '../common-fields.js';
 import { withConnection } from '../connect.js';
-import { parseValues } from '../row-values.js';
+import { toCells } from '../row-values.js';
 import { selectByKey } from '../select-by-key.js';
 import { loadTable } from '../table-columns.js';
 
@@ -17,7 +17,7 @@ import { loadTable } from '../table-columns.js';
  *
  * @example
  * ```ts
- * await runAction(connector, 'update-row', ctx, { table: 'contacts', keyColumn: 'id', key: '42', valuesJson: '{"name":"Ann"}' });
+ * await runAction(connector, 'update-row', ctx, { table: 'contacts', keyColumn: 'id', key: '42', values: { name: 'Ann' } });
  * ```
  */
 export const updateRow = defineAction({
@@ -26,18 +26,18 @@ export const updateRow = defineAction({
   description: 'Sets the given columns of the row with this key and returns the updated row.',
   kind: 'update',
   idempotent: true,
-  input: { ...tableFields, ...keyFields, valuesJson: valuesJsonField },
-  output: { found: field.boolean(), rowJson: optionalRowJsonField },
-  sample: { found: true, rowJson: sampleRowJson },
+  input: { ...tableFields, ...keyFields, values: valuesField },
+  output: { found: field.boolean(), row: optionalRowField },
+  sample: { found: true, row: sampleRow },
   async run(ctx, input) {
     return withConnection(ctx, async (db) => {
       const table = await loadTable(db, { schema: input.schema, table: input.table }, '/table');
       const key = table.column(input.keyColumn, '/keyColumn');
-      const cells = parseValues(input.valuesJson, table, '/valuesJson');
+      const cells = toCells(input.values, table, '/values');
       if (cells.length === 0) {
         const message = 'names no column to update';
-        throw new InvalidInputError(`valuesJson ${message}`, {
-          problems: [{ pointer: '/valuesJson', message }],
+        throw new InvalidInputError(`values ${message}`, {
+          problems: [{ pointer: '/values', message }],
         });
       }
       await db.beginTransaction();
@@ -57,7 +57,7 @@ export const updateRow = defineAction({
                 changedKey == null ? input.key : String(changedKey),
               );
         await db.commit();
-        return stored === undefined ? { found: false } : { found: true, rowJson: stored };
+        return stored === undefined ? { found: false } : { found: true, row: stored };
       } catch (thrown) {
         await db.rollback().catch(() => {});
         throw thrown;

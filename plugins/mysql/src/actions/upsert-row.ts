@@ -1,13 +1,7 @@
 import { defineAction, field, InvalidInputError } from '@junction/connector-kit';
-import {
-  keyFields,
-  rowJsonField,
-  sampleRowJson,
-  tableFields,
-  valuesJsonField,
-} from '../common-fields.js';
+import { keyFields, rowField, sampleRow, tableFields, valuesField } from '../common-fields.js';
 import { withConnection } from '../connect.js';
-import { parseValues } from '../row-values.js';
+import { toCells } from '../row-values.js';
 import { selectByKey } from '../select-by-key.js';
 import { loadTable } from '../table-columns.js';
 
@@ -21,7 +15,7 @@ function invalid(pointer: string, message: string): InvalidInputError {
  *
  * @example
  * ```ts
- * await runAction(connector, 'upsert-row', ctx, { table: 'contacts', keyColumn: 'email', key: 'ann@example.com', valuesJson: '{"name":"Ann"}' });
+ * await runAction(connector, 'upsert-row', ctx, { table: 'contacts', keyColumn: 'email', key: 'ann@example.com', values: { name: 'Ann' } });
  * ```
  */
 export const upsertRow = defineAction({
@@ -32,9 +26,9 @@ export const upsertRow = defineAction({
   kind: 'upsert',
   idempotent: true,
   upsertKey: 'key',
-  input: { ...tableFields, ...keyFields, valuesJson: valuesJsonField },
-  output: { created: field.boolean(), rowJson: rowJsonField },
-  sample: { created: false, rowJson: sampleRowJson },
+  input: { ...tableFields, ...keyFields, values: valuesField },
+  output: { created: field.boolean(), row: rowField },
+  sample: { created: false, row: sampleRow },
   async run(ctx, input) {
     return withConnection(ctx, async (db) => {
       const table = await loadTable(db, { schema: input.schema, table: input.table }, '/table');
@@ -45,11 +39,11 @@ export const upsertRow = defineAction({
           `column "${input.keyColumn}" has no unique index of its own, so rows cannot be upserted by it`,
         );
       }
-      const cells = parseValues(input.valuesJson, table, '/valuesJson').filter((c) => {
+      const cells = toCells(input.values, table, '/values').filter((c) => {
         if (c.name !== input.keyColumn) return true;
         if (String(c.value) === input.key) return false;
         throw invalid(
-          '/valuesJson',
+          '/values',
           `sets the key column "${input.keyColumn}" to a value other than key`,
         );
       });
@@ -66,7 +60,7 @@ export const upsertRow = defineAction({
         );
         const stored = await selectByKey(db, table, key, input.key);
         await db.commit();
-        return { created: !existed, rowJson: stored ?? '{}' };
+        return { created: !existed, row: stored ?? {} };
       } catch (thrown) {
         await db.rollback().catch(() => {});
         throw thrown;

@@ -1,14 +1,14 @@
 import { definePollingTrigger, field } from '@junction/connector-kit';
 import type mysql from 'mysql2/promise';
-import { rowJsonField, sampleRowJson } from '../common-fields.js';
+import { rowField, sampleRow } from '../common-fields.js';
 import { withConnection } from '../connect.js';
 import { formatCursor, parseCursor, type RowCursor } from '../poll-cursor.js';
-import { readPollSettings } from '../poll-settings.js';
-import { rowJson } from '../row-values.js';
+import { pollSettingsFields } from '../poll-settings.js';
+import { rowObject } from '../row-values.js';
 import { loadTable } from '../table-columns.js';
 
 /**
- * New and changed rows of the table named in the connection settings, in (updated-at, key)
+ * New and changed rows of the table named in the trigger settings (`ctx.settings`), in (updated-at, key)
  * order. The cursor is the (updated-at, key) pair of the last row delivered, so rows sharing one
  * updated-at are neither missed nor repeated across polls; rows newer than `NOW(6)` minus
  * `safetyLagSeconds` (session time zone UTC) wait for a later poll, so a transaction that
@@ -26,20 +26,21 @@ export const rowChanged = definePollingTrigger({
   description:
     'Polls a table for rows inserted or updated since the last poll, by updated-at then key.',
   intervalSeconds: 60,
+  settings: pollSettingsFields,
   output: {
     table: field.string({ description: 'database.table' }),
     key: field.string({ description: 'The key value, as text' }),
     updatedAt: field.string({ description: 'The updated-at value as the server prints it' }),
-    rowJson: rowJsonField,
+    row: rowField,
   },
   sample: {
     table: 'shop.contacts',
     key: '42',
     updatedAt: '2024-05-01 10:00:00.123456',
-    rowJson: sampleRowJson,
+    row: sampleRow,
   },
   async poll(ctx, cursor) {
-    const settings = readPollSettings(ctx.connection.settings);
+    const settings = ctx.settings;
     return withConnection(ctx, async (db) => {
       const table = await loadTable(db, settings, '/settings/table');
       const after = parseCursor(cursor, table.name);
@@ -65,7 +66,7 @@ export const rowChanged = definePollingTrigger({
         const key = String(row.__junction_k);
         return {
           dedupeKey: `${key}@${updatedAt}`,
-          data: { table: table.name, key, updatedAt, rowJson: rowJson(row) },
+          data: { table: table.name, key, updatedAt, row: rowObject(row) },
         };
       });
       const last = items.at(-1)?.data;
