@@ -204,6 +204,16 @@ describe('integrations', () => {
     );
   });
 
+  it('checks trigger and action settings against the fields their connector declares', async () => {
+    const res = await api.post(
+      '/v1/integrations',
+      definition({
+        trigger: { connector: 'test-crm', trigger: 'customer-changed', connection: crmConnection, settings: { table: 'x' } },
+      }),
+    );
+    expect(pointersOf(res, 422)).toEqual(['/trigger/settings/table']);
+  });
+
   it('refuses hostile and malformed definitions with a problem naming the place', async () => {
     const before = await countRows(t, 'integrations');
     let deep: unknown = { var: 'event.name' };

@@ -253,6 +253,7 @@ export function createRunExecutor(deps: RunExecutorDeps) {
         settings: row?.settings ?? {},
       },
       idempotencyKey: `${context.run.event_id}:${context.routeKey}:${step.key}`,
+      settings: stepDefinition?.kind === 'action' ? stepDefinition.settings : undefined,
       timeoutMs: deps.stepTimeoutMs ?? 30_000,
       state: createIntegrationStateStore(db, context.run.integration_id),
       log: (entry) =>

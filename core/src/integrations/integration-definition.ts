@@ -38,6 +38,8 @@ export const ActionStepSchema = z
     key,
     ...ConnectorRef,
     action: z.string().min(1).openapi({ example: 'upsert' }),
+    /** The action's own settings (declared by its connector), e.g. a table name. */
+    settings: z.record(z.string(), z.unknown()).optional(),
     /** Target input field -> JSON-logic expression over `{ event, steps, links }`. */
     mapping: z.record(z.string(), Expression),
     /** Dotted path in the action's output of the target record's id, kept in the record link. */

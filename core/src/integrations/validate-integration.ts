@@ -1,5 +1,6 @@
 import { type ConnectorDefinition, type FieldSet, validateFields } from '@junction/connector-kit';
 import type { ConnectorSource, ResolvedConnector } from '../connectors/connector-source.js';
+import { pollIntervalProblem } from '../engine/poll-schedule.js';
 import type { Expression } from '../mapping/index.js';
 import { collectVarPaths, validateExpression } from '../mapping/index.js';
 import type { ActionStep, IntegrationDefinition } from './integration-definition.js';
@@ -83,6 +84,13 @@ export function validateIntegration(
       );
     } else {
       eventFields = trigger.output;
+      // `intervalSeconds` of a polling trigger is the platform's setting (poll-schedule.ts).
+      const { intervalSeconds, ...pluginSettings } = definition.trigger.settings ?? {};
+      const polling = trigger.kind === 'polling' && intervalSeconds !== undefined;
+      const interval = polling ? pollIntervalProblem(intervalSeconds) : undefined;
+      if (interval) add('/trigger/settings/intervalSeconds', interval);
+      const given = polling ? pluginSettings : definition.trigger.settings;
+      checkSettings('/trigger/settings', trigger.settings, given, add);
       const { recordKey } = definition.trigger;
       if (recordKey !== undefined) {
         const why = checkVarPath(`event.${recordKey}`, { event: trigger.output, steps: new Map() });
@@ -138,6 +146,7 @@ function checkActionStep(
     );
     return undefined;
   }
+  checkSettings(`${at}/settings`, action.settings, step.settings, add);
   const linked =
     step.linkedAction === undefined
       ? undefined
@@ -215,6 +224,18 @@ function checkExpression(pointer: string, expression: unknown, scope: Scope, add
     }
   }
   return true;
+}
+
+/** Checks the settings an integration gives a trigger or action against the fields it declares. */
+function checkSettings(
+  pointer: string,
+  fields: FieldSet | undefined,
+  given: Record<string, unknown> | undefined,
+  add: Add,
+): void {
+  for (const problem of validateFields(fields ?? {}, given ?? {}).problems) {
+    add(`${pointer}${problem.pointer}`, problem.message);
+  }
 }
 
 function isConstant(expression: unknown): boolean {

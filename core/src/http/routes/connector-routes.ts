@@ -2,6 +2,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { CatalogueConnector } from '../../plugins/plugin-catalogue.js';
 import type { PluginHost } from '../../plugins/start-plugins.js';
 import type { AppEnv } from '../app-env.js';
+import { requirePermission } from '../middleware/require-role.js';
 import { problemResponses } from '../openapi-schemas.js';
 import { PageQuerySchema } from '../pagination.js';
 import { HttpProblem, problem } from '../problem.js';
@@ -106,6 +107,7 @@ const listConnectors = createRoute({
   tags,
   summary: 'The connector catalogue: every usable connector (enabled and loaded), by id',
   security,
+  middleware: [requirePermission('read')] as const,
   request: { query: PageQuerySchema },
   responses: {
     200: {
@@ -129,6 +131,7 @@ const getConnector = createRoute({
   tags,
   summary: 'One connector: every trigger, action and record type with JSON Schemas and samples',
   security,
+  middleware: [requirePermission('read')] as const,
   request: {
     params: z.object({
       id: z

@@ -7,7 +7,7 @@ import type { CatalogueEntry } from '../../plugins/plugin-catalogue.js';
 import type { PluginActor, PluginInstallSummary } from '../../plugins/plugin-service.js';
 import type { PluginHost } from '../../plugins/start-plugins.js';
 import type { AppEnv } from '../app-env.js';
-import { requireRole } from '../middleware/require-role.js';
+import { requirePermission } from '../middleware/require-role.js';
 import { problemResponses } from '../openapi-schemas.js';
 import { PageQuerySchema } from '../pagination.js';
 import { HttpProblem, problem } from '../problem.js';
@@ -89,6 +89,7 @@ const listPlugins = createRoute({
   tags,
   summary: 'List plugins (built-in and installed) with every version, by id',
   security,
+  middleware: [requirePermission('read')] as const,
   request: { query: PageQuerySchema },
   responses: {
     200: {
@@ -109,6 +110,7 @@ const getPlugin = createRoute({
   tags,
   summary: 'One plugin with its versions, their source, integrity and load status',
   security,
+  middleware: [requirePermission('read')] as const,
   request: { params: PluginParamsSchema },
   responses: {
     200: { description: 'The plugin.', content: { 'application/json': { schema: PluginSchema } } },
@@ -124,7 +126,7 @@ const installPlugin = createRoute({
   description:
     'The package is fetched, extracted safely and verified (integrity, manifest, definition, contract range; install scripts are refused and never run) before anything is recorded. Every process sharing the database loads it within seconds. A refused plugin leaves nothing behind; `kind` says why.',
   security,
-  middleware: [requireRole('admin')] as const,
+  middleware: [requirePermission('plugins:manage')] as const,
   request: {
     body: { required: true, content: { 'application/json': { schema: InstallPluginSchema } } },
   },
@@ -141,7 +143,7 @@ const versionAction = (action: 'enable' | 'disable') =>
     tags,
     summary: `${action === 'enable' ? 'Enable' : 'Disable'} an installed plugin version without uninstalling it`,
     security,
-    middleware: [requireRole('admin')] as const,
+    middleware: [requirePermission('plugins:manage')] as const,
     request: { params: PluginVersionParamsSchema },
     responses: { 200: versionResponse, ...problemResponses(401, 403, 404) },
   });
@@ -152,7 +154,7 @@ const removePlugin = createRoute({
   tags,
   summary: 'Uninstall a plugin version (refused while integrations pin it)',
   security,
-  middleware: [requireRole('admin')] as const,
+  middleware: [requirePermission('plugins:manage')] as const,
   request: { params: PluginVersionParamsSchema },
   responses: {
     204: { description: 'Removed from the database; every process unloads it within seconds.' },
@@ -171,7 +173,7 @@ export function registerPluginRoutes(app: OpenAPIHono<AppEnv>, host: PluginHost)
     description: `The body is the tarball (application/gzip or application/octet-stream), at most ${limit} bytes. Pass ?integrity=sha512-... to have it checked.`,
     security,
     middleware: [
-      requireRole('admin'),
+      requirePermission('plugins:manage'),
       bodyLimit({
         maxSize: limit,
         onError: () => {
