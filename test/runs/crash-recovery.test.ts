@@ -1,0 +1,264 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { signHmacHex } from '@junction/connector-kit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStaticConnectorSource } from '../../core/src/connectors/connector-source.js';
+import { crm } from '../fixtures/connectors/crm.js';
+import { targetApi } from '../fixtures/connectors/target-api.js';
+import { apiOf } from '../support/api.js';
+import { type Child, repoRoot, startNode } from '../support/child-process.js';
+import {
+  startTestJunction,
+  TEST_SECRET_KEY,
+  type TestJunction,
+} from '../support/start-junction.js';
+import { until } from '../support/until.js';
+
+// Worker processes run the built dist: `npx tsc -b` first.
+const script = path.join(repoRoot, 'test/fixtures/run-worker-process.mjs');
+const CRM_KEY = 'crm-webhook-secret';
+const DEAD_AFTER_MS = 1500;
+
+let t: TestJunction;
+let target: Awaited<ReturnType<typeof startHoldingTarget>>;
+let dataDir: string;
+let hook: string;
+const children: Child[] = [];
+
+/**
+ * A customer API that creates the record as soon as a POST arrives (as a real server commits
+ * before it answers) and honours Idempotency-Key; the first POST's answer is held until the
+ * client goes away, so the worker sending it dies mid-step with the record already written.
+ */
+async function startHoldingTarget() {
+  const customers = new Map<string, Record<string, unknown>>();
+  const byKey = new Map<string, string>();
+  const posts: { key: string | undefined; held: boolean }[] = [];
+  let holdNext = true;
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk) => {
+      raw += chunk;
+    });
+    req.on('end', () => {
+      if (req.method !== 'POST' || req.url !== '/customers') {
+        res.writeHead(404).end();
+        return;
+      }
+      const body = JSON.parse(raw) as Record<string, unknown>;
+      const key = req.headers['idempotency-key'] as string | undefined;
+      const id = (key && byKey.get(key)) ?? `T-${customers.size + 1}`;
+      if (key) byKey.set(key, id);
+      customers.set(id, { ...body, id });
+      const held = holdNext;
+      holdNext = false;
+      posts.push({ key, held });
+      if (held) return; // never answered: the caller dies waiting
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id, number: body.number }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    customers,
+    posts,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function startWorkerProcess(): Child {
+  const child = startNode([script], {
+    DATABASE_URL: t.database.url,
+    JUNCTION_SECRET_KEY: TEST_SECRET_KEY,
+    JUNCTION_DATA_DIR: dataDir,
+    JUNCTION_WORKER_POLL_INTERVAL_MS: '100',
+    JUNCTION_WORKER_HEARTBEAT_MS: '200',
+    JUNCTION_WORKER_REAP_INTERVAL_MS: '300',
+    JUNCTION_WORKER_DEAD_AFTER_MS: String(DEAD_AFTER_MS),
+    JUNCTION_SHUTDOWN_TIMEOUT_MS: '2000',
+    JUNCTION_DB_POOL_SIZE: '5',
+  });
+  children.push(child);
+  return child;
+}
+
+const query = async (text: string, params: unknown[] = []) =>
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever rows come back.
+  (await t.junction.database.pool.query(text, params)).rows as Record<string, any>[];
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'junction-crash-'));
+  target = await startHoldingTarget();
+  // This process only serves the API; runs are executed by the worker processes.
+  t = await startTestJunction(
+    { JUNCTION_ROLE: 'api' },
+    { connectors: createStaticConnectorSource([crm, targetApi]) },
+  );
+  const api = apiOf(t);
+  const crmConnection = await api.post('/v1/connections', {
+    name: 'CRM',
+    connector: 'test-crm',
+    credentials: { apiKey: CRM_KEY },
+  });
+  const erpConnection = await api.post('/v1/connections', {
+    name: 'ERP',
+    connector: 'test-target',
+    credentials: { token: 'erp-token' },
+    settings: { baseUrl: target.url },
+  });
+  const created = await api.post('/v1/integrations', {
+    name: 'CRM to ERP',
+    trigger: {
+      connector: 'test-crm',
+      trigger: 'customer-changed',
+      connection: crmConnection.body.id,
+      recordKey: 'id',
+    },
+    retry: { maxAttempts: 5, initialDelaySeconds: 0.1, maxDelaySeconds: 1 },
+    routes: [
+      {
+        key: 'all',
+        steps: [
+          {
+            kind: 'action',
+            key: 'customer',
+            connector: 'test-target',
+            connection: erpConnection.body.id,
+            action: 'create-customer',
+            targetId: 'id',
+            mapping: {
+              number: { cat: ['C-', { var: 'event.id' }] },
+              name: { var: 'event.name' },
+              country: { var: 'event.country' },
+            },
+          },
+        ],
+      },
+    ],
+  });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  hook = created.body.webhookPath;
+  const enabled = await api.post(`/v1/integrations/${created.body.id}/enable`, undefined, {
+    'if-match': created.headers.get('etag') as string,
+  });
+  expect(enabled.status).toBe(200);
+}, 60_000);
+
+afterAll(async () => {
+  for (const child of children) child.process.kill('SIGKILL');
+  await Promise.allSettled(children.map((c) => c.exited(10_000)));
+  await t?.close();
+  await target?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('a worker process killed in the middle of a run', () => {
+  it('has its run completed by another worker within 60 s, writing the target record once', async () => {
+    const a = startWorkerProcess();
+    const [, pidA] = (await a.waitFor(/ready (\d+)/, 60_000)) as RegExpMatchArray;
+
+    const body = JSON.stringify({
+      id: '42',
+      name: 'Ada',
+      country: 'FR',
+      updated_at: '2026-11-28T10:00:00Z',
+    });
+    const res = await t.request(hook, {
+      method: 'POST',
+      token: null,
+      headers: {
+        'content-type': 'application/json',
+        'x-signature': signHmacHex({ secret: CRM_KEY, payload: body }),
+      },
+      body,
+    });
+    expect(res.status).toBe(202);
+    const { events } = (await res.json()) as { events: { id: string }[] };
+    const eventId = events[0]?.id;
+    await until(async () => target.posts.length === 1, 30_000);
+
+    // A holds the run: its heartbeat row names the pool that locked the job.
+    const [held] = await query(
+      `select j.locked_by, h.pid, r.state, r.id as run_id from runs r
+       join graphile_worker._private_jobs j on j.payload->>'runId' = r.id and j.locked_by is not null
+       join worker_heartbeats h on h.worker_pool_id = j.locked_by
+       where r.event_id = $1`,
+      [eventId],
+    );
+    expect(held).toMatchObject({ pid: Number(pidA), state: 'running' });
+
+    const b = startWorkerProcess();
+    const [, pidB] = (await b.waitFor(/ready (\d+)/, 60_000)) as RegExpMatchArray;
+
+    const killedAt = Date.now();
+    a.process.kill('SIGKILL');
+    expect((await a.exited(10_000)).signal).toBe('SIGKILL');
+
+    const run = await until(async () => {
+      const [row] = await query('select * from runs where id = $1', [held?.run_id]);
+      return row && ['succeeded', 'dead'].includes(row.state) ? row : undefined;
+    }, 60_000);
+    const recoveredMs = Date.now() - killedAt;
+    expect(run.state).toBe('succeeded');
+    expect(recoveredMs).toBeLessThan(60_000);
+    console.info(`run recovered ${recoveredMs} ms after SIGKILL (dead after ${DEAD_AFTER_MS} ms)`);
+
+    // Exactly one target record, asked for twice with the same Idempotency-Key.
+    expect([...target.customers.values()]).toEqual([
+      { id: 'T-1', number: 'C-42', name: 'Ada', country: 'FR' },
+    ]);
+    expect(target.posts).toHaveLength(2);
+    expect(target.posts[1]?.key).toBe(target.posts[0]?.key);
+    const steps = await query(
+      'select state, attempt from run_steps where run_id = $1 order by id',
+      [run.id],
+    );
+    expect(steps).toEqual([{ state: 'succeeded', attempt: 2 }]);
+    expect(await query('select target_id from record_links')).toEqual([{ target_id: 'T-1' }]);
+
+    // A's heartbeat is gone with its locks; B's is there while it runs, and gone after a clean stop.
+    expect(await query('select pid from worker_heartbeats')).toEqual([{ pid: Number(pidB) }]);
+    expect(
+      await query('select 1 from graphile_worker.jobs where locked_by = $1', [held?.locked_by]),
+    ).toEqual([]);
+    b.process.kill('SIGTERM');
+    expect((await b.exited(15_000)).code).toBe(0);
+    expect(await query('select pid from worker_heartbeats')).toEqual([]);
+  }, 120_000);
+
+  it('at start, releases jobs of a pool that died before its first heartbeat', async () => {
+    await query(
+      `select graphile_worker.add_job('test.never-handled', '{}'::json, job_key := 'ghost')`,
+    );
+    await query(
+      `update graphile_worker._private_jobs set locked_by = 'pool-ghost', locked_at = now() - interval '1 hour'
+       where key = 'ghost'`,
+    );
+    // A job locked moments ago by an unknown pool may still be starting up: it is left alone.
+    await query(
+      `select graphile_worker.add_job('test.never-handled', '{}'::json, job_key := 'young')`,
+    );
+    await query(
+      `update graphile_worker._private_jobs set locked_by = 'pool-young', locked_at = now() where key = 'young'`,
+    );
+    const c = startWorkerProcess();
+    await c.waitFor(/ready \d+/, 60_000);
+    const jobs = await query(
+      `select key, locked_by from graphile_worker.jobs where key in ('ghost', 'young') order by key`,
+    );
+    expect(jobs).toEqual([
+      { key: 'ghost', locked_by: null },
+      { key: 'young', locked_by: 'pool-young' },
+    ]);
+    c.process.kill('SIGTERM');
+    expect((await c.exited(15_000)).code).toBe(0);
+  }, 90_000);
+});
