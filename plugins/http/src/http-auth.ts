@@ -1,4 +1,4 @@
-import { AuthError, ConnectorError, type CustomAuth } from '@junction/connector-kit';
+import { AuthError, ConnectorError, defineCustomAuth } from '@junction/connector-kit';
 import { authFields } from './auth-fields.js';
 
 function need(credentials: Readonly<Record<string, unknown>>, key: string, what: string): string {
@@ -25,10 +25,10 @@ function text(credentials: Readonly<Record<string, unknown>>, key: string): stri
  * httpAuth.apply?.({ authKind: 'bearer', token: 't0k' }); // { headers: { authorization: 'Bearer t0k' } }
  * ```
  */
-// Typed as CustomAuth<FieldSet>, not CustomAuth<typeof authFields>: the kit's AuthDefinition
-// does not accept a CustomAuth whose `apply` takes the inferred credential type. Values are read
-// with runtime checks instead (stored credentials are not guaranteed to match the fields anyway).
-export const httpAuth: CustomAuth = {
+// `apply`'s credentials are typed from the fields (defineCustomAuth), but stored credentials are
+// not guaranteed to match them (the kit does not fill in defaults here), so values are still
+// read with runtime checks.
+export const httpAuth = defineCustomAuth({
   kind: 'custom',
   description:
     'None, API key (header or query), basic, bearer token, or an OAuth 2.0 access token.',
@@ -73,4 +73,4 @@ export const httpAuth: CustomAuth = {
       return { ok: false, reason: thrown instanceof Error ? thrown.message : String(thrown) };
     }
   },
-};
+});

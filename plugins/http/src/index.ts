@@ -29,7 +29,7 @@ export const connector = defineConnector({
   description:
     'Calls any JSON REST API with its authentication, and receives signed JSON webhooks.',
   version: '0.1.0',
-  contract: '^1.0.0',
+  contract: '^1.1.0',
   auth: httpAuth,
   triggers: [webhookReceived],
   actions: [sendRequest],

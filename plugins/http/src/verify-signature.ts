@@ -23,14 +23,14 @@ export function verifySignature(
   settings: WebhookSettings,
   secret: string | undefined,
 ): boolean {
-  const scheme = settings.signatureScheme ?? 'hex';
+  const scheme = settings.signatureScheme;
   if (scheme === 'none') return true;
   if (secret === undefined || secret === '') {
     throw new Error(`the "${scheme}" signature scheme needs the connection's webhook secret`);
   }
   const payload: Payload = req.rawBody;
-  const signature = req.headers[settings.signatureHeader ?? 'x-signature'];
-  const toleranceSeconds = settings.toleranceSeconds ?? 300;
+  const signature = req.headers[settings.signatureHeader.toLowerCase()];
+  const toleranceSeconds = settings.toleranceSeconds;
   switch (scheme) {
     case 'hex':
       return verifyHmacHex({

@@ -62,6 +62,17 @@ describe('http connector definition', () => {
 });
 
 describe('request action', () => {
+  it('sends any JSON value as the body: a string, an array, null', async () => {
+    const s = await serve([
+      { status: 200, body: 'null', headers: { 'content-type': 'application/json' } },
+    ]);
+    for (const body of ['plain', [1, { a: null }], null]) {
+      const out = await call({ method: 'PUT', path: '/v', body });
+      expect(out).toMatchObject({ status: 200, body: null });
+      expect(s.requests.at(-1)?.body).toEqual(body);
+    }
+  });
+
   it('sends method, path, query, headers and a JSON body; returns status, headers and body', async () => {
     const s = await serve([{ status: 201, body: { id: 'c_1' }, headers: { 'x-trace': 't1' } }]);
     const out = await call({
@@ -69,9 +80,9 @@ describe('request action', () => {
       path: '/contacts',
       query: [{ name: 'notify', value: 'yes' }],
       headers: [{ name: 'X-Team', value: 'sales' }],
-      bodyJson: '{"email":"ann@x.test","tags":["a"]}',
+      body: { email: 'ann@x.test', tags: ['a'] },
     });
-    expect(out).toMatchObject({ status: 201, bodyJson: '{"id":"c_1"}' });
+    expect(out).toMatchObject({ status: 201, body: { id: 'c_1' } });
     expect(out.headers).toContainEqual({ name: 'x-trace', value: 't1' });
     const [req] = s.requests;
     expect(req).toMatchObject({
@@ -136,9 +147,9 @@ describe('request action', () => {
       { status: 200, body: { ok: true } },
     ]);
     const started = Date.now();
-    const out = await call({ method: 'POST', path: '/jobs', bodyJson: '{}' });
+    const out = await call({ method: 'POST', path: '/jobs', body: {} });
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
-    expect(out.bodyJson).toBe('{"ok":true}');
+    expect(out.body).toEqual({ ok: true });
     expect(s.requests).toHaveLength(2);
   });
 
@@ -152,12 +163,12 @@ describe('request action', () => {
 
   it('retries 5xx then succeeds for GET; POST is retried only with an idempotency key', async () => {
     const s = await serve([{ status: 503 }, { status: 502 }, { status: 200, body: [1, 2] }]);
-    expect((await call({ path: '/items' })).bodyJson).toBe('[1,2]');
+    expect((await call({ path: '/items' })).body).toEqual([1, 2]);
     expect(s.requests).toHaveLength(3);
     await s.close();
 
     const once = await serve([{ status: 500 }, { status: 200 }]);
-    await expect(call({ method: 'POST', path: '/orders', bodyJson: '{}' })).rejects.toBeInstanceOf(
+    await expect(call({ method: 'POST', path: '/orders', body: {} })).rejects.toBeInstanceOf(
       RetryableError,
     );
     expect(once.requests).toHaveLength(1);
@@ -167,10 +178,10 @@ describe('request action', () => {
     const out = await call({
       method: 'POST',
       path: '/orders',
-      bodyJson: '{}',
+      body: {},
       sendIdempotencyKey: true,
     });
-    expect(out.bodyJson).toBe('{"id":"o_1"}');
+    expect(out.body).toEqual({ id: 'o_1' });
     expect(keyed.requests.map((r) => r.headers['idempotency-key'])).toEqual([
       'step-key-1',
       'step-key-1',
@@ -199,7 +210,7 @@ describe('request action', () => {
 
   it('4xx answers are bad input (not retried); non-JSON answers come back as text', async () => {
     const s = await serve([{ status: 422, body: { error: 'email taken' } }]);
-    const error = await call({ method: 'PUT', path: '/contacts/1', bodyJson: '{}' }).catch(
+    const error = await call({ method: 'PUT', path: '/contacts/1', body: {} }).catch(
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(InvalidInputError);
@@ -215,7 +226,8 @@ describe('request action', () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ path: 'http://evil.test/steal' }, '/path'],
       [{ path: '//evil.test/steal' }, '/path'],
-      [{ path: '/x', bodyJson: '{nope' }, '/bodyJson'],
+      // The body is any JSON value; the JSON-text field of contract 1.0 is gone.
+      [{ path: '/x', bodyJson: '{}' }, '/bodyJson'],
       [{ path: '/x', method: 'TRACE' }, '/method'],
       [{ path: '/x', timeoutMs: 5 }, '/timeoutMs'],
     ];

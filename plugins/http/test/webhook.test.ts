@@ -16,11 +16,17 @@ const secret = 'shh-its-a-secret';
 const whsec = `whsec_${Buffer.from('standard-secret-key').toString('base64')}`;
 const body = { event: 'contact.created', id: 'evt_1', data: { email: 'ann@x.test' } };
 
-function ctxWith(settings: Record<string, unknown>, webhookSecret: string | null = secret) {
+/** A context with the trigger settings (`ctx.settings`) and the connection's webhook secret. */
+function ctxWith(
+  settings: Record<string, unknown>,
+  webhookSecret: string | null = secret,
+  connectionSettings: Record<string, unknown> = {},
+) {
   return createTestContext({
     auth: connector.auth,
     credentials: webhookSecret === null ? {} : { webhookSecret },
-    connection: { id: 'conn_http', name: 'Hooks', settings },
+    connection: { id: 'conn_http', name: 'Hooks', settings: connectionSettings },
+    settings,
   });
 }
 
@@ -129,12 +135,30 @@ describe('webhook-received trigger', () => {
     );
   });
 
+  it('takes its settings from the trigger settings, not from the connection settings', async () => {
+    const viaConnection = ctxWith({}, secret, { signatureScheme: 'none' });
+    const outcome = await replayWebhook(webhookReceived, { body }, viaConnection);
+    expect(outcome).toEqual({ kind: 'rejected', reason: 'the signature does not match' });
+    const accepted = await replayWebhook(
+      webhookReceived,
+      { body },
+      ctxWith({ signatureScheme: 'none' }),
+    );
+    expect(accepted.kind === 'accepted' && accepted.events[0]?.data.body).toEqual(body);
+  });
+
   it('a body that is not JSON, or bad settings, fail with a clear error', async () => {
     await expect(
       replayWebhook(webhookReceived, { body: 'not json' }, ctxWith({ signatureScheme: 'none' })),
     ).rejects.toBeInstanceOf(InvalidInputError);
     const bad = await replayWebhook(webhookReceived, { body }, ctxWith({ signatureScheme: 'md5' }));
     expect(bad.kind === 'rejected' && bad.reason).toMatch(/\/settings\/signatureScheme/);
+    const unknown = await replayWebhook(webhookReceived, { body }, ctxWith({ sigScheme: 'none' }));
+    expect(unknown).toEqual({
+      kind: 'rejected',
+      reason:
+        'The settings of trigger "webhook-received" are invalid: /settings/sigScheme is not a declared field',
+    });
   });
 
   it('over real HTTP: a receiver built on handleWebhook answers 202 to a signed request and 401 to a forged one', async () => {

@@ -1,15 +1,11 @@
-import { defineAction, field, InvalidInputError } from '@junction/connector-kit';
+import { defineAction, field, type JsonValue } from '@junction/connector-kit';
 import { nameValueList, toRecord } from '../name-value.js';
 
-function parseBody(bodyJson: string | undefined): unknown {
-  if (bodyJson === undefined) return undefined;
+function parseAnswer(text: string): { body: JsonValue } | { bodyText: string } {
   try {
-    return JSON.parse(bodyJson);
-  } catch (thrown) {
-    const message = `is not JSON: ${(thrown as Error).message}`;
-    throw new InvalidInputError(`bodyJson ${message}`, {
-      problems: [{ pointer: '/bodyJson', message }],
-    });
+    return { body: JSON.parse(text) as JsonValue };
+  } catch {
+    return { bodyText: text };
   }
 }
 
@@ -20,7 +16,7 @@ function parseBody(bodyJson: string | undefined): unknown {
  *
  * @example
  * ```ts
- * await runAction(connector, 'request', ctx, { method: 'POST', path: '/contacts', bodyJson: '{"email":"ann@example.com"}' });
+ * await runAction(connector, 'request', ctx, { method: 'POST', path: '/contacts', body: { email: 'ann@example.com' } });
  * ```
  */
 export const sendRequest = defineAction({
@@ -38,10 +34,11 @@ export const sendRequest = defineAction({
     }),
     query: nameValueList('Query parameters'),
     headers: nameValueList('Headers'),
-    bodyJson: field.string({
+    body: field.json({
       required: false,
       label: 'Body (JSON)',
-      description: 'The JSON body as text, e.g. {"email":"ann@example.com"}',
+      description: 'The JSON body (any JSON value), e.g. {"email":"ann@example.com"}',
+      examples: [{ email: 'ann@example.com' }],
     }),
     sendIdempotencyKey: field.boolean({
       required: false,
@@ -59,16 +56,15 @@ export const sendRequest = defineAction({
   output: {
     status: field.integer(),
     headers: field.array(field.object({ name: field.string(), value: field.string() })),
-    bodyJson: field.string({ required: false, description: 'The answer, when it is JSON' }),
+    body: field.json({ required: false, description: 'The answer, when it is JSON' }),
     bodyText: field.string({ required: false, description: 'The answer, when it is not JSON' }),
   },
   sample: {
     status: 200,
     headers: [{ name: 'content-type', value: 'application/json' }],
-    bodyJson: '{"id":"c_1","email":"ann@example.com"}',
+    body: { id: 'c_1', email: 'ann@example.com' },
   },
   async run(ctx, input) {
-    const json = parseBody(input.bodyJson);
     const headers = toRecord(input.headers);
     if (input.sendIdempotencyKey === true) headers['idempotency-key'] = ctx.idempotencyKey;
     const res = await ctx.http.request({
@@ -76,18 +72,13 @@ export const sendRequest = defineAction({
       path: input.path,
       query: toRecord(input.query),
       headers,
-      ...(json === undefined ? {} : { json }),
+      ...(input.body === undefined ? {} : { json: input.body }),
       ...(input.timeoutMs === undefined ? {} : { timeoutMs: input.timeoutMs }),
       idempotent: input.idempotent === true,
     });
     const text = await res.text();
     const answerHeaders = [...res.headers].map(([name, value]) => ({ name, value }));
     if (text === '') return { status: res.status, headers: answerHeaders };
-    try {
-      JSON.parse(text);
-      return { status: res.status, headers: answerHeaders, bodyJson: text };
-    } catch {
-      return { status: res.status, headers: answerHeaders, bodyText: text };
-    }
+    return { status: res.status, headers: answerHeaders, ...parseAnswer(text) };
   },
 });

@@ -3,10 +3,11 @@ import {
   defineWebhookTrigger,
   field,
   InvalidInputError,
+  type JsonValue,
   type WebhookRequest,
 } from '@junction/connector-kit';
 import { verifySignature } from '../verify-signature.js';
-import { readWebhookSettings, type WebhookSettings } from '../webhook-settings.js';
+import { type WebhookSettings, webhookSettingsFields } from '../webhook-settings.js';
 
 function atPath(value: unknown, path: string): unknown {
   let current = value;
@@ -21,7 +22,7 @@ function atPath(value: unknown, path: string): unknown {
 
 function dedupeKeyOf(req: WebhookRequest, settings: WebhookSettings): string {
   if (settings.dedupeHeader !== undefined) {
-    const value = req.headers[settings.dedupeHeader];
+    const value = req.headers[settings.dedupeHeader.toLowerCase()];
     if (value) return value;
   }
   if (settings.dedupePath !== undefined) {
@@ -35,7 +36,7 @@ function dedupeKeyOf(req: WebhookRequest, settings: WebhookSettings): string {
 }
 
 /**
- * Any JSON webhook: the signature is checked with the scheme in the connection settings
+ * Any JSON webhook: the signature is checked with the scheme in the trigger settings
  * (`signatureScheme`, `signatureHeader`, `signaturePrefix`, `toleranceSeconds`) and the secret
  * `webhookSecret`; the body becomes one event whose dedupe key comes from `dedupeHeader`, else
  * `dedupePath` in the body, else the Standard Webhooks `webhook-id`, else a SHA-256 of the body.
@@ -49,41 +50,39 @@ export const webhookReceived = defineWebhookTrigger({
   key: 'webhook-received',
   name: 'Webhook received',
   description: "A signed JSON request arrived at this integration's webhook URL.",
+  settings: webhookSettingsFields,
   output: {
-    bodyJson: field.string({ description: 'The JSON body, exactly as received' }),
+    body: field.json({
+      description: 'The JSON body (the signature was checked over its raw bytes)',
+    }),
     dedupeKey: field.string({
       description: 'Where the event came from: header, body path or hash',
     }),
     contentType: field.string({ required: false }),
   },
   sample: {
-    bodyJson: '{"event":"contact.created","id":"evt_1","data":{"email":"ann@example.com"}}',
+    body: { event: 'contact.created', id: 'evt_1', data: { email: 'ann@example.com' } },
     dedupeKey: 'evt_1',
     contentType: 'application/json',
   },
   verify(req, ctx) {
     const secret = ctx.credentials.webhookSecret;
-    return verifySignature(
-      req,
-      readWebhookSettings(ctx.connection.settings),
-      typeof secret === 'string' ? secret : undefined,
-    );
+    return verifySignature(req, ctx.settings, typeof secret === 'string' ? secret : undefined);
   },
   parse(req, ctx) {
-    const settings = readWebhookSettings(ctx.connection.settings);
     if (req.body === undefined) {
       const message = 'the body is not JSON';
       throw new InvalidInputError(`Webhook refused: ${message}.`, {
         problems: [{ pointer: '', message }],
       });
     }
-    const dedupeKey = dedupeKeyOf(req, settings);
+    const dedupeKey = dedupeKeyOf(req, ctx.settings);
     const contentType = req.headers['content-type'];
     return [
       {
         dedupeKey,
         data: {
-          bodyJson: Buffer.from(req.rawBody).toString('utf8'),
+          body: req.body as JsonValue,
           dedupeKey,
           ...(contentType === undefined ? {} : { contentType }),
         },
