@@ -13,7 +13,7 @@ let erpConnection: string;
 beforeAll(async () => {
   t = await startTestJunction(
     {},
-    { connectors: createStaticConnectorSource([crm, erp('1.0.0'), erp('2.0.0')]) },
+    { connectors: createStaticConnectorSource([crm, erp('1.0.0'), erp('2.0.0'), erp('3.0.0')]) },
   );
   api = apiOf(t);
   crmConnection = (
@@ -87,7 +87,7 @@ describe('integrations', () => {
     expect(res.headers.get('etag')).toBe('"r1"');
     expect(res.body).toMatchObject({ version: 1, enabled: false, name: 'CRM customers to ERP' });
     expect(res.body.definition.trigger.version).toBe('1.0.0');
-    expect(res.body.definition.routes[1].steps[0].version).toBe('2.0.0');
+    expect(res.body.definition.routes[1].steps[0].version).toBe('3.0.0');
   });
 
   it('answers every problem of a wrong definition at once, each with a pointer, and stores nothing', async () => {
@@ -157,7 +157,7 @@ describe('integrations', () => {
       .map((e) => e.detail)
       .join('\n');
     expect(details).toMatch(
-      /version 9\.9\.9 of "test-erp" is not installed \(installed: 2\.0\.0, 1\.0\.0\)/,
+      /version 9\.9\.9 of "test-erp" is not installed \(installed: 3\.0\.0, 2\.0\.0, 1\.0\.0\)/,
     );
     expect(details).toMatch(/no input field "nmae"/);
     expect(await countRows(t, 'integrations')).toBe(integrations);
@@ -176,6 +176,7 @@ describe('integrations', () => {
                 kind: 'action',
                 key: 'u',
                 connector: 'test-erp',
+                version: '1.0.0',
                 connection: erpConnection,
                 action: 'upsert-customer',
                 mapping: {
@@ -208,7 +209,12 @@ describe('integrations', () => {
     const res = await api.post(
       '/v1/integrations',
       definition({
-        trigger: { connector: 'test-crm', trigger: 'customer-changed', connection: crmConnection, settings: { table: 'x' } },
+        trigger: {
+          connector: 'test-crm',
+          trigger: 'customer-changed',
+          connection: crmConnection,
+          settings: { table: 'x' },
+        },
       }),
     );
     expect(pointersOf(res, 422)).toEqual(['/trigger/settings/table']);
@@ -298,6 +304,49 @@ describe('integrations', () => {
       'integration.enable',
       'integration.disable',
     ]);
+  });
+
+  it('upgrades to another connector version only when every mapping still fits', async () => {
+    const created = await api.post('/v1/integrations', definition({ name: 'upgradable' }));
+    const id = created.body.id as string;
+    const etag = created.headers.get('etag') as string;
+    const broken = await api.post(
+      `/v1/integrations/${id}/upgrade`,
+      { connector: 'test-erp', version: '3.0.0' },
+      { 'if-match': etag },
+    );
+    expect(pointersOf(broken, 422)).toEqual(['/routes/0/steps/1/mapping/vip']);
+    expect(broken.body.changes).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          path: expect.stringContaining('/actions/upsert-customer/input'),
+        }),
+      ]),
+    );
+    expect((await api.get(`/v1/integrations/${id}`)).body.version).toBe(1);
+    const missing = await api.post(
+      `/v1/integrations/${id}/upgrade`,
+      { connector: 'test-erp', version: '9.0.0' },
+      { 'if-match': etag },
+    );
+    expect(pointersOf(missing, 422)).toEqual([
+      '/routes/0/steps/1/version',
+      '/routes/1/steps/0/version',
+    ]);
+    const upgraded = await api.post(
+      `/v1/integrations/${id}/upgrade`,
+      { connector: 'test-erp', version: '2.0.0' },
+      { 'if-match': etag },
+    );
+    expect(upgraded.status).toBe(200);
+    expect(upgraded.body.version).toBe(2);
+    expect(upgraded.body.definition.routes[0].steps[1].version).toBe('2.0.0');
+    expect(upgraded.body.definition.routes[1].steps[0].version).toBe('2.0.0');
+    const { rows } = await t.junction.database.pool.query(
+      'select distinct connector_version from integration_dependencies where integration_id = $1 and version = 2 and connector_id = $2',
+      [id, 'test-erp'],
+    );
+    expect(rows).toEqual([{ connector_version: '2.0.0' }]);
   });
 
   it('refuses to delete a connection an integration uses, naming it', async () => {

@@ -2,7 +2,7 @@
 export class ConfigProblem extends Error {
   readonly problems: readonly { readonly pointer: string; readonly detail: string }[];
   readonly status: number;
-  readonly extra: Record<string, unknown>;
+  extra: Record<string, unknown>;
   constructor(
     problems: readonly { pointer: string; detail: string }[],
     message = `The request body has ${problems.length} problem(s).`,

@@ -192,6 +192,36 @@ export function createIntegrationStore(deps: {
       return view(updated);
     },
 
+    /**
+     * Moves every use of `connectorId` to `version` and saves that as a new version, after the
+     * whole definition is checked again against the new version's schemas.
+     */
+    async upgrade(
+      row: IntegrationRow,
+      connectorId: string,
+      version: string,
+      by: Actor,
+    ): Promise<IntegrationView> {
+      const current = await definitionOf(row.id, row.current_version);
+      const next = structuredClone(current);
+      let uses = 0;
+      for (const ref of [
+        next.trigger,
+        ...next.routes.flatMap((r) => r.steps.filter((s) => s.kind === 'action')),
+      ]) {
+        if (ref.connector === connectorId) {
+          ref.version = version;
+          uses += 1;
+        }
+      }
+      if (uses === 0) {
+        throw new ConfigProblem([
+          { pointer: '/connector', detail: `the integration does not use "${connectorId}"` },
+        ]);
+      }
+      return this.update(row, next, by);
+    },
+
     /** Replaces the webhook URL's token: the old URL stops working at once. */
     async rotateHook(row: IntegrationRow, by: Actor): Promise<IntegrationView> {
       await db.transaction().execute(async (trx) => {

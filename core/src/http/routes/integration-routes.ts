@@ -1,7 +1,10 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { buildManifest } from '@junction/connector-kit';
+import { manifestChanges } from '@junction/registry';
 import type { Context } from 'hono';
 import type { Kysely } from 'kysely';
 import { actorOf } from '../../auth/principal.js';
+import { ConfigProblem } from '../../connections/config-problem.js';
 import type { ConnectorSource } from '../../connectors/connector-source.js';
 import type { Database } from '../../db/schema.js';
 import { compileIntegration } from '../../engine/compile-integration.js';
@@ -28,13 +31,10 @@ const IntegrationSchema = z
       .openapi({ description: 'The current version; runs record the version they ran.' }),
     revision: z.number().int(),
     definition: IntegrationDefinitionSchema,
-    webhookPath: z
-      .string()
-      .nullable()
-      .openapi({
-        description: 'POST webhooks here (keep it private; rotate it if it leaks).',
-        example: '/hooks/hk_3q2Vb8Yk0c9f',
-      }),
+    webhookPath: z.string().nullable().openapi({
+      description: 'POST webhooks here (keep it private; rotate it if it leaks).',
+      example: '/hooks/hk_3q2Vb8Yk0c9f',
+    }),
     createdAt: z.string().openapi({ format: 'date-time' }),
     updatedAt: z.string().openapi({ format: 'date-time' }),
   })
@@ -230,6 +230,36 @@ const routes = {
       ...problemResponses(401, 403, 404, 412, 428),
     },
   }),
+  upgrade: createRoute({
+    method: 'post',
+    path: '/v1/integrations/{id}/upgrade',
+    tags,
+    security,
+    middleware: [requirePermission('config:write')] as const,
+    summary:
+      'Move the integration to another version of a connector (If-Match required); every mapping is checked again',
+    description:
+      "Saves a new version whose uses of `connector` are pinned to `version`. If the new version's schemas no longer fit the mappings, nothing changes and 422 lists each problem, with `changes` listing what differs between the two versions.",
+    request: {
+      params: idParam,
+      headers: ifMatch,
+      body: {
+        required: true,
+        content: json(
+          z
+            .object({ connector: z.string().min(1), version: z.string().min(1) })
+            .strict()
+            .openapi('IntegrationUpgrade', {
+              example: { connector: 'postgres', version: '0.2.0' },
+            }),
+        ),
+      },
+    },
+    responses: {
+      200: { description: 'The new current version.', content: json(IntegrationSchema) },
+      ...problemResponses(401, 403, 404, 412, 422, 428),
+    },
+  }),
   rotateHook: createRoute({
     method: 'post',
     path: '/v1/integrations/{id}/webhook/rotate',
@@ -377,6 +407,29 @@ export function registerIntegrationRoutes(
       return c.json(withEtag(c, await store.setEnabled(row, enabled, by(c))), 200);
     });
   }
+
+  app.openapi(routes.upgrade, async (c) => {
+    const row = await load(c.req.valid('param').id);
+    requireIfMatch(c, row.revision);
+    const { connector, version } = c.req.valid('json');
+    const before = await store.definitionOf(row.id, row.current_version);
+    const from = [before.trigger, ...before.routes.flatMap((r) => r.steps)].find(
+      (s) => 'connector' in s && s.connector === connector,
+    ) as { version?: string } | undefined;
+    const oldDefinition = deps.connectors.get(connector, from?.version)?.definition;
+    const newDefinition = deps.connectors.get(connector, version)?.definition;
+    try {
+      return c.json(withEtag(c, await store.upgrade(row, connector, version, by(c))), 200);
+    } catch (error) {
+      if (error instanceof ConfigProblem && oldDefinition && newDefinition) {
+        error.extra.changes = manifestChanges(
+          buildManifest(oldDefinition),
+          buildManifest(newDefinition),
+        );
+      }
+      throw error;
+    }
+  });
 
   app.openapi(routes.rotateHook, async (c) => {
     const row = await load(c.req.valid('param').id);
