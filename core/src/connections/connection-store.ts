@@ -7,6 +7,7 @@ import type { Database } from '../db/schema.js';
 import type { ConnectionsTable } from '../db/tables/config-tables.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { ConfigProblem } from './config-problem.js';
+import { resolveCredentials } from './resolve-credentials.js';
 
 export type ConnectionRow = Selectable<ConnectionsTable>;
 
@@ -105,6 +106,8 @@ export function createConnectionStore(deps: {
   return {
     view,
     credentialsOf,
+    /** Credentials ready to use: OAuth 2.0 tokens fetched or refreshed when due. */
+    resolve: (row: ConnectionRow) => resolveCredentials({ db, box, connectors }, row),
 
     async get(id: string): Promise<ConnectionRow | undefined> {
       return db.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirst();

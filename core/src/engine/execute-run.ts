@@ -3,6 +3,7 @@ import {
   InvalidInputError,
   RateLimitedError,
   secretValues,
+  toConnectorError,
 } from '@junction/connector-kit';
 import type { Kysely } from 'kysely';
 import type { ConnectionStore } from '../connections/connection-store.js';
@@ -240,7 +241,7 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       return link.last_output;
     }
     const row = step.connection ? await deps.connections.get(step.connection) : undefined;
-    const credentials = row ? deps.connections.credentialsOf(row) : {};
+    const credentials = row ? await resolveOrFail(row) : {};
     const secrets = secretValues(connector.definition.auth, credentials);
     const started = performance.now();
     const result = await deps.executor.execute({
@@ -273,6 +274,15 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       secrets,
     });
     return result.output;
+  }
+
+  /** Credentials for a step; a token endpoint that refuses is the step's failure. */
+  async function resolveOrFail(row: Parameters<ConnectionStore['resolve']>[0]) {
+    try {
+      return await deps.connections.resolve(row);
+    } catch (error) {
+      throw new StepFailure(toConnectorError(error));
+    }
   }
 
   async function failStep(

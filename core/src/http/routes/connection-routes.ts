@@ -246,10 +246,16 @@ export function registerConnectionRoutes(
     const connector = deps.connectors.get(row.connector_id);
     if (!connector)
       throw new HttpProblem(problem(409, `The connector "${row.connector_id}" is not installed.`));
+    let credentials: Record<string, unknown>;
+    try {
+      credentials = await store.resolve(row);
+    } catch (error) {
+      return c.json({ ok: false, tested: true, reason: (error as Error).message }, 200);
+    }
     const result = await deps.executor.execute({
       connector,
       operation: { kind: 'test' },
-      credentials: store.credentialsOf(row),
+      credentials,
       connection: { id: row.id, name: row.name, settings: row.settings },
       idempotencyKey: `test:${row.id}:${Date.now()}`,
       timeoutMs: 15_000,
