@@ -34,7 +34,10 @@ const routes = {
     tags,
     security,
     middleware: [requirePermission('read')] as const,
-    summary: 'List runs, newest first (by creation order), filtered by integration, state, record, time',
+    summary:
+      'List runs, newest first (by creation order), filtered by integration, state, record, time',
+    description:
+      'Newest first by creation order (`seq`), a stable order: `nextCursor` continues after the last run of the page, and runs created meanwhile never shift a later page. Filters combine with AND.',
     request: { query: RunQuerySchema },
     responses: {
       200: {
@@ -139,9 +142,7 @@ export function registerRunRoutes(app: OpenAPIHono<AppEnv>, db: Kysely<Database>
 
   app.openapi(routes.list, async (c) => {
     const query = c.req.valid('query');
-    const states = [query.state ?? []]
-      .flat()
-      .flatMap((s) => s.split(',')) as RunState[];
+    const states = [query.state ?? []].flat().flatMap((s) => s.split(',')) as RunState[];
     const { runs, seqs } = await listRuns(db, {
       integrationId: query.integration,
       states,
@@ -188,9 +189,13 @@ export function registerRunRoutes(app: OpenAPIHono<AppEnv>, db: Kysely<Database>
     if (outcome.kind === 'not-found') throw new HttpProblem(problem(404, `No run with id ${id}.`));
     if (outcome.kind === 'refused')
       throw new HttpProblem(
-        problem(409, `Only queued or pending runs can be cancelled; this run is ${outcome.state}.`, {
-          state: outcome.state,
-        }),
+        problem(
+          409,
+          `Only queued or pending runs can be cancelled; this run is ${outcome.state}.`,
+          {
+            state: outcome.state,
+          },
+        ),
       );
     return c.json(outcome.run, 200);
   });
