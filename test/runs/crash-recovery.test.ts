@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { signHmacHex } from '@junction/connector-kit';
+import { ConfigError, loadConfig } from '@junction/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaticConnectorSource } from '../../core/src/connectors/connector-source.js';
 import { crm } from '../fixtures/connectors/crm.js';
@@ -74,7 +75,7 @@ async function startHoldingTarget() {
   };
 }
 
-function startWorkerProcess(): Child {
+function startWorkerProcess(env: Record<string, string> = {}): Child {
   const child = startNode([script], {
     DATABASE_URL: t.database.url,
     JUNCTION_SECRET_KEY: TEST_SECRET_KEY,
@@ -85,6 +86,7 @@ function startWorkerProcess(): Child {
     JUNCTION_WORKER_DEAD_AFTER_MS: String(DEAD_AFTER_MS),
     JUNCTION_SHUTDOWN_TIMEOUT_MS: '2000',
     JUNCTION_DB_POOL_SIZE: '5',
+    ...env,
   });
   children.push(child);
   return child;
@@ -249,7 +251,8 @@ describe('a worker process killed in the middle of a run', () => {
     await query(
       `update graphile_worker._private_jobs set locked_by = 'pool-young', locked_at = now() where key = 'young'`,
     );
-    const c = startWorkerProcess();
+    // Dead after 60 s here: 'young' stays locked however long the process takes to start.
+    const c = startWorkerProcess({ JUNCTION_WORKER_DEAD_AFTER_MS: '60000' });
     await c.waitFor(/ready \d+/, 60_000);
     const jobs = await query(
       `select key, locked_by from graphile_worker.jobs where key in ('ghost', 'young') order by key`,
@@ -261,4 +264,34 @@ describe('a worker process killed in the middle of a run', () => {
     c.process.kill('SIGTERM');
     expect((await c.exited(15_000)).code).toBe(0);
   }, 90_000);
+});
+
+describe('heartbeat settings', () => {
+  it('refuses intervals that are not whole numbers, and a dead-after that live workers could exceed', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        if (error instanceof ConfigError) return error.problems;
+        throw error;
+      }
+      return [];
+    };
+    expect(
+      problems({ JUNCTION_WORKER_HEARTBEAT_MS: 'soon', JUNCTION_WORKER_REAP_INTERVAL_MS: '10' }),
+    ).toEqual([
+      'JUNCTION_WORKER_HEARTBEAT_MS must be a whole number; got "soon"',
+      'JUNCTION_WORKER_REAP_INTERVAL_MS must be at least 50; got "10"',
+    ]);
+    expect(
+      problems({ JUNCTION_WORKER_HEARTBEAT_MS: '5000', JUNCTION_WORKER_DEAD_AFTER_MS: '9000' }),
+    ).toEqual([
+      'JUNCTION_WORKER_DEAD_AFTER_MS must be more than twice JUNCTION_WORKER_HEARTBEAT_MS, or live workers are declared dead; got "9000"',
+    ]);
+    expect(loadConfig({})).toMatchObject({
+      workerHeartbeatMs: 5000,
+      workerReapIntervalMs: 10_000,
+      workerDeadAfterMs: 30_000,
+    });
+  });
 });

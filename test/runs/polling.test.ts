@@ -24,14 +24,11 @@ beforeAll(async () => {
   source = new pg.Pool({ connectionString: t.database.url, max: 2 });
   await source.query(`
     create table crm_contacts (id integer primary key, email text not null, updated_at timestamptz(6));
-    create table erp_customers (id integer primary key, source jsonb not null)`);
+    create table erp_customers (id integer primary key, email text not null, updated_at timestamptz(6))`);
   const connection = await api.post('/v1/connections', {
     name: 'CRM and ERP database',
     connector: 'postgres',
     credentials: { connectionString: t.database.url },
-    // The row trigger reads its table from the connection settings or, with the kit's trigger
-    // settings, from the integration's trigger settings: both are given the same values.
-    settings: watched,
   });
   expect(connection.status, JSON.stringify(connection.body)).toBe(201);
   const created = await api.post('/v1/integrations', {
@@ -57,7 +54,7 @@ beforeAll(async () => {
               table: 'erp_customers',
               keyColumn: 'id',
               key: { var: 'event.key' },
-              valuesJson: { cat: ['{"source":', { var: 'event.rowJson' }, '}'] },
+              values: { var: 'event.row' },
             },
           },
         ],
@@ -167,7 +164,7 @@ describe('polling trigger through the postgres plugin', () => {
       key(7, '2024-05-02T00:00:00+00:00'),
     ]);
     const erp = await query<{ id: number; email: string }>(
-      `select id, source->>'email' as email from erp_customers order by id`,
+      'select id, email from erp_customers order by id',
     );
     expect(erp).toEqual([
       { id: 1, email: 'a@x.test' },
@@ -196,7 +193,9 @@ describe('polling trigger through the postgres plugin', () => {
     const eventsBefore = await eventKeys();
     const since = new Date().toISOString();
     await source.query('alter table crm_contacts rename to crm_contacts_moved');
-    await source.query(`insert into crm_contacts_moved values (8, 'h@x.test', '2024-05-03T00:00:00Z')`);
+    await source.query(
+      `insert into crm_contacts_moved values (8, 'h@x.test', '2024-05-03T00:00:00Z')`,
+    );
     const failed = await until(async () => {
       const status = await pollStatus();
       return status && status.at > since && status.kind === 'failed' ? status : undefined;
@@ -248,6 +247,29 @@ describe('polling trigger through the postgres plugin', () => {
     await until(async () => (await eventKeys()).includes(key(9, '2024-05-04T00:00:00+00:00')));
   }, 60_000);
 
+  it('refuses a poll interval that is not 1 to 86400 seconds, and stores nothing', async () => {
+    const before = await query('select id from integrations order by id');
+    const current = await api.get(`/v1/integrations/${integrationId}`);
+    const { webhookPath: _, ...definition } = current.body.definition;
+    for (const intervalSeconds of [0, 'often', 100_000]) {
+      const res = await api.post('/v1/integrations', {
+        ...definition,
+        trigger: { ...definition.trigger, settings: { ...watched, intervalSeconds } },
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(422);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      expect(res.body.errors).toEqual([
+        expect.objectContaining({
+          pointer: '/trigger/settings/intervalSeconds',
+          detail: expect.stringMatching(
+            /^must be (a number of seconds|between 1 and 86400 seconds)$/,
+          ),
+        }),
+      ]);
+    }
+    expect(await query('select id from integrations order by id')).toEqual(before);
+  });
+
   it('disabling removes the schedule, and a worker start does not bring it back', async () => {
     const current = await api.get(`/v1/integrations/${integrationId}`);
     const disabled = await api.post(`/v1/integrations/${integrationId}/disable`, undefined, {
@@ -255,9 +277,10 @@ describe('polling trigger through the postgres plugin', () => {
     });
     expect(disabled.status, JSON.stringify(disabled.body)).toBe(200);
     await until(async () => {
-      const jobs = await query('select 1 from graphile_worker.jobs where key = $1 and locked_at is null', [
-        `poll:${integrationId}`,
-      ]);
+      const jobs = await query(
+        'select 1 from graphile_worker.jobs where key = $1 and locked_at is null',
+        [`poll:${integrationId}`],
+      );
       return jobs.length === 0;
     });
     const { reconcilePollSchedules } = await import('../../core/src/engine/poll-schedule.js');
@@ -281,12 +304,22 @@ describe('polling trigger through the postgres plugin', () => {
     });
     expect(enabled.status).toBe(200);
     await until(
-      async () => (await query(`select 1 from graphile_worker.jobs where key = $1`, [`poll:${integrationId}`])).length === 1,
+      async () =>
+        (
+          await query(`select 1 from graphile_worker.jobs where key = $1`, [
+            `poll:${integrationId}`,
+          ])
+        ).length === 1,
     );
     // Lost: deleted behind Junction's back (as a restore from an old backup could).
     await query(`select graphile_worker.remove_job($1)`, [`poll:${integrationId}`]);
     await until(
-      async () => (await query(`select 1 from graphile_worker.jobs where key = $1`, [`poll:${integrationId}`])).length === 0,
+      async () =>
+        (
+          await query(`select 1 from graphile_worker.jobs where key = $1`, [
+            `poll:${integrationId}`,
+          ])
+        ).length === 0,
     );
     const { reconcilePollSchedules } = await import('../../core/src/engine/poll-schedule.js');
     const outcome = await reconcilePollSchedules(

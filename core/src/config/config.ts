@@ -79,6 +79,12 @@ const schema = z.object({
   auditRetentionDays: integer(1, 36_500).optional(),
 });
 
+/** Settings that only make sense together. */
+const consistent = schema.refine((c) => c.workerDeadAfterMs > 2 * c.workerHeartbeatMs, {
+  path: ['workerDeadAfterMs'],
+  error: 'must be more than twice JUNCTION_WORKER_HEARTBEAT_MS, or live workers are declared dead',
+});
+
 /** Values given on the command line, by configuration key. They win over the environment. */
 export type ConfigFlags = Partial<Record<ConfigKey, string | number | undefined>>;
 
@@ -97,7 +103,7 @@ export function loadConfig(
     const value = flag ?? (fromEnv === '' ? undefined : fromEnv) ?? option.default;
     raw[option.key] = value;
   }
-  const parsed = schema.safeParse(raw);
+  const parsed = consistent.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0]) as ConfigKey;
