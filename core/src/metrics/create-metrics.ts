@@ -15,16 +15,27 @@ export interface JunctionMetrics {
 }
 
 interface DatabaseSnapshot {
+  /** Counts by state; finished states only when they were read. */
   readonly runs: ReadonlyMap<string, number>;
   readonly queueDepth: number;
 }
+
+const finishedStates = ['succeeded', 'dead', 'cancelled'];
 
 /**
  * Creates the metrics of one Junction: `junction_events_accepted_total`, `junction_runs`,
  * `junction_step_duration_seconds`, `junction_queue_depth`, and prom-client's default process
  * metrics. The two database gauges share one query per scrape (concurrent scrapes share it too).
+ * Unfinished runs are counted at every scrape through the partial index of unfinished runs (cost
+ * follows the backlog); finished ones (which grow without bound) at most every
+ * `finishedCountsMaxAgeMs` (15 s by default), and the last counts are shown in between.
  */
-export function createMetrics(options: { pool: pg.Pool }): JunctionMetrics {
+export function createMetrics(options: {
+  pool: pg.Pool;
+  finishedCountsMaxAgeMs?: number;
+}): JunctionMetrics {
+  const finishedMaxAgeMs = options.finishedCountsMaxAgeMs ?? 15_000;
+  let finished: { counts: Map<string, number>; at: number } | undefined;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -44,7 +55,15 @@ export function createMetrics(options: { pool: pg.Pool }): JunctionMetrics {
 
   let inFlight: Promise<DatabaseSnapshot> | undefined;
   const snapshot = () => {
-    inFlight ??= readSnapshot(options.pool).finally(() => {
+    inFlight ??= (async () => {
+      const withFinished = !finished || Date.now() - finished.at >= finishedMaxAgeMs;
+      const read = await readSnapshot(options.pool, withFinished);
+      if (withFinished) {
+        const counts = new Map(finishedStates.map((s) => [s, read.runs.get(s) ?? 0]));
+        finished = { counts, at: Date.now() };
+      }
+      return { ...read, runs: new Map([...read.runs, ...(finished?.counts ?? [])]) };
+    })().finally(() => {
       inFlight = undefined;
     });
     return inFlight;
@@ -52,7 +71,7 @@ export function createMetrics(options: { pool: pg.Pool }): JunctionMetrics {
 
   new Gauge({
     name: 'junction_runs',
-    help: 'Runs by state (all integrations), counted when scraped.',
+    help: 'Runs by state (all integrations); succeeded, dead and cancelled refreshed at most every 15 s.',
     labelNames: ['state'] as const,
     registers: [registry],
     async collect() {
@@ -82,12 +101,19 @@ export function createMetrics(options: { pool: pg.Pool }): JunctionMetrics {
   };
 }
 
-/** One round trip: runs by state, and graphile-worker 0.17's available jobs that are due. */
-async function readSnapshot(pool: pg.Pool): Promise<DatabaseSnapshot> {
+/**
+ * One round trip: runs by state (finished states only when asked), and graphile-worker 0.17's
+ * available jobs that are due (its partial index on available jobs).
+ */
+async function readSnapshot(pool: pg.Pool, withFinished: boolean): Promise<DatabaseSnapshot> {
   const { rows } = await pool.query<{ state: string | null; n: string }>(
-    `select state, count(*) as n from runs group by state
+    `select state, count(*) as n from runs
+     where state in ('pending', 'queued', 'running', 'waiting', 'failed') group by state
+     union all
+     select state, count(*) from runs where $1::boolean and state = any($2::text[]) group by state
      union all
      select null, count(*) from graphile_worker._private_jobs where is_available and run_at <= now()`,
+    [withFinished, finishedStates],
   );
   const runs = new Map<string, number>();
   let queueDepth = 0;

@@ -4,7 +4,7 @@ import type { AppEnv } from '../app-env.js';
 import { problemResponses } from '../openapi-schemas.js';
 import { HttpProblem, problem } from '../problem.js';
 
-const example = `# HELP junction_runs Runs by state (all integrations), counted when scraped.
+const example = `# HELP junction_runs Runs by state (all integrations); succeeded, dead and cancelled refreshed at most every 15 s.
 # TYPE junction_runs gauge
 junction_runs{state="queued"} 3
 junction_runs{state="succeeded"} 1200
