@@ -42,6 +42,8 @@ function walk(fields: FieldSet, segments: string[], prefix: string): string | un
   let field: AnyField | undefined;
   let at = prefix;
   for (const segment of segments) {
+    // Open-ended JSON: any path below it may exist; nothing more can be checked.
+    if (field?.kind === 'json') return undefined;
     if (field?.kind === 'array') {
       if (!/^\d+$/.test(segment)) return `"${at}" is a list: use an index, as in "${at}.0"`;
       field = field.items;
@@ -50,7 +52,9 @@ function walk(fields: FieldSet, segments: string[], prefix: string): string | un
       continue;
     }
     if (!current) return `"${at}" has no field "${segment}": it is a ${field?.kind ?? 'value'}`;
+    const open = field?.kind === 'object' && field.additionalProperties === true;
     field = Object.hasOwn(current, segment) ? current[segment] : undefined;
+    if (!field && open) return undefined;
     if (!field) {
       const known = Object.keys(current).slice(0, 20).join(', ');
       return `"${at}" has no field "${segment}" (it has: ${known || 'no fields'})`;
