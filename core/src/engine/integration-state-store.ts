@@ -2,6 +2,9 @@ import type { StateStore } from '@junction/connector-kit';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 
+/** Plugin keys live apart from the platform's own (the poll cursor...): `plugin:<key>`. */
+const scoped = (key: string) => `plugin:${key}`;
+
 /** The small key-value state a plugin keeps per integration, in PostgreSQL. */
 export function createIntegrationStateStore(
   db: Kysely<Database>,
@@ -13,14 +16,14 @@ export function createIntegrationStateStore(
         .selectFrom('integration_state')
         .select('value')
         .where('integration_id', '=', integrationId)
-        .where('key', '=', key)
+        .where('key', '=', scoped(key))
         .executeTakeFirst();
       return row === undefined ? undefined : (row.value as T);
     },
     async set(key, value) {
       await db
         .insertInto('integration_state')
-        .values({ integration_id: integrationId, key, value: JSON.stringify(value) })
+        .values({ integration_id: integrationId, key: scoped(key), value: JSON.stringify(value) })
         .onConflict((oc) =>
           oc
             .columns(['integration_id', 'key'])
@@ -32,7 +35,7 @@ export function createIntegrationStateStore(
       await db
         .deleteFrom('integration_state')
         .where('integration_id', '=', integrationId)
-        .where('key', '=', key)
+        .where('key', '=', scoped(key))
         .execute();
     },
   };
