@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { sql } from 'kysely';
 import { HttpProblem, problem } from './problem.js';
 
 /** Query parameters of every list endpoint. */
@@ -62,4 +63,16 @@ export function pageOf<T>(
   if (rows.length <= limit) return { data: rows, nextCursor: null };
   const data = rows.slice(0, limit);
   return { data, nextCursor: encodeCursor(position(data[data.length - 1] as T)) };
+}
+
+/** Keyset condition for lists in creation order: rows after `after` by (created_at, id). */
+export function createdAfter(after: PagePosition | undefined) {
+  return after
+    ? sql<boolean>`(created_at, id) > (${new Date(after.at)}, ${after.id})`
+    : sql<boolean>`true`;
+}
+
+/** The page position of a row listed in creation order. */
+export function creationPosition(row: { created_at: Date; id: string }): PagePosition {
+  return { at: new Date(row.created_at).toISOString(), id: row.id };
 }

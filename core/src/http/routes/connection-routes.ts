@@ -12,7 +12,13 @@ import { idempotency } from '../middleware/idempotency.js';
 import { requirePermission } from '../middleware/require-role.js';
 import { idempotencyKey, ifMatch, security } from '../openapi-headers.js';
 import { problemResponses } from '../openapi-schemas.js';
-import { decodeCursor, PageQuerySchema, pageOf } from '../pagination.js';
+import {
+  createdAfter,
+  creationPosition,
+  decodeCursor,
+  PageQuerySchema,
+  pageOf,
+} from '../pagination.js';
 import { HttpProblem, problem } from '../problem.js';
 
 const JsonObject = z.record(z.string(), z.unknown());
@@ -203,20 +209,13 @@ export function registerConnectionRoutes(
   app.openapi(routes.list, async (c) => {
     const { limit, cursor } = c.req.valid('query');
     const after = decodeCursor(cursor);
-    let query = deps.db.selectFrom('connections').selectAll().orderBy('created_at').orderBy('id');
-    if (after) {
-      const at = new Date(after.at);
-      query = query.where((eb) =>
-        eb.or([
-          eb('created_at', '>', at),
-          eb.and([eb('created_at', '=', at), eb('id', '>', after.id)]),
-        ]),
-      );
-    }
-    const page = pageOf(await query.limit(limit + 1).execute(), limit, (r) => ({
-      at: new Date(r.created_at).toISOString(),
-      id: r.id,
-    }));
+    const query = deps.db
+      .selectFrom('connections')
+      .selectAll()
+      .where(createdAfter(after))
+      .orderBy('created_at')
+      .orderBy('id');
+    const page = pageOf(await query.limit(limit + 1).execute(), limit, creationPosition);
     return c.json({ data: page.data.map(store.view), nextCursor: page.nextCursor }, 200);
   });
 

@@ -8,7 +8,13 @@ import type { ApiToken, Database } from '../../db/schema.js';
 import type { AppEnv } from '../app-env.js';
 import { requirePermission } from '../middleware/require-role.js';
 import { problemResponses } from '../openapi-schemas.js';
-import { decodeCursor, PageQuerySchema, pageOf } from '../pagination.js';
+import {
+  createdAfter,
+  creationPosition,
+  decodeCursor,
+  PageQuerySchema,
+  pageOf,
+} from '../pagination.js';
 import { HttpProblem, problem } from '../problem.js';
 
 const security = [{ bearerAuth: [] }];
@@ -156,20 +162,14 @@ export function registerTokenRoutes(app: OpenAPIHono<AppEnv>, db: Kysely<Databas
   app.openapi(listTokens, async (c) => {
     const { limit, cursor } = c.req.valid('query');
     const after = decodeCursor(cursor);
-    let query = db.selectFrom('api_tokens').selectAll().orderBy('created_at').orderBy('id');
-    if (after) {
-      query = query.where((eb) =>
-        eb.or([
-          eb('created_at', '>', new Date(after.at)),
-          eb.and([eb('created_at', '=', new Date(after.at)), eb('id', '>', after.id)]),
-        ]),
-      );
-    }
+    const query = db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where(createdAfter(after))
+      .orderBy('created_at')
+      .orderBy('id');
     const rows = await query.limit(limit + 1).execute();
-    const page = pageOf(rows, limit, (r) => ({
-      at: new Date(r.created_at).toISOString(),
-      id: r.id,
-    }));
+    const page = pageOf(rows, limit, creationPosition);
     return c.json({ data: page.data.map(toJson), nextCursor: page.nextCursor }, 200);
   });
 
