@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { signHmacHex } from '@junction/connector-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaticConnectorSource } from '../../core/src/connectors/connector-source.js';
@@ -208,6 +209,41 @@ describe('webhook to target record', () => {
     const res = await deliver({ id: '2', name: 'Eve', country: 'DE' }, 'not-the-secret');
     expect(res.status).toBe(401);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(await countRows(t, 'events')).toBe(events);
+  });
+
+  it('refuses a body over the limit with 413, sent with Content-Length or chunked, storing nothing', async () => {
+    const events = await countRows(t, 'events');
+    const big = JSON.stringify({
+      id: '3',
+      name: 'x'.repeat(2_000_000),
+      country: 'FR',
+      updated_at: '2026-11-28T10:00:00.000Z',
+    });
+    const sized = await t.request(hook, {
+      method: 'POST',
+      token: null,
+      headers: { 'content-type': 'application/json' },
+      body: big,
+    });
+    expect(sized.status).toBe(413);
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        `${t.url}${hook}`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      for (let i = 0; i < 20; i++) req.write('x'.repeat(100_000));
+      req.end();
+    });
+    expect(chunked).toBe(413);
     expect(await countRows(t, 'events')).toBe(events);
   });
 
