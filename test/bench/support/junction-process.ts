@@ -1,0 +1,85 @@
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
+import path from 'node:path';
+import type { ConnectorDefinition } from '@junction/connector-kit';
+import { createJunction, type JunctionOptions, loadConfig } from '@junction/core';
+import postgres from '@junction/plugin-postgres';
+import pg from 'pg';
+import { crm } from '../../fixtures/connectors/crm.js';
+import { pooledPostgres } from './pooled-postgres-connector.js';
+
+/**
+ * A Junction process for the benches (started by bench-child.ts): configured from the
+ * environment like `junction start`, with the test CRM (signed webhooks), the real postgres
+ * connector and a pooled variant of its upsert (pooled-postgres-connector.ts) as its connectors.
+ * Sends `{ ready: { url } }` over IPC once listening; stops on SIGTERM. With
+ * BENCH_TIME_QUERIES=1 it counts and times every statement it sends, by its first words
+ * (answering `{ ask: 'queries' }`), by wrapping pg's Client#query: a bench-only probe, no engine
+ * change.
+ * `{ ask: 'profile-start' }` and `{ ask: 'profile-stop', dir }` take a CPU profile of just that
+ * window (node:inspector), written to `dir` as a .cpuprofile.
+ */
+type ConnectorSource = NonNullable<JunctionOptions['connectors']>;
+
+function staticSource(definitions: readonly ConnectorDefinition[]): ConnectorSource {
+  const get = (id: string) => definitions.find((d) => d.id === id);
+  return {
+    get(id, version) {
+      const definition = get(id);
+      if (!definition || (version !== undefined && version !== definition.version)) return;
+      return { id, version: definition.version, definition };
+    },
+    versions: (id) => (get(id) ? [(get(id) as ConnectorDefinition).version] : []),
+  };
+}
+
+/** Statements by their first words: how many, and ms from send to result (BENCH_TIME_QUERIES=1). */
+const statements = new Map<string, { count: number; ms: number }>();
+if (process.env.BENCH_TIME_QUERIES === '1') {
+  const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+  pg.Client.prototype.query = function timedQuery(this: pg.Client, ...args: unknown[]) {
+    const result = query.apply(this, args);
+    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text;
+    if (text && result instanceof Promise) {
+      const started = performance.now();
+      const key = text.replace(/\s+/g, ' ').trim().slice(0, 60);
+      result.then(
+        () => {
+          const entry = statements.get(key) ?? { count: 0, ms: 0 };
+          entry.count += 1;
+          entry.ms += performance.now() - started;
+          statements.set(key, entry);
+        },
+        () => {},
+      );
+    }
+    return result;
+  } as typeof pg.Client.prototype.query;
+}
+
+const junction = await createJunction(loadConfig(process.env), {
+  connectors: staticSource([crm, postgres as ConnectorDefinition, pooledPostgres]),
+});
+const inspector = new Session();
+process.on('message', async (message: { ask?: string; dir?: string }) => {
+  if (message.ask === 'queries') {
+    process.send?.({ reply: 'queries', statements: Object.fromEntries(statements) });
+  }
+  if (message.ask === 'profile-start') {
+    inspector.connect();
+    await inspector.post('Profiler.enable');
+    await inspector.post('Profiler.start');
+    process.send?.({ reply: 'profile-start' });
+  }
+  if (message.ask === 'profile-stop') {
+    const { profile } = await inspector.post('Profiler.stop');
+    const file = path.join(message.dir ?? '.', `junction-${process.pid}.cpuprofile`);
+    await writeFile(file, JSON.stringify(profile));
+    inspector.disconnect();
+    process.send?.({ reply: 'profile-stop', file });
+  }
+});
+process.once('SIGTERM', () => {
+  void junction.close().finally(() => process.exit(0));
+});
+process.send?.({ ready: { url: junction.url } });
