@@ -104,7 +104,7 @@ export async function createJunction(
       db: database.db,
       databaseUrl,
       logger,
-      settings: pluginSettings(config.dataDir, process.env, options.plugins),
+      settings: pluginSettings(config, options.plugins),
     });
     stack.push(() => plugins.close());
 

@@ -55,7 +55,7 @@ async function withPlugins<T>(
       db: database.db,
       databaseUrl: url,
       logger,
-      settings: pluginSettings(config.dataDir),
+      settings: pluginSettings(config),
     });
     return await run(host);
   } finally {

@@ -128,6 +128,56 @@ export const configOptions = [
     description:
       'Days audit entry bodies are kept; older bodies are dropped, hashes and metadata stay. Unset: kept forever.',
   },
+  {
+    key: 'pluginsDir',
+    env: 'JUNCTION_PLUGINS_DIR',
+    flag: undefined,
+    default: undefined,
+    description: 'Where installed plugin versions are unpacked. Unset: <data folder>/plugins.',
+  },
+  {
+    key: 'builtinPluginsDir',
+    env: 'JUNCTION_BUILTIN_PLUGINS_DIR',
+    flag: undefined,
+    default: undefined,
+    description:
+      "Folder of the plugins shipped with Junction. Unset: the repository's plugins/ folder.",
+  },
+  {
+    key: 'npmRegistry',
+    env: 'JUNCTION_NPM_REGISTRY',
+    flag: undefined,
+    default: 'https://registry.npmjs.org/',
+    description: 'npm registry for plugins installed by npm spec (name@range).',
+  },
+  {
+    key: 'pluginMaxBytes',
+    env: 'JUNCTION_PLUGIN_MAX_BYTES',
+    flag: undefined,
+    default: '52428800',
+    description: 'Largest unpacked size of one plugin, in bytes.',
+  },
+  {
+    key: 'pluginMaxFiles',
+    env: 'JUNCTION_PLUGIN_MAX_FILES',
+    flag: undefined,
+    default: '2000',
+    description: 'Most files in one plugin package.',
+  },
+  {
+    key: 'pluginResyncMs',
+    env: 'JUNCTION_PLUGIN_RESYNC_MS',
+    flag: undefined,
+    default: '30000',
+    description: 'How often each process re-reads installed plugins, behind LISTEN/NOTIFY.',
+  },
+  {
+    key: 'pluginUploadLimitBytes',
+    env: 'JUNCTION_PLUGIN_UPLOAD_LIMIT_BYTES',
+    flag: undefined,
+    default: '52428800',
+    description: 'Largest .tgz accepted by POST /v1/plugins/upload, in bytes.',
+  },
 ] as const;
 
 export type ConfigOption = (typeof configOptions)[number];

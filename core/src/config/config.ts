@@ -18,6 +18,13 @@ export interface JunctionConfig {
   readonly dataDir: string;
   readonly adminToken: string | undefined;
   readonly secretKey: string | undefined;
+  readonly pluginsDir: string | undefined;
+  readonly builtinPluginsDir: string | undefined;
+  readonly npmRegistry: string;
+  readonly pluginMaxBytes: number;
+  readonly pluginMaxFiles: number;
+  readonly pluginResyncMs: number;
+  readonly pluginUploadLimitBytes: number;
   readonly logLevel: LogLevel;
   readonly workerConcurrency: number;
   readonly workerPollIntervalMs: number;
@@ -50,6 +57,13 @@ const integer = (min: number, max: number) =>
     .max(max, { error: `must be at most ${max}` });
 
 const schema = z.object({
+  pluginsDir: z.string().min(1).optional(),
+  builtinPluginsDir: z.string().min(1).optional(),
+  npmRegistry: z.string().regex(/^https?:\/\/\S+$/, { error: 'must be an http(s) URL' }),
+  pluginMaxBytes: integer(1024, 1024 * 1024 * 1024),
+  pluginMaxFiles: integer(1, 1_000_000),
+  pluginResyncMs: integer(100, 86_400_000),
+  pluginUploadLimitBytes: integer(1024, 1024 * 1024 * 1024),
   role: z.enum(['all', 'api', 'worker'], { error: 'must be one of all, api, worker' }),
   host: z.string().min(1, { error: 'must not be empty' }),
   port: integer(0, 65535),
@@ -122,6 +136,8 @@ export function loadConfig(
     adminToken: config.adminToken,
     auditRetentionDays: config.auditRetentionDays,
     secretKey: config.secretKey,
+    pluginsDir: config.pluginsDir,
+    builtinPluginsDir: config.builtinPluginsDir,
     dataDir: path.resolve(config.dataDir),
   };
 }

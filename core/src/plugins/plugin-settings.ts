@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_LIMITS } from '@junction/registry';
+import type { JunctionConfig } from '../config/config.js';
 
 /** How plugins are found, fetched, limited and kept in sync in one process. */
 export interface PluginSettings {
@@ -25,32 +25,36 @@ export function defaultBuiltinDir(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../plugins');
 }
 
-function positive(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return value !== undefined && value !== '' && Number.isInteger(n) && n > 0 ? n : fallback;
-}
-
 /**
- * Plugin settings from the environment (and overrides), with defaults.
+ * Plugin settings from the validated configuration (and overrides, for tests and embedding).
  *
  * @example
  * ```ts
- * const settings = pluginSettings(config.dataDir, process.env, { npmRegistry: 'http://127.0.0.1:4873/' });
+ * const settings = pluginSettings(config, { npmRegistry: 'http://127.0.0.1:4873/' });
  * ```
  */
 export function pluginSettings(
-  dataDir: string,
-  env: Readonly<Record<string, string | undefined>> = process.env,
+  config: Pick<
+    JunctionConfig,
+    | 'dataDir'
+    | 'pluginsDir'
+    | 'builtinPluginsDir'
+    | 'npmRegistry'
+    | 'pluginMaxBytes'
+    | 'pluginMaxFiles'
+    | 'pluginResyncMs'
+    | 'pluginUploadLimitBytes'
+  >,
   overrides: Partial<PluginSettings> = {},
 ): PluginSettings {
   return {
-    pluginsDir: path.resolve(env.JUNCTION_PLUGINS_DIR || path.join(dataDir, 'plugins')),
-    builtinDir: path.resolve(env.JUNCTION_BUILTIN_PLUGINS_DIR || defaultBuiltinDir()),
-    npmRegistry: env.JUNCTION_NPM_REGISTRY || 'https://registry.npmjs.org/',
-    maxBytes: positive(env.JUNCTION_PLUGIN_MAX_BYTES, DEFAULT_LIMITS.maxBytes),
-    maxFiles: positive(env.JUNCTION_PLUGIN_MAX_FILES, DEFAULT_LIMITS.maxFiles),
-    resyncMs: positive(env.JUNCTION_PLUGIN_RESYNC_MS, 30_000),
-    uploadLimitBytes: positive(env.JUNCTION_PLUGIN_UPLOAD_LIMIT_BYTES, 50 * 1024 * 1024),
+    pluginsDir: path.resolve(config.pluginsDir ?? path.join(config.dataDir, 'plugins')),
+    builtinDir: path.resolve(config.builtinPluginsDir ?? defaultBuiltinDir()),
+    npmRegistry: config.npmRegistry,
+    maxBytes: config.pluginMaxBytes,
+    maxFiles: config.pluginMaxFiles,
+    resyncMs: config.pluginResyncMs,
+    uploadLimitBytes: config.pluginUploadLimitBytes,
     ...overrides,
   };
 }
