@@ -78,7 +78,8 @@ describe('postgres connector definition', () => {
     };
     const byFields = { ...parts, credentials: fields };
     expect(await connector.auth.test?.(byFields)).toEqual({ ok: true });
-    const wrong = { ...parts, credentials: { ...fields, password: 'wrong' } };
+    // A database that does not exist fails whatever the server's authentication (trust included).
+    const wrong = { ...parts, credentials: { ...fields, database: 'junction_no_such_database' } };
     const outcome = await connector.auth.test?.(wrong);
     expect(outcome?.ok).toBe(false);
     const none = await connector.auth.test?.({ ...parts, credentials: {} });
