@@ -1,10 +1,21 @@
-import { AuthError, type Credentials, type RunContext } from '@junction/connector-kit';
+import {
+  AuthError,
+  ConnectorError,
+  type Credentials,
+  RetryableError,
+  type RunContext,
+} from '@junction/connector-kit';
 import pg from 'pg';
+import { type PoolEntry, poolFor } from './pool-registry.js';
 import { toSqlError } from './sql-error.js';
 
 /** Per-statement limit so a stuck query fails its step instead of holding a worker. */
 const STATEMENT_TIMEOUT_MS = 30_000;
 const CONNECT_TIMEOUT_MS = 10_000;
+/** SQLSTATEs after which the cached column lists of the pool are read again. */
+const SCHEMA_CHANGED = new Set(['42703', '42P01', '42804']);
+/** SQLSTATE classes after which a client is not trusted again (connection, operator, system). */
+const BROKEN = new Set(['08', '57', '58', 'XX']);
 
 function text(credentials: Credentials, key: string): string | undefined {
   const value = credentials[key];
@@ -52,30 +63,113 @@ function optional<K extends string>(key: K, value: string | undefined) {
 }
 
 /**
- * Opens one client for the connection, runs `work`, and always closes it. An aborted
- * `ctx.signal` ends the client (the running statement fails). Errors come out classified by
+ * A checked-out client and the column cache of its pool.
+ *
+ * @example
+ * ```ts
+ * await withClient(ctx, ({ client }) => client.query('select 1'));
+ * ```
+ */
+export interface Session {
+  readonly client: pg.PoolClient;
+  readonly tables: PoolEntry['tables'];
+}
+
+function sqlState(thrown: unknown): string | undefined {
+  if (typeof thrown !== 'object' || thrown === null || !('code' in thrown)) return undefined;
+  return typeof thrown.code === 'string' && thrown.code.length === 5 ? thrown.code : undefined;
+}
+
+/** The parts of node-postgres a cancel request needs (present on every client, untyped). */
+interface CancelInternals {
+  readonly processID: number | null;
+  readonly secretKey: unknown;
+  readonly host: string;
+  readonly port: number;
+  readonly connection: {
+    on(event: 'connect' | 'error', listener: () => void): void;
+    connect(port: number | string, host?: string): void;
+    cancel(processID: number, secretKey: unknown): void;
+  };
+}
+
+/**
+ * Asks the server to cancel what `client` is running: the protocol's cancel request (process id
+ * and secret key, no login) on its own short connection, as node-postgres does for a query. The
+ * client is destroyed right after, so nothing else can run on it meanwhile.
+ */
+function cancelRunning(config: pg.ClientConfig, client: pg.PoolClient): void {
+  const target = client as unknown as CancelInternals;
+  const processID = target.processID;
+  if (processID === null) return;
+  const canceller = new pg.Client(config) as unknown as CancelInternals;
+  const con = canceller.connection;
+  con.on('error', () => {});
+  con.on('connect', () => con.cancel(processID, target.secretKey));
+  if (canceller.host.startsWith('/')) con.connect(`${canceller.host}/.s.PGSQL.${canceller.port}`);
+  else con.connect(canceller.port, canceller.host);
+}
+
+function cancelled(signal: AbortSignal): RetryableError {
+  const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason);
+  return new RetryableError(`PostgreSQL: the step was cancelled: ${reason}`, {
+    cause: signal.reason,
+  });
+}
+
+/**
+ * Checks a client out of the connection's pool ({@link poolFor}), runs `work`, and gives it
+ * back. An aborted `ctx.signal` cancels the running statement and destroys that client (it never
+ * returns to the pool); so does an error that leaves the session in doubt. A statement failing
+ * on an unknown table or column clears the pool's column cache. Errors come out classified by
  * {@link toSqlError}.
  *
  * @example
  * ```ts
- * const rows = await withClient(ctx, (client) => client.query('select 1'));
+ * const result = await withClient(ctx, ({ client }) => client.query('select 1'));
  * ```
  */
 export async function withClient<T>(
   ctx: RunContext,
-  work: (client: pg.Client) => Promise<T>,
+  work: (session: Session) => Promise<T>,
 ): Promise<T> {
-  const client = new pg.Client(clientConfig(ctx.credentials));
-  client.on('error', () => {});
-  const onAbort = () => void client.end().catch(() => {});
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const config = clientConfig(ctx.credentials);
+  const entry = poolFor(config);
+  let client: pg.PoolClient | undefined;
+  let released = false;
+  const release = (destroy: boolean) => {
+    if (client === undefined || released) return;
+    released = true;
+    client.release(destroy ? new Error('PostgreSQL client discarded') : undefined);
+  };
+  const onAbort = () => {
+    if (client === undefined || released) return;
+    cancelRunning(config, client);
+    release(true);
+  };
+  entry.checkedOut += 1;
+  entry.lastUsed = Date.now();
   try {
-    await client.connect();
-    return await work(client);
+    ctx.signal.throwIfAborted();
+    client = await entry.pool.connect();
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    ctx.signal.throwIfAborted();
+    const result = await work({ client, tables: entry.tables });
+    release(false);
+    return result;
   } catch (thrown) {
+    const code = sqlState(thrown);
+    if (code !== undefined && SCHEMA_CHANGED.has(code)) entry.tables.clear();
+    // Our own refusals leave the session clean; so do ordinary statement errors.
+    release(
+      code === undefined ? !(thrown instanceof ConnectorError) : BROKEN.has(code.slice(0, 2)),
+    );
+    if (ctx.signal.aborted && !(thrown instanceof ConnectorError)) throw cancelled(ctx.signal);
     throw toSqlError(thrown);
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
-    await client.end().catch(() => {});
+    if (!released) release(true);
+    entry.checkedOut -= 1;
+    entry.lastUsed = Date.now();
   }
 }

@@ -17,7 +17,7 @@ export const postgresAuth: CustomAuth<typeof connectionFields> = {
   fields: connectionFields,
   async test(ctx) {
     try {
-      const version = await withClient(ctx, async (client) => {
+      const version = await withClient(ctx, async ({ client }) => {
         const result = await client.query<{ server_version: string }>('show server_version');
         return result.rows[0]?.server_version ?? 'unknown';
       });

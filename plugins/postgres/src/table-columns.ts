@@ -1,13 +1,15 @@
 import { InvalidInputError } from '@junction/connector-kit';
 import type pg from 'pg';
+import type { Session } from './connect.js';
+import type { Columns } from './pool-registry.js';
 
 /**
  * A table as the live database describes it: its quoted name and its columns (name to data
- * type, from information_schema).
+ * type, from information_schema, possibly cached for a minute).
  *
  * @example
  * ```ts
- * const table = await loadTable(client, { schema: 'public', table: 'contacts' }, '/table');
+ * const table = await loadTable(session, { schema: 'public', table: 'contacts' }, '/table', ['email']);
  * table.column('email', '/values'); // '"email"', or throws InvalidInputError
  * ```
  */
@@ -33,29 +35,28 @@ export function quoteIdent(name: string): string {
 }
 
 /**
- * Reads a table's columns from information_schema and refuses a table that does not exist (or
- * that the connection's user cannot see) with an `InvalidInputError` at `pointer`.
+ * Describes a table from its pool's column cache, reading information_schema when the cached
+ * list is missing, older than a minute, or lacks one of `names` (the columns this call uses), so
+ * a column added since is seen at once. Every name is still checked against the listed columns.
+ * Refuses a table that does not exist (or that the connection's user cannot see) with an
+ * `InvalidInputError` at `pointer`.
  *
  * @example
  * ```ts
- * const table = await loadTable(client, { schema: 'public', table: 'contacts' }, '/table');
+ * const table = await loadTable(session, { schema: 'public', table: 'contacts' }, '/table', ['email']);
  * ```
  */
 export async function loadTable(
-  client: pg.Client,
+  session: Session,
   name: { readonly schema: string; readonly table: string },
   pointer: string,
+  names: readonly string[],
 ): Promise<LiveTable> {
-  const result = await client.query<{ column_name: string; data_type: string }>(
-    `select column_name, data_type from information_schema.columns
-      where table_schema = $1 and table_name = $2 order by ordinal_position`,
-    [name.schema, name.table],
+  const columns = await session.tables.read(
+    `${name.schema}\u0000${name.table}`,
+    () => readColumns(session.client, name, pointer),
+    (cached) => names.every((n) => cached.has(n)),
   );
-  if (result.rows.length === 0) {
-    const message = `no table "${name.table}" in schema "${name.schema}" (or no privilege to see it)`;
-    throw new InvalidInputError(`PostgreSQL: ${message}.`, { problems: [{ pointer, message }] });
-  }
-  const columns = new Map(result.rows.map((r) => [r.column_name, r.data_type]));
   return {
     sql: `${quoteIdent(name.schema)}.${quoteIdent(name.table)}`,
     columns,
@@ -67,4 +68,21 @@ export async function loadTable(
       });
     },
   };
+}
+
+async function readColumns(
+  client: pg.ClientBase,
+  name: { readonly schema: string; readonly table: string },
+  pointer: string,
+): Promise<Columns> {
+  const result = await client.query<{ column_name: string; data_type: string }>(
+    `select column_name, data_type from information_schema.columns
+      where table_schema = $1 and table_name = $2 order by ordinal_position`,
+    [name.schema, name.table],
+  );
+  if (result.rows.length === 0) {
+    const message = `no table "${name.table}" in schema "${name.schema}" (or no privilege to see it)`;
+    throw new InvalidInputError(`PostgreSQL: ${message}.`, { problems: [{ pointer, message }] });
+  }
+  return new Map(result.rows.map((r) => [r.column_name, r.data_type]));
 }

@@ -9,6 +9,7 @@ import { checkSamples, runActionForTest } from '@junction/connector-kit/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database.js';
 import connector, { pollSettingsFields } from '../src/index.js';
+import { closePools } from '../src/pool-registry.js';
 import { contextFor, sql } from './support.js';
 
 let db: TestDatabase;
@@ -26,7 +27,10 @@ beforeAll(async () => {
      )`,
   );
 });
-afterAll(async () => db.drop());
+afterAll(async () => {
+  await closePools();
+  await db.drop();
+});
 
 const run = (key: string, input: Record<string, unknown>) =>
   runActionForTest(connector, key, input, contextFor(db.url));

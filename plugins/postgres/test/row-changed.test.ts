@@ -2,6 +2,7 @@ import { InvalidInputError, runPoll } from '@junction/connector-kit';
 import { runPollingTriggerForTest } from '@junction/connector-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database.js';
+import { closePools } from '../src/pool-registry.js';
 import { rowChanged } from '../src/triggers/row-changed.js';
 import { contextFor, sql } from './support.js';
 
@@ -14,7 +15,10 @@ beforeAll(async () => {
      create table "Odd ""Name""" ("Key" text primary key, "Changed At" timestamp(6) not null)`,
   );
 });
-afterAll(async () => db.drop());
+afterAll(async () => {
+  await closePools();
+  await db.drop();
+});
 
 /** Polls until a poll returns nothing; returns every event and the final cursor. */
 async function drain(settings: Record<string, unknown>, cursor: string | null) {

@@ -21,11 +21,13 @@ export const deleteRow = defineAction({
   output: { deleted: field.boolean() },
   sample: { deleted: true },
   async run(ctx, input) {
-    return withClient(ctx, async (client) => {
+    return withClient(ctx, async (session) => {
+      const { client } = session;
       const table = await loadTable(
-        client,
+        session,
         { schema: input.schema ?? 'public', table: input.table },
         '/table',
+        [input.keyColumn],
       );
       const key = table.column(input.keyColumn, '/keyColumn');
       const result = await client.query(`delete from ${table.sql} where ${key} = $1`, [input.key]);

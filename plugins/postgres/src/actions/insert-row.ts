@@ -22,11 +22,13 @@ export const insertRow = defineAction({
   output: { row: rowField },
   sample: { row: sampleRow },
   async run(ctx, input) {
-    return withClient(ctx, async (client) => {
+    return withClient(ctx, async (session) => {
+      const { client } = session;
       const table = await loadTable(
-        client,
+        session,
         { schema: input.schema ?? 'public', table: input.table },
         '/table',
+        Object.keys(input.values),
       );
       const cells = toCells(input.values, table, '/values');
       const sql =

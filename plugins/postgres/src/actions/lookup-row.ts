@@ -21,11 +21,13 @@ export const lookupRow = defineAction({
   output: { found: field.boolean(), row: optionalRowField },
   sample: { found: true, row: sampleRow },
   async run(ctx, input) {
-    return withClient(ctx, async (client) => {
+    return withClient(ctx, async (session) => {
+      const { client } = session;
       const table = await loadTable(
-        client,
+        session,
         { schema: input.schema ?? 'public', table: input.table },
         '/table',
+        [input.keyColumn],
       );
       const key = table.column(input.keyColumn, '/keyColumn');
       const result = await client.query<{ row: JsonObject }>(

@@ -42,8 +42,12 @@ export const rowChanged = definePollingTrigger({
     const settings = ctx.settings;
     const tableName = `${settings.schema}.${settings.table}`;
     const after = parseCursor(cursor, tableName);
-    return withClient(ctx, async (client) => {
-      const table = await loadTable(client, settings, '/settings/table');
+    return withClient(ctx, async (session) => {
+      const { client } = session;
+      const table = await loadTable(session, settings, '/settings/table', [
+        settings.updatedAtColumn,
+        settings.keyColumn,
+      ]);
       const u = `t.${table.column(settings.updatedAtColumn, '/settings/updatedAtColumn')}`;
       const k = `t.${table.column(settings.keyColumn, '/settings/keyColumn')}`;
       const params: unknown[] = [settings.safetyLagSeconds, settings.batchSize];
