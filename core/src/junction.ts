@@ -14,6 +14,7 @@ import { migrate, pendingMigrations } from './db/migrate.js';
 import { createCompiledIntegrationCache } from './engine/compile-integration.js';
 import { createEventIngestor } from './engine/event-ingestor.js';
 import { createRunExecutor } from './engine/execute-run.js';
+import { startLaneSweeper } from './engine/lane-sweeper.js';
 import { createPoller } from './engine/poll-integration.js';
 import { POLL_TASK, type PollJobPayload, reconcilePollSchedules } from './engine/poll-schedule.js';
 import { RUN_TASK, type RunJobPayload } from './engine/run-queue.js';
@@ -164,6 +165,8 @@ export async function createJunction(
         },
       });
       stack.push(() => (worker as WorkerHandle).stop(config.shutdownTimeoutMs));
+      const sweeper = startLaneSweeper(database.db, logger);
+      stack.push(() => sweeper.stop());
       await reconcilePollSchedules(database.db, connectors, logger);
       const sealer = startAuditSealer({
         db: database.db,

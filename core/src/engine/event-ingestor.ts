@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from '../log/create-logger.js';
-import { enqueueRunsSql, unfinishedStates } from './run-queue.js';
+import { RUN_TASK, unfinishedStates } from './run-queue.js';
 
 /** One item from a trigger, to be stored with its run. */
 export interface NewEvent {
@@ -40,20 +39,31 @@ export function createEventIngestor(options: {
   logger: Logger;
   delayMs?: number;
   maxBatch?: number;
+  /** Batches committing at once; more requests wait for the next batch. */
+  maxInFlight?: number;
 }): EventIngestor {
-  const { pool, logger, delayMs = 2, maxBatch = 1000 } = options;
+  const { pool, logger, delayMs = 2, maxBatch = 1000, maxInFlight = 1 } = options;
   let queue: Pending[] = [];
   let queued = 0;
   let timer: NodeJS.Timeout | undefined;
   const inFlight = new Set<Promise<void>>();
 
+  // At most `maxInFlight` batches commit at once; requests arriving meanwhile form the next
+  // batch, so batches grow with load instead of commits queueing up behind each other's NOTIFY.
+  let committing = 0;
   const flush = () => {
     timer = undefined;
+    if (committing >= maxInFlight) return;
     const batch = queue;
     queue = [];
     queued = 0;
     if (batch.length === 0) return;
-    const work = commitBatch(batch).finally(() => inFlight.delete(work));
+    committing += 1;
+    const work = commitBatch(batch).finally(() => {
+      committing -= 1;
+      inFlight.delete(work);
+      if (queue.length > 0) flush();
+    });
     inFlight.add(work);
   };
 
@@ -86,6 +96,7 @@ export function createEventIngestor(options: {
       return new Promise((resolve, reject) => {
         queue.push({ events, resolve, reject });
         queued += events.length;
+        if (committing >= maxInFlight) return; // taken by the next batch when one commits
         if (queued >= maxBatch) {
           clearTimeout(timer);
           flush();
@@ -98,133 +109,102 @@ export function createEventIngestor(options: {
     async close() {
       clearTimeout(timer);
       flush();
-      await Promise.allSettled([...inFlight]);
+      while (inFlight.size > 0 || queue.length > 0) {
+        await Promise.allSettled([...inFlight]);
+        flush();
+      }
     },
   };
 }
 
-/** Inserts events (skipping duplicates and disabled integrations), their runs and jobs. */
+/**
+ * Stores events (skipping duplicates and disabled integrations), their runs and their jobs in ONE
+ * statement: one round trip per batch. A run whose record already has an unfinished run (or an
+ * earlier event in the same batch) is stored `pending`; the run ahead of it hands the record on
+ * when it ends. Whether a record is busy is read from committed rows only, so two batches storing
+ * the same record at the same moment may both queue a run: the run executor checks the record's
+ * lane again under its lock before it starts, and waits behind the earlier run if there is one.
+ */
 async function store(client: pg.PoolClient, events: readonly NewEvent[]): Promise<IngestOutcome[]> {
-  const lanes = [
-    ...new Set(
-      events
-        .filter((e) => e.sourceRecord !== null)
-        .map((e) => laneOf(e.integrationId, e.sourceRecord as string)),
-    ),
-  ];
-  if (lanes.length > 0) {
-    // The same lock a worker takes to hand a record's next run on: no run is left behind.
-    await client.query(
-      'select pg_advisory_xact_lock(hashtextextended(lane, 7)) from (select distinct unnest($1::text[]) as lane order by 1) l',
-      [lanes],
-    );
-  }
-  const rows = events.map((e, i) => ({
-    i,
-    id: `evt_${randomUUID()}`,
-    integration_id: e.integrationId,
-    dedupe_key: e.dedupeKey,
-    source_record: e.sourceRecord,
-    data: e.data ?? null,
-  }));
-  const inserted = await client.query<{
-    i: number;
-    id: string;
-    integration_version: number;
-    max_attempts: number;
-  }>(
-    `with input as (
-       select * from jsonb_to_recordset($1::jsonb)
-         as x(i int, id text, integration_id text, dedupe_key text, source_record text, data jsonb)
-     ), ins as (
-       insert into events (id, integration_id, integration_version, dedupe_key, source_record, data)
-       select x.id, x.integration_id, i.current_version, x.dedupe_key, x.source_record, coalesce(x.data, 'null'::jsonb)
-       from input x join integrations i on i.id = x.integration_id and i.enabled
-       order by x.i
-       on conflict (integration_id, dedupe_key) do nothing
-       returning id, integration_id, integration_version
-     )
-     select x.i, ins.id, ins.integration_version,
-            coalesce((v.definition->'retry'->>'maxAttempts')::int, 5) as max_attempts
-     from ins join input x on x.id = ins.id
-     join integration_versions v on v.integration_id = ins.integration_id and v.version = ins.integration_version`,
-    [JSON.stringify(rows)],
-  );
   const outcomes: IngestOutcome[] = new Array(events.length);
-  const byIndex = new Map(inserted.rows.map((r) => [r.i, r]));
-
-  // Lanes already busy with an unfinished run: new runs of those records wait behind it.
-  const busy = new Set<string>();
-  if (lanes.length > 0) {
-    const result = await client.query<{ lane: string }>(
-      `select distinct integration_id || chr(31) || source_record as lane from runs
-       where integration_id || chr(31) || source_record = any($1::text[]) and state = any($2::text[])`,
-      [lanes, unfinishedStates],
-    );
-    for (const row of result.rows) busy.add(row.lane);
-  }
-  const runs: {
-    id: string;
-    event_id: string;
+  const firstOf = new Map<string, number>();
+  const rows: {
+    i: number;
     integration_id: string;
-    integration_version: number;
+    dedupe_key: string;
     source_record: string | null;
-    state: string;
-    max_attempts: number;
+    data: unknown;
   }[] = [];
-  for (const row of rows) {
-    const ins = byIndex.get(row.i);
-    if (!ins) continue;
-    const lane =
-      row.source_record === null ? undefined : laneOf(row.integration_id, row.source_record);
-    const state = lane !== undefined && busy.has(lane) ? 'pending' : 'queued';
-    if (lane !== undefined) busy.add(lane);
-    const runId = `run_${randomUUID()}`;
-    runs.push({
-      id: runId,
-      event_id: ins.id,
-      integration_id: row.integration_id,
-      integration_version: ins.integration_version,
-      source_record: row.source_record,
-      state,
-      max_attempts: ins.max_attempts,
+  events.forEach((e, i) => {
+    const key = `${e.integrationId}\u0000${e.dedupeKey}`;
+    if (firstOf.has(key)) return; // the same event twice in one batch: answered like its first
+    firstOf.set(key, i);
+    rows.push({
+      i,
+      integration_id: e.integrationId,
+      dedupe_key: e.dedupeKey,
+      source_record: e.sourceRecord,
+      data: e.data ?? null,
     });
-    outcomes[row.i] = { kind: 'accepted', eventId: ins.id, runId };
+  });
+  const result = await client.query<{ i: number; event_id: string; run_id: string | null }>(
+    storeSql,
+    [JSON.stringify(rows), unfinishedStates],
+  );
+  for (const row of result.rows) {
+    outcomes[row.i] = row.run_id
+      ? { kind: 'accepted', eventId: row.event_id, runId: row.run_id }
+      : { kind: 'duplicate', eventId: row.event_id };
   }
-  if (runs.length > 0) {
-    await client.query(
-      `insert into runs (id, event_id, integration_id, integration_version, source_record, state, max_attempts)
-       select id, event_id, integration_id, integration_version, source_record, state, max_attempts
-       from jsonb_to_recordset($1::jsonb) as x(id text, event_id text, integration_id text,
-         integration_version int, source_record text, state text, max_attempts int)`,
-      [JSON.stringify(runs)],
-    );
-    const queuedIds = runs.filter((r) => r.state === 'queued').map((r) => r.id);
-    if (queuedIds.length > 0) await client.query(enqueueRunsSql, [queuedIds, null]);
-  }
-
-  const missing = rows.filter((r) => !outcomes[r.i]);
-  if (missing.length > 0) {
-    const existing = await client.query<{ integration_id: string; dedupe_key: string; id: string }>(
-      `select e.integration_id, e.dedupe_key, e.id from events e
-       join jsonb_to_recordset($1::jsonb) as x(integration_id text, dedupe_key text)
-         on e.integration_id = x.integration_id and e.dedupe_key = x.dedupe_key`,
-      [
-        JSON.stringify(
-          missing.map((m) => ({ integration_id: m.integration_id, dedupe_key: m.dedupe_key })),
-        ),
-      ],
-    );
-    const found = new Map(
-      existing.rows.map((r) => [`${r.integration_id}\u0000${r.dedupe_key}`, r.id]),
-    );
-    for (const row of missing) {
-      const id = found.get(`${row.integration_id}\u0000${row.dedupe_key}`);
-      outcomes[row.i] = id ? { kind: 'duplicate', eventId: id } : { kind: 'disabled' };
-    }
-  }
+  events.forEach((e, i) => {
+    if (outcomes[i]) return;
+    const first = firstOf.get(`${e.integrationId}\u0000${e.dedupeKey}`) as number;
+    const answer = first === i ? undefined : outcomes[first];
+    outcomes[i] =
+      answer && answer.kind !== 'disabled'
+        ? { kind: 'duplicate', eventId: answer.eventId }
+        : { kind: 'disabled' };
+  });
   return outcomes;
 }
+
+const storeSql = `
+  with input as (
+    select * from jsonb_to_recordset($1::jsonb)
+      as x(i int, integration_id text, dedupe_key text, source_record text, data jsonb)
+  ), ins as (
+    insert into events (id, integration_id, integration_version, dedupe_key, source_record, data)
+    select 'evt_' || gen_random_uuid(), x.integration_id, g.current_version, x.dedupe_key,
+           x.source_record, coalesce(x.data, 'null'::jsonb)
+    from input x join integrations g on g.id = x.integration_id and g.enabled
+    order by x.i
+    on conflict (integration_id, dedupe_key) do nothing
+    returning id, seq, integration_id, integration_version, dedupe_key, source_record
+  ), planned as (
+    select ins.id as event_id, x.i, ins.integration_id, ins.integration_version, ins.source_record,
+           'run_' || gen_random_uuid() as run_id,
+           coalesce((v.definition->'retry'->>'maxAttempts')::int, 5) as max_attempts,
+           case when ins.source_record is not null and (
+                  row_number() over (partition by ins.integration_id, ins.source_record order by ins.seq) > 1
+                  or exists (select 1 from runs r where r.integration_id = ins.integration_id
+                               and r.source_record = ins.source_record and r.state = any($2::text[])))
+                then 'pending' else 'queued' end as state
+    from ins
+    join input x on x.integration_id = ins.integration_id and x.dedupe_key = ins.dedupe_key
+    join integration_versions v on v.integration_id = ins.integration_id and v.version = ins.integration_version
+  ), new_runs as (
+    insert into runs (id, event_id, integration_id, integration_version, source_record, state, max_attempts)
+    select run_id, event_id, integration_id, integration_version, source_record, state, max_attempts from planned
+    returning id, state
+  ), jobs as (
+    select count(*) as n from graphile_worker.add_jobs(array(
+      select row('${RUN_TASK}', json_build_object('runId', r.id, 'attempt', 0), null, now(), 25, null, 0, null)::graphile_worker.job_spec
+      from new_runs r where r.state = 'queued'))
+  )
+  select p.i, p.event_id, p.run_id from planned p where (select n from jobs) >= 0
+  union all
+  select x.i, e.id, null from input x
+  join events e on e.integration_id = x.integration_id and e.dedupe_key = x.dedupe_key`;
 
 /** A record's lane: its integration and source id. */
 export function laneOf(integrationId: string, sourceRecord: string): string {

@@ -20,7 +20,7 @@ import {
   truthy,
 } from './compile-integration.js';
 import { createIntegrationStateStore } from './integration-state-store.js';
-import { finishRun, scheduleRetry } from './run-finisher.js';
+import { finishRun, scheduleRetry, waitsBehindEarlierRun } from './run-finisher.js';
 import type { RunJobPayload } from './run-queue.js';
 import { contentHash, type StepContext, writeStep } from './write-step.js';
 
@@ -57,6 +57,7 @@ export function createRunExecutor(deps: RunExecutorDeps) {
   const { db, logger } = deps;
 
   return async function executeRun(payload: RunJobPayload): Promise<void> {
+    if (await waitsBehindEarlierRun(db, payload)) return;
     const run = await db
       .updateTable('runs')
       .set((eb) => ({

@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { RunState } from '../db/tables/run-tables.js';
 import { laneOf } from './event-ingestor.js';
@@ -88,4 +88,67 @@ export async function enqueue(
                coalesce(${at ?? null}::timestamptz, now()), 25, null, 0, null)::graphile_worker.job_spec
     from runs r where r.id = any(${runIds as string[]}::text[])
   ))`.execute(trx);
+}
+
+/**
+ * Before a queued run starts: if an earlier run of the same record is unfinished (two batches
+ * stored the record at the same moment), the run goes back to `pending` behind it, under the
+ * record's lane lock, and the earlier run hands the record on when it ends.
+ */
+export async function waitsBehindEarlierRun(
+  db: Kysely<Database>,
+  payload: { runId: string; attempt: number },
+): Promise<boolean> {
+  if (payload.attempt > 0) return false; // a retry: it already held the record
+  const check = await sql<{ integration_id: string; source_record: string }>`
+    select r.integration_id, r.source_record from runs r
+    where r.id = ${payload.runId} and r.state = 'queued' and r.source_record is not null
+      and r.replay_of is null -- a replay was placed at the head of its lane by an operator
+      and exists (select 1 from runs e
+                  where e.integration_id = r.integration_id and e.source_record = r.source_record
+                    and e.seq < r.seq and e.state in ('pending', 'queued', 'running', 'waiting', 'failed'))`.execute(
+    db,
+  );
+  const lane = check.rows[0];
+  if (!lane) return false;
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtextextended(${laneOf(lane.integration_id, lane.source_record)}, 7))`.execute(
+      trx,
+    );
+    const moved = await sql`
+      update runs r set state = 'pending'
+      where r.id = ${payload.runId} and r.state = 'queued'
+        and exists (select 1 from runs e
+                    where e.integration_id = r.integration_id and e.source_record = r.source_record
+                      and e.seq < r.seq and e.state in ('pending', 'queued', 'running', 'waiting', 'failed'))`.execute(
+      trx,
+    );
+    return Number(moved.numAffectedRows ?? 0) > 0;
+  });
+}
+
+/**
+ * Queues pending runs whose record has nothing unfinished ahead of them: the rare run stored at
+ * the very moment the run ahead of it ended. Each lane is handled under its lock.
+ */
+export async function promoteStrandedRuns(
+  db: Kysely<Database>,
+  olderThanMs = 5000,
+): Promise<number> {
+  const lanes = await sql<{ integration_id: string; source_record: string }>`
+    select distinct p.integration_id, p.source_record from runs p
+    where p.state = 'pending' and p.created_at < now() - make_interval(secs => ${olderThanMs / 1000})
+      and not exists (select 1 from runs r
+                      where r.integration_id = p.integration_id and r.source_record = p.source_record
+                        and r.state in ('queued', 'running', 'waiting', 'failed'))
+    limit 100`.execute(db);
+  for (const lane of lanes.rows) {
+    await db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(hashtextextended(${laneOf(lane.integration_id, lane.source_record)}, 7))`.execute(
+        trx,
+      );
+      await promoteNext(trx, lane.integration_id, lane.source_record);
+    });
+  }
+  return lanes.rows.length;
 }

@@ -38,13 +38,24 @@ export function createWebhookIngress(deps: {
   cacheMs?: number;
 }) {
   const cacheMs = deps.cacheMs ?? 1000;
-  const cache = new Map<string, { target: Target | undefined; until: number }>();
+  // Promises are cached, so that concurrent requests for one token share one lookup.
+  const cache = new Map<string, { target: Promise<Target | undefined>; until: number }>();
 
-  async function resolve(token: string): Promise<Target | undefined> {
+  function resolve(token: string): Promise<Target | undefined> {
     const key = hashHookToken(token);
     const cacheKey = key.toString('hex');
     const hit = cache.get(cacheKey);
     if (hit && hit.until > Date.now()) return hit.target;
+    if (cache.size > 10_000) cache.clear();
+    const target = lookup(key).catch((error: unknown) => {
+      cache.delete(cacheKey);
+      throw error;
+    });
+    cache.set(cacheKey, { target, until: Date.now() + cacheMs });
+    return target;
+  }
+
+  async function lookup(key: Buffer): Promise<Target | undefined> {
     const row = await deps.db
       .selectFrom('integration_hooks as h')
       .innerJoin('integrations as i', 'i.id', 'h.integration_id')
@@ -73,8 +84,6 @@ export function createWebhookIngress(deps: {
         },
       };
     }
-    if (cache.size > 10_000) cache.clear();
-    cache.set(cacheKey, { target, until: Date.now() + cacheMs });
     return target;
   }
 
