@@ -1,5 +1,12 @@
-import { AuthError, type Credentials, type RunContext } from '@junction/connector-kit';
-import mysql from 'mysql2/promise';
+import {
+  AuthError,
+  ConnectorError,
+  type Credentials,
+  RetryableError,
+  type RunContext,
+} from '@junction/connector-kit';
+import type mysql from 'mysql2/promise';
+import { type PoolEntry, poolFor } from './pool-registry.js';
 import { toSqlError } from './sql-error.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -23,9 +30,9 @@ function optional<K extends string>(key: K, value: string | undefined) {
  * const options = connectionOptions({ host: '127.0.0.1', user: 'root', database: 'test' });
  * ```
  */
-export function connectionOptions(credentials: Credentials): mysql.ConnectionOptions {
+export function connectionOptions(credentials: Credentials): mysql.PoolOptions {
   const ssl = text(credentials, 'ssl');
-  const common: mysql.ConnectionOptions = {
+  const common: mysql.PoolOptions = {
     connectTimeout: CONNECT_TIMEOUT_MS,
     dateStrings: true,
     supportBigNumbers: true,
@@ -52,30 +59,98 @@ export function connectionOptions(credentials: Credentials): mysql.ConnectionOpt
 }
 
 /**
- * Opens one connection (session time zone UTC), runs `work`, and always closes it. An aborted
- * `ctx.signal` destroys the connection. Errors come out classified by {@link toSqlError}.
+ * A checked-out connection and the table cache of its pool.
  *
  * @example
  * ```ts
- * const [rows] = await withConnection(ctx, (db) => db.execute('select 1'));
+ * await withConnection(ctx, ({ db }) => db.query('select 1'));
+ * ```
+ */
+export interface Session {
+  readonly db: mysql.PoolConnection;
+  readonly tables: PoolEntry['tables'];
+}
+
+/** Server errors after which the pool's table descriptions are read again. */
+const SCHEMA_CHANGED = new Set(['ER_BAD_FIELD_ERROR', 'ER_NO_SUCH_TABLE']);
+
+function errorCode(thrown: unknown): string | undefined {
+  if (typeof thrown !== 'object' || thrown === null || !('code' in thrown)) return undefined;
+  return typeof thrown.code === 'string' ? thrown.code : undefined;
+}
+
+/** A statement the server answered with an error: the session itself is still sound. */
+function serverError(thrown: unknown): boolean {
+  return (
+    typeof thrown === 'object' &&
+    thrown !== null &&
+    'sqlState' in thrown &&
+    typeof thrown.sqlState === 'string' &&
+    !('fatal' in thrown && thrown.fatal === true)
+  );
+}
+
+function cancelled(signal: AbortSignal): RetryableError {
+  const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason);
+  return new RetryableError(`MySQL: the step was cancelled: ${reason}`, { cause: signal.reason });
+}
+
+/**
+ * Checks a connection out of the connection's pool ({@link poolFor}; session time zone UTC, set
+ * once per connection), runs `work`, and gives it back. An aborted `ctx.signal` kills the running
+ * statement (`KILL QUERY`) and destroys that connection (it never returns to the pool); so does
+ * an error that leaves the session in doubt. A statement failing on an unknown table or column
+ * clears the pool's table cache. Errors come out classified by {@link toSqlError}.
+ *
+ * @example
+ * ```ts
+ * const [rows] = await withConnection(ctx, ({ db }) => db.execute('select 1'));
  * ```
  */
 export async function withConnection<T>(
   ctx: RunContext,
-  work: (db: mysql.Connection) => Promise<T>,
+  work: (session: Session) => Promise<T>,
 ): Promise<T> {
-  let db: mysql.Connection | undefined;
-  const onAbort = () => db?.destroy();
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const entry = poolFor(connectionOptions(ctx.credentials));
+  let db: mysql.PoolConnection | undefined;
+  let done = false;
+  const finish = (destroy: boolean) => {
+    if (db === undefined || done) return;
+    done = true;
+    if (destroy) db.destroy();
+    else db.release();
+  };
+  const onAbort = () => {
+    if (db === undefined || done) return;
+    const threadId = db.threadId;
+    finish(true);
+    void entry.pool.query('kill query ?', [threadId]).catch(() => {});
+  };
+  entry.checkedOut += 1;
+  entry.lastUsed = Date.now();
   try {
-    db = await mysql.createConnection(connectionOptions(ctx.credentials));
-    db.on('error', () => {});
-    await db.query("set time_zone = '+00:00'");
-    return await work(db);
+    ctx.signal.throwIfAborted();
+    db = await entry.pool.getConnection();
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    if (!entry.prepared.has(db.connection)) {
+      await db.query("set time_zone = '+00:00'");
+      entry.prepared.add(db.connection);
+    }
+    ctx.signal.throwIfAborted();
+    const result = await work({ db, tables: entry.tables });
+    finish(false);
+    return result;
   } catch (thrown) {
+    const code = errorCode(thrown);
+    if (code !== undefined && SCHEMA_CHANGED.has(code)) entry.tables.clear();
+    // Our own refusals leave the session clean; so do statements the server refused.
+    finish(!(thrown instanceof ConnectorError || serverError(thrown)));
+    if (ctx.signal.aborted && !(thrown instanceof ConnectorError)) throw cancelled(ctx.signal);
     throw toSqlError(thrown);
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
-    await db?.end().catch(() => db?.destroy());
+    finish(true);
+    entry.checkedOut -= 1;
+    entry.lastUsed = Date.now();
   }
 }

@@ -18,7 +18,7 @@ export const mysqlAuth: CustomAuth<typeof connectionFields> = {
   fields: connectionFields,
   async test(ctx) {
     try {
-      const version = await withConnection(ctx, async (db) => {
+      const version = await withConnection(ctx, async ({ db }) => {
         const [rows] = await db.query<mysql.RowDataPacket[]>('select version() as v');
         return String(rows[0]?.v ?? 'unknown');
       });

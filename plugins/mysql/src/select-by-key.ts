@@ -4,24 +4,25 @@ import { rowObject } from './row-values.js';
 import type { LiveTable } from './table-columns.js';
 
 /**
- * The row whose quoted `keyColumn` equals `key`, as a JSON object, or `undefined`.
+ * The rows (at most `limit`, default 1) whose quoted `keyColumn` equals `key`, as JSON objects;
+ * `lock` reads them `for update`.
  *
  * @example
  * ```ts
- * const row = await selectByKey(db, table, '`id`', '42');
+ * const [row] = await selectByKey(db, table, '`id`', '42');
  * ```
  */
 export async function selectByKey(
-  db: mysql.Connection,
+  db: mysql.PoolConnection,
   table: LiveTable,
   keyColumn: string,
   key: string | number,
   lock = false,
-): Promise<JsonObject | undefined> {
+  limit = 1,
+): Promise<JsonObject[]> {
   const [rows] = await db.execute<mysql.RowDataPacket[]>(
-    `select * from ${table.sql} where ${keyColumn} = ? limit 1${lock ? ' for update' : ''}`,
+    `select * from ${table.sql} where ${keyColumn} = ? limit ${Math.trunc(limit)}${lock ? ' for update' : ''}`,
     [key],
   );
-  const row = rows[0];
-  return row === undefined ? undefined : rowObject(row);
+  return rows.map(rowObject);
 }

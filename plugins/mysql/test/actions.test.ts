@@ -8,6 +8,7 @@ import {
 import { checkSamples, runActionForTest } from '@junction/connector-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import connector, { pollSettingsFields } from '../src/index.js';
+import { closePools } from '../src/pool-registry.js';
 import { contextFor, mysqlAvailable, sql, tableName } from './support.js';
 
 const available = await mysqlAvailable();
@@ -62,6 +63,7 @@ describe.skipIf(!available)('mysql actions', () => {
     );
   });
   afterAll(async () => {
+    await closePools();
     await sql(`drop table if exists ${people}`);
   });
   const snapshot = () => sql(`select * from ${people} order by id`);

@@ -1,5 +1,6 @@
 import { InvalidInputError, runPoll } from '@junction/connector-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closePools } from '../src/pool-registry.js';
 import { rowChanged } from '../src/triggers/row-changed.js';
 import { contextFor, mysqlAvailable, sql, tableName } from './support.js';
 
@@ -27,6 +28,7 @@ describe.skipIf(!available)('mysql row-changed polling trigger', () => {
     );
   });
   afterAll(async () => {
+    await closePools();
     await sql(`drop table if exists ${contacts}`);
   });
   const settings = { table: contacts, safetyLagSeconds: 0, batchSize: 2 };

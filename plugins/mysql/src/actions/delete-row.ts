@@ -22,8 +22,14 @@ export const deleteRow = defineAction({
   output: { deleted: field.boolean() },
   sample: { deleted: true },
   async run(ctx, input) {
-    return withConnection(ctx, async (db) => {
-      const table = await loadTable(db, { schema: input.schema, table: input.table }, '/table');
+    return withConnection(ctx, async (session) => {
+      const { db } = session;
+      const table = await loadTable(
+        session,
+        { schema: input.schema, table: input.table },
+        '/table',
+        { columns: [input.keyColumn] },
+      );
       const key = table.column(input.keyColumn, '/keyColumn');
       const [result] = await db.execute<mysql.ResultSetHeader>(
         `delete from ${table.sql} where ${key} = ?`,

@@ -34,8 +34,14 @@ export const insertRow = defineAction({
   output: { row: rowField },
   sample: { row: sampleRow },
   async run(ctx, input) {
-    return withConnection(ctx, async (db) => {
-      const table = await loadTable(db, { schema: input.schema, table: input.table }, '/table');
+    return withConnection(ctx, async (session) => {
+      const { db } = session;
+      const table = await loadTable(
+        session,
+        { schema: input.schema, table: input.table },
+        '/table',
+        { columns: [input.keyColumn, ...Object.keys(input.values)] },
+      );
       const key = table.column(input.keyColumn, '/keyColumn');
       const cells = toCells(input.values, table, '/values');
       await db.beginTransaction();
@@ -47,7 +53,7 @@ export const insertRow = defineAction({
         );
         const given = cells.find((c) => c.name === input.keyColumn)?.value;
         const keyValue = given === undefined || given === null ? result.insertId : String(given);
-        const stored = await selectByKey(db, table, key, keyValue);
+        const [stored] = await selectByKey(db, table, key, keyValue);
         await db.commit();
         return { row: stored ?? {} };
       } catch (thrown) {

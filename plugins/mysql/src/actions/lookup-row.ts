@@ -22,10 +22,16 @@ export const lookupRow = defineAction({
   output: { found: field.boolean(), row: optionalRowField },
   sample: { found: true, row: sampleRow },
   async run(ctx, input) {
-    return withConnection(ctx, async (db) => {
-      const table = await loadTable(db, { schema: input.schema, table: input.table }, '/table');
+    return withConnection(ctx, async (session) => {
+      const { db } = session;
+      const table = await loadTable(
+        session,
+        { schema: input.schema, table: input.table },
+        '/table',
+        { columns: [input.keyColumn] },
+      );
       const key = table.column(input.keyColumn, '/keyColumn');
-      const stored = await selectByKey(db, table, key, input.key);
+      const [stored] = await selectByKey(db, table, key, input.key);
       return stored === undefined ? { found: false } : { found: true, row: stored };
     });
   },

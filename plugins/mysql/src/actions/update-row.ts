@@ -30,8 +30,14 @@ export const updateRow = defineAction({
   output: { found: field.boolean(), row: optionalRowField },
   sample: { found: true, row: sampleRow },
   async run(ctx, input) {
-    return withConnection(ctx, async (db) => {
-      const table = await loadTable(db, { schema: input.schema, table: input.table }, '/table');
+    return withConnection(ctx, async (session) => {
+      const { db } = session;
+      const table = await loadTable(
+        session,
+        { schema: input.schema, table: input.table },
+        '/table',
+        { columns: [input.keyColumn, ...Object.keys(input.values)] },
+      );
       const key = table.column(input.keyColumn, '/keyColumn');
       const cells = toCells(input.values, table, '/values');
       if (cells.length === 0) {
@@ -50,12 +56,14 @@ export const updateRow = defineAction({
         const stored =
           result.affectedRows === 0
             ? undefined
-            : await selectByKey(
-                db,
-                table,
-                key,
-                changedKey == null ? input.key : String(changedKey),
-              );
+            : (
+                await selectByKey(
+                  db,
+                  table,
+                  key,
+                  changedKey == null ? input.key : String(changedKey),
+                )
+              )[0];
         await db.commit();
         return stored === undefined ? { found: false } : { found: true, row: stored };
       } catch (thrown) {

@@ -9,6 +9,13 @@ function invalid(pointer: string, message: string): InvalidInputError {
   return new InvalidInputError(`MySQL: ${message}.`, { problems: [{ pointer, message }] });
 }
 
+function notUnique(keyColumn: string): InvalidInputError {
+  return invalid(
+    '/keyColumn',
+    `column "${keyColumn}" has no unique index of its own, so rows cannot be upserted by it`,
+  );
+}
+
 /**
  * Inserts the row with this key, or updates it when the key exists
  * (`insert ... on duplicate key update`); the key column needs its own unique index.
@@ -30,14 +37,20 @@ export const upsertRow = defineAction({
   output: { created: field.boolean(), row: rowField },
   sample: { created: false, row: sampleRow },
   async run(ctx, input) {
-    return withConnection(ctx, async (db) => {
-      const table = await loadTable(db, { schema: input.schema, table: input.table }, '/table');
+    return withConnection(ctx, async (session) => {
+      const { db } = session;
+      const table = await loadTable(
+        session,
+        { schema: input.schema, table: input.table },
+        '/table',
+        {
+          columns: [input.keyColumn, ...Object.keys(input.values)],
+          unique: input.keyColumn,
+        },
+      );
       const key = table.column(input.keyColumn, '/keyColumn');
       if (!table.uniqueColumns.has(input.keyColumn)) {
-        throw invalid(
-          '/keyColumn',
-          `column "${input.keyColumn}" has no unique index of its own, so rows cannot be upserted by it`,
-        );
+        throw notUnique(input.keyColumn);
       }
       const cells = toCells(input.values, table, '/values').filter((c) => {
         if (c.name !== input.keyColumn) return true;
@@ -52,13 +65,19 @@ export const upsertRow = defineAction({
       await db.beginTransaction();
       try {
         // Lock the key (or its gap) first: whether the row existed is then certain.
-        const existed = (await selectByKey(db, table, key, input.key, true)) !== undefined;
+        const existed = (await selectByKey(db, table, key, input.key, true)).length > 0;
         await db.execute(
           `insert into ${table.sql} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})
            on duplicate key update ${updates.map((c) => `${c} = values(${c})`).join(', ')}`,
           [input.key, ...cells.map((c) => c.value)],
         );
-        const stored = await selectByKey(db, table, key, input.key);
+        const [stored, second] = await selectByKey(db, table, key, input.key, false, 2);
+        if (second !== undefined) {
+          // Two rows share the key: its unique index is gone since the description was cached.
+          await db.rollback();
+          session.tables.clear();
+          throw notUnique(input.keyColumn);
+        }
         await db.commit();
         return { created: !existed, row: stored ?? {} };
       } catch (thrown) {

@@ -41,8 +41,11 @@ export const rowChanged = definePollingTrigger({
   },
   async poll(ctx, cursor) {
     const settings = ctx.settings;
-    return withConnection(ctx, async (db) => {
-      const table = await loadTable(db, settings, '/settings/table');
+    return withConnection(ctx, async (session) => {
+      const { db } = session;
+      const table = await loadTable(session, settings, '/settings/table', {
+        columns: [settings.updatedAtColumn, settings.keyColumn],
+      });
       const after = parseCursor(cursor, table.name);
       const u = `t.${table.column(settings.updatedAtColumn, '/settings/updatedAtColumn')}`;
       const k = `t.${table.column(settings.keyColumn, '/settings/keyColumn')}`;
