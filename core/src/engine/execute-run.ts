@@ -6,13 +6,14 @@ import {
   toConnectorError,
 } from '@junction/connector-kit';
 import type { Kysely } from 'kysely';
-import type { ConnectionStore } from '../connections/connection-store.js';
+import type { ConnectionRow, ConnectionStore } from '../connections/connection-store.js';
 import type { ConnectorSource } from '../connectors/connector-source.js';
 import type { Database } from '../db/schema.js';
 import type { PluginExecutor } from '../executor/plugin-executor.js';
 import type { IntegrationDefinition } from '../integrations/integration-definition.js';
 import type { Logger } from '../log/create-logger.js';
 import { defaultRetryPolicy, nextAttemptAt } from './backoff.js';
+import { claimRun } from './claim-run.js';
 import {
   type CompiledIntegration,
   type CompiledStep,
@@ -22,7 +23,7 @@ import {
 import { createIntegrationStateStore } from './integration-state-store.js';
 import { finishRun, scheduleRetry, waitsBehindEarlierRun } from './run-finisher.js';
 import type { RunJobPayload } from './run-queue.js';
-import { contentHash, type StepContext, writeStep } from './write-step.js';
+import { contentHash, createStepLog, type StepContext, type StepLog } from './write-step.js';
 
 export interface RunExecutorDeps {
   readonly db: Kysely<Database>;
@@ -55,52 +56,36 @@ class StepFailure extends Error {
  */
 export function createRunExecutor(deps: RunExecutorDeps) {
   const { db, logger } = deps;
+  // Connection rows change rarely; each is read at most once a second per process.
+  const connectionCache = new Map<
+    string,
+    { row: Promise<ConnectionRow | undefined>; until: number }
+  >();
+  const connectionOf = (id: string) => {
+    const hit = connectionCache.get(id);
+    if (hit && hit.until > Date.now()) return hit.row;
+    if (connectionCache.size > 1000) connectionCache.clear();
+    const row = deps.connections.get(id);
+    connectionCache.set(id, { row, until: Date.now() + 1000 });
+    row.catch(() => connectionCache.delete(id));
+    return row;
+  };
 
   return async function executeRun(payload: RunJobPayload): Promise<void> {
-    if (await waitsBehindEarlierRun(db, payload)) return;
-    const run = await db
-      .updateTable('runs')
-      .set((eb) => ({
-        state: 'running',
-        attempts: eb('attempts', '+', 1),
-        started_at: eb.fn.coalesce('started_at', eb.val(new Date())),
-      }))
-      .where('id', '=', payload.runId)
-      .where('attempts', '=', payload.attempt)
-      .where('state', 'in', ['queued', 'failed'])
-      .returningAll()
-      .executeTakeFirst();
-    if (!run) return; // cancelled, finished, or a stale job of an earlier attempt
+    const claimed = await claimRun(db, payload);
+    if (!claimed) {
+      // Cancelled, finished, a stale job of an earlier attempt, or an earlier run of the same
+      // record is unfinished: then it waits behind it.
+      await waitsBehindEarlierRun(db, payload);
+      return;
+    }
+    const { run, definition, links } = claimed;
+    const source = { data: claimed.data };
     const ref = { id: run.id, integrationId: run.integration_id, sourceRecord: run.source_record };
-    const source = await db
-      .selectFrom('events')
-      .innerJoin('integration_versions as v', (j) =>
-        j
-          .onRef('v.integration_id', '=', 'events.integration_id')
-          .on('v.version', '=', run.integration_version),
-      )
-      .select(['events.data', 'v.definition'])
-      .where('events.id', '=', run.event_id)
-      .executeTakeFirstOrThrow();
-    const definition = source.definition as IntegrationDefinition;
     const integration = deps.compile(run.integration_id, run.integration_version, definition);
     const policy = { ...defaultRetryPolicy, ...definition.retry };
-    const done = await db
-      .selectFrom('run_steps')
-      .select(['route_key', 'step_key', 'state', 'output'])
-      .where('run_id', '=', run.id)
-      .where('state', 'in', ['succeeded', 'skipped', 'filtered'])
-      .execute();
-    const doneByKey = new Map(done.map((s) => [`${s.route_key}/${s.step_key}`, s]));
-    const links =
-      run.source_record === null
-        ? []
-        : await db
-            .selectFrom('record_links')
-            .selectAll()
-            .where('integration_id', '=', run.integration_id)
-            .where('source_id', '=', run.source_record)
-            .execute();
+    const doneByKey = new Map(claimed.done.map((s) => [`${s.route_key}/${s.step_key}`, s]));
+    const log = createStepLog(db);
 
     try {
       let routes: ReturnType<typeof selectRoutes>;
@@ -134,7 +119,7 @@ export function createRunExecutor(deps: RunExecutorDeps) {
           const data = { event: source.data, steps: outputs, links: linkView };
           if (step.kind === 'filter') {
             const passes = evaluateFilter(step, data);
-            await writeStep(db, context, {
+            await log.add(context, {
               state: passes ? 'succeeded' : 'filtered',
               stepKey: step.key,
               output: { passes },
@@ -148,20 +133,31 @@ export function createRunExecutor(deps: RunExecutorDeps) {
             context,
             definition,
             links.find((l) => l.step_key === step.key),
+            log,
           );
           outputs[step.key] = output;
         }
       }
-      await db.transaction().execute((trx) =>
-        finishRun(trx, ref, 'succeeded', {
+      await db.transaction().execute(async (trx) => {
+        await log.flushIn(trx);
+        await finishRun(trx, ref, 'succeeded', {
           outcome: routes.length === 0 ? 'no route matched' : undefined,
-        }),
-      );
+        });
+      });
     } catch (thrown) {
-      if (!(thrown instanceof StepFailure)) throw thrown; // our own failure: graphile-worker retries the job
+      if (!(thrown instanceof StepFailure)) {
+        // Junction's own failure (the database went away...): keep what already happened, and let
+        // graphile-worker retry the job.
+        await db
+          .transaction()
+          .execute((trx) => log.flushIn(trx))
+          .catch(() => {});
+        throw thrown;
+      }
       const error = thrown.error.toJSON();
       const retry = thrown.error.retryable && run.attempts < policy.maxAttempts;
       await db.transaction().execute(async (trx) => {
+        await log.flushIn(trx);
         if (retry)
           await scheduleRetry(
             trx,
@@ -195,6 +191,7 @@ export function createRunExecutor(deps: RunExecutorDeps) {
     context: StepContext,
     definition: IntegrationDefinition,
     link: { target_id: string | null; content_hash: Buffer; last_output: unknown } | undefined,
+    log: StepLog,
   ): Promise<unknown> {
     const connector = deps.connectors.get(step.connector, step.version);
     if (!connector)
@@ -212,6 +209,7 @@ export function createRunExecutor(deps: RunExecutorDeps) {
     if (mapped.errors.length > 0 || !action) {
       const problems = mapped.errors.map((e) => ({ pointer: e.pointer, message: e.message }));
       throw await failStep(
+        log,
         context,
         step.key,
         new InvalidInputError(
@@ -232,7 +230,7 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       targetIdPath: stepDefinition?.kind === 'action' ? stepDefinition.targetId : undefined,
     };
     if (link?.content_hash.equals(contentHash(actionKey, input))) {
-      await writeStep(db, context, {
+      await log.add(context, {
         state: 'skipped',
         stepKey: step.key,
         input,
@@ -241,7 +239,7 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       });
       return link.last_output;
     }
-    const row = step.connection ? await deps.connections.get(step.connection) : undefined;
+    const row = step.connection ? await connectionOf(step.connection) : undefined;
     const credentials = row ? await resolveOrFail(row) : {};
     const secrets = secretValues(connector.definition.auth, credentials);
     const started = performance.now();
@@ -264,9 +262,9 @@ export function createRunExecutor(deps: RunExecutorDeps) {
     deps.onStep?.(connector.id, (performance.now() - started) / 1000, result.ok);
     if (!result.ok) {
       const retryAt = result.error instanceof RateLimitedError ? result.error.retryAt : undefined;
-      throw await failStep(context, step.key, result.error, retryAt, { input, secrets });
+      throw await failStep(log, context, step.key, result.error, retryAt, { input, secrets });
     }
-    await writeStep(db, context, {
+    await log.add(context, {
       state: 'succeeded',
       stepKey: step.key,
       input,
@@ -287,13 +285,14 @@ export function createRunExecutor(deps: RunExecutorDeps) {
   }
 
   async function failStep(
+    log: StepLog,
     context: StepContext,
     stepKey: string,
     error: ConnectorError | InvalidInputError,
     retryAt?: Date,
     extra: { input?: unknown; secrets?: readonly string[] } = {},
   ): Promise<StepFailure> {
-    await writeStep(db, context, {
+    await log.add(context, {
       state: 'failed',
       stepKey,
       input: extra.input,

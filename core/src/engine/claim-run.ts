@@ -1,0 +1,72 @@
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { RunsTable } from '../db/tables/run-tables.js';
+import type { IntegrationDefinition } from '../integrations/integration-definition.js';
+import { unfinishedStates } from './run-queue.js';
+
+/** A run just claimed for an attempt, with everything the attempt needs. */
+export interface ClaimedRun {
+  readonly run: Selectable<RunsTable>;
+  readonly data: unknown;
+  readonly definition: IntegrationDefinition;
+  /** Steps finished in earlier attempts (not run again). */
+  readonly done: readonly { route_key: string; step_key: string; state: string; output: unknown }[];
+  /** The source record's links, by step. */
+  readonly links: readonly {
+    step_key: string;
+    target_id: string | null;
+    content_hash: Buffer;
+    last_output: unknown;
+  }[];
+}
+
+/**
+ * Claims a run for the attempt its job was queued for, in ONE statement that also reads its
+ * event, its integration version, the steps done in earlier attempts and the record's links.
+ * A first attempt is not claimed while an earlier run of its record is unfinished.
+ */
+export async function claimRun(
+  db: Kysely<Database>,
+  payload: { runId: string; attempt: number },
+): Promise<ClaimedRun | undefined> {
+  const result = await sql<
+    Selectable<RunsTable> & {
+      data: unknown;
+      definition: IntegrationDefinition;
+      done: ClaimedRun['done'] | null;
+      links: ClaimedRun['links'] | null;
+    }
+  >`
+    with claimed as (
+      update runs r set state = 'running', attempts = r.attempts + 1, started_at = coalesce(r.started_at, now())
+      where r.id = ${payload.runId} and r.attempts = ${payload.attempt} and r.state in ('queued', 'failed')
+        and (r.attempts > 0 or r.source_record is null or r.replay_of is not null or not exists (
+          select 1 from runs e where e.integration_id = r.integration_id and e.source_record = r.source_record
+            and e.seq < r.seq and e.state = any(${unfinishedStates as string[]}::text[])))
+      returning r.*
+    )
+    select c.*, e.data, v.definition,
+      (select json_agg(json_build_object('route_key', s.route_key, 'step_key', s.step_key, 'state', s.state, 'output', s.output))
+         from run_steps s where s.run_id = c.id and s.state in ('succeeded', 'skipped', 'filtered')) as done,
+      (select json_agg(json_build_object('step_key', l.step_key, 'target_id', l.target_id,
+                                         'content_hash', encode(l.content_hash, 'hex'), 'last_output', l.last_output))
+         from record_links l where l.integration_id = c.integration_id and l.source_id = c.source_record) as links
+    from claimed c
+    join events e on e.id = c.event_id
+    join integration_versions v on v.integration_id = c.integration_id and v.version = c.integration_version`.execute(
+    db,
+  );
+  const row = result.rows[0];
+  if (!row) return undefined;
+  const { data, definition, done, links, ...run } = row;
+  return {
+    run: run as Selectable<RunsTable>,
+    data,
+    definition,
+    done: done ?? [],
+    links: (links ?? []).map((l) => ({
+      ...l,
+      content_hash: Buffer.from(l.content_hash as unknown as string, 'hex'),
+    })),
+  };
+}
