@@ -32,6 +32,12 @@ describe('junction CLI', () => {
     expect(start.output).toContain('--shutdown-timeout <ms>');
   });
 
+  it('is linked as the `junction` command by npm, through a launcher that exists before the build', async () => {
+    const launcher = startNode([path.join(repoRoot, 'node_modules/.bin/junction'), 'version'], {});
+    expect((await launcher.exited(30_000)).code).toBe(0);
+    expect(launcher.output().trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
   it('prints its version', async () => {
     const { code, output } = await runCli(['version']);
     expect(code).toBe(0);
