@@ -158,6 +158,7 @@ export async function createJunction(
         },
         concurrency: config.workerConcurrency,
         pollIntervalMs: config.workerPollIntervalMs,
+        localQueueSize: config.workerLocalQueueSize ?? config.workerConcurrency + 1,
         heartbeat: {
           beatMs: config.workerHeartbeatMs,
           reapMs: config.workerReapIntervalMs,

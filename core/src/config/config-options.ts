@@ -99,6 +99,14 @@ export const configOptions = [
       'A worker silent this long is dead: its locked jobs are released and run again by others.',
   },
   {
+    key: 'workerLocalQueueSize',
+    env: 'JUNCTION_WORKER_LOCAL_QUEUE_SIZE',
+    flag: undefined,
+    default: undefined,
+    description:
+      'Jobs a worker process fetches and locks at once (fewer database round trips). Unset: concurrency + 1; 1 turns batching off.',
+  },
+  {
     key: 'shutdownTimeoutMs',
     env: 'JUNCTION_SHUTDOWN_TIMEOUT_MS',
     flag: '--shutdown-timeout <ms>',

@@ -28,6 +28,7 @@ export interface JunctionConfig {
   readonly logLevel: LogLevel;
   readonly workerConcurrency: number;
   readonly workerPollIntervalMs: number;
+  readonly workerLocalQueueSize: number | undefined;
   /** Heartbeat of a worker process, reaping pass, and silence after which a worker is dead. */
   readonly workerHeartbeatMs: number;
   readonly workerReapIntervalMs: number;
@@ -84,6 +85,7 @@ const schema = z.object({
   }),
   workerConcurrency: integer(1, 1000),
   workerPollIntervalMs: integer(50, 600_000),
+  workerLocalQueueSize: integer(1, 10_000).optional(),
   workerHeartbeatMs: integer(50, 600_000),
   workerReapIntervalMs: integer(50, 600_000),
   workerDeadAfterMs: integer(200, 3_600_000),
@@ -136,6 +138,7 @@ export function loadConfig(
     adminToken: config.adminToken,
     auditRetentionDays: config.auditRetentionDays,
     secretKey: config.secretKey,
+    workerLocalQueueSize: config.workerLocalQueueSize,
     pluginsDir: config.pluginsDir,
     builtinPluginsDir: config.builtinPluginsDir,
     dataDir: path.resolve(config.dataDir),

@@ -10,6 +10,8 @@ export interface WorkerSettings {
   readonly tasks: TaskList;
   readonly concurrency: number;
   readonly pollIntervalMs: number;
+  /** Jobs fetched and locked at once by this process (1 or less: one at a time). */
+  readonly localQueueSize: number;
   /** Heartbeat and dead-worker reaping (heartbeat.ts); omitted: neither. */
   readonly heartbeat?: HeartbeatSettings;
 }
@@ -37,7 +39,16 @@ export async function startWorker(settings: WorkerSettings): Promise<WorkerHandl
       // Batched completion is also the only mode whose writes graceful shutdown waits for: with
       // unbatched completion (-1), graphile-worker 0.17 does not await the completing query, so a
       // job finishing during shutdown could stay locked.
-      preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+      preset: {
+        worker: {
+          completeJobBatchDelay: 0,
+          failJobBatchDelay: 0,
+          // Jobs are fetched (and locked) a batch at a time. Junction uses no named queues, so
+          // graphile-worker 0.17's local queue cannot break their order; a record's order is
+          // kept by its lane (claimRun).
+          ...(settings.localQueueSize > 1 ? { localQueue: { size: settings.localQueueSize } } : {}),
+        },
+      },
       logger: createGraphileLogger(logger.child({ component: 'worker' })),
     },
     settings.tasks,
