@@ -85,6 +85,7 @@ export function manifestChanges(from: ConnectorManifest, to: ConnectorManifest):
     }
     compareSchemas(action.input, next.input, `${path}/input`, true, out);
     compareSchemas(action.output, next.output, `${path}/output`, false, out);
+    compareSchemas(action.settings, next.settings, `${path}/settings`, true, out);
   }
   for (const trigger of from.triggers) {
     const next = to.triggers.find((t) => t.key === trigger.key);
@@ -94,6 +95,7 @@ export function manifestChanges(from: ConnectorManifest, to: ConnectorManifest):
       continue;
     }
     compareSchemas(trigger.output, next.output, `${path}/output`, false, out);
+    compareSchemas(trigger.settings, next.settings, `${path}/settings`, true, out);
   }
   for (const recordType of from.recordTypes) {
     const next = to.recordTypes.find((r) => r.name === recordType.name);
