@@ -50,3 +50,13 @@ export function problemResponses(...statuses: number[]) {
   }
   return entries;
 }
+
+/** `{id}` in a path. */
+export const IdParamSchema = z.object({ id: z.string().min(1).max(200) });
+
+/** A JSON body or answer described by `schema`. */
+export const jsonContent = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
+
+/** One page of a cursor-paginated list. */
+export const pageSchema = <T extends z.ZodType>(item: T) =>
+  z.object({ data: z.array(item), nextCursor: z.string().nullable() });

@@ -11,7 +11,7 @@ import { etagOf, requireIfMatch } from '../etag.js';
 import { idempotency } from '../middleware/idempotency.js';
 import { requirePermission } from '../middleware/require-role.js';
 import { idempotencyKey, ifMatch, security } from '../openapi-headers.js';
-import { problemResponses } from '../openapi-schemas.js';
+import { IdParamSchema, jsonContent, pageSchema, problemResponses } from '../openapi-schemas.js';
 import {
   createdAfter,
   creationPosition,
@@ -74,8 +74,8 @@ const TestResultSchema = z
     example: { ok: false, tested: true, reason: 'The API key was refused (401).' },
   });
 
-const idParam = z.object({ id: z.string().min(1).max(200) });
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
+const idParam = IdParamSchema;
+const json = jsonContent;
 const tags = ['connections'];
 
 const routes = {
@@ -106,9 +106,7 @@ const routes = {
     responses: {
       200: {
         description: 'A page.',
-        content: json(
-          z.object({ data: z.array(ConnectionSchema), nextCursor: z.string().nullable() }),
-        ),
+        content: json(pageSchema(ConnectionSchema)),
       },
       ...problemResponses(400, 401, 403, 422),
     },

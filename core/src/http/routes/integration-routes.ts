@@ -16,7 +16,7 @@ import { etagOf, requireIfMatch } from '../etag.js';
 import { idempotency } from '../middleware/idempotency.js';
 import { requirePermission } from '../middleware/require-role.js';
 import { idempotencyKey, ifMatch, security } from '../openapi-headers.js';
-import { problemResponses } from '../openapi-schemas.js';
+import { IdParamSchema, jsonContent, pageSchema, problemResponses } from '../openapi-schemas.js';
 import {
   createdAfter,
   creationPosition,
@@ -113,8 +113,8 @@ const TestRequestSchema = z
   .strict()
   .openapi('IntegrationTestRequest');
 
-const idParam = z.object({ id: z.string().min(1).max(200) });
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
+const idParam = IdParamSchema;
+const json = jsonContent;
 const tags = ['integrations'];
 
 const routes = {
@@ -146,9 +146,7 @@ const routes = {
     responses: {
       200: {
         description: 'A page.',
-        content: json(
-          z.object({ data: z.array(SummarySchema), nextCursor: z.string().nullable() }),
-        ),
+        content: json(pageSchema(SummarySchema)),
       },
       ...problemResponses(400, 401, 403, 422),
     },

@@ -1,4 +1,4 @@
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Kysely } from 'kysely';
 import { actorOf } from '../../auth/principal.js';
@@ -12,7 +12,7 @@ import type { AppEnv } from '../app-env.js';
 import { idempotency } from '../middleware/idempotency.js';
 import { requirePermission } from '../middleware/require-role.js';
 import { idempotencyKey, security } from '../openapi-headers.js';
-import { problemResponses } from '../openapi-schemas.js';
+import { IdParamSchema, jsonContent, pageSchema, problemResponses } from '../openapi-schemas.js';
 import { decodeCursor, encodeCursor } from '../pagination.js';
 import { HttpProblem, problem } from '../problem.js';
 import {
@@ -24,8 +24,8 @@ import {
 } from './run-schemas.js';
 
 const tags = ['runs'];
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
-const idParam = z.object({ id: z.string().min(1).max(200) });
+const json = jsonContent;
+const idParam = IdParamSchema;
 
 const routes = {
   list: createRoute({
@@ -42,7 +42,7 @@ const routes = {
     responses: {
       200: {
         description: 'A page of runs.',
-        content: json(z.object({ data: z.array(RunSchema), nextCursor: z.string().nullable() })),
+        content: json(pageSchema(RunSchema)),
       },
       ...problemResponses(400, 401, 403, 422),
     },
