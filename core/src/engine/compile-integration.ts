@@ -23,6 +23,11 @@ export type CompiledStep =
       readonly version: string;
       readonly connection: string | undefined;
       readonly action: string;
+      /** Called instead of `action` when the source record is already linked. */
+      readonly linkedAction: string | undefined;
+      /** Dotted path of the target record's id in the action's output. */
+      readonly targetId: string | undefined;
+      readonly settings: Readonly<Record<string, unknown>> | undefined;
       readonly mapping: CompiledMapping;
     };
 
@@ -65,6 +70,9 @@ export function compileIntegration(definition: IntegrationDefinition): CompiledI
           version: step.version ?? '',
           connection: step.connection,
           action: step.action,
+          linkedAction: step.linkedAction,
+          targetId: step.targetId,
+          settings: step.settings,
           mapping: compileMapping(step.mapping as Mapping),
         };
       }),

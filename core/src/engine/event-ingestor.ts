@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from '../log/create-logger.js';
-import { RUN_TASK, unfinishedStates } from './run-queue.js';
+import { runJobSpecSql, unfinishedStates } from './run-queue.js';
 
 /** One item from a trigger, to be stored with its run. */
 export interface NewEvent {
@@ -198,7 +198,7 @@ const storeSql = `
     returning id, state
   ), jobs as (
     select count(*) as n from graphile_worker.add_jobs(array(
-      select row('${RUN_TASK}', json_build_object('runId', r.id, 'attempt', 0), null, now(), 25, null, 0, null)::graphile_worker.job_spec
+      select ${runJobSpecSql('r.id', '0')}
       from new_runs r where r.state = 'queued'))
   )
   select p.i, p.event_id, p.run_id from planned p where (select n from jobs) >= 0

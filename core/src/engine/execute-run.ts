@@ -131,7 +131,6 @@ export function createRunExecutor(deps: RunExecutorDeps) {
             step,
             data,
             context,
-            definition,
             links.find((l) => l.step_key === step.key),
             log,
           );
@@ -189,7 +188,6 @@ export function createRunExecutor(deps: RunExecutorDeps) {
     step: Extract<CompiledStep, { kind: 'action' }>,
     data: unknown,
     context: StepContext,
-    definition: IntegrationDefinition,
     link: { target_id: string | null; content_hash: Buffer; last_output: unknown } | undefined,
     log: StepLog,
   ): Promise<unknown> {
@@ -198,12 +196,7 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       throw new StepFailure(
         new InvalidInputError(`Connector ${step.connector}@${step.version} is not installed.`),
       );
-    const stepDefinition = definition.routes
-      .find((r) => r.key === context.routeKey)
-      ?.steps.find((s) => s.key === step.key);
-    const linkedAction =
-      stepDefinition?.kind === 'action' ? stepDefinition.linkedAction : undefined;
-    const actionKey = link && linkedAction ? linkedAction : step.action;
+    const actionKey = link && step.linkedAction ? step.linkedAction : step.action;
     const action = connector.definition.actions?.find((a) => a.key === actionKey);
     const mapped = step.mapping(data);
     if (mapped.errors.length > 0 || !action) {
@@ -226,10 +219,10 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       connector,
       actionKey,
       input,
-      link,
-      targetIdPath: stepDefinition?.kind === 'action' ? stepDefinition.targetId : undefined,
+      targetIdPath: step.targetId,
+      hash: contentHash(actionKey, input),
     };
-    if (link?.content_hash.equals(contentHash(actionKey, input))) {
+    if (link?.content_hash.equals(write.hash)) {
       await log.add(context, {
         state: 'skipped',
         stepKey: step.key,
@@ -253,7 +246,7 @@ export function createRunExecutor(deps: RunExecutorDeps) {
         settings: row?.settings ?? {},
       },
       idempotencyKey: `${context.run.event_id}:${context.routeKey}:${step.key}`,
-      settings: stepDefinition?.kind === 'action' ? stepDefinition.settings : undefined,
+      settings: step.settings,
       timeoutMs: deps.stepTimeoutMs ?? 30_000,
       state: createIntegrationStateStore(db, context.run.integration_id),
       log: (entry) =>

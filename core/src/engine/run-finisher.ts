@@ -2,7 +2,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { RunState } from '../db/tables/run-tables.js';
 import { laneOf } from './event-ingestor.js';
-import { RUN_TASK } from './run-queue.js';
+import { runJobSpecSql } from './run-queue.js';
 
 export interface RunRef {
   readonly id: string;
@@ -84,8 +84,7 @@ export async function enqueue(
   at?: Date,
 ): Promise<void> {
   await sql`select count(*) from graphile_worker.add_jobs(array(
-    select row(${RUN_TASK}::text, json_build_object('runId', r.id, 'attempt', r.attempts), null,
-               coalesce(${at ?? null}::timestamptz, now()), 25, null, 0, null)::graphile_worker.job_spec
+    select ${sql.raw(runJobSpecSql('r.id', 'r.attempts', at ? `'${at.toISOString()}'::timestamptz` : 'now()'))}
     from runs r where r.id = any(${runIds as string[]}::text[])
   ))`.execute(trx);
 }

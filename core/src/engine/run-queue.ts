@@ -19,12 +19,19 @@ export const unfinishedStates: readonly RunState[] = [
 ];
 
 /**
+ * The graphile-worker job of a run, as a `job_spec` SQL expression: `runId` and `attempt` are SQL
+ * expressions, `runAt` one too (`now()` by default). Every place that queues a run uses it.
+ */
+export function runJobSpecSql(runId: string, attempt: string, runAt = 'now()'): string {
+  return `row('${RUN_TASK}', json_build_object('runId', ${runId}, 'attempt', ${attempt}), null, ${runAt}, 25, null, 0, null)::graphile_worker.job_spec`;
+}
+
+/**
  * SQL that queues one job per run id ($1 text[]) at `$2` (null: now), with the run's current
  * attempt count in the payload. One statement, one NOTIFY.
  */
 export const enqueueRunsSql = `
   select count(*) from graphile_worker.add_jobs(array(
-    select row('${RUN_TASK}', json_build_object('runId', r.id, 'attempt', r.attempts), null,
-               coalesce($2::timestamptz, now()), 25, null, 0, null)::graphile_worker.job_spec
+    select ${runJobSpecSql('r.id', 'r.attempts', 'coalesce($2::timestamptz, now())')}
     from runs r where r.id = any($1::text[])
   ))`;

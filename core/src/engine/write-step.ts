@@ -23,6 +23,8 @@ export interface StepWrite {
   readonly actionKey: string;
   readonly input: Record<string, unknown>;
   readonly targetIdPath: string | undefined;
+  /** contentHash(actionKey, input), computed once by the caller. */
+  readonly hash: Buffer;
 }
 
 export interface StepRecord {
@@ -115,7 +117,7 @@ export async function recordStep(
   if (run.source_record !== null) {
     const values = {
       target_id: targetId === undefined || targetId === null ? null : String(targetId),
-      content_hash: contentHash(write.actionKey, write.input),
+      content_hash: write.hash,
       last_output: JSON.stringify(output),
       updated_at: new Date(),
     };
