@@ -59,6 +59,26 @@ describe('OpenAPI document and reference', () => {
     );
   });
 
+  it('describes every route it serves, except the documentation routes themselves', async () => {
+    const res = await t.request('/openapi.json', { token: null });
+    const document = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
+    const described = new Set(
+      Object.entries(document.paths).flatMap(([path, operations]) =>
+        Object.keys(operations).map(
+          (m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`,
+        ),
+      ),
+    );
+    const undocumented = (t.junction.app?.routes ?? [])
+      .filter((r) => r.method !== 'ALL' && !described.has(`${r.method} ${r.path}`))
+      .map((r) => `${r.method} ${r.path}`);
+    expect([...new Set(undocumented)].sort()).toEqual([
+      'GET /docs',
+      'GET /docs/assets/:file',
+      'GET /openapi.json',
+    ]);
+  });
+
   it('serves the interactive reference at /docs with its assets, offline', async () => {
     const page = await t.request('/docs', { token: null });
     expect(page.status).toBe(200);
