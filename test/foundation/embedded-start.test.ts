@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,9 +7,11 @@ import { repoRoot, startNode } from '../support/child-process.js';
 
 const cli = path.join(repoRoot, 'core/dist/cli/main.js');
 let dataDir: string;
+const cleanup: string[] = [];
 
 afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  for (const dir of cleanup) await rm(dir, { recursive: true, force: true });
 });
 
 function start() {
@@ -47,5 +49,28 @@ describe('junction start with no DATABASE_URL', () => {
     second.process.kill('SIGINT');
     expect(await second.exited()).toEqual({ code: 0, signal: null });
     expect(existsSync(pidFile)).toBe(false);
+  });
+
+  it('starts from a data folder inside a private folder (as root, PostgreSQL keeps its files where its user can reach them)', async () => {
+    const privateParent = await mkdtemp(path.join(os.tmpdir(), 'junction-private-'));
+    await chmod(privateParent, 0o700);
+    cleanup.push(privateParent);
+    dataDir = path.join(privateParent, 'data');
+    const first = start();
+    const [, url] = await first.waitFor(/listening on (http:\/\/[^\s]+)/, 60_000);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    const settings = JSON.parse(
+      await readFile(path.join(dataDir, 'embedded-postgres.json'), 'utf8'),
+    );
+    if (settings.databaseDir && !settings.databaseDir.startsWith(dataDir))
+      cleanup.push(settings.databaseDir);
+    first.process.kill('SIGTERM');
+    expect(await first.exited()).toEqual({ code: 0, signal: null });
+
+    const second = start();
+    await second.waitFor(/listening on/, 60_000);
+    expect(second.output()).not.toContain('jct_'); // the same database: its admin token exists
+    second.process.kill('SIGTERM');
+    expect(await second.exited()).toEqual({ code: 0, signal: null });
   });
 });

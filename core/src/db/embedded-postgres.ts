@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { access, chmod, constants, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../log/create-logger.js';
 
@@ -14,6 +15,8 @@ export interface EmbeddedPostgres {
 
 interface Settings {
   password: string;
+  /** Where the server's files are: `<dataDir>/postgres`, or elsewhere when run as root (see below). */
+  databaseDir?: string;
 }
 
 /**
@@ -26,10 +29,12 @@ export async function startEmbeddedPostgres(options: {
   port?: number;
 }): Promise<EmbeddedPostgres> {
   const { dataDir, logger } = options;
-  const databaseDir = path.join(dataDir, 'postgres');
   await mkdir(dataDir, { recursive: true });
-  if (process.getuid?.() === 0) await allowPostgresUser(dataDir);
-  const settings = await loadSettings(dataDir);
+  const databaseDir =
+    process.getuid?.() === 0
+      ? await reachableDatabaseDir(dataDir, logger)
+      : path.join(dataDir, 'postgres');
+  const settings = await loadSettings(dataDir, databaseDir);
   await stopLeftoverServer(databaseDir, logger);
   const port = options.port ?? (await freePort());
   const EmbeddedPostgresServer = await importWithoutExitHooks();
@@ -64,10 +69,17 @@ export async function startEmbeddedPostgres(options: {
   };
 }
 
-async function loadSettings(dataDir: string): Promise<Settings> {
+/** The server's password and where its files are (read by tools such as `npm run example`). */
+async function loadSettings(dataDir: string, databaseDir: string): Promise<Settings> {
   const file = path.join(dataDir, 'embedded-postgres.json');
-  if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as Settings;
-  const settings: Settings = { password: randomBytes(18).toString('base64url') };
+  const known = existsSync(file)
+    ? (JSON.parse(await readFile(file, 'utf8')) as Settings)
+    : undefined;
+  if (known?.databaseDir === databaseDir) return known;
+  const settings: Settings = {
+    password: known?.password ?? randomBytes(18).toString('base64url'),
+    databaseDir,
+  };
   await writeFile(file, `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
   return settings;
 }
@@ -85,24 +97,46 @@ async function stopLeftoverServer(databaseDir: string, logger: Logger): Promise<
 }
 
 /**
- * Run as root, PostgreSQL runs as the `postgres` user, which must be able to reach the data folder.
+ * Run as root, PostgreSQL runs as the `postgres` user, which must be able to reach its files. When
+ * the data folder is inside a folder that user cannot enter (a private home such as /root, a
+ * mktemp folder), the server's files go to /var/lib/junction (or the system's temporary folder)
+ * under a name derived from the data folder, so the same data folder always finds them again.
  */
-async function allowPostgresUser(dataDir: string): Promise<void> {
-  await chmod(dataDir, 0o755);
-  let dir = path.dirname(dataDir);
-  while (true) {
-    const mode = (await stat(dir)).mode;
-    if ((mode & 0o001) === 0) {
-      throw new Error(
-        `The embedded PostgreSQL runs as the "postgres" user when Junction runs as root, and it cannot enter ${dir}. ` +
-          `Set JUNCTION_DATA_DIR to a folder outside it (for example /var/lib/junction), or set DATABASE_URL.`,
-      );
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
+async function reachableDatabaseDir(dataDir: string, logger: Logger): Promise<string> {
+  if (await enterableByOthers(path.dirname(dataDir))) {
+    await chmod(dataDir, 0o755);
+    return path.join(dataDir, 'postgres');
   }
-  await access(dataDir, constants.R_OK);
+  const name = `postgres-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
+  for (const base of ['/var/lib/junction', os.tmpdir()]) {
+    try {
+      await mkdir(base, { recursive: true, mode: 0o755 });
+      if (!(await enterableByOthers(base))) continue;
+      const databaseDir = path.join(base, name);
+      logger.warn(
+        { dataDir, databaseDir },
+        'the postgres user cannot enter the data folder (Junction runs as root): the embedded PostgreSQL keeps its files elsewhere',
+      );
+      return databaseDir;
+    } catch {
+      // try the next place
+    }
+  }
+  throw new Error(
+    `The embedded PostgreSQL runs as the "postgres" user when Junction runs as root, and it cannot reach ${dataDir}. ` +
+      'Set JUNCTION_DATA_DIR to a folder that user can enter (for example /var/lib/junction), or set DATABASE_URL.',
+  );
+}
+
+/** Whether every folder from `dir` up to the root may be entered by other users. */
+async function enterableByOthers(dir: string): Promise<boolean> {
+  let current = dir;
+  while (true) {
+    if (((await stat(current)).mode & 0o001) === 0) return false;
+    const parent = path.dirname(current);
+    if (parent === current) return true;
+    current = parent;
+  }
 }
 
 function isAlive(pid: number): boolean {
