@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../log/create-logger.js';
+import { makeBinariesReachable } from './embedded-postgres-binaries.js';
 
 /** A PostgreSQL server that Junction started itself, under its data folder. */
 export interface EmbeddedPostgres {
@@ -37,6 +38,7 @@ export async function startEmbeddedPostgres(options: {
   const settings = await loadSettings(dataDir, databaseDir);
   await stopLeftoverServer(databaseDir, logger);
   const port = options.port ?? (await freePort());
+  await makeBinariesReachable(logger);
   const EmbeddedPostgresServer = await importWithoutExitHooks();
   const server = new EmbeddedPostgresServer({
     databaseDir,
