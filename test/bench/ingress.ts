@@ -88,10 +88,13 @@ export async function runIngressBench(): Promise<Record<string, unknown>> {
       try {
         const profiled = await measureJunction(dir);
         const statements = profiled.statements ?? {};
-        const commits = statements.commit?.count ?? 0;
+        // Each batch is one autocommit statement (events, runs and jobs together).
+        const commits = Object.entries(statements)
+          .filter(([sql]) => sql.includes('jsonb_to_recordset'))
+          .reduce((n, [, t]) => n + t.count, 0);
         profile = {
           ...profiled.result,
-          // Group commit: transactions (each with its NOTIFY from add_jobs) and events per commit.
+          // Group commit: batches stored (each with its NOTIFY from add_jobs) and events per batch.
           commits,
           eventsPerCommit: round(profiled.sent / Math.max(1, commits), 1),
           statements: Object.entries(statements)

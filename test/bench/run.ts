@@ -3,7 +3,10 @@ import { runEndToEndBench } from './end-to-end.js';
 import { runIngressBench } from './ingress.js';
 import { runMappingBench } from './mapping.js';
 
-/** Runs every benchmark in turn and prints their figures as JSON (add new benches here). */
+/**
+ * Runs every benchmark in turn and prints their figures as JSON (add new benches here).
+ * `npm run bench -- ingress endToEnd` runs only the named ones.
+ */
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   mapping: runMappingBench,
   audit: runAuditBench,
@@ -11,8 +14,17 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   endToEnd: runEndToEndBench,
 };
 
+const only = process.argv.slice(2);
+const unknown = only.filter((name) => !(name in benches));
+if (unknown.length > 0) {
+  console.error(
+    `Unknown benchmark ${unknown.join(', ')}; choose from ${Object.keys(benches).join(', ')}.`,
+  );
+  process.exit(2);
+}
 const results: Record<string, unknown> = {};
 for (const [name, bench] of Object.entries(benches)) {
+  if (only.length > 0 && !only.includes(name)) continue;
   results[name] = await bench();
 }
 console.log(JSON.stringify(results, null, 2));

@@ -1,5 +1,7 @@
 import http from 'node:http';
+import { Writable } from 'node:stream';
 import { signHmacHex } from '@junction/connector-kit';
+import { createLogger } from '@junction/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaticConnectorSource } from '../../core/src/connectors/connector-source.js';
 import { crm } from '../fixtures/connectors/crm.js';
@@ -15,12 +17,22 @@ let api: ReturnType<typeof apiOf>;
 let target: Awaited<ReturnType<typeof startFakeTarget>>;
 let hook: string;
 let integrationId: string;
+let logs = '';
 
 beforeAll(async () => {
   target = await startFakeTarget();
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logs += chunk.toString();
+      done();
+    },
+  });
   t = await startTestJunction(
     { JUNCTION_WORKER_POLL_INTERVAL_MS: '100' },
-    { connectors: createStaticConnectorSource([crm, targetApi]) },
+    {
+      connectors: createStaticConnectorSource([crm, targetApi]),
+      logger: createLogger('info', sink),
+    },
   );
   api = apiOf(t);
   const crmConnection = (
@@ -162,6 +174,23 @@ describe('webhook to target record', () => {
       }),
     ]);
     expect(JSON.stringify(audit)).not.toContain('erp-token');
+  });
+
+  it('logs each webhook request without its token (the webhook URL is the secret)', async () => {
+    // A wrong signature: logged like any request, and it leaves no record to disturb the others.
+    const res = await deliver({ id: 'logged', name: 'Lin', country: 'DE' }, 'not-the-key');
+    expect(res.status).toBe(401);
+    const token = hook.slice('/hooks/'.length);
+    expect(token.length).toBeGreaterThan(20);
+    const line = await until(async () =>
+      logs
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l.requestId === res.headers.get('x-request-id')),
+    );
+    expect(line).toMatchObject({ msg: 'request', path: '/hooks/[redacted]', status: 401 });
+    expect(logs).not.toContain(token);
   });
 
   it('treats a replayed delivery as a no-op that still answers 202', async () => {

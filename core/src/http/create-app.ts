@@ -1,5 +1,4 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { Kysely } from 'kysely';
@@ -17,6 +16,7 @@ import type { JunctionMetrics } from '../metrics/create-metrics.js';
 import type { PluginHost } from '../plugins/start-plugins.js';
 import type { AppEnv } from './app-env.js';
 import { authenticate } from './middleware/authenticate.js';
+import { bodyLimit } from './middleware/body-limit.js';
 import { requestLog } from './middleware/request-log.js';
 import { recordDenials } from './middleware/require-role.js';
 import { HttpProblem, problem, problemResponse } from './problem.js';

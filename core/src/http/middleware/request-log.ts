@@ -12,11 +12,16 @@ export function requestLog(logger: Logger): MiddlewareHandler<AppEnv> {
     const status = c.res.status;
     const line = {
       method: c.req.method,
-      path: c.req.path,
+      path: loggedPath(c.req.path),
       status,
       ms: Math.round((performance.now() - started) * 10) / 10,
     };
     if (status >= 500) requestLogger.error(line, 'request failed');
     else requestLogger.info(line, 'request');
   };
+}
+
+/** The path as logged: a webhook URL's token is its secret, so only its route is shown. */
+function loggedPath(path: string): string {
+  return path.startsWith('/hooks/') ? '/hooks/[redacted]' : path;
 }
