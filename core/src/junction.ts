@@ -127,6 +127,7 @@ export async function createJunction(
     stack.push(() => ingestor.close());
     const executeRun = createRunExecutor({
       db: database.db,
+      pool: database.pool,
       logger,
       connectors,
       executor: services.executor,

@@ -24,12 +24,8 @@ export interface AuditEntryInput {
   readonly at?: Date;
 }
 
-/**
- * Appends an audit entry. Pass the transaction that makes the change, so that the entry is
- * written if and only if the change is. A plain insert that takes no lock: the audit sealer links
- * committed entries into the hash chain shortly after (see `startAuditSealer`).
- */
-export async function recordAudit(db: Kysely<Database>, entry: AuditEntryInput): Promise<void> {
+/** The row of an audit entry as inserted: its body redacted and hashed, its content hash set. */
+export function auditRow(entry: AuditEntryInput) {
   // Millisecond precision, as the timestamptz(3) column keeps it, so the hash verifies later.
   const at = new Date(Math.floor((entry.at ?? new Date()).getTime()));
   const data = entry.data === undefined ? null : redactSecrets(entry.data);
@@ -47,20 +43,28 @@ export async function recordAudit(db: Kysely<Database>, entry: AuditEntryInput):
     requestId: entry.requestId ?? null,
     bodyHash,
   };
-  await db
-    .insertInto('audit_entries')
-    .values({
-      at,
-      actor: fields.actor,
-      action: fields.action,
-      subject_type: fields.subjectType,
-      subject_id: fields.subjectId,
-      integration_id: fields.integrationId,
-      run_id: fields.runId,
-      request_id: fields.requestId,
-      data: body,
-      body_hash: bodyHash,
-      content_hash: contentHashOf(fields),
-    })
-    .execute();
+  return {
+    at,
+    actor: fields.actor,
+    action: fields.action,
+    subject_type: fields.subjectType,
+    subject_id: fields.subjectId,
+    integration_id: fields.integrationId,
+    run_id: fields.runId,
+    request_id: fields.requestId,
+    data: body,
+    body_hash: bodyHash,
+    content_hash: contentHashOf(fields),
+  };
+}
+
+export type AuditRow = ReturnType<typeof auditRow>;
+
+/**
+ * Appends an audit entry. Pass the transaction that makes the change, so that the entry is
+ * written if and only if the change is. A plain insert that takes no lock: the audit sealer links
+ * committed entries into the hash chain shortly after (see `startAuditSealer`).
+ */
+export async function recordAudit(db: Kysely<Database>, entry: AuditEntryInput): Promise<void> {
+  await db.insertInto('audit_entries').values(auditRow(entry)).execute();
 }

@@ -1,5 +1,6 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
-import type { Database } from '../db/schema.js';
+import { type Selectable, sql } from 'kysely';
+import type { JunctionDatabase } from '../db/create-database.js';
+import { queryPrepared } from '../db/query-prepared.js';
 import type { RunsTable } from '../db/tables/run-tables.js';
 import type { IntegrationDefinition } from '../integrations/integration-definition.js';
 import { unfinishedStates } from './run-queue.js';
@@ -20,16 +21,36 @@ export interface ClaimedRun {
   }[];
 }
 
+/** Every column of `runs`, listed (a prepared statement's result must not change shape). */
+const runColumns: readonly (keyof RunsTable)[] = [
+  'id',
+  'seq',
+  'event_id',
+  'integration_id',
+  'integration_version',
+  'source_record',
+  'state',
+  'attempts',
+  'max_attempts',
+  'replay_of',
+  'outcome',
+  'last_error',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'next_attempt_at',
+];
+
 /**
  * Claims a run for the attempt its job was queued for, in ONE statement that also reads its
  * event, its integration version, the steps done in earlier attempts and the record's links.
  * A first attempt is not claimed while an earlier run of its record is unfinished.
  */
 export async function claimRun(
-  db: Kysely<Database>,
+  database: Pick<JunctionDatabase, 'db' | 'pool'>,
   payload: { runId: string; attempt: number },
 ): Promise<ClaimedRun | undefined> {
-  const result = await sql<
+  const query = sql<
     Selectable<RunsTable> & {
       data: unknown;
       definition: IntegrationDefinition;
@@ -43,9 +64,9 @@ export async function claimRun(
         and (r.attempts > 0 or r.source_record is null or r.replay_of is not null or not exists (
           select 1 from runs e where e.integration_id = r.integration_id and e.source_record = r.source_record
             and e.seq < r.seq and e.state = any(${unfinishedStates as string[]}::text[])))
-      returning r.*
+      returning ${sql.raw(runColumns.map((c) => `r.${c}`).join(', '))}
     )
-    select c.*, e.data, v.definition,
+    select ${sql.raw(runColumns.map((c) => `c.${c}`).join(', '))}, e.data, v.definition,
       (select json_agg(json_build_object('route_key', s.route_key, 'step_key', s.step_key, 'state', s.state, 'output', s.output))
          from run_steps s where s.run_id = c.id and s.state in ('succeeded', 'skipped', 'filtered')) as done,
       (select json_agg(json_build_object('step_key', l.step_key, 'target_id', l.target_id,
@@ -53,10 +74,10 @@ export async function claimRun(
          from record_links l where l.integration_id = c.integration_id and l.source_id = c.source_record) as links
     from claimed c
     join events e on e.id = c.event_id
-    join integration_versions v on v.integration_id = c.integration_id and v.version = c.integration_version`.execute(
-    db,
+    join integration_versions v on v.integration_id = c.integration_id and v.version = c.integration_version`.compile(
+    database.db,
   );
-  const row = result.rows[0];
+  const [row] = await queryPrepared(database.pool, query);
   if (!row) return undefined;
   const { data, definition, done, links, ...run } = row;
   return {

@@ -42,7 +42,7 @@ export function createEventIngestor(options: {
   /** Batches committing at once; more requests wait for the next batch. */
   maxInFlight?: number;
 }): EventIngestor {
-  const { pool, logger, delayMs = 2, maxBatch = 1000, maxInFlight = 2 } = options;
+  const { pool, logger, delayMs = 2, maxBatch = 1000, maxInFlight = 1 } = options;
   let queue: Pending[] = [];
   let queued = 0;
   let timer: NodeJS.Timeout | undefined;

@@ -6,6 +6,7 @@ import {
   toConnectorError,
 } from '@junction/connector-kit';
 import type { Kysely } from 'kysely';
+import type pg from 'pg';
 import type { ConnectionRow, ConnectionStore } from '../connections/connection-store.js';
 import type { ConnectorSource } from '../connectors/connector-source.js';
 import type { Database } from '../db/schema.js';
@@ -21,12 +22,19 @@ import {
   truthy,
 } from './compile-integration.js';
 import { createIntegrationStateStore } from './integration-state-store.js';
-import { finishRun, scheduleRetry, waitsBehindEarlierRun } from './run-finisher.js';
+import { endAttempt, waitsBehindEarlierRun } from './run-finisher.js';
 import type { RunJobPayload } from './run-queue.js';
-import { contentHash, createStepLog, type StepContext, type StepLog } from './write-step.js';
+import {
+  contentHash,
+  createStepLog,
+  type StepContext,
+  type StepLog,
+  writeStep,
+} from './write-step.js';
 
 export interface RunExecutorDeps {
   readonly db: Kysely<Database>;
+  readonly pool: pg.Pool;
   readonly logger: Logger;
   readonly connectors: ConnectorSource;
   readonly executor: PluginExecutor;
@@ -72,12 +80,14 @@ export function createRunExecutor(deps: RunExecutorDeps) {
   };
 
   return async function executeRun(payload: RunJobPayload): Promise<void> {
-    const claimed = await claimRun(db, payload);
+    let claimed = await claimRun(deps, payload);
     if (!claimed) {
       // Cancelled, finished, a stale job of an earlier attempt, or an earlier run of the same
-      // record is unfinished: then it waits behind it.
-      await waitsBehindEarlierRun(db, payload);
-      return;
+      // record is unfinished: then it waits behind it (pending, queued again when that one ends).
+      if (await waitsBehindEarlierRun(db, payload)) return;
+      // The run ahead ended in between: the run is free to go now.
+      claimed = await claimRun(deps, payload);
+      if (!claimed) return;
     }
     const { run, definition, links } = claimed;
     const source = { data: claimed.data };
@@ -85,7 +95,7 @@ export function createRunExecutor(deps: RunExecutorDeps) {
     const integration = deps.compile(run.integration_id, run.integration_version, definition);
     const policy = { ...defaultRetryPolicy, ...definition.retry };
     const doneByKey = new Map(claimed.done.map((s) => [`${s.route_key}/${s.step_key}`, s]));
-    const log = createStepLog(db);
+    const log = createStepLog(deps);
 
     try {
       let routes: ReturnType<typeof selectRoutes>;
@@ -137,39 +147,38 @@ export function createRunExecutor(deps: RunExecutorDeps) {
           outputs[step.key] = output;
         }
       }
-      await db.transaction().execute(async (trx) => {
-        await log.flushIn(trx);
-        await finishRun(trx, ref, 'succeeded', {
-          outcome: routes.length === 0 ? 'no route matched' : undefined,
-        });
-      });
+      await endAttempt(
+        deps,
+        ref,
+        { state: 'succeeded', outcome: routes.length === 0 ? 'no route matched' : undefined },
+        log.take(),
+      );
     } catch (thrown) {
       if (!(thrown instanceof StepFailure)) {
         // Junction's own failure (the database went away...): keep what already happened, and let
         // graphile-worker retry the job.
-        await db
-          .transaction()
-          .execute((trx) => log.flushIn(trx))
-          .catch(() => {});
+        const step = log.take();
+        if (step) await writeStep(deps, step).catch(() => {});
         throw thrown;
       }
       const error = thrown.error.toJSON();
       const retry = thrown.error.retryable && run.attempts < policy.maxAttempts;
-      await db.transaction().execute(async (trx) => {
-        await log.flushIn(trx);
-        if (retry)
-          await scheduleRetry(
-            trx,
-            run.id,
-            nextAttemptAt(policy, run.attempts, thrown.retryAt),
-            error,
-          );
-        else
-          await finishRun(trx, ref, 'dead', {
-            error,
-            outcome: thrown.error.retryable ? 'attempts exhausted' : 'not retryable',
-          });
-      });
+      await endAttempt(
+        deps,
+        ref,
+        retry
+          ? {
+              state: 'failed',
+              retryAt: nextAttemptAt(policy, run.attempts, thrown.retryAt),
+              error,
+            }
+          : {
+              state: 'dead',
+              error,
+              outcome: thrown.error.retryable ? 'attempts exhausted' : 'not retryable',
+            },
+        log.take(),
+      );
       logger.warn({ runId: run.id, attempt: run.attempts, retry, error }, 'run attempt failed');
     }
   };

@@ -1,8 +1,11 @@
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
+import type { JunctionDatabase } from '../db/create-database.js';
+import { queryPrepared } from '../db/query-prepared.js';
 import type { Database } from '../db/schema.js';
 import type { RunState } from '../db/tables/run-tables.js';
 import { laneOf } from './event-ingestor.js';
 import { runJobSpecSql } from './run-queue.js';
+import { type PreparedStep, stepCtes } from './write-step.js';
 
 export interface RunRef {
   readonly id: string;
@@ -39,6 +42,69 @@ export async function finishRun(
   if (run.sourceRecord !== null) await promoteNext(trx, run.integrationId, run.sourceRecord);
 }
 
+/** How an attempt ends: the run finished (succeeded or dead), or it will be tried again. */
+export type AttemptEnd =
+  | {
+      readonly state: 'succeeded' | 'dead';
+      readonly outcome?: string | undefined;
+      readonly error?: unknown;
+    }
+  | { readonly state: 'failed'; readonly retryAt: Date; readonly error: unknown };
+
+/**
+ * Ends an attempt in ONE statement (so one transaction and one round trip): stores its last step
+ * (row, record link, audit entry), sets the run's new state, and for a retry queues the next
+ * attempt's job. When the run finished and its record has runs pending behind it, the next one
+ * is queued under the record's lane lock (`promoteNext`, a second short transaction); a record
+ * with nothing pending, the common case, takes no lock. A pending run committed at the same moment
+ * by another process is queued by the lane sweeper.
+ */
+export async function endAttempt(
+  { db, pool }: Pick<JunctionDatabase, 'db' | 'pool'>,
+  run: RunRef,
+  end: AttemptEnd,
+  step: PreparedStep | undefined,
+): Promise<void> {
+  const ctes: RawBuilder<unknown>[] = step ? stepCtes(step) : [];
+  const error = end.error === undefined ? null : JSON.stringify(end.error);
+  if (end.state === 'failed') {
+    ctes.push(sql`run as (
+      update runs set state = 'failed', next_attempt_at = ${end.retryAt}, last_error = ${error}::jsonb
+      where id = ${run.id} returning id, attempts)`);
+    ctes.push(sql`jobs as (
+      select count(*) as n from graphile_worker.add_jobs(array(
+        select ${sql.raw(runJobSpecSql('r.id', 'r.attempts', `'${end.retryAt.toISOString()}'::timestamptz`))}
+        from run r)))`);
+    await queryPrepared(
+      pool,
+      sql`with ${sql.join(ctes)} select (select n from jobs) as jobs`.compile(db),
+    );
+    return;
+  }
+  ctes.push(sql`run as (
+    update runs set state = ${end.state}, finished_at = ${new Date()}, next_attempt_at = null,
+      outcome = ${end.outcome ?? null}, last_error = coalesce(${error}::jsonb, last_error)
+    where id = ${run.id} returning id)`);
+  const [ended] = await queryPrepared(
+    pool,
+    sql<{ pending: boolean }>`
+      with ${sql.join(ctes)}
+      select exists (
+        select 1 from runs p
+        where p.integration_id = ${run.integrationId} and p.source_record = ${run.sourceRecord}
+          and p.state = 'pending') as pending`.compile(db),
+  );
+  if (ended?.pending && run.sourceRecord !== null) {
+    const sourceRecord = run.sourceRecord;
+    await db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(hashtextextended(${laneOf(run.integrationId, sourceRecord)}, 7))`.execute(
+        trx,
+      );
+      await promoteNext(trx, run.integrationId, sourceRecord);
+    });
+  }
+}
+
 /** Queues the oldest pending run of a record when none of its runs is unfinished. */
 export async function promoteNext(
   trx: Transaction<Database>,
@@ -60,21 +126,6 @@ export async function promoteNext(
     returning id`.execute(trx);
   const ids = next.rows.map((r) => r.id);
   if (ids.length > 0) await enqueue(trx, ids);
-}
-
-/** Schedules the next attempt of a run that failed with a retryable error. */
-export async function scheduleRetry(
-  trx: Transaction<Database>,
-  runId: string,
-  at: Date,
-  error: unknown,
-): Promise<void> {
-  await trx
-    .updateTable('runs')
-    .set({ state: 'failed', next_attempt_at: at, last_error: JSON.stringify(error) })
-    .where('id', '=', runId)
-    .execute();
-  await enqueue(trx, [runId], at);
 }
 
 /** Queues jobs for runs (in the caller's transaction). */

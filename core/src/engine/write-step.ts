@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Kysely, Selectable, Transaction } from 'kysely';
-import { recordAudit } from '../audit/record-audit.js';
+import { type RawBuilder, type Selectable, sql } from 'kysely';
+import { type AuditRow, auditRow } from '../audit/record-audit.js';
 import type { ResolvedConnector } from '../connectors/connector-source.js';
-import type { Database } from '../db/schema.js';
+import type { JunctionDatabase } from '../db/create-database.js';
+import { queryPrepared } from '../db/query-prepared.js';
 import type { RunStepsTable, RunsTable } from '../db/tables/run-tables.js';
 import { redactValues } from './redact.js';
 
@@ -46,99 +47,73 @@ export function contentHash(actionKey: string, input: unknown): Buffer {
     .digest();
 }
 
-/**
- * Records a step in one transaction: the step row, the record link of what it wrote and the audit
- * entry of the write, so that none exists without the others.
- */
-export async function writeStep(
-  db: Kysely<Database>,
-  context: StepContext,
-  step: StepRecord,
-): Promise<void> {
-  await db.transaction().execute((trx) => recordStep(trx, context, step));
+/** A step ready to store: its row and, for a write, its record link and audit entry. */
+export interface PreparedStep {
+  readonly row: {
+    run_id: string;
+    route_key: string;
+    step_key: string;
+    attempt: number;
+    state: StepRecord['state'];
+    input: string;
+    output: string;
+    error: string | null;
+    started_at: Date;
+    finished_at: Date;
+    duration_ms: number;
+  };
+  readonly link?: {
+    integration_id: string;
+    step_key: string;
+    source_system: string;
+    source_id: string;
+    target_system: string;
+    target_id: string | null;
+    content_hash: Buffer;
+    last_output: string;
+    updated_at: Date;
+  };
+  readonly audit?: AuditRow;
 }
 
-/**
- * The steps of one attempt: each is written when the next one is added (its own transaction), and
- * the last one together with the run's outcome (`flushIn`), saving a transaction per run.
- */
-export function createStepLog(db: Kysely<Database>) {
-  let deferred: { context: StepContext; step: StepRecord } | undefined;
-  const take = () => {
-    const d = deferred;
-    deferred = undefined;
-    return d;
-  };
-  return {
-    async add(context: StepContext, step: StepRecord): Promise<void> {
-      const previous = take();
-      if (previous) await writeStep(db, previous.context, previous.step);
-      deferred = { context, step };
-    },
-    async flushIn(trx: Transaction<Database>): Promise<void> {
-      const previous = take();
-      if (previous) await recordStep(trx, previous.context, previous.step);
-    },
-  };
-}
-
-export type StepLog = ReturnType<typeof createStepLog>;
-
-/** Writes one step's row, record link and audit entry in the caller's transaction. */
-export async function recordStep(
-  trx: Transaction<Database>,
-  context: StepContext,
-  step: StepRecord,
-): Promise<void> {
+/** Redacts a step and builds its rows (the step, and for a write its record link and audit). */
+export function prepareStep(context: StepContext, step: StepRecord): PreparedStep {
   const secrets = step.secrets ?? [];
   const input = step.input === undefined ? null : redactValues(step.input, secrets);
   const output = step.output === undefined ? null : redactValues(step.output, secrets);
   const { run } = context;
-  await trx
-    .insertInto('run_steps')
-    .values({
-      run_id: run.id,
-      route_key: context.routeKey,
-      step_key: step.stepKey,
-      attempt: context.attempt,
-      state: step.state,
-      input: JSON.stringify(input),
-      output: JSON.stringify(output),
-      error: step.error === undefined ? null : JSON.stringify(redactValues(step.error, secrets)),
-      started_at: context.startedAt,
-      finished_at: new Date(),
-      duration_ms: performance.now() - context.started,
-    })
-    .execute();
+  const row = {
+    run_id: run.id,
+    route_key: context.routeKey,
+    step_key: step.stepKey,
+    attempt: context.attempt,
+    state: step.state,
+    input: JSON.stringify(input),
+    output: JSON.stringify(output),
+    error: step.error === undefined ? null : JSON.stringify(redactValues(step.error, secrets)),
+    started_at: context.startedAt,
+    finished_at: new Date(),
+    duration_ms: performance.now() - context.started,
+  };
   const write = step.record;
-  if (!write || step.state !== 'succeeded') return;
+  if (!write || step.state !== 'succeeded') return { row };
   const targetId = write.targetIdPath ? readPath(step.output, write.targetIdPath) : undefined;
   const targetSystem = write.connector.id;
-  if (run.source_record !== null) {
-    const values = {
-      target_id: targetId === undefined || targetId === null ? null : String(targetId),
-      content_hash: write.hash,
-      last_output: JSON.stringify(output),
-      updated_at: new Date(),
-    };
-    await trx
-      .insertInto('record_links')
-      .values({
-        integration_id: run.integration_id,
-        step_key: step.stepKey,
-        source_system: context.sourceSystem,
-        source_id: run.source_record,
-        target_system: targetSystem,
-        ...values,
-      })
-      .onConflict((oc) =>
-        oc
-          .columns(['integration_id', 'step_key', 'source_id'])
-          .doUpdateSet({ ...values, target_system: targetSystem }),
-      )
-      .execute();
-  }
-  await recordAudit(trx, {
+  const link =
+    run.source_record === null
+      ? undefined
+      : {
+          integration_id: run.integration_id,
+          step_key: step.stepKey,
+          source_system: context.sourceSystem,
+          source_id: run.source_record,
+          target_system: targetSystem,
+          target_id: targetId === undefined || targetId === null ? null : String(targetId),
+          content_hash: write.hash,
+          last_output: JSON.stringify(output),
+          updated_at: new Date(),
+        };
+  const audit = auditRow({
     actor: `integration:${run.integration_id}`,
     action: 'record.write',
     subjectType: 'record',
@@ -160,7 +135,79 @@ export async function recordStep(
       output,
     },
   });
+  return link ? { row, link, audit } : { row, audit };
 }
+
+/**
+ * Common table expressions (named `step`, `link`, `audit`) that insert a prepared step's rows, for
+ * a statement that stores them together with whatever else it changes: one statement is one
+ * transaction, so none of them exists without the others.
+ */
+export function stepCtes(prepared: PreparedStep): RawBuilder<unknown>[] {
+  const { row, link, audit } = prepared;
+  const ctes = [
+    sql`step as (
+      insert into run_steps (run_id, route_key, step_key, attempt, state, input, output, error,
+                             started_at, finished_at, duration_ms)
+      values (${row.run_id}, ${row.route_key}, ${row.step_key}, ${row.attempt}, ${row.state},
+              ${row.input}::jsonb, ${row.output}::jsonb, ${row.error}::jsonb, ${row.started_at},
+              ${row.finished_at}, ${row.duration_ms})
+      returning id)`,
+  ];
+  if (link)
+    ctes.push(sql`link as (
+      insert into record_links (integration_id, step_key, source_system, source_id, target_system,
+                                target_id, content_hash, last_output, updated_at)
+      values (${link.integration_id}, ${link.step_key}, ${link.source_system}, ${link.source_id},
+              ${link.target_system}, ${link.target_id}, ${link.content_hash},
+              ${link.last_output}::jsonb, ${link.updated_at})
+      on conflict (integration_id, step_key, source_id) do update set
+        target_system = excluded.target_system, target_id = excluded.target_id,
+        content_hash = excluded.content_hash, last_output = excluded.last_output,
+        updated_at = excluded.updated_at
+      returning 1)`);
+  if (audit)
+    ctes.push(sql`audit as (
+      insert into audit_entries (at, actor, action, subject_type, subject_id, integration_id,
+                                 run_id, request_id, data, body_hash, content_hash)
+      values (${audit.at}, ${audit.actor}, ${audit.action}, ${audit.subject_type},
+              ${audit.subject_id}, ${audit.integration_id}, ${audit.run_id}, ${audit.request_id},
+              ${audit.data}::jsonb, ${audit.body_hash}, ${audit.content_hash})
+      returning 1)`);
+  return ctes;
+}
+
+/** Stores a prepared step (row, record link, audit entry) in one statement. */
+export async function writeStep(
+  { db, pool }: Pick<JunctionDatabase, 'db' | 'pool'>,
+  prepared: PreparedStep,
+): Promise<void> {
+  await queryPrepared(pool, sql`with ${sql.join(stepCtes(prepared))} select 1`.compile(db));
+}
+
+/**
+ * The steps of one attempt: each is stored when the next one is added, and the last one is
+ * `take`n by the caller to store with the run's outcome, in the same statement.
+ */
+export function createStepLog(database: Pick<JunctionDatabase, 'db' | 'pool'>) {
+  let deferred: PreparedStep | undefined;
+  const take = () => {
+    const d = deferred;
+    deferred = undefined;
+    return d;
+  };
+  return {
+    async add(context: StepContext, step: StepRecord): Promise<void> {
+      const previous = take();
+      deferred = prepareStep(context, step);
+      if (previous) await writeStep(database, previous);
+    },
+    /** The step not stored yet, if any (the caller stores it). */
+    take,
+  };
+}
+
+export type StepLog = ReturnType<typeof createStepLog>;
 
 function readPath(value: unknown, path: string): unknown {
   let current = value;

@@ -3,9 +3,9 @@ import type { Database } from '../db/schema.js';
 import { laneOf } from '../engine/event-ingestor.js';
 
 /**
- * Takes the advisory locks of the records' lanes (the ones ingestion and `finishRun` take), in
- * the same sorted order as ingestion so that two transactions never wait on each other in a
- * circle. Runs without a source record have no lane.
+ * Takes the advisory locks of the records' lanes (the ones the run finisher and the lane sweeper
+ * take before handing a record on), in sorted order so that two transactions never wait on each
+ * other in a circle. Runs without a source record have no lane.
  */
 export async function lockLanes(
   trx: Transaction<Database>,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   AuthError,
   ConnectorError,
@@ -73,6 +74,27 @@ function optional<K extends string>(key: K, value: string | undefined) {
 export interface Session {
   readonly client: pg.PoolClient;
   readonly tables: PoolEntry['tables'];
+  /**
+   * Runs a statement the client prepares once (named after its text) and then only binds and
+   * executes: the actions' statements differ only by table and columns, so each client keeps a
+   * few and skips parsing and planning on every later call.
+   */
+  prepared<R extends pg.QueryResultRow>(
+    text: string,
+    values: unknown[],
+  ): Promise<pg.QueryResult<R>>;
+}
+
+const statementNames = new Map<string, string>();
+
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `junction_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    if (statementNames.size > 1000) statementNames.clear();
+    statementNames.set(text, name);
+  }
+  return name;
 }
 
 function sqlState(thrown: unknown): string | undefined {
@@ -154,7 +176,12 @@ export async function withClient<T>(
     client = await entry.pool.connect();
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     ctx.signal.throwIfAborted();
-    const result = await work({ client, tables: entry.tables });
+    const checkedOut = client;
+    const result = await work({
+      client,
+      tables: entry.tables,
+      prepared: (text, values) => checkedOut.query({ name: statementName(text), text, values }),
+    });
     release(false);
     return result;
   } catch (thrown) {

@@ -38,21 +38,26 @@ const statements = new Map<string, { count: number; ms: number }>();
 if (process.env.BENCH_TIME_QUERIES === '1') {
   const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
   pg.Client.prototype.query = function timedQuery(this: pg.Client, ...args: unknown[]) {
-    const result = query.apply(this, args);
     const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text;
-    if (text && result instanceof Promise) {
-      const started = performance.now();
+    const started = performance.now();
+    const record = () => {
+      if (!text) return;
       const key = text.replace(/\s+/g, ' ').trim().slice(0, 60);
-      result.then(
-        () => {
-          const entry = statements.get(key) ?? { count: 0, ms: 0 };
-          entry.count += 1;
-          entry.ms += performance.now() - started;
-          statements.set(key, entry);
-        },
-        () => {},
-      );
+      const entry = statements.get(key) ?? { count: 0, ms: 0 };
+      entry.count += 1;
+      entry.ms += performance.now() - started;
+      statements.set(key, entry);
+    };
+    // pg.Pool#query passes a callback; Kysely and the rest await the returned promise.
+    const callback = args.at(-1);
+    if (typeof callback === 'function') {
+      args[args.length - 1] = (error: unknown, result: unknown) => {
+        if (!error) record();
+        callback(error, result);
+      };
     }
+    const result = query.apply(this, args);
+    if (result instanceof Promise) result.then(record, () => {});
     return result;
   } as typeof pg.Client.prototype.query;
 }

@@ -22,7 +22,6 @@ export const deleteRow = defineAction({
   sample: { deleted: true },
   async run(ctx, input) {
     return withClient(ctx, async (session) => {
-      const { client } = session;
       const table = await loadTable(
         session,
         { schema: input.schema ?? 'public', table: input.table },
@@ -30,7 +29,9 @@ export const deleteRow = defineAction({
         [input.keyColumn],
       );
       const key = table.column(input.keyColumn, '/keyColumn');
-      const result = await client.query(`delete from ${table.sql} where ${key} = $1`, [input.key]);
+      const result = await session.prepared(`delete from ${table.sql} where ${key} = $1`, [
+        input.key,
+      ]);
       return { deleted: (result.rowCount ?? 0) > 0 };
     });
   },

@@ -23,7 +23,6 @@ export const insertRow = defineAction({
   sample: { row: sampleRow },
   async run(ctx, input) {
     return withClient(ctx, async (session) => {
-      const { client } = session;
       const table = await loadTable(
         session,
         { schema: input.schema ?? 'public', table: input.table },
@@ -36,7 +35,7 @@ export const insertRow = defineAction({
           ? `insert into ${table.sql} as r default values`
           : `insert into ${table.sql} as r (${cells.map((c) => c.column).join(', ')})
              values (${cells.map((_, i) => `$${i + 1}`).join(', ')})`;
-      const result = await client.query<{ row: JsonObject }>(
+      const result = await session.prepared<{ row: JsonObject }>(
         `${sql} returning row_to_json(r) as row`,
         cells.map((c) => c.value),
       );

@@ -22,7 +22,6 @@ export const lookupRow = defineAction({
   sample: { found: true, row: sampleRow },
   async run(ctx, input) {
     return withClient(ctx, async (session) => {
-      const { client } = session;
       const table = await loadTable(
         session,
         { schema: input.schema ?? 'public', table: input.table },
@@ -30,7 +29,7 @@ export const lookupRow = defineAction({
         [input.keyColumn],
       );
       const key = table.column(input.keyColumn, '/keyColumn');
-      const result = await client.query<{ row: JsonObject }>(
+      const result = await session.prepared<{ row: JsonObject }>(
         `select row_to_json(r) as row from ${table.sql} as r where r.${key} = $1 limit 1`,
         [input.key],
       );

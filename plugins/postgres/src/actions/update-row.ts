@@ -29,7 +29,6 @@ export const updateRow = defineAction({
   sample: { found: true, row: sampleRow },
   async run(ctx, input) {
     return withClient(ctx, async (session) => {
-      const { client } = session;
       const table = await loadTable(
         session,
         { schema: input.schema ?? 'public', table: input.table },
@@ -45,7 +44,7 @@ export const updateRow = defineAction({
         });
       }
       const set = cells.map((c, i) => `${c.column} = $${i + 1}`).join(', ');
-      const result = await client.query<{ row: JsonObject }>(
+      const result = await session.prepared<{ row: JsonObject }>(
         `update ${table.sql} as r set ${set} where r.${key} = $${cells.length + 1}
          returning row_to_json(r) as row`,
         [...cells.map((c) => c.value), input.key],

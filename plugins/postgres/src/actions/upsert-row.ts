@@ -26,7 +26,6 @@ export const upsertRow = defineAction({
   sample: { created: false, row: sampleRow },
   async run(ctx, input) {
     return withClient(ctx, async (session) => {
-      const { client } = session;
       const table = await loadTable(
         session,
         { schema: input.schema ?? 'public', table: input.table },
@@ -44,8 +43,8 @@ export const upsertRow = defineAction({
       });
       const columns = [key, ...cells.map((c) => c.column)];
       const updates = cells.length === 0 ? [key] : cells.map((c) => c.column);
-      const result = await client
-        .query<{ row: JsonObject; created: boolean }>(
+      const result = await session
+        .prepared<{ row: JsonObject; created: boolean }>(
           `insert into ${table.sql} as r (${columns.join(', ')})
            values (${columns.map((_, i) => `$${i + 1}`).join(', ')})
            on conflict (${key}) do update set ${updates.map((c) => `${c} = excluded.${c}`).join(', ')}
