@@ -16,7 +16,7 @@ import { createClient, percentile, round } from './support/load-generator.js';
 const CONCURRENCY = Number(process.env.BENCH_WORKER_CONCURRENCY ?? 16);
 const NOOP_JOBS = 20_000;
 const HAND_EVENTS = 4_000;
-const JUNCTION_EVENTS = Number(process.env.BENCH_E2E_EVENTS ?? 1_500);
+const JUNCTION_EVENTS = Number(process.env.BENCH_E2E_EVENTS ?? 3_000);
 const LIGHT_RATE = 20;
 const LIGHT_SECONDS = 8;
 

@@ -325,6 +325,41 @@ describe('retries', () => {
   });
 });
 
+describe("Junction's own failures", () => {
+  it('retries an attempt whose outcome could not be stored, keeping the step it had done', async () => {
+    // The first time a run is set succeeded, the database refuses (once: a sequence is not rolled back).
+    const pool = t.junction.database.pool;
+    await pool.query(`
+      create sequence fail_once_seq;
+      create function fail_once() returns trigger language plpgsql as $$
+      begin
+        if new.state = 'succeeded' and nextval('fail_once_seq') = 1 then
+          raise exception 'injected: the database refused the outcome';
+        end if;
+        return new;
+      end $$;
+      create trigger fail_once before update on runs for each row execute function fail_once()`);
+    try {
+      const writes = target.requests.length;
+      const res = await deliver({ id: '14', name: 'Frances', country: 'US' });
+      const run = await settled(((await res.json()) as { events: { id: string }[] }).events[0]!.id);
+      expect(run).toMatchObject({ state: 'succeeded', attempts: 2 });
+      expect(run.last_error).toMatchObject({
+        kind: 'retryable',
+        message: expect.stringContaining('injected: the database refused the outcome'),
+      });
+      // The write of attempt 1 was recorded with the failed outcome, so attempt 2 did not repeat it.
+      expect((await stepsOf(run.id)).map((s) => [s.attempt, s.state])).toEqual([[1, 'succeeded']]);
+      expect(target.requests.length - writes).toBe(1);
+      expect([...target.customers.values()].filter((c) => c.number === 'C-14')).toHaveLength(1);
+    } finally {
+      await pool.query(
+        'drop trigger fail_once on runs; drop function fail_once(); drop sequence fail_once_seq',
+      );
+    }
+  });
+});
+
 describe('ordering', () => {
   it('applies events of one record in arrival order while other records run in parallel', async () => {
     target.failNext({ status: 500 }); // the first one of the record retries; the others wait for it

@@ -2,14 +2,12 @@ import { type Selectable, sql } from 'kysely';
 import type { JunctionDatabase } from '../db/create-database.js';
 import { queryPrepared } from '../db/query-prepared.js';
 import type { RunsTable } from '../db/tables/run-tables.js';
-import type { IntegrationDefinition } from '../integrations/integration-definition.js';
 import { unfinishedStates } from './run-queue.js';
 
 /** A run just claimed for an attempt, with everything the attempt needs. */
 export interface ClaimedRun {
   readonly run: Selectable<RunsTable>;
   readonly data: unknown;
-  readonly definition: IntegrationDefinition;
   /** Steps finished in earlier attempts (not run again). */
   readonly done: readonly { route_key: string; step_key: string; state: string; output: unknown }[];
   /** The source record's links, by step. */
@@ -43,7 +41,7 @@ const runColumns: readonly (keyof RunsTable)[] = [
 
 /**
  * Claims a run for the attempt its job was queued for, in ONE statement that also reads its
- * event, its integration version, the steps done in earlier attempts and the record's links.
+ * event, the steps done in earlier attempts and the record's links.
  * A first attempt is not claimed while an earlier run of its record is unfinished.
  */
 export async function claimRun(
@@ -53,7 +51,6 @@ export async function claimRun(
   const query = sql<
     Selectable<RunsTable> & {
       data: unknown;
-      definition: IntegrationDefinition;
       done: ClaimedRun['done'] | null;
       links: ClaimedRun['links'] | null;
     }
@@ -66,24 +63,20 @@ export async function claimRun(
             and e.seq < r.seq and e.state = any(${unfinishedStates as string[]}::text[])))
       returning ${sql.raw(runColumns.map((c) => `r.${c}`).join(', '))}
     )
-    select ${sql.raw(runColumns.map((c) => `c.${c}`).join(', '))}, e.data, v.definition,
+    select ${sql.raw(runColumns.map((c) => `c.${c}`).join(', '))}, e.data,
       (select json_agg(json_build_object('route_key', s.route_key, 'step_key', s.step_key, 'state', s.state, 'output', s.output))
          from run_steps s where s.run_id = c.id and s.state in ('succeeded', 'skipped', 'filtered')) as done,
       (select json_agg(json_build_object('step_key', l.step_key, 'target_id', l.target_id,
                                          'content_hash', encode(l.content_hash, 'hex'), 'last_output', l.last_output))
          from record_links l where l.integration_id = c.integration_id and l.source_id = c.source_record) as links
     from claimed c
-    join events e on e.id = c.event_id
-    join integration_versions v on v.integration_id = c.integration_id and v.version = c.integration_version`.compile(
-    database.db,
-  );
+    join events e on e.id = c.event_id`.compile(database.db);
   const [row] = await queryPrepared(database.pool, query);
   if (!row) return undefined;
-  const { data, definition, done, links, ...run } = row;
+  const { data, done, links, ...run } = row;
   return {
     run: run as Selectable<RunsTable>,
     data,
-    definition,
     done: done ?? [],
     links: (links ?? []).map((l) => ({
       ...l,

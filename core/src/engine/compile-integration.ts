@@ -102,14 +102,23 @@ export function selectRoutes(
   return matched;
 }
 
-/** Small cache: one compiled plan per integration version. */
+/**
+ * Compiled integration versions by id and version (a version never changes), at most `max`.
+ * `load` reads the definition only when the version is not compiled yet; concurrent first
+ * callers share one load.
+ */
 export function createCompiledIntegrationCache(max = 500) {
-  const cache = new Map<string, CompiledIntegration>();
-  return (integrationId: string, version: number, definition: IntegrationDefinition) => {
+  const cache = new Map<string, Promise<CompiledIntegration>>();
+  return (
+    integrationId: string,
+    version: number,
+    load: () => Promise<IntegrationDefinition>,
+  ): Promise<CompiledIntegration> => {
     const key = `${integrationId}@${version}`;
     let compiled = cache.get(key);
     if (!compiled) {
-      compiled = compileIntegration(definition);
+      compiled = load().then(compileIntegration);
+      compiled.catch(() => cache.delete(key));
       if (cache.size >= max) cache.delete(cache.keys().next().value as string);
       cache.set(key, compiled);
     }

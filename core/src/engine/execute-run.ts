@@ -2,6 +2,7 @@ import {
   type ConnectorError,
   InvalidInputError,
   RateLimitedError,
+  RetryableError,
   secretValues,
   toConnectorError,
 } from '@junction/connector-kit';
@@ -24,13 +25,7 @@ import {
 import { createIntegrationStateStore } from './integration-state-store.js';
 import { endAttempt, waitsBehindEarlierRun } from './run-finisher.js';
 import type { RunJobPayload } from './run-queue.js';
-import {
-  contentHash,
-  createStepLog,
-  type StepContext,
-  type StepLog,
-  writeStep,
-} from './write-step.js';
+import { contentHash, createStepLog, type StepContext, type StepLog } from './write-step.js';
 
 export interface RunExecutorDeps {
   readonly db: Kysely<Database>;
@@ -39,11 +34,12 @@ export interface RunExecutorDeps {
   readonly connectors: ConnectorSource;
   readonly executor: PluginExecutor;
   readonly connections: ConnectionStore;
+  /** The compiled integration version (see createCompiledIntegrationCache). */
   readonly compile: (
     integrationId: string,
     version: number,
-    definition: IntegrationDefinition,
-  ) => CompiledIntegration;
+    load: () => Promise<IntegrationDefinition>,
+  ) => Promise<CompiledIntegration>;
   readonly stepTimeoutMs?: number;
   readonly onStep?: (connector: string, seconds: number, ok: boolean) => void;
 }
@@ -89,15 +85,21 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       claimed = await claimRun(deps, payload);
       if (!claimed) return;
     }
-    const { run, definition, links } = claimed;
+    const { run, links } = claimed;
     const source = { data: claimed.data };
     const ref = { id: run.id, integrationId: run.integration_id, sourceRecord: run.source_record };
-    const integration = deps.compile(run.integration_id, run.integration_version, definition);
-    const policy = { ...defaultRetryPolicy, ...definition.retry };
     const doneByKey = new Map(claimed.done.map((s) => [`${s.route_key}/${s.step_key}`, s]));
     const log = createStepLog(deps);
+    let policy = defaultRetryPolicy;
+    // The last step, once taken to be stored with the outcome (kept if that statement fails).
+    let lastStep: ReturnType<StepLog['take']>;
 
     try {
+      const integration = await deps.compile(run.integration_id, run.integration_version, () =>
+        loadDefinition(run.integration_id, run.integration_version),
+      );
+      const { definition } = integration;
+      policy = { ...defaultRetryPolicy, ...definition.retry };
       let routes: ReturnType<typeof selectRoutes>;
       try {
         routes = selectRoutes(integration, source.data);
@@ -147,20 +149,27 @@ export function createRunExecutor(deps: RunExecutorDeps) {
           outputs[step.key] = output;
         }
       }
+      lastStep = log.take();
       await endAttempt(
         deps,
         ref,
         { state: 'succeeded', outcome: routes.length === 0 ? 'no route matched' : undefined },
-        log.take(),
+        lastStep,
       );
-    } catch (thrown) {
-      if (!(thrown instanceof StepFailure)) {
-        // Junction's own failure (the database went away...): keep what already happened, and let
-        // graphile-worker retry the job.
-        const step = log.take();
-        if (step) await writeStep(deps, step).catch(() => {});
-        throw thrown;
-      }
+    } catch (caught) {
+      // Junction's own failure (a database error, a bug) fails the attempt like a retryable step
+      // failure, keeping what already happened. If even that cannot be stored (the database went
+      // away), the job fails and graphile-worker retries it.
+      if (!(caught instanceof StepFailure))
+        logger.error({ err: caught, runId: run.id, attempt: run.attempts }, 'run attempt broke');
+      const thrown =
+        caught instanceof StepFailure
+          ? caught
+          : new StepFailure(
+              new RetryableError(
+                `Junction could not finish the attempt: ${(caught as Error).message}`,
+              ),
+            );
       const error = thrown.error.toJSON();
       const retry = thrown.error.retryable && run.attempts < policy.maxAttempts;
       await endAttempt(
@@ -177,11 +186,21 @@ export function createRunExecutor(deps: RunExecutorDeps) {
               error,
               outcome: thrown.error.retryable ? 'attempts exhausted' : 'not retryable',
             },
-        log.take(),
+        log.take() ?? lastStep,
       );
       logger.warn({ runId: run.id, attempt: run.attempts, retry, error }, 'run attempt failed');
     }
   };
+
+  async function loadDefinition(integrationId: string, version: number) {
+    const row = await db
+      .selectFrom('integration_versions')
+      .select('definition')
+      .where('integration_id', '=', integrationId)
+      .where('version', '=', version)
+      .executeTakeFirstOrThrow();
+    return row.definition as IntegrationDefinition;
+  }
 
   function evaluateFilter(step: Extract<CompiledStep, { kind: 'filter' }>, data: unknown): boolean {
     try {
