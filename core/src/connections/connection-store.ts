@@ -53,8 +53,18 @@ export function createConnectionStore(deps: {
     return connector;
   }
 
+  // Decrypted once per row read: runs reuse a connection's row for a second (see execute-run),
+  // so a busy connection is decrypted about once a second instead of once a run.
+  const opened = new WeakMap<ConnectionRow, Readonly<Record<string, unknown>>>();
   function credentialsOf(row: ConnectionRow): Record<string, unknown> {
-    return row.secrets ? (box.open(row.secrets) as Record<string, unknown>) : {};
+    let credentials = opened.get(row);
+    if (credentials === undefined) {
+      credentials = Object.freeze(
+        row.secrets ? (box.open(row.secrets) as Record<string, unknown>) : {},
+      );
+      opened.set(row, credentials);
+    }
+    return { ...credentials };
   }
 
   function view(row: ConnectionRow): ConnectionView {
@@ -107,7 +117,8 @@ export function createConnectionStore(deps: {
     view,
     credentialsOf,
     /** Credentials ready to use: OAuth 2.0 tokens fetched or refreshed when due. */
-    resolve: (row: ConnectionRow) => resolveCredentials({ db, box, connectors }, row),
+    resolve: (row: ConnectionRow) =>
+      resolveCredentials({ db, box, connectors, open: credentialsOf }, row),
 
     async get(id: string): Promise<ConnectionRow | undefined> {
       return db.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirst();

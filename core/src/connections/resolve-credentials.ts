@@ -18,10 +18,21 @@ import type { ConnectionRow } from './connection-store.js';
  * (the connection row is locked); the others then read the new token.
  */
 export async function resolveCredentials(
-  deps: { db: Kysely<Database>; box: SecretBox; connectors: ConnectorSource; fetch?: typeof fetch },
+  deps: {
+    db: Kysely<Database>;
+    box: SecretBox;
+    connectors: ConnectorSource;
+    fetch?: typeof fetch;
+    /** The row's decrypted credentials (a cache may answer); decrypted here by default. */
+    open?: (row: ConnectionRow) => Record<string, unknown>;
+  },
   row: ConnectionRow,
 ): Promise<Record<string, unknown>> {
-  const credentials = row.secrets ? (deps.box.open(row.secrets) as Record<string, unknown>) : {};
+  const credentials = deps.open
+    ? deps.open(row)
+    : row.secrets
+      ? (deps.box.open(row.secrets) as Record<string, unknown>)
+      : {};
   const auth = deps.connectors.get(row.connector_id)?.definition.auth;
   if (auth?.kind !== 'oauth2' || !stale(auth, credentials)) return credentials;
   return deps.db.transaction().execute(async (trx) => {
