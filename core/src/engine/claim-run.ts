@@ -2,7 +2,7 @@ import { type Selectable, sql } from 'kysely';
 import type { JunctionDatabase } from '../db/create-database.js';
 import { queryPrepared } from '../db/query-prepared.js';
 import type { RunsTable } from '../db/tables/run-tables.js';
-import { unfinishedStates } from './run-queue.js';
+import { unfinishedStatesSql } from './run-queue.js';
 
 /** A run just claimed for an attempt, with everything the attempt needs. */
 export interface ClaimedRun {
@@ -39,15 +39,28 @@ const runColumns: readonly (keyof RunsTable)[] = [
   'next_attempt_at',
 ];
 
+/** Which attempt of which run a job was queued for. */
+export interface ClaimRequest {
+  readonly runId: string;
+  readonly attempt: number;
+}
+
 /**
- * Claims a run for the attempt its job was queued for, in ONE statement that also reads its
- * event, the steps done in earlier attempts and the record's links.
- * A first attempt is not claimed while an earlier run of its record is unfinished.
+ * Claims runs for the attempts their jobs were queued for, in ONE statement that also reads their
+ * events, the steps done in earlier attempts and the records' links. A first attempt is not
+ * claimed while an earlier run of its record is unfinished. Returns the runs claimed (the others
+ * were cancelled, finished, claimed by a newer job, or wait behind an earlier run).
  */
-export async function claimRun(
+export async function claimRuns(
   database: Pick<JunctionDatabase, 'db' | 'pool'>,
-  payload: { runId: string; attempt: number },
-): Promise<ClaimedRun | undefined> {
+  requests: readonly ClaimRequest[],
+): Promise<ClaimedRun[]> {
+  // The primary key must find the runs, whatever the statistics of this busy table say: with
+  // statistics from before a burst, a plain `state in (...)` lets the planner scan the whole
+  // `runs_lane` partial index (every unfinished run) instead. `coalesce(state, '')` (state is
+  // never null) keeps that index out of reach of this condition.
+  const ids = requests.map((r) => r.runId);
+  const attempts = requests.map((r) => r.attempt);
   const query = sql<
     Selectable<RunsTable> & {
       data: unknown;
@@ -57,10 +70,12 @@ export async function claimRun(
   >`
     with claimed as (
       update runs r set state = 'running', attempts = r.attempts + 1, started_at = coalesce(r.started_at, now())
-      where r.id = ${payload.runId} and r.attempts = ${payload.attempt} and r.state in ('queued', 'failed')
+      where r.id = any(${ids}::text[]) and coalesce(r.state, '') in ('queued', 'failed')
+        and exists (select 1 from unnest(${ids}::text[], ${attempts}::int[]) as w(id, attempt)
+                    where w.id = r.id and w.attempt = r.attempts)
         and (r.attempts > 0 or r.source_record is null or r.replay_of is not null or not exists (
           select 1 from runs e where e.integration_id = r.integration_id and e.source_record = r.source_record
-            and e.seq < r.seq and e.state = any(${unfinishedStates as string[]}::text[])))
+            and e.seq < r.seq and e.state in ${sql.raw(unfinishedStatesSql)}))
       returning ${sql.raw(runColumns.map((c) => `r.${c}`).join(', '))}
     )
     select ${sql.raw(runColumns.map((c) => `c.${c}`).join(', '))}, e.data,
@@ -71,10 +86,8 @@ export async function claimRun(
          from record_links l where l.integration_id = c.integration_id and l.source_id = c.source_record) as links
     from claimed c
     join events e on e.id = c.event_id`.compile(database.db);
-  const [row] = await queryPrepared(database.pool, query);
-  if (!row) return undefined;
-  const { data, done, links, ...run } = row;
-  return {
+  const rows = await queryPrepared(database.pool, query);
+  return rows.map(({ data, done, links, ...run }) => ({
     run: run as Selectable<RunsTable>,
     data,
     done: done ?? [],
@@ -82,5 +95,46 @@ export async function claimRun(
       ...l,
       content_hash: Buffer.from(l.content_hash as unknown as string, 'hex'),
     })),
+  }));
+}
+
+/**
+ * Claims each run with the others asked for in the same turn of the event loop: a worker pool
+ * starting several jobs at once claims them in one statement (one round trip, one commit).
+ */
+export function createRunClaimer(database: Pick<JunctionDatabase, 'db' | 'pool'>) {
+  let waiting: {
+    request: ClaimRequest;
+    resolve(run: ClaimedRun | undefined): void;
+    reject(error: unknown): void;
+  }[] = [];
+  const flush = async () => {
+    const batch = waiting;
+    waiting = [];
+    try {
+      // By run and the attempt its job asked for (a claim counts the attempt): a stale job of the
+      // same run in the batch gets nothing, and a run is handed to one job only.
+      const key = (runId: string, attempt: number) => `${runId}\u0000${attempt}`;
+      const claimed = new Map(
+        (
+          await claimRuns(
+            database,
+            batch.map((w) => w.request),
+          )
+        ).map((c) => [key(c.run.id, c.run.attempts - 1), c]),
+      );
+      for (const w of batch) {
+        const k = key(w.request.runId, w.request.attempt);
+        w.resolve(claimed.get(k));
+        claimed.delete(k);
+      }
+    } catch (error) {
+      for (const w of batch) w.reject(error);
+    }
   };
+  return (request: ClaimRequest): Promise<ClaimedRun | undefined> =>
+    new Promise((resolve, reject) => {
+      waiting.push({ request, resolve, reject });
+      if (waiting.length === 1) setImmediate(flush);
+    });
 }

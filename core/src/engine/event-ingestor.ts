@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from '../log/create-logger.js';
-import { runJobSpecSql, unfinishedStates } from './run-queue.js';
+import { runJobSpecSql, unfinishedStatesSql } from './run-queue.js';
 
 /** One item from a trigger, to be stored with its run. */
 export interface NewEvent {
@@ -147,7 +147,7 @@ async function store(client: pg.PoolClient, events: readonly NewEvent[]): Promis
   });
   const result = await client.query<{ i: number; event_id: string; run_id: string | null }>(
     storeSql,
-    [JSON.stringify(rows), unfinishedStates],
+    [JSON.stringify(rows)],
   );
   for (const row of result.rows) {
     outcomes[row.i] = row.run_id
@@ -185,7 +185,7 @@ const storeSql = `
            case when ins.source_record is not null and (
                   row_number() over (partition by ins.integration_id, ins.source_record order by ins.seq) > 1
                   or exists (select 1 from runs r where r.integration_id = ins.integration_id
-                               and r.source_record = ins.source_record and r.state = any($2::text[])))
+                               and r.source_record = ins.source_record and r.state in ${unfinishedStatesSql}))
                 then 'pending' else 'queued' end as state
     from ins
     join input x on x.integration_id = ins.integration_id and x.dedupe_key = ins.dedupe_key

@@ -14,8 +14,9 @@ import type { Database } from '../db/schema.js';
 import type { PluginExecutor } from '../executor/plugin-executor.js';
 import type { IntegrationDefinition } from '../integrations/integration-definition.js';
 import type { Logger } from '../log/create-logger.js';
+import { createAttemptEnder } from './attempt-ender.js';
 import { defaultRetryPolicy, nextAttemptAt } from './backoff.js';
-import { claimRun } from './claim-run.js';
+import { createRunClaimer } from './claim-run.js';
 import {
   type CompiledIntegration,
   type CompiledStep,
@@ -23,7 +24,7 @@ import {
   truthy,
 } from './compile-integration.js';
 import { createIntegrationStateStore } from './integration-state-store.js';
-import { endAttempt, waitsBehindEarlierRun } from './run-finisher.js';
+import { waitsBehindEarlierRun } from './run-finisher.js';
 import type { RunJobPayload } from './run-queue.js';
 import { contentHash, createStepLog, type StepContext, type StepLog } from './write-step.js';
 
@@ -75,14 +76,17 @@ export function createRunExecutor(deps: RunExecutorDeps) {
     return row;
   };
 
+  const claimRun = createRunClaimer(deps);
+  const endAttempt = createAttemptEnder(deps, logger);
+
   return async function executeRun(payload: RunJobPayload): Promise<void> {
-    let claimed = await claimRun(deps, payload);
+    let claimed = await claimRun(payload);
     if (!claimed) {
       // Cancelled, finished, a stale job of an earlier attempt, or an earlier run of the same
       // record is unfinished: then it waits behind it (pending, queued again when that one ends).
       if (await waitsBehindEarlierRun(db, payload)) return;
       // The run ahead ended in between: the run is free to go now.
-      claimed = await claimRun(deps, payload);
+      claimed = await claimRun(payload);
       if (!claimed) return;
     }
     const { run, links } = claimed;
@@ -151,7 +155,6 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       }
       lastStep = log.take();
       await endAttempt(
-        deps,
         ref,
         { state: 'succeeded', outcome: routes.length === 0 ? 'no route matched' : undefined },
         lastStep,
@@ -173,7 +176,6 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       const error = thrown.error.toJSON();
       const retry = thrown.error.retryable && run.attempts < policy.maxAttempts;
       await endAttempt(
-        deps,
         ref,
         retry
           ? {

@@ -70,11 +70,10 @@ export async function endAttempt(
   if (end.state === 'failed') {
     ctes.push(sql`run as (
       update runs set state = 'failed', next_attempt_at = ${end.retryAt}, last_error = ${error}::jsonb
-      where id = ${run.id} returning id, attempts)`);
+      where id = ${run.id} returning id, attempts, next_attempt_at)`);
     ctes.push(sql`jobs as (
       select count(*) as n from graphile_worker.add_jobs(array(
-        select ${sql.raw(runJobSpecSql('r.id', 'r.attempts', `'${end.retryAt.toISOString()}'::timestamptz`))}
-        from run r)))`);
+        select ${sql.raw(runJobSpecSql('r.id', 'r.attempts', 'r.next_attempt_at'))} from run r)))`);
     await queryPrepared(
       pool,
       sql`with ${sql.join(ctes)} select (select n from jobs) as jobs`.compile(db),
@@ -94,15 +93,22 @@ export async function endAttempt(
         where p.integration_id = ${run.integrationId} and p.source_record = ${run.sourceRecord}
           and p.state = 'pending') as pending`.compile(db),
   );
-  if (ended?.pending && run.sourceRecord !== null) {
-    const sourceRecord = run.sourceRecord;
-    await db.transaction().execute(async (trx) => {
-      await sql`select pg_advisory_xact_lock(hashtextextended(${laneOf(run.integrationId, sourceRecord)}, 7))`.execute(
-        trx,
-      );
-      await promoteNext(trx, run.integrationId, sourceRecord);
-    });
-  }
+  if (ended?.pending && run.sourceRecord !== null)
+    await handOn(db, run.integrationId, run.sourceRecord);
+}
+
+/** Queues the next pending run of a record, under the record's lane lock. */
+export async function handOn(
+  db: Kysely<Database>,
+  integrationId: string,
+  sourceRecord: string,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtextextended(${laneOf(integrationId, sourceRecord)}, 7))`.execute(
+      trx,
+    );
+    await promoteNext(trx, integrationId, sourceRecord);
+  });
 }
 
 /** Queues the oldest pending run of a record when none of its runs is unfinished. */
@@ -143,7 +149,9 @@ export async function enqueue(
 /**
  * Before a queued run starts: if an earlier run of the same record is unfinished (two batches
  * stored the record at the same moment), the run goes back to `pending` behind it, under the
- * record's lane lock, and the earlier run hands the record on when it ends.
+ * record's lane lock, and the earlier run hands the record on when it ends. (`coalesce(r.state,
+ * '')`: the run is found by its primary key even when the statistics of `runs` are stale; see
+ * claimRuns.)
  */
 export async function waitsBehindEarlierRun(
   db: Kysely<Database>,
@@ -152,7 +160,7 @@ export async function waitsBehindEarlierRun(
   if (payload.attempt > 0) return false; // a retry: it already held the record
   const check = await sql<{ integration_id: string; source_record: string }>`
     select r.integration_id, r.source_record from runs r
-    where r.id = ${payload.runId} and r.state = 'queued' and r.source_record is not null
+    where r.id = ${payload.runId} and coalesce(r.state, '') = 'queued' and r.source_record is not null
       and r.replay_of is null -- a replay was placed at the head of its lane by an operator
       and exists (select 1 from runs e
                   where e.integration_id = r.integration_id and e.source_record = r.source_record
@@ -167,7 +175,7 @@ export async function waitsBehindEarlierRun(
     );
     const moved = await sql`
       update runs r set state = 'pending'
-      where r.id = ${payload.runId} and r.state = 'queued'
+      where r.id = ${payload.runId} and coalesce(r.state, '') = 'queued'
         and exists (select 1 from runs e
                     where e.integration_id = r.integration_id and e.source_record = r.source_record
                       and e.seq < r.seq and e.state in ('pending', 'queued', 'running', 'waiting', 'failed'))`.execute(

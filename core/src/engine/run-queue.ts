@@ -19,6 +19,12 @@ export const unfinishedStates: readonly RunState[] = [
 ];
 
 /**
+ * `unfinishedStates` as a SQL list of constants, for `state in <list>`. A constant (not a bound
+ * array) lets the planner use the `runs_lane` partial index in a prepared statement's generic plan.
+ */
+export const unfinishedStatesSql = `(${unfinishedStates.map((s) => `'${s}'`).join(', ')})`;
+
+/**
  * The graphile-worker job of a run, as a `job_spec` SQL expression: `runId` and `attempt` are SQL
  * expressions, `runAt` one too (`now()` by default). Every place that queues a run uses it.
  */

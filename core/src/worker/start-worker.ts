@@ -45,7 +45,7 @@ export async function startWorker(settings: WorkerSettings): Promise<WorkerHandl
           failJobBatchDelay: 0,
           // Jobs are fetched (and locked) a batch at a time. Junction uses no named queues, so
           // graphile-worker 0.17's local queue cannot break their order; a record's order is
-          // kept by its lane (claimRun).
+          // kept by its lane (claimRuns).
           ...(settings.localQueueSize > 1 ? { localQueue: { size: settings.localQueueSize } } : {}),
         },
       },

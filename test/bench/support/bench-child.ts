@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -20,7 +21,8 @@ export interface BenchChild {
 /**
  * Starts `node --import tsx <script>` from the repository root with `env` (plus PATH and HOME)
  * and waits for its first IPC message `{ ready: ... }`. Its stdout is discarded (request logs
- * are still produced, as in production), stderr is kept for errors.
+ * are still produced, as in production) unless BENCH_CHILD_LOG names a file; stderr is kept for
+ * errors.
  */
 export async function startBenchChild(
   script: string,
@@ -33,7 +35,13 @@ export async function startBenchChild(
     {
       cwd: repoRoot,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      // BENCH_CHILD_LOG=<file> keeps the servers' logs there (appended) to look into a run.
+      stdio: [
+        'ignore',
+        process.env.BENCH_CHILD_LOG ? openSync(process.env.BENCH_CHILD_LOG, 'a') : 'ignore',
+        'pipe',
+        'ipc',
+      ],
     },
   );
   let stderr = '';
