@@ -5,7 +5,10 @@ import type { Logger } from '../log/create-logger.js';
 export interface AppEnv {
   Variables: {
     requestId: string;
-    logger: Logger;
+    /** Junction's logger, set for every request (see `requestLogger` for one with its id). */
+    baseLogger: Logger;
+    /** The request's logger, made on first use by `requestLogger(c)`. */
+    logger: Logger | undefined;
     principal: Principal;
   };
 }

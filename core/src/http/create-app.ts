@@ -17,7 +17,7 @@ import type { PluginHost } from '../plugins/start-plugins.js';
 import type { AppEnv } from './app-env.js';
 import { authenticate } from './middleware/authenticate.js';
 import { bodyLimit } from './middleware/body-limit.js';
-import { requestLog } from './middleware/request-log.js';
+import { requestLog, requestLogger } from './middleware/request-log.js';
 import { recordDenials } from './middleware/require-role.js';
 import { HttpProblem, problem, problemResponse } from './problem.js';
 import { createMethodLookup } from './route-matcher.js';
@@ -147,7 +147,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
           : error.message;
       return problemResponse(c, problem(error.status, detail));
     }
-    (c.get('logger') ?? deps.logger).error({ err: error }, 'unhandled error');
+    (c.get('baseLogger') ? requestLogger(c) : deps.logger).error({ err: error }, 'unhandled error');
     return problemResponse(
       c,
       problem(500, 'An unexpected error occurred; the request id identifies it in the logs.'),

@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { TokenVerifier } from '../../auth/tokens.js';
 import type { AppEnv } from '../app-env.js';
 import { HttpProblem, problem } from '../problem.js';
+import { requestLogger } from './request-log.js';
 
 const challenge = { 'WWW-Authenticate': 'Bearer realm="junction"' };
 
@@ -29,7 +30,7 @@ export function authenticate(verifier: TokenVerifier): MiddlewareHandler<AppEnv>
       });
     }
     c.set('principal', principal);
-    c.set('logger', c.get('logger').child({ principal: principal.id }));
+    c.set('logger', requestLogger(c).child({ principal: principal.id }));
     await next();
   };
 }

@@ -1,24 +1,38 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from '../../log/create-logger.js';
 import type { AppEnv } from '../app-env.js';
 
-/** Gives each request a child logger with its id, and logs one line when it is answered. */
+/**
+ * Logs one line when a request is answered, with its id. The child logger that carries the id
+ * into a handler's own lines is made only when a handler asks for it (`requestLogger`), which
+ * most requests never do.
+ */
 export function requestLog(logger: Logger): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = performance.now();
-    const requestLogger = logger.child({ requestId: c.get('requestId') });
-    c.set('logger', requestLogger);
+    c.set('baseLogger', logger);
     await next();
     const status = c.res.status;
     const line = {
+      requestId: c.get('requestId'),
       method: c.req.method,
       path: loggedPath(c.req.path),
       status,
       ms: Math.round((performance.now() - started) * 10) / 10,
     };
-    if (status >= 500) requestLogger.error(line, 'request failed');
-    else requestLogger.info(line, 'request');
+    if (status >= 500) logger.error(line, 'request failed');
+    else logger.info(line, 'request');
   };
+}
+
+/** The request's logger: Junction's, bound to the request id (and the caller, once known). */
+export function requestLogger(c: Context<AppEnv>): Logger {
+  let logger = c.get('logger');
+  if (logger === undefined) {
+    logger = c.get('baseLogger').child({ requestId: c.get('requestId') });
+    c.set('logger', logger);
+  }
+  return logger;
 }
 
 /** The path as logged: a webhook URL's token is its secret, so only its route is shown. */

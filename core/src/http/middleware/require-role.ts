@@ -6,6 +6,7 @@ import { actorOf, type RoleName } from '../../auth/principal.js';
 import type { Database } from '../../db/schema.js';
 import type { AppEnv } from '../app-env.js';
 import { HttpProblem, problem } from '../problem.js';
+import { requestLogger } from './request-log.js';
 
 /**
  * Allows the request only when the principal's role grants `permission` (see
@@ -94,7 +95,7 @@ export function recordDenials(db: Kysely<Database>): MiddlewareHandler<AppEnv> {
         },
       });
     } catch (failure) {
-      c.get('logger').error(
+      requestLogger(c).error(
         { err: failure },
         'could not record a denied request in the audit trail',
       );

@@ -11,6 +11,7 @@ import {
 import { verifyAuditChain } from '../../audit/verify-audit-chain.js';
 import type { Database } from '../../db/schema.js';
 import type { AppEnv } from '../app-env.js';
+import { requestLogger } from '../middleware/request-log.js';
 import { requirePermission } from '../middleware/require-role.js';
 import { problemResponses } from '../openapi-schemas.js';
 import { decodeCursor, PageQuerySchema, pageOf } from '../pagination.js';
@@ -213,7 +214,7 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, db: Kysely<Databas
           }
           controller.enqueue(encoder.encode(text));
         } catch (error) {
-          c.get('logger').error({ err: error }, 'audit export failed midway');
+          requestLogger(c).error({ err: error }, 'audit export failed midway');
           controller.error(error);
         }
       },

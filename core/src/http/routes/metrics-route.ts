@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { JunctionMetrics } from '../../metrics/create-metrics.js';
 import type { AppEnv } from '../app-env.js';
+import { requestLogger } from '../middleware/request-log.js';
 import { problemResponses } from '../openapi-schemas.js';
 import { HttpProblem, problem } from '../problem.js';
 
@@ -36,7 +37,7 @@ export function registerMetricsRoute(app: OpenAPIHono<AppEnv>, source: JunctionM
     try {
       text = await source.scrape();
     } catch (error) {
-      c.get('logger').warn({ err: error }, 'collecting metrics failed');
+      requestLogger(c).warn({ err: error }, 'collecting metrics failed');
       throw new HttpProblem(problem(503, 'The metrics could not be collected from the database.'));
     }
     return c.text(text, 200, { 'Content-Type': source.contentType });
