@@ -44,20 +44,30 @@ export interface RunContextOptions {
  * ```
  */
 export function createRunContext(options: RunContextOptions): RunContext {
+  // The HTTP client and the logger are made on first use: many calls (a webhook's signature
+  // check, a database action) need neither.
+  let http: RunContext['http'] | undefined;
+  let logger: RunContext['logger'] | undefined;
   return {
     credentials: options.credentials,
-    http: createHttpClient({
-      ...options.http,
-      auth: options.auth,
-      credentials: options.credentials,
-      signal: options.signal,
-      ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
-    }),
+    get http() {
+      http ??= createHttpClient({
+        ...options.http,
+        auth: options.auth,
+        credentials: options.credentials,
+        signal: options.signal,
+        ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
+      });
+      return http;
+    },
     state: options.state,
-    logger: createLogger({
-      secrets: secretValues(options.auth, options.credentials),
-      sink: options.logSink,
-    }),
+    get logger() {
+      logger ??= createLogger({
+        secrets: secretValues(options.auth, options.credentials),
+        sink: options.logSink,
+      });
+      return logger;
+    },
     signal: options.signal,
     idempotencyKey: options.idempotencyKey,
     connection: options.connection,
