@@ -18,6 +18,8 @@ export type IngestOutcome =
 
 interface Pending {
   readonly events: readonly NewEvent[];
+  /** The records' lanes of its events (`laneOf`). */
+  readonly lanes: readonly string[];
   resolve(outcomes: IngestOutcome[]): void;
   reject(error: unknown): void;
 }
@@ -42,24 +44,43 @@ export function createEventIngestor(options: {
   /** Batches committing at once; more requests wait for the next batch. */
   maxInFlight?: number;
 }): EventIngestor {
-  const { pool, logger, delayMs = 2, maxBatch = 1000, maxInFlight = 1 } = options;
+  const { pool, logger, delayMs = 2, maxBatch = 1000, maxInFlight = 2 } = options;
   let queue: Pending[] = [];
   let queued = 0;
   let timer: NodeJS.Timeout | undefined;
   const inFlight = new Set<Promise<void>>();
+  /** Lanes with events in a batch being committed, and how many. */
+  const busyLanes = new Map<string, number>();
 
   // At most `maxInFlight` batches commit at once; requests arriving meanwhile form the next
-  // batch, so batches grow with load instead of commits queueing up behind each other's NOTIFY.
+  // batch, so batches grow with load. Two batches in flight never share a record's lane: an event
+  // of a record whose earlier event is still being committed waits for the next batch, so that
+  // every batch sees the runs of the record's earlier events (arrival order).
   let committing = 0;
   const flush = () => {
     timer = undefined;
     if (committing >= maxInFlight) return;
-    const batch = queue;
-    queue = [];
-    queued = 0;
+    const batch: Pending[] = [];
+    const held: Pending[] = [];
+    const blocked = new Set<string>();
+    for (const pending of queue) {
+      if (pending.lanes.some((lane) => busyLanes.has(lane) || blocked.has(lane))) {
+        held.push(pending);
+        for (const lane of pending.lanes) blocked.add(lane);
+      } else batch.push(pending);
+    }
+    queue = held;
+    queued = held.reduce((n, p) => n + p.events.length, 0);
     if (batch.length === 0) return;
+    const lanes = batch.flatMap((p) => p.lanes);
+    for (const lane of lanes) busyLanes.set(lane, (busyLanes.get(lane) ?? 0) + 1);
     committing += 1;
     const work = commitBatch(batch).finally(() => {
+      for (const lane of lanes) {
+        const left = (busyLanes.get(lane) ?? 1) - 1;
+        if (left === 0) busyLanes.delete(lane);
+        else busyLanes.set(lane, left);
+      }
       committing -= 1;
       inFlight.delete(work);
       if (queue.length > 0) flush();
@@ -92,7 +113,10 @@ export function createEventIngestor(options: {
     ingest(events) {
       if (events.length === 0) return Promise.resolve([]);
       return new Promise((resolve, reject) => {
-        queue.push({ events, resolve, reject });
+        const lanes = events.flatMap((e) =>
+          e.sourceRecord === null ? [] : [laneOf(e.integrationId, e.sourceRecord)],
+        );
+        queue.push({ events, lanes, resolve, reject });
         queued += events.length;
         if (committing >= maxInFlight) return; // taken by the next batch when one commits
         if (queued >= maxBatch) {
@@ -119,9 +143,10 @@ export function createEventIngestor(options: {
  * Stores events (skipping duplicates and disabled integrations), their runs and their jobs in ONE
  * statement: one round trip per batch. A run whose record already has an unfinished run (or an
  * earlier event in the same batch) is stored `pending`; the run ahead of it hands the record on
- * when it ends. Whether a record is busy is read from committed rows only, so two batches storing
- * the same record at the same moment may both queue a run: the run executor checks the record's
- * lane again under its lock before it starts, and waits behind the earlier run if there is one.
+ * when it ends. Whether a record is busy is read from committed rows only: one process never
+ * commits two batches of one record at once, but two API processes storing the same record at
+ * the same moment may both queue a run; the run executor checks the record's lane again before it
+ * starts, and waits behind the earlier run if there is one.
  */
 async function store(client: pg.PoolClient, events: readonly NewEvent[]): Promise<IngestOutcome[]> {
   const outcomes: IngestOutcome[] = new Array(events.length);
