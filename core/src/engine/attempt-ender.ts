@@ -2,9 +2,18 @@ import { sql } from 'kysely';
 import type { JunctionDatabase } from '../db/create-database.js';
 import { queryPrepared } from '../db/query-prepared.js';
 import type { Logger } from '../log/create-logger.js';
-import { type AttemptEnd, endAttempt, handOn, type RunRef } from './run-finisher.js';
+import { handOn, type RunRef } from './run-finisher.js';
 import { runJobSpecSql } from './run-queue.js';
-import type { PreparedStep } from './write-step.js';
+import { type PreparedStep, stepCtes } from './write-step.js';
+
+/** How an attempt ends: the run finished (succeeded or dead), or it will be tried again. */
+export type AttemptEnd =
+  | {
+      readonly state: 'succeeded' | 'dead';
+      readonly outcome?: string | undefined;
+      readonly error?: unknown;
+    }
+  | { readonly state: 'failed'; readonly retryAt: Date; readonly error: unknown };
 
 interface Ending {
   readonly run: RunRef;
@@ -15,10 +24,13 @@ interface Ending {
 }
 
 /**
- * Ends attempts like `endAttempt`, but the attempts ending in the same turn of the event loop (a
- * busy worker pool ends several at once) share ONE statement: one round trip and one commit for
- * all their steps, record links, audit entries, run states and retry jobs. If that statement
- * fails, each attempt is ended on its own, so that one bad attempt fails alone.
+ * Ends attempts. The attempts ending in the same turn of the event loop (a busy worker pool ends
+ * several at once) share ONE statement: one round trip and one commit for all their last steps,
+ * record links, audit entries, run states and retry jobs. When a run finished and its record has
+ * runs pending behind it, the next one is queued under the record's lane lock (`handOn`); a
+ * record with nothing pending, the common case, takes no lock (a pending run committed at the
+ * same moment by another process is queued by the lane sweeper). If a shared statement fails,
+ * each attempt is ended on its own, so that one bad attempt fails alone.
  */
 export function createAttemptEnder(
   database: Pick<JunctionDatabase, 'db' | 'pool'>,
@@ -26,27 +38,9 @@ export function createAttemptEnder(
 ) {
   let waiting: Ending[] = [];
 
-  const flush = async () => {
-    const batch = waiting;
-    waiting = [];
-    if (batch.length === 1) {
-      const [only] = batch as [Ending];
-      await endAttempt(database, only.run, only.end, only.step).then(only.resolve, only.reject);
-      return;
-    }
-    let pending: boolean[];
-    try {
-      pending = await endTogether(database, batch);
-    } catch (error) {
-      logger.warn(
-        { err: error, attempts: batch.length },
-        'ending attempts together failed; ending each alone',
-      );
-      await Promise.all(
-        batch.map((e) => endAttempt(database, e.run, e.end, e.step).then(e.resolve, e.reject)),
-      );
-      return;
-    }
+  /** Ends `batch` in one statement, then hands records on; throws if the statement fails. */
+  const endAll = async (batch: readonly Ending[]) => {
+    const pending = await endTogether(database, batch);
     await Promise.all(
       batch.map(async (e, i) => {
         try {
@@ -58,6 +52,24 @@ export function createAttemptEnder(
         }
       }),
     );
+  };
+
+  const flush = async () => {
+    const batch = waiting;
+    waiting = [];
+    try {
+      await endAll(batch);
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]?.reject(error);
+        return;
+      }
+      logger.warn(
+        { err: error, attempts: batch.length },
+        'ending attempts together failed; ending each alone',
+      );
+      await Promise.all(batch.map((e) => endAll([e]).catch(e.reject)));
+    }
   };
 
   return (run: RunRef, end: AttemptEnd, step: PreparedStep | undefined): Promise<void> =>
@@ -85,7 +97,8 @@ async function endTogether(
     source_record: run.sourceRecord,
   }));
   const steps = batch.flatMap((e) => (e.step ? [e.step] : []));
-  const hex = (b: Buffer | null) => (b === null ? null : b.toString('hex'));
+  // `r.id = any(...)` lets the primary key find the runs to update: joined on `ends` alone (a
+  // function the planner guesses at 100 rows), a table of a few thousand runs is scanned whole.
   const rows = await queryPrepared(
     pool,
     sql<{ i: number; pending: boolean }>`
@@ -93,64 +106,14 @@ async function endTogether(
         select * from jsonb_to_recordset(${JSON.stringify(ends)}::jsonb) as x(
           i int, run_id text, state text, outcome text, error text, retry_at timestamptz,
           finished_at timestamptz, integration_id text, source_record text)
-      ), steps as (
-        insert into run_steps (run_id, route_key, step_key, attempt, state, input, output, error,
-                               started_at, finished_at, duration_ms)
-        select run_id, route_key, step_key, attempt, state, input::jsonb, output::jsonb,
-               error::jsonb, started_at, finished_at, duration_ms
-        from jsonb_to_recordset(${JSON.stringify(steps.map((s) => s.row))}::jsonb) as s(
-          run_id text, route_key text, step_key text, attempt int, state text, input text,
-          output text, error text, started_at timestamptz, finished_at timestamptz,
-          duration_ms float8)
-        returning 1
-      ), links as (
-        insert into record_links (integration_id, step_key, source_system, source_id,
-                                  target_system, target_id, content_hash, last_output, updated_at)
-        select integration_id, step_key, source_system, source_id, target_system, target_id,
-               decode(content_hash, 'hex'), last_output::jsonb, updated_at
-        from jsonb_to_recordset(${JSON.stringify(
-          steps.flatMap((s) =>
-            s.link ? [{ ...s.link, content_hash: hex(s.link.content_hash) }] : [],
-          ),
-        )}::jsonb) as l(
-          integration_id text, step_key text, source_system text, source_id text,
-          target_system text, target_id text, content_hash text, last_output text,
-          updated_at timestamptz)
-        on conflict (integration_id, step_key, source_id) do update set
-          target_system = excluded.target_system, target_id = excluded.target_id,
-          content_hash = excluded.content_hash, last_output = excluded.last_output,
-          updated_at = excluded.updated_at
-        returning 1
-      ), audits as (
-        insert into audit_entries (at, actor, action, subject_type, subject_id, integration_id,
-                                   run_id, request_id, data, body_hash, content_hash)
-        select at, actor, action, subject_type, subject_id, integration_id, run_id, request_id,
-               data::jsonb, decode(body_hash, 'hex'), decode(content_hash, 'hex')
-        from jsonb_to_recordset(${JSON.stringify(
-          steps.flatMap((s) =>
-            s.audit
-              ? [
-                  {
-                    ...s.audit,
-                    body_hash: hex(s.audit.body_hash),
-                    content_hash: hex(s.audit.content_hash),
-                  },
-                ]
-              : [],
-          ),
-        )}::jsonb) as a(
-          at timestamptz, actor text, action text, subject_type text, subject_id text,
-          integration_id text, run_id text, request_id text, data text, body_hash text,
-          content_hash text)
-        returning 1
-      ), updated as (
+      ), ${sql.join(stepCtes(steps))}, updated as (
         update runs r set
           state = x.state,
           next_attempt_at = x.retry_at,
           finished_at = coalesce(x.finished_at, r.finished_at),
           outcome = case when x.state = 'failed' then r.outcome else x.outcome end,
           last_error = coalesce(x.error::jsonb, r.last_error)
-        from ends x where r.id = x.run_id
+        from ends x where r.id = any(${batch.map((e) => e.run.id)}::text[]) and r.id = x.run_id
         returning r.id, r.attempts, r.state, r.next_attempt_at
       ), jobs as (
         select count(*) as n from graphile_worker.add_jobs(array(

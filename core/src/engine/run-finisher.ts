@@ -1,11 +1,8 @@
-import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
-import type { JunctionDatabase } from '../db/create-database.js';
-import { queryPrepared } from '../db/query-prepared.js';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { RunState } from '../db/tables/run-tables.js';
 import { laneOf } from './event-ingestor.js';
 import { runJobSpecSql } from './run-queue.js';
-import { type PreparedStep, stepCtes } from './write-step.js';
 
 export interface RunRef {
   readonly id: string;
@@ -40,61 +37,6 @@ export async function finishRun(
     .where('id', '=', run.id)
     .execute();
   if (run.sourceRecord !== null) await promoteNext(trx, run.integrationId, run.sourceRecord);
-}
-
-/** How an attempt ends: the run finished (succeeded or dead), or it will be tried again. */
-export type AttemptEnd =
-  | {
-      readonly state: 'succeeded' | 'dead';
-      readonly outcome?: string | undefined;
-      readonly error?: unknown;
-    }
-  | { readonly state: 'failed'; readonly retryAt: Date; readonly error: unknown };
-
-/**
- * Ends an attempt in ONE statement (so one transaction and one round trip): stores its last step
- * (row, record link, audit entry), sets the run's new state, and for a retry queues the next
- * attempt's job. When the run finished and its record has runs pending behind it, the next one
- * is queued under the record's lane lock (`promoteNext`, a second short transaction); a record
- * with nothing pending, the common case, takes no lock. A pending run committed at the same moment
- * by another process is queued by the lane sweeper.
- */
-export async function endAttempt(
-  { db, pool }: Pick<JunctionDatabase, 'db' | 'pool'>,
-  run: RunRef,
-  end: AttemptEnd,
-  step: PreparedStep | undefined,
-): Promise<void> {
-  const ctes: RawBuilder<unknown>[] = step ? stepCtes(step) : [];
-  const error = end.error === undefined ? null : JSON.stringify(end.error);
-  if (end.state === 'failed') {
-    ctes.push(sql`run as (
-      update runs set state = 'failed', next_attempt_at = ${end.retryAt}, last_error = ${error}::jsonb
-      where id = ${run.id} returning id, attempts, next_attempt_at)`);
-    ctes.push(sql`jobs as (
-      select count(*) as n from graphile_worker.add_jobs(array(
-        select ${sql.raw(runJobSpecSql('r.id', 'r.attempts', 'r.next_attempt_at'))} from run r)))`);
-    await queryPrepared(
-      pool,
-      sql`with ${sql.join(ctes)} select (select n from jobs) as jobs`.compile(db),
-    );
-    return;
-  }
-  ctes.push(sql`run as (
-    update runs set state = ${end.state}, finished_at = ${new Date()}, next_attempt_at = null,
-      outcome = ${end.outcome ?? null}, last_error = coalesce(${error}::jsonb, last_error)
-    where id = ${run.id} returning id)`);
-  const [ended] = await queryPrepared(
-    pool,
-    sql<{ pending: boolean }>`
-      with ${sql.join(ctes)}
-      select exists (
-        select 1 from runs p
-        where p.integration_id = ${run.integrationId} and p.source_record = ${run.sourceRecord}
-          and p.state = 'pending') as pending`.compile(db),
-  );
-  if (ended?.pending && run.sourceRecord !== null)
-    await handOn(db, run.integrationId, run.sourceRecord);
 }
 
 /** Queues the next pending run of a record, under the record's lane lock. */

@@ -139,42 +139,57 @@ export function prepareStep(context: StepContext, step: StepRecord): PreparedSte
 }
 
 /**
- * Common table expressions (named `step`, `link`, `audit`) that insert a prepared step's rows, for
- * a statement that stores them together with whatever else it changes: one statement is one
- * transaction, so none of them exists without the others.
+ * Common table expressions (`steps`, `links`, `audits`) that insert prepared steps' rows, their
+ * record links and their audit entries, for a statement that stores them together with whatever
+ * else it changes: one statement is one transaction, so none of them exists without the others.
+ * The rows travel as JSON, so one statement text (prepared once) serves any number of steps.
  */
-export function stepCtes(prepared: PreparedStep): RawBuilder<unknown>[] {
-  const { row, link, audit } = prepared;
-  const ctes = [
-    sql`step as (
+export function stepCtes(steps: readonly PreparedStep[]): RawBuilder<unknown>[] {
+  const hex = (b: Buffer | null) => (b === null ? null : b.toString('hex'));
+  const links = steps.flatMap((s) =>
+    s.link ? [{ ...s.link, content_hash: hex(s.link.content_hash) }] : [],
+  );
+  const audits = steps.flatMap((s) =>
+    s.audit
+      ? [{ ...s.audit, body_hash: hex(s.audit.body_hash), content_hash: hex(s.audit.content_hash) }]
+      : [],
+  );
+  return [
+    sql`steps as (
       insert into run_steps (run_id, route_key, step_key, attempt, state, input, output, error,
                              started_at, finished_at, duration_ms)
-      values (${row.run_id}, ${row.route_key}, ${row.step_key}, ${row.attempt}, ${row.state},
-              ${row.input}::jsonb, ${row.output}::jsonb, ${row.error}::jsonb, ${row.started_at},
-              ${row.finished_at}, ${row.duration_ms})
-      returning id)`,
-  ];
-  if (link)
-    ctes.push(sql`link as (
-      insert into record_links (integration_id, step_key, source_system, source_id, target_system,
-                                target_id, content_hash, last_output, updated_at)
-      values (${link.integration_id}, ${link.step_key}, ${link.source_system}, ${link.source_id},
-              ${link.target_system}, ${link.target_id}, ${link.content_hash},
-              ${link.last_output}::jsonb, ${link.updated_at})
+      select run_id, route_key, step_key, attempt, state, input::jsonb, output::jsonb,
+             error::jsonb, started_at, finished_at, duration_ms
+      from jsonb_to_recordset(${JSON.stringify(steps.map((s) => s.row))}::jsonb) as s(
+        run_id text, route_key text, step_key text, attempt int, state text, input text,
+        output text, error text, started_at timestamptz, finished_at timestamptz,
+        duration_ms float8)
+      returning 1)`,
+    sql`links as (
+      insert into record_links (integration_id, step_key, source_system, source_id,
+                                target_system, target_id, content_hash, last_output, updated_at)
+      select integration_id, step_key, source_system, source_id, target_system, target_id,
+             decode(content_hash, 'hex'), last_output::jsonb, updated_at
+      from jsonb_to_recordset(${JSON.stringify(links)}::jsonb) as l(
+        integration_id text, step_key text, source_system text, source_id text,
+        target_system text, target_id text, content_hash text, last_output text,
+        updated_at timestamptz)
       on conflict (integration_id, step_key, source_id) do update set
         target_system = excluded.target_system, target_id = excluded.target_id,
         content_hash = excluded.content_hash, last_output = excluded.last_output,
         updated_at = excluded.updated_at
-      returning 1)`);
-  if (audit)
-    ctes.push(sql`audit as (
+      returning 1)`,
+    sql`audits as (
       insert into audit_entries (at, actor, action, subject_type, subject_id, integration_id,
                                  run_id, request_id, data, body_hash, content_hash)
-      values (${audit.at}, ${audit.actor}, ${audit.action}, ${audit.subject_type},
-              ${audit.subject_id}, ${audit.integration_id}, ${audit.run_id}, ${audit.request_id},
-              ${audit.data}::jsonb, ${audit.body_hash}, ${audit.content_hash})
-      returning 1)`);
-  return ctes;
+      select at, actor, action, subject_type, subject_id, integration_id, run_id, request_id,
+             data::jsonb, decode(body_hash, 'hex'), decode(content_hash, 'hex')
+      from jsonb_to_recordset(${JSON.stringify(audits)}::jsonb) as a(
+        at timestamptz, actor text, action text, subject_type text, subject_id text,
+        integration_id text, run_id text, request_id text, data text, body_hash text,
+        content_hash text)
+      returning 1)`,
+  ];
 }
 
 /** Stores a prepared step (row, record link, audit entry) in one statement. */
@@ -182,7 +197,7 @@ export async function writeStep(
   { db, pool }: Pick<JunctionDatabase, 'db' | 'pool'>,
   prepared: PreparedStep,
 ): Promise<void> {
-  await queryPrepared(pool, sql`with ${sql.join(stepCtes(prepared))} select 1`.compile(db));
+  await queryPrepared(pool, sql`with ${sql.join(stepCtes([prepared]))} select 1`.compile(db));
 }
 
 /**
