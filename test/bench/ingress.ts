@@ -16,36 +16,41 @@ const WARMUP_SECONDS = 2;
 /**
  * Webhook ingress, against PostgreSQL on loopback: accepted requests per second and latency with
  * 50 keep-alive connections for 10 s, for (a) a baseline Hono endpoint that inserts the body in
- * one autocommit statement and (b) Junction's `POST /hooks/{token}` (signature checked, event,
+ * one autocommit statement, (a') the group-commit reference (a Hono endpoint storing a row and a
+ * graphile-worker job per request, by batch, without Junction's layers) and (b) Junction's `POST /hooks/{token}` (signature checked, event,
  * run and graphile-worker job stored by group commit before the 202). Each server runs in its own
  * process; Junction with JUNCTION_ROLE=api, so that only ingress is measured (no worker runs the
  * queued jobs). BENCH_PROFILE=1 adds a third, profiled Junction run (a CPU profile of the load
- * window, through node:inspector) and reports where its CPU time goes. About 35 s (50 s profiled).
+ * window, through node:inspector) and reports where its CPU time goes. About 50 s (65 s profiled).
  */
 export async function runIngressBench(): Promise<Record<string, unknown>> {
   const postgres = await openBenchPostgres();
   try {
-    const baselineUrl = await postgres.createDatabase('baseline');
+    const baselineUrl = await postgres.createDatabase('baseline', { migrated: true });
     const junctionUrl = await postgres.createDatabase('ingress', { migrated: true });
     const targetUrl = await postgres.createDatabase('ingress_target');
 
     const baseline = await startBenchChild('baseline-process.ts', { DATABASE_URL: baselineUrl });
     let n = 0;
-    let baselineResult: LoadResult;
-    let baselineRss: number;
-    try {
-      baselineResult = await runLoad({
+    const loadOn = (route: string) =>
+      runLoad({
         origin: String(baseline.ready.url),
         connections: CONNECTIONS,
         seconds: SECONDS,
         warmupSeconds: WARMUP_SECONDS,
         expectStatus: 202,
         next: () => ({
-          path: '/ingest',
+          path: route,
           headers: { 'content-type': 'application/json' },
           body: signedDelivery('/', `b${n++}`).body,
         }),
       });
+    let baselineResult: LoadResult;
+    let referenceResult: LoadResult;
+    let baselineRss: number;
+    try {
+      baselineResult = await loadOn('/ingest');
+      referenceResult = await loadOn('/ingest-batched');
       baselineRss = await baseline.peakRssMb();
     } finally {
       await baseline.stop();
@@ -115,6 +120,11 @@ export async function runIngressBench(): Promise<Record<string, unknown>> {
     const ratio = junction.result.perSecond / baselineResult.perSecond;
     const table = [
       { endpoint: 'baseline (1 insert, autocommit)', ...baselineResult, peakRssMb: baselineRss },
+      {
+        endpoint: 'reference (group commit: row + job)',
+        ...referenceResult,
+        peakRssMb: baselineRss,
+      },
       { endpoint: 'Junction POST /hooks/{token}', ...junction.result, peakRssMb: junction.rss },
     ];
     console.log(`\ningress: ${CONNECTIONS} connections, ${SECONDS} s each (${postgres.server})`);
@@ -127,12 +137,17 @@ export async function runIngressBench(): Promise<Record<string, unknown>> {
       seconds: SECONDS,
       junctionRole: 'api (no worker: ingress only)',
       baseline: { ...baselineResult, peakRssMb: baselineRss },
+      // The issue's recommended design without Junction's layers: the ceiling of that design on
+      // this machine, and so how much of the gap to the baseline is Junction's own.
+      groupCommitReference: referenceResult,
       junction: { ...junction.result, peakRssMb: junction.rss },
       // Every 202 counted must have its event and run committed (and at least as many stored
       // as answered: warm-up and answers after the window are stored too).
       junctionEventsStored: stored,
       junctionRequestsSent: junction.sent,
       rateRatioJunctionToBaseline: round(ratio, 2),
+      rateRatioJunctionToReference: round(junction.result.perSecond / referenceResult.perSecond, 2),
+      rateRatioReferenceToBaseline: round(referenceResult.perSecond / baselineResult.perSecond, 2),
       goal: '>= 1.0x with p99 < 50 ms',
       goalMet: ratio >= 1 && junction.result.p99Ms < 50,
       ...(profile ? { junctionCpuProfile: profile } : {}),
