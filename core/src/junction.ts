@@ -152,7 +152,8 @@ export async function createJunction(
         logger,
         tasks: {
           ...options.tasks,
-          [RUN_TASK]: async (payload) => executeRun(payload as RunJobPayload),
+          [RUN_TASK]: async (payload, helpers) =>
+            executeRun(payload as RunJobPayload, helpers.job.id),
           [POLL_TASK]: async (payload) => {
             await pollIntegration(payload as PollJobPayload);
           },

@@ -325,20 +325,39 @@ describe('retries', () => {
   });
 });
 
+/**
+ * Makes the database refuse the first `times` updates of a run into one of `states` with
+ * `message` (counted by a sequence, which a rollback does not undo). Returns the undo.
+ */
+async function refuseRunUpdates(states: string[], times: number, message: string) {
+  const pool = t.junction.database.pool;
+  await pool.query(`
+    create sequence refuse_runs_seq;
+    create function refuse_runs() returns trigger language plpgsql as $$
+    begin
+      if new.state = any(${sqlLiteral(`{${states.join(',')}}`)}::text[])
+         and nextval('refuse_runs_seq') <= ${times} then
+        raise exception ${sqlLiteral(message)};
+      end if;
+      return new;
+    end $$;
+    create trigger refuse_runs before update on runs for each row execute function refuse_runs()`);
+  return () =>
+    pool.query(
+      'drop trigger refuse_runs on runs; drop function refuse_runs(); drop sequence refuse_runs_seq',
+    );
+}
+
+const sqlLiteral = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
 describe("Junction's own failures", () => {
   it('retries an attempt whose outcome could not be stored, keeping the step it had done', async () => {
-    // The first time a run is set succeeded, the database refuses (once: a sequence is not rolled back).
-    const pool = t.junction.database.pool;
-    await pool.query(`
-      create sequence fail_once_seq;
-      create function fail_once() returns trigger language plpgsql as $$
-      begin
-        if new.state = 'succeeded' and nextval('fail_once_seq') = 1 then
-          raise exception 'injected: the database refused the outcome';
-        end if;
-        return new;
-      end $$;
-      create trigger fail_once before update on runs for each row execute function fail_once()`);
+    // The first time a run is set succeeded, the database refuses.
+    const restore = await refuseRunUpdates(
+      ['succeeded'],
+      1,
+      'injected: the database refused the outcome',
+    );
     try {
       const writes = target.requests.length;
       const res = await deliver({ id: '14', name: 'Frances', country: 'US' });
@@ -353,11 +372,35 @@ describe("Junction's own failures", () => {
       expect(target.requests.length - writes).toBe(1);
       expect([...target.customers.values()].filter((c) => c.number === 'C-14')).toHaveLength(1);
     } finally {
-      await pool.query(
-        'drop trigger fail_once on runs; drop function fail_once(); drop sequence fail_once_seq',
-      );
+      await restore();
     }
   });
+  it('takes a run back when its attempt could store no outcome at all, writing the record once', async () => {
+    // Both endings of the first attempt are refused (succeeded, then failed for a retry), as if
+    // the database went away at the end of the attempt: the job fails, and graphile-worker runs
+    // it again later (about 3 s). Before, the run stayed `running` for good.
+    const restore = await refuseRunUpdates(
+      ['succeeded', 'failed'],
+      2,
+      'injected: the database is gone',
+    );
+    try {
+      const writes = target.requests.length;
+      const res = await deliver({ id: '15', name: 'Grace', country: 'US' });
+      const eventId = ((await res.json()) as { events: { id: string }[] }).events[0]!.id;
+      const run = await settled(eventId);
+      expect(run).toMatchObject({ state: 'succeeded', attempts: 2 });
+      // The job failed once in graphile-worker (its error kept there until it succeeded).
+      expect(logs).toContain('injected: the database is gone');
+      // Attempt 1's write could not be recorded, so attempt 2 sent it again with the same
+      // idempotency key: the target holds one record.
+      expect(target.requests.length - writes).toBe(2);
+      expect([...target.customers.values()].filter((c) => c.number === 'C-15')).toHaveLength(1);
+      expect((await stepsOf(run.id)).map((s) => [s.attempt, s.state])).toEqual([[2, 'succeeded']]);
+    } finally {
+      await restore();
+    }
+  }, 20_000);
 });
 
 describe('ordering', () => {

@@ -34,6 +34,8 @@ export async function insertRun(
     sourceRecord: string | null;
     state: string;
     attempts: number;
+    /** The job that claimed it (a `running` run). */
+    jobId?: string;
   },
 ): Promise<Selectable<RunsTable>> {
   await database.pool.query(
@@ -42,9 +44,17 @@ export async function insertRun(
     [`evt_${run.id}`, run.integrationId, run.sourceRecord, JSON.stringify({ id: run.id })],
   );
   const { rows } = await database.pool.query<Selectable<RunsTable>>(
-    `insert into runs (id, event_id, integration_id, integration_version, source_record, state, attempts, max_attempts)
-     values ($1, $2, $3, 1, $4, $5, $6, 5) returning *`,
-    [run.id, `evt_${run.id}`, run.integrationId, run.sourceRecord, run.state, run.attempts],
+    `insert into runs (id, event_id, integration_id, integration_version, source_record, state, attempts, max_attempts, job_id)
+     values ($1, $2, $3, 1, $4, $5, $6, 5, $7) returning *`,
+    [
+      run.id,
+      `evt_${run.id}`,
+      run.integrationId,
+      run.sourceRecord,
+      run.state,
+      run.attempts,
+      run.jobId ?? null,
+    ],
   );
   return rows[0] as Selectable<RunsTable>;
 }

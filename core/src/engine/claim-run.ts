@@ -37,19 +37,23 @@ const runColumns: readonly (keyof RunsTable)[] = [
   'started_at',
   'finished_at',
   'next_attempt_at',
+  'job_id',
 ];
 
-/** Which attempt of which run a job was queued for. */
+/** Which attempt of which run a job was queued for, and the job (graphile-worker's id). */
 export interface ClaimRequest {
   readonly runId: string;
   readonly attempt: number;
+  readonly jobId: string;
 }
 
 /**
  * Claims runs for the attempts their jobs were queued for, in ONE statement that also reads their
  * events, the steps done in earlier attempts and the records' links. A first attempt is not
- * claimed while an earlier run of its record is unfinished. Returns the runs claimed (the others
- * were cancelled, finished, claimed by a newer job, or wait behind an earlier run).
+ * claimed while an earlier run of its record is unfinished. A `running` run is claimed again by
+ * the job that claimed it: graphile-worker runs a job again only after its execution ended, so
+ * that attempt ended without storing its outcome. Returns the runs claimed (the others were
+ * cancelled, finished, claimed by a newer job, or wait behind an earlier run).
  */
 export async function claimRuns(
   database: Pick<JunctionDatabase, 'db' | 'pool'>,
@@ -61,6 +65,7 @@ export async function claimRuns(
   // never null) keeps that index out of reach of this condition.
   const ids = requests.map((r) => r.runId);
   const attempts = requests.map((r) => r.attempt);
+  const jobIds = requests.map((r) => r.jobId);
   const query = sql<
     Selectable<RunsTable> & {
       data: unknown;
@@ -69,10 +74,12 @@ export async function claimRuns(
     }
   >`
     with claimed as (
-      update runs r set state = 'running', attempts = r.attempts + 1, started_at = coalesce(r.started_at, now())
-      where r.id = any(${ids}::text[]) and coalesce(r.state, '') in ('queued', 'failed')
-        and exists (select 1 from unnest(${ids}::text[], ${attempts}::int[]) as w(id, attempt)
-                    where w.id = r.id and w.attempt = r.attempts)
+      update runs r set state = 'running', attempts = r.attempts + 1, started_at = coalesce(r.started_at, now()),
+        job_id = w.job_id
+      from unnest(${ids}::text[], ${attempts}::int[], ${jobIds}::bigint[]) as w(id, attempt, job_id)
+      where r.id = any(${ids}::text[]) and w.id = r.id
+        and (coalesce(r.state, '') in ('queued', 'failed') and w.attempt = r.attempts
+             or coalesce(r.state, '') = 'running' and w.job_id = r.job_id)
         and (r.attempts > 0 or r.source_record is null or r.replay_of is not null or not exists (
           select 1 from runs e where e.integration_id = r.integration_id and e.source_record = r.source_record
             and e.seq < r.seq and e.state in ${sql.raw(unfinishedStatesSql)}))
@@ -112,22 +119,16 @@ export function createRunClaimer(database: Pick<JunctionDatabase, 'db' | 'pool'>
     const batch = waiting;
     waiting = [];
     try {
-      // By run and the attempt its job asked for (a claim counts the attempt): a stale job of the
-      // same run in the batch gets nothing, and a run is handed to one job only.
-      const key = (runId: string, attempt: number) => `${runId}\u0000${attempt}`;
+      // By the job that claimed it: a stale job of the same run in the batch gets nothing.
       const claimed = new Map(
         (
           await claimRuns(
             database,
             batch.map((w) => w.request),
           )
-        ).map((c) => [key(c.run.id, c.run.attempts - 1), c]),
+        ).map((c) => [String(c.run.job_id), c]),
       );
-      for (const w of batch) {
-        const k = key(w.request.runId, w.request.attempt);
-        w.resolve(claimed.get(k));
-        claimed.delete(k);
-      }
+      for (const w of batch) w.resolve(claimed.get(w.request.jobId));
     } catch (error) {
       for (const w of batch) w.reject(error);
     }

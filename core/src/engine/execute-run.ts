@@ -79,14 +79,16 @@ export function createRunExecutor(deps: RunExecutorDeps) {
   const claimRun = createRunClaimer(deps);
   const endAttempt = createAttemptEnder(deps, logger);
 
-  return async function executeRun(payload: RunJobPayload): Promise<void> {
-    let claimed = await claimRun(payload);
+  /** One attempt, for the job `jobId` (graphile-worker's id) with `payload`. */
+  return async function executeRun(payload: RunJobPayload, jobId: string): Promise<void> {
+    const request = { ...payload, jobId };
+    let claimed = await claimRun(request);
     if (!claimed) {
       // Cancelled, finished, a stale job of an earlier attempt, or an earlier run of the same
       // record is unfinished: then it waits behind it (pending, queued again when that one ends).
       if (await waitsBehindEarlierRun(db, payload)) return;
       // The run ahead ended in between: the run is free to go now.
-      claimed = await claimRun(payload);
+      claimed = await claimRun(request);
       if (!claimed) return;
     }
     const { run, links } = claimed;
@@ -162,7 +164,8 @@ export function createRunExecutor(deps: RunExecutorDeps) {
     } catch (caught) {
       // Junction's own failure (a database error, a bug) fails the attempt like a retryable step
       // failure, keeping what already happened. If even that cannot be stored (the database went
-      // away), the job fails and graphile-worker retries it.
+      // away), the job fails, and graphile-worker runs it again later: the same job takes the
+      // `running` run back (claimRuns).
       if (!(caught instanceof StepFailure))
         logger.error({ err: caught, runId: run.id, attempt: run.attempts }, 'run attempt broke');
       const thrown =

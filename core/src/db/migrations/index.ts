@@ -5,6 +5,7 @@ import * as m0003 from './0003-audit-chain.js';
 import * as m0004 from './0004-plugins.js';
 import * as m0005 from './0005-configuration.js';
 import * as m0006 from './0006-runs.js';
+import * as m0007 from './0007-run-jobs.js';
 
 /**
  * Junction's migrations, forward-only, in order. A new migration is a new file added at the end;
@@ -13,8 +14,9 @@ import * as m0006 from './0006-runs.js';
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-foundation': m0001,
   '0002-audit': m0002,
-  '0005-configuration': m0005,
-  '0006-runs': m0006,
   '0003-audit-chain': m0003,
   '0004-plugins': m0004,
+  '0005-configuration': m0005,
+  '0006-runs': m0006,
+  '0007-run-jobs': m0007,
 };

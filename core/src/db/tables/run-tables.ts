@@ -55,6 +55,8 @@ export interface RunsTable {
   started_at: OptionalTimestamp;
   finished_at: OptionalTimestamp;
   next_attempt_at: OptionalTimestamp;
+  /** The graphile-worker job that claimed the current attempt (bigint, as a string). */
+  job_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface RunStepsTable {
