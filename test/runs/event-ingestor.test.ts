@@ -1,5 +1,6 @@
 import { createLogger } from '@junction/core';
 import { describe, expect, it } from 'vitest';
+import { createPool } from '../../core/src/db/create-pool.js';
 import { createEventIngestor } from '../../core/src/engine/event-ingestor.js';
 import { useJunctionDatabase } from '../support/junction-database.js';
 
@@ -51,5 +52,41 @@ describe('group commit of events', () => {
       { dedupe_key: 'a2', state: 'pending' }, // stored after a1 was committed: behind it
       { dedupe_key: 'b1', state: 'queued' },
     ]);
+  });
+
+  it('queues jobs with plans made for the job queue as it is, not as it was', async () => {
+    // graphile-worker's add_jobs keeps a generic plan per connection otherwise, made while the
+    // queue was small, which then scans the whole queue for every batch during a burst.
+    const { pool } = database();
+    const ingestPool = createPool(pool.options.connectionString as string, {
+      size: 1,
+      applicationName: 'junction-ingest',
+      customPlans: true,
+    });
+    try {
+      const { rows } = await ingestPool.query<{ plan_cache_mode: string }>('show plan_cache_mode');
+      expect(rows[0]?.plan_cache_mode).toBe('force_custom_plan');
+    } finally {
+      await ingestPool.end();
+    }
+
+    // A poll stores its events in its own transaction: custom plans for that transaction only.
+    const ingestor = createEventIngestor({ pool, logger: createLogger('silent') });
+    const client = await pool.connect();
+    try {
+      await client.query('begin');
+      const outcomes = await ingestor.ingestWith(client, [
+        { integrationId: 'int_ingest', dedupeKey: 'poll-1', sourceRecord: null, data: {} },
+      ]);
+      expect(outcomes[0]?.kind).toBe('accepted');
+      const during = await client.query<{ plan_cache_mode: string }>('show plan_cache_mode');
+      expect(during.rows[0]?.plan_cache_mode).toBe('force_custom_plan');
+      await client.query('commit');
+      const after = await client.query<{ plan_cache_mode: string }>('show plan_cache_mode');
+      expect(after.rows[0]?.plan_cache_mode).toBe('auto');
+    } finally {
+      client.release();
+      await ingestor.close();
+    }
   });
 });

@@ -116,9 +116,13 @@ async function endTogether(
         from ends x where r.id = any(${batch.map((e) => e.run.id)}::text[]) and r.id = x.run_id
         returning r.id, r.attempts, r.state, r.next_attempt_at
       ), jobs as (
-        select count(*) as n from graphile_worker.add_jobs(array(
-          select ${sql.raw(runJobSpecSql('u.id', 'u.attempts', 'u.next_attempt_at'))}
-          from updated u where u.state = 'failed'))
+        -- add_jobs only for retries: on a long queue its generic plan scans the queue, even for
+        -- no job at all. (A CASE runs its subquery only when that branch is taken.)
+        select case when exists (select 1 from updated u where u.state = 'failed') then (
+          select count(*) from graphile_worker.add_jobs(array(
+            select ${sql.raw(runJobSpecSql('u.id', 'u.attempts', 'u.next_attempt_at'))}
+            from updated u where u.state = 'failed'))
+        ) else 0 end as n
       )
       select x.i, (select n from jobs) >= 0 and exists (
         select 1 from runs p

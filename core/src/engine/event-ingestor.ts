@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from '../log/create-logger.js';
-import { runJobSpecSql, unfinishedStatesSql } from './run-queue.js';
+import { customPlansSql, runJobSpecSql, unfinishedStatesSql } from './run-queue.js';
 
 /** One item from a trigger, to be stored with its run. */
 export interface NewEvent {
@@ -37,6 +37,7 @@ export interface EventIngestor {
  * graphile-worker jobs inserted as batches), and each is answered only after that commit.
  */
 export function createEventIngestor(options: {
+  /** Connections that plan each statement afresh (createPool with customPlans), `maxInFlight` of them. */
   pool: pg.Pool;
   logger: Logger;
   delayMs?: number;
@@ -127,7 +128,10 @@ export function createEventIngestor(options: {
         }
       });
     },
-    ingestWith: store,
+    async ingestWith(client, events) {
+      await client.query(customPlansSql);
+      return store(client, events);
+    },
     async close() {
       clearTimeout(timer);
       flush();

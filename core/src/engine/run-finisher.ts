@@ -2,7 +2,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { RunState } from '../db/tables/run-tables.js';
 import { laneOf } from './event-ingestor.js';
-import { runJobSpecSql } from './run-queue.js';
+import { customPlansSql, runJobSpecSql } from './run-queue.js';
 
 export interface RunRef {
   readonly id: string;
@@ -82,6 +82,7 @@ export async function enqueue(
   runIds: readonly string[],
   at?: Date,
 ): Promise<void> {
+  await sql.raw(customPlansSql).execute(trx);
   await sql`select count(*) from graphile_worker.add_jobs(array(
     select ${sql.raw(runJobSpecSql('r.id', 'r.attempts', at ? `'${at.toISOString()}'::timestamptz` : 'now()'))}
     from runs r where r.id = any(${runIds as string[]}::text[])
