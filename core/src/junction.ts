@@ -9,7 +9,6 @@ import type { JunctionConfig } from './config/config.js';
 import { type ConnectionStore, createConnectionStore } from './connections/connection-store.js';
 import type { ConnectorSource } from './connectors/connector-source.js';
 import { createDatabase, type JunctionDatabase } from './db/create-database.js';
-import { createPool } from './db/create-pool.js';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './db/embedded-postgres.js';
 import { migrate, pendingMigrations } from './db/migrate.js';
 import { createCompiledIntegrationCache } from './engine/compile-integration.js';
@@ -123,15 +122,7 @@ export async function createJunction(
     };
 
     const compile = createCompiledIntegrationCache();
-    // Events are stored on connections of their own: at most two batches at once, every
-    // statement planned for the job queue as it is (see createPool's customPlans).
-    const ingestPool = createPool(databaseUrl, {
-      size: 2,
-      applicationName: 'junction-ingest',
-      customPlans: true,
-    });
-    stack.push(() => ingestPool.end());
-    const ingestor = createEventIngestor({ pool: ingestPool, logger, maxInFlight: 2 });
+    const ingestor = createEventIngestor({ pool: database.pool, logger });
     const metrics = createMetrics({ pool: database.pool });
     stack.push(() => ingestor.close());
     const executeRun = createRunExecutor({

@@ -1,6 +1,5 @@
 import { createLogger } from '@junction/core';
 import { describe, expect, it } from 'vitest';
-import { createPool } from '../../core/src/db/create-pool.js';
 import { createEventIngestor } from '../../core/src/engine/event-ingestor.js';
 import { useJunctionDatabase } from '../support/junction-database.js';
 
@@ -56,37 +55,49 @@ describe('group commit of events', () => {
 
   it('queues jobs with plans made for the job queue as it is, not as it was', async () => {
     // graphile-worker's add_jobs keeps a generic plan per connection otherwise, made while the
-    // queue was small, which then scans the whole queue for every batch during a burst.
+    // queue was small, which then scans the whole queue for every batch during a burst. The plan
+    // mode is seen here from a trigger on events, which runs inside the storing statement.
     const { pool } = database();
-    const ingestPool = createPool(pool.options.connectionString as string, {
-      size: 1,
-      applicationName: 'junction-ingest',
-      customPlans: true,
-    });
-    try {
-      const { rows } = await ingestPool.query<{ plan_cache_mode: string }>('show plan_cache_mode');
-      expect(rows[0]?.plan_cache_mode).toBe('force_custom_plan');
-    } finally {
-      await ingestPool.end();
-    }
-
-    // A poll stores its events in its own transaction: custom plans for that transaction only.
+    await pool.query(`
+      create table seen_plan_modes (mode text not null);
+      create function record_plan_mode() returns trigger language plpgsql as $$
+      begin
+        insert into seen_plan_modes values (current_setting('plan_cache_mode'));
+        return new;
+      end $$;
+      create trigger record_plan_mode before insert on events
+        for each row execute function record_plan_mode()`);
     const ingestor = createEventIngestor({ pool, logger: createLogger('silent') });
+    const event = (dedupeKey: string) => ({
+      integrationId: 'int_ingest',
+      dedupeKey,
+      sourceRecord: null,
+      data: {},
+    });
     const client = await pool.connect();
     try {
+      const [outcome] = await ingestor.ingest([event('plans-1')]);
+      expect(outcome?.kind).toBe('accepted');
+      // A poll stores its events in its own transaction: custom plans until it ends.
       await client.query('begin');
-      const outcomes = await ingestor.ingestWith(client, [
-        { integrationId: 'int_ingest', dedupeKey: 'poll-1', sourceRecord: null, data: {} },
-      ]);
-      expect(outcomes[0]?.kind).toBe('accepted');
+      const [polled] = await ingestor.ingestWith(client, [event('plans-2')]);
+      expect(polled?.kind).toBe('accepted');
       const during = await client.query<{ plan_cache_mode: string }>('show plan_cache_mode');
       expect(during.rows[0]?.plan_cache_mode).toBe('force_custom_plan');
       await client.query('commit');
       const after = await client.query<{ plan_cache_mode: string }>('show plan_cache_mode');
       expect(after.rows[0]?.plan_cache_mode).toBe('auto');
+      const seen = await pool.query<{ mode: string }>('select mode from seen_plan_modes');
+      expect(seen.rows.map((r) => r.mode)).toEqual(['force_custom_plan', 'force_custom_plan']);
+      // The pool's other connections kept their own setting.
+      const other = await pool.query<{ plan_cache_mode: string }>('show plan_cache_mode');
+      expect(other.rows[0]?.plan_cache_mode).toBe('auto');
     } finally {
       client.release();
       await ingestor.close();
+      await pool.query(
+        'drop trigger record_plan_mode on events; drop function record_plan_mode(); drop table seen_plan_modes',
+      );
     }
   });
 });

@@ -1,6 +1,5 @@
 import { Kysely, PostgresDialect } from 'kysely';
-import type pg from 'pg';
-import { createPool } from './create-pool.js';
+import pg from 'pg';
 import type { Database } from './schema.js';
 
 // timestamptz and bigint arrive as Date and string; int8 counts we read are parsed explicitly.
@@ -13,7 +12,17 @@ export interface JunctionDatabase {
 
 /** Opens a pool on `connectionString` and a typed Kysely instance over it. */
 export function createDatabase(connectionString: string, poolSize = 20): JunctionDatabase {
-  const pool = createPool(connectionString, { size: poolSize, applicationName: 'junction' });
+  const pool = new pg.Pool({
+    connectionString,
+    max: poolSize,
+    application_name: 'junction',
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client that loses its connection (database restart) must not crash the process.
+  pool.on('error', () => {});
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {

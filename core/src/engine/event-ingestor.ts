@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from '../log/create-logger.js';
-import { customPlansSql, runJobSpecSql, unfinishedStatesSql } from './run-queue.js';
+import { runJobSpecSql, unfinishedStatesSql } from './run-queue.js';
 
 /** One item from a trigger, to be stored with its run. */
 export interface NewEvent {
@@ -37,7 +37,6 @@ export interface EventIngestor {
  * graphile-worker jobs inserted as batches), and each is answered only after that commit.
  */
 export function createEventIngestor(options: {
-  /** Connections that plan each statement afresh (createPool with customPlans), `maxInFlight` of them. */
   pool: pg.Pool;
   logger: Logger;
   delayMs?: number;
@@ -128,10 +127,7 @@ export function createEventIngestor(options: {
         }
       });
     },
-    async ingestWith(client, events) {
-      await client.query(customPlansSql);
-      return store(client, events);
-    },
+    ingestWith: store,
     async close() {
       clearTimeout(timer);
       flush();
@@ -195,10 +191,14 @@ async function store(client: pg.PoolClient, events: readonly NewEvent[]): Promis
   return outcomes;
 }
 
+// The input is read first, and with it the transaction (this statement alone, or a poll's
+// transaction) switches to custom plans (see customPlansSql): `add_jobs` then plans for the job
+// queue as it is, not as it was when the connection first called it.
 const storeSql = `
   with input as (
-    select * from jsonb_to_recordset($1::jsonb)
-      as x(i int, integration_id text, dedupe_key text, source_record text, data jsonb)
+    select x.* from jsonb_to_recordset($1::jsonb)
+      as x(i int, integration_id text, dedupe_key text, source_record text, data jsonb),
+      (select set_config('plan_cache_mode', 'force_custom_plan', true)) as custom_plans
   ), ins as (
     insert into events (id, integration_id, integration_version, dedupe_key, source_record, data)
     select 'evt_' || gen_random_uuid(), x.integration_id, g.current_version, x.dedupe_key,

@@ -20,15 +20,7 @@ await pool.query(
   'create table if not exists baseline_events (id bigserial primary key, body jsonb not null, received_at timestamptz(3) not null default now())',
 );
 await pool.query(createReferenceTableSql);
-// The reference stores its batches on connections of its own, planned as Junction's ingestion
-// connections are (plan_cache_mode force_custom_plan: see core's createPool).
-const reference = createGroupCommitReference(
-  new pg.Pool({
-    connectionString: process.env.DATABASE_URL,
-    max: 2,
-    options: '-c plan_cache_mode=force_custom_plan',
-  }),
-);
+const reference = createGroupCommitReference(pool);
 const app = new Hono();
 app.post('/ingest', async (c) => {
   const body = await c.req.text();

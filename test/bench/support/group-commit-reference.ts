@@ -54,10 +54,14 @@ export function createGroupCommitReference(pool: pg.Pool, delayMs = 2) {
 export const createReferenceTableSql =
   'create table if not exists reference_events (id bigserial primary key, body jsonb not null, received_at timestamptz(3) not null default now())';
 
+// Planned for the job queue as it is, as Junction's ingestion is (plan_cache_mode; see core's
+// customPlansSql): otherwise add_jobs scans the whole queue once it has grown.
 const storeSql = `
-  with ins as (
+  with custom_plans as (
+    select set_config('plan_cache_mode', 'force_custom_plan', true) as mode
+  ), ins as (
     insert into reference_events (body)
-    select b from unnest($1::jsonb[]) with ordinality as t(b, n) order by n
+    select b from unnest($1::jsonb[]) with ordinality as t(b, n), custom_plans order by n
     returning id
   ), jobs as (
     select count(*) as n from graphile_worker.add_jobs(array(
