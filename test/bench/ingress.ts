@@ -6,6 +6,7 @@ import { startBenchChild } from './support/bench-child.js';
 import { createBenchIntegration, signedDelivery } from './support/bench-integration.js';
 import { openBenchPostgres } from './support/bench-postgres.js';
 import { summariseCpuProfile } from './support/cpu-profile.js';
+import { type CpuPerRequest, cpuPerRequest } from './support/cpu-time.js';
 import { startBenchJunction } from './support/junction-env.js';
 import { type LoadResult, round, runLoad } from './support/load-generator.js';
 
@@ -14,7 +15,8 @@ const SECONDS = Number(process.env.BENCH_INGRESS_SECONDS ?? 10);
 const WARMUP_SECONDS = 2;
 
 /**
- * Webhook ingress, against PostgreSQL on loopback: accepted requests per second and latency with
+ * Webhook ingress, against PostgreSQL on loopback: accepted requests per second, latency, and CPU
+ * time per request of the server process and of PostgreSQL (from /proc), with
  * 50 keep-alive connections for 10 s, for (a) a baseline Hono endpoint that inserts the body in
  * one autocommit statement, (a') the group-commit reference (a Hono endpoint storing a row and a
  * graphile-worker job per request, by batch, without Junction's layers) and (b) Junction's `POST /hooks/{token}` (signature checked, event,
@@ -33,24 +35,33 @@ export async function runIngressBench(): Promise<Record<string, unknown>> {
     const baseline = await startBenchChild('baseline-process.ts', { DATABASE_URL: baselineUrl });
     let n = 0;
     const loadOn = (route: string) =>
-      runLoad({
-        origin: String(baseline.ready.url),
-        connections: CONNECTIONS,
-        seconds: SECONDS,
-        warmupSeconds: WARMUP_SECONDS,
-        expectStatus: 202,
-        next: () => ({
-          path: route,
-          headers: { 'content-type': 'application/json' },
-          body: signedDelivery('/', `b${n++}`).body,
-        }),
-      });
-    let baselineResult: LoadResult;
-    let referenceResult: LoadResult;
+      cpuPerRequest(
+        baseline.pid,
+        () =>
+          runLoad({
+            origin: String(baseline.ready.url),
+            connections: CONNECTIONS,
+            seconds: SECONDS,
+            warmupSeconds: WARMUP_SECONDS,
+            expectStatus: 202,
+            next: () => ({
+              path: route,
+              headers: { 'content-type': 'application/json' },
+              body: signedDelivery('/', `b${n++}`).body,
+            }),
+          }),
+        () => n,
+      );
+    let baselineResult: LoadResult & CpuPerRequest;
+    let referenceResult: LoadResult & CpuPerRequest;
     let baselineRss: number;
     try {
-      baselineResult = await loadOn('/ingest');
-      referenceResult = await loadOn('/ingest-batched');
+      const withCpu = ({ result, serverUs, postgresUs }: Awaited<ReturnType<typeof loadOn>>) => ({
+        ...result,
+        cpuUsPerRequest: { server: serverUs, postgres: postgresUs },
+      });
+      baselineResult = withCpu(await loadOn('/ingest'));
+      referenceResult = withCpu(await loadOn('/ingest-batched'));
       baselineRss = await baseline.peakRssMb();
     } finally {
       await baseline.stop();
@@ -66,14 +77,23 @@ export async function runIngressBench(): Promise<Record<string, unknown>> {
         const prefix = `j${Math.random().toString(36).slice(2, 8)}_`;
         let i = 0;
         if (profileDir) await junction.child.ask('profile-start');
-        const result = await runLoad({
-          origin: junction.url,
-          connections: CONNECTIONS,
-          seconds: SECONDS,
-          warmupSeconds: WARMUP_SECONDS,
-          expectStatus: 202,
-          next: () => signedDelivery(hookPath, `${prefix}${i++}`),
-        });
+        const measured = await cpuPerRequest(
+          junction.child.pid,
+          () =>
+            runLoad({
+              origin: junction.url,
+              connections: CONNECTIONS,
+              seconds: SECONDS,
+              warmupSeconds: WARMUP_SECONDS,
+              expectStatus: 202,
+              next: () => signedDelivery(hookPath, `${prefix}${i++}`),
+            }),
+          () => i,
+        );
+        const result = {
+          ...measured.result,
+          cpuUsPerRequest: { server: measured.serverUs, postgres: measured.postgresUs },
+        };
         let statements: Record<string, { count: number; ms: number }> | undefined;
         if (profileDir) {
           await junction.child.ask('profile-stop', { dir: profileDir });
@@ -129,7 +149,12 @@ export async function runIngressBench(): Promise<Record<string, unknown>> {
     ];
     console.log(`\ningress: ${CONNECTIONS} connections, ${SECONDS} s each (${postgres.server})`);
     console.table(
-      table.map(({ unexpected, ...row }) => ({ ...row, unexpected: JSON.stringify(unexpected) })),
+      table.map(({ unexpected, cpuUsPerRequest, ...row }) => ({
+        ...row,
+        cpuUsServer: cpuUsPerRequest.server,
+        cpuUsPostgres: cpuUsPerRequest.postgres,
+        unexpected: JSON.stringify(unexpected),
+      })),
     );
     return {
       server: postgres.server,

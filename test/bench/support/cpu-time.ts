@@ -1,0 +1,61 @@
+import { readdir, readFile } from 'node:fs/promises';
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ; 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds (user and system, every thread) a process has used so far; NaN if unknown. */
+export async function processCpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (stat === undefined) return Number.NaN;
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+/**
+ * CPU seconds used so far by every PostgreSQL process on this machine (the server the bench
+ * uses, and any other that is idle meanwhile), including backends that have exited: their time
+ * is in their postmaster's children's times (cutime, cstime).
+ */
+export async function postgresCpuSeconds(): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => undefined);
+    if (!stat?.includes(' (postgres) ')) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const [utime, stime, cutime, cstime] = fields.slice(11, 15).map(Number) as number[];
+    total += ((utime ?? 0) + (stime ?? 0) + (cutime ?? 0) + (cstime ?? 0)) / TICKS_PER_SECOND;
+  }
+  return total;
+}
+
+/** CPU microseconds per request of the server process and of PostgreSQL. */
+export interface CpuPerRequest {
+  readonly cpuUsPerRequest: { readonly server: number; readonly postgres: number };
+}
+
+/**
+ * CPU microseconds per request of a server process and of PostgreSQL, over `work`; `requests`
+ * counts the requests sent so far (warm-up included, as the CPU time is).
+ */
+export async function cpuPerRequest<T>(
+  serverPid: number,
+  work: () => Promise<T>,
+  requests: () => number,
+): Promise<{ result: T; serverUs: number; postgresUs: number }> {
+  const [server0, postgres0, sent0] = [
+    await processCpuSeconds(serverPid),
+    await postgresCpuSeconds(),
+    requests(),
+  ];
+  const result = await work();
+  const sent = Math.max(1, requests() - sent0);
+  const server = (await processCpuSeconds(serverPid)) - server0;
+  const postgres = (await postgresCpuSeconds()) - postgres0;
+  return {
+    result,
+    serverUs: Math.round((server * 1e6) / sent),
+    postgresUs: Math.round((postgres * 1e6) / sent),
+  };
+}
