@@ -14,6 +14,8 @@
  * that version (`^1.1.0`); plugins declaring `^1.0.0` keep loading.
  *
  * History:
+ * - 1.2.0: helpers for polling tables: `RowCursor` with `parseRowCursor` and `formatRowCursor`,
+ *   and `createTableCache` (table descriptions kept for a while, read again when one lacks a name).
  * - 1.1.0: `field.json()` (`JsonValue`), open objects (`field.object(f, { additionalProperties:
  *   true })`), `settings` fields on triggers and actions (`ctx.settings`, manifest `settings`),
  *   `RunContext.settings`, `apply` declared as a method and `defineCustomAuth`.
@@ -24,7 +26,7 @@
  * defineConnector({ ..., contract: `^${CONTRACT_VERSION}` });
  * ```
  */
-export const CONTRACT_VERSION = '1.1.0';
+export const CONTRACT_VERSION = '1.2.0';
 
 type Version = readonly [number, number, number];
 
@@ -106,7 +108,7 @@ export function satisfiesRange(range: string, version: string): boolean | undefi
  *
  * @example
  * ```ts
- * isContractSupported('^1.0.0'); // true with CONTRACT_VERSION 1.1.0
+ * isContractSupported('^1.0.0'); // true with CONTRACT_VERSION 1.2.0
  * ```
  */
 export function isContractSupported(contract: string, kitVersion: string = CONTRACT_VERSION) {

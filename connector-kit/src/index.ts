@@ -123,6 +123,8 @@ export { paginate } from './paginate.js';
 export type { RecordTypeDefinition, RecordTypeInput } from './record-type.js';
 export { defineRecordType } from './record-type.js';
 export { parseRetryAfter } from './retry-after.js';
+export type { RowCursor } from './row-cursor.js';
+export { formatRowCursor, parseRowCursor } from './row-cursor.js';
 export type { ActionRunner, ActionRunnerOptions } from './run-action.js';
 export { createActionRunner, runAction } from './run-action.js';
 export type { ConnectionInfo, RunContext, SettingsOf, StateStore } from './run-context.js';
@@ -140,6 +142,8 @@ export {
   verifyStandardWebhook,
   verifyTimestamped,
 } from './signatures.js';
+export type { TableCache } from './table-cache.js';
+export { createTableCache } from './table-cache.js';
 export { testAuth } from './test-auth.js';
 export type {
   PollingTrigger,

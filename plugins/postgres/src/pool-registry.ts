@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { createTableCache, type TableCache } from '@junction/connector-kit';
 import pg from 'pg';
-import { createTableCache, type TableCache } from './table-cache.js';
 
 /** Clients per pool: a connection's steps share a few sessions instead of opening one each. */
 const POOL_MAX = 5;

@@ -1,8 +1,13 @@
-import { definePollingTrigger, field } from '@junction/connector-kit';
+import {
+  definePollingTrigger,
+  field,
+  formatRowCursor,
+  parseRowCursor,
+  type RowCursor,
+} from '@junction/connector-kit';
 import type mysql from 'mysql2/promise';
 import { rowField, sampleRow } from '../common-fields.js';
 import { withConnection } from '../connect.js';
-import { formatCursor, parseCursor, type RowCursor } from '../poll-cursor.js';
 import { pollSettingsFields } from '../poll-settings.js';
 import { rowObject } from '../row-values.js';
 import { loadTable } from '../table-columns.js';
@@ -46,7 +51,7 @@ export const rowChanged = definePollingTrigger({
       const table = await loadTable(session, settings, '/settings/table', {
         columns: [settings.updatedAtColumn, settings.keyColumn],
       });
-      const after = parseCursor(cursor, table.name);
+      const after = parseRowCursor(cursor, table.name);
       const u = `t.${table.column(settings.updatedAtColumn, '/settings/updatedAtColumn')}`;
       const k = `t.${table.column(settings.keyColumn, '/settings/keyColumn')}`;
       const lagMicros = Math.round(settings.safetyLagSeconds * 1_000_000);
@@ -77,7 +82,7 @@ export const rowChanged = definePollingTrigger({
         last === undefined
           ? after
           : { table: table.name, updatedAt: last.updatedAt, key: last.key };
-      return { items, cursor: next === null ? null : formatCursor(next) };
+      return { items, cursor: next === null ? null : formatRowCursor(next) };
     });
   },
 });

@@ -1,7 +1,13 @@
-import { definePollingTrigger, field, type JsonObject } from '@junction/connector-kit';
+import {
+  definePollingTrigger,
+  field,
+  formatRowCursor,
+  type JsonObject,
+  parseRowCursor,
+  type RowCursor,
+} from '@junction/connector-kit';
 import { rowField, sampleRow } from '../common-fields.js';
 import { withClient } from '../connect.js';
-import { formatCursor, parseCursor, type RowCursor } from '../poll-cursor.js';
 import { pollSettingsFields } from '../poll-settings.js';
 import { loadTable } from '../table-columns.js';
 
@@ -41,7 +47,7 @@ export const rowChanged = definePollingTrigger({
   async poll(ctx, cursor) {
     const settings = ctx.settings;
     const tableName = `${settings.schema}.${settings.table}`;
-    const after = parseCursor(cursor, tableName);
+    const after = parseRowCursor(cursor, tableName);
     return withClient(ctx, async (session) => {
       const { client } = session;
       const table = await loadTable(session, settings, '/settings/table', [
@@ -76,7 +82,7 @@ export const rowChanged = definePollingTrigger({
         last === undefined
           ? after
           : { table: tableName, updatedAt: last.cursor_u, key: last.cursor_k };
-      return { items, cursor: next === null ? null : formatCursor(next) };
+      return { items, cursor: next === null ? null : formatRowCursor(next) };
     });
   },
 });

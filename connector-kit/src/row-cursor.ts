@@ -1,8 +1,9 @@
-import { InvalidInputError } from '@junction/connector-kit';
+import { InvalidInputError } from './errors.js';
 
 /**
- * Where a row poll left off: the (updated-at, key) pair of the last row delivered, as the
- * database printed them, and the table it belongs to.
+ * Where a poll of a table left off: the (updated-at, key) pair of the last row delivered, as the
+ * database printed them, and the table it belongs to. Polling triggers of SQL connectors order
+ * rows by that pair, so rows sharing one updated-at are neither skipped nor repeated.
  *
  * @example
  * ```ts
@@ -21,10 +22,10 @@ export interface RowCursor {
  *
  * @example
  * ```ts
- * const after = parseCursor(cursor, 'public.contacts');
+ * const after = parseRowCursor(cursor, 'public.contacts');
  * ```
  */
-export function parseCursor(cursor: string | null, table: string): RowCursor | null {
+export function parseRowCursor(cursor: string | null, table: string): RowCursor | null {
   if (cursor === null) return null;
   let parsed: unknown;
   try {
@@ -54,9 +55,9 @@ export function parseCursor(cursor: string | null, table: string): RowCursor | n
  *
  * @example
  * ```ts
- * return { items, cursor: formatCursor(last) };
+ * return { items, cursor: formatRowCursor(last) };
  * ```
  */
-export function formatCursor(cursor: RowCursor): string {
+export function formatRowCursor(cursor: RowCursor): string {
   return JSON.stringify({ table: cursor.table, updatedAt: cursor.updatedAt, key: cursor.key });
 }
