@@ -16,14 +16,15 @@ const WARMUP_SECONDS = 2;
 
 /**
  * Webhook ingress, against PostgreSQL on loopback: accepted requests per second, latency, and CPU
- * time per request of the server process and of PostgreSQL (from /proc), with
- * 50 keep-alive connections for 10 s, for (a) a baseline Hono endpoint that inserts the body in
- * one autocommit statement, (a') the group-commit reference (a Hono endpoint storing a row and a
- * graphile-worker job per request, by batch, without Junction's layers) and (b) Junction's `POST /hooks/{token}` (signature checked, event,
- * run and graphile-worker job stored by group commit before the 202). Each server runs in its own
- * process; Junction with JUNCTION_ROLE=api, so that only ingress is measured (no worker runs the
- * queued jobs). BENCH_PROFILE=1 adds a third, profiled Junction run (a CPU profile of the load
- * window, through node:inspector) and reports where its CPU time goes. About 50 s (65 s profiled).
+ * time per request of the server process and of PostgreSQL (from /proc, on Linux), with 50
+ * keep-alive connections for 10 s, for (a) a baseline Hono endpoint that inserts the body in one
+ * autocommit statement, (a') the group-commit reference (a Hono endpoint storing a row and a
+ * graphile-worker job per request, by batch, without Junction's layers) and (b) Junction's
+ * `POST /hooks/{token}` (signature checked, event, run and graphile-worker job stored by group
+ * commit before the 202). Each server runs in its own process; Junction with JUNCTION_ROLE=api,
+ * so that only ingress is measured (no worker runs the queued jobs). BENCH_PROFILE=1 adds a
+ * third, profiled Junction run (a CPU profile of the load window, through node:inspector) and
+ * reports where its CPU time goes. About 50 s (65 s profiled).
  */
 export async function runIngressBench(): Promise<Record<string, unknown>> {
   const postgres = await openBenchPostgres();

@@ -18,8 +18,10 @@ export async function processCpuSeconds(pid: number): Promise<number> {
  * is in their postmaster's children's times (cutime, cstime).
  */
 export async function postgresCpuSeconds(): Promise<number> {
+  const entries = await readdir('/proc').catch(() => undefined);
+  if (entries === undefined) return Number.NaN; // no /proc (not Linux): not measured
   let total = 0;
-  for (const entry of await readdir('/proc')) {
+  for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => undefined);
     if (!stat?.includes(' (postgres) ')) continue;
