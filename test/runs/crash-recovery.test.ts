@@ -3,7 +3,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { signHmacHex } from '@junction/connector-kit';
 import { ConfigError, loadConfig } from '@junction/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaticConnectorSource } from '../../core/src/connectors/connector-source.js';
@@ -17,10 +16,10 @@ import {
   type TestJunction,
 } from '../support/start-junction.js';
 import { until } from '../support/until.js';
+import { CRM_KEY, deliver } from './operations-support.js';
 
 // Worker processes run the built dist: `npx tsc -b` first.
 const script = path.join(repoRoot, 'test/fixtures/run-worker-process.mjs');
-const CRM_KEY = 'crm-webhook-secret';
 const DEAD_AFTER_MS = 1500;
 
 let t: TestJunction;
@@ -67,6 +66,10 @@ async function startHoldingTarget() {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     customers,
     posts,
+    /** Holds the answer to the next POST too. */
+    holdNext() {
+      holdNext = true;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -167,24 +170,7 @@ describe('a worker process killed in the middle of a run', () => {
     const a = startWorkerProcess();
     const [, pidA] = (await a.waitFor(/ready (\d+)/, 60_000)) as RegExpMatchArray;
 
-    const body = JSON.stringify({
-      id: '42',
-      name: 'Ada',
-      country: 'FR',
-      updated_at: '2026-11-28T10:00:00Z',
-    });
-    const res = await t.request(hook, {
-      method: 'POST',
-      token: null,
-      headers: {
-        'content-type': 'application/json',
-        'x-signature': signHmacHex({ secret: CRM_KEY, payload: body }),
-      },
-      body,
-    });
-    expect(res.status).toBe(202);
-    const { events } = (await res.json()) as { events: { id: string }[] };
-    const eventId = events[0]?.id;
+    const eventId = await deliver(t, hook, { id: '42', name: 'Ada', country: 'FR' });
     await until(async () => target.posts.length === 1, 30_000);
 
     // A holds the run: its heartbeat row names the pool that locked the job.
@@ -263,6 +249,51 @@ describe('a worker process killed in the middle of a run', () => {
     ]);
     c.process.kill('SIGTERM');
     expect((await c.exited(15_000)).code).toBe(0);
+  }, 90_000);
+});
+
+describe('a worker process stopped in the middle of a run', () => {
+  it('releases the run at its shutdown deadline; the next worker completes it, writing the record once', async () => {
+    const a = startWorkerProcess({ JUNCTION_SHUTDOWN_TIMEOUT_MS: '300' });
+    await a.waitFor(/ready \d+/, 60_000);
+    target.holdNext();
+    const posts = target.posts.length;
+    const eventId = await deliver(t, hook, { id: '43', name: 'Grace', country: 'FR' });
+    await until(async () => target.posts.length === posts + 1, 30_000);
+
+    // The step's answer never comes: at the deadline the worker gives its job back and exits.
+    // A clean stop removes its heartbeat, so no reaper is involved: the job itself returns.
+    a.process.kill('SIGTERM');
+    expect((await a.exited(15_000)).code).toBe(0);
+    const [stopped] = await query(
+      `select r.id, r.state, j.locked_by, j.last_error from runs r
+       join graphile_worker._private_jobs j on (j.payload->>'runId') = r.id where r.event_id = $1`,
+      [eventId],
+    );
+    expect(stopped).toMatchObject({
+      state: 'running',
+      locked_by: null,
+      last_error: expect.stringMatching(/shut down before the job finished/),
+    });
+
+    // graphile-worker runs the job again after its backoff (about 3 s), on another worker; the
+    // job takes back the run it had claimed.
+    const b = startWorkerProcess();
+    await b.waitFor(/ready \d+/, 60_000);
+    const run = await until(async () => {
+      const [row] = await query('select * from runs where id = $1', [stopped?.id]);
+      return row && ['succeeded', 'dead'].includes(row.state) ? row : undefined;
+    }, 30_000);
+    expect(run).toMatchObject({ state: 'succeeded', attempts: 2 });
+    const written = [...target.customers.values()].filter((c) => c.number === 'C-43');
+    expect(written).toHaveLength(1);
+    expect(target.posts).toHaveLength(posts + 2);
+    expect(target.posts[posts + 1]?.key).toBe(target.posts[posts]?.key);
+    expect(
+      await query('select state, attempt from run_steps where run_id = $1 order by id', [run.id]),
+    ).toEqual([{ state: 'succeeded', attempt: 2 }]);
+    b.process.kill('SIGTERM');
+    expect((await b.exited(15_000)).code).toBe(0);
   }, 90_000);
 });
 
