@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { compileChild } from './compile-child.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 
@@ -19,8 +20,8 @@ export interface BenchChild {
 }
 
 /**
- * Starts `node --import tsx <script>` from the repository root with `env` (plus PATH and HOME)
- * and waits for its first IPC message `{ ready: ... }`. Its stdout is discarded (request logs
+ * Compiles `script` (compile-child.ts) and starts it with Node alone, from the repository root,
+ * with `env` (plus PATH and HOME), and waits for its first IPC message `{ ready: ... }`. Its stdout is discarded (request logs
  * are still produced, as in production) unless BENCH_CHILD_LOG names a file; stderr is kept for
  * errors.
  */
@@ -29,21 +30,18 @@ export async function startBenchChild(
   env: Record<string, string>,
   options: { nodeArgs?: string[]; timeoutMs?: number } = {},
 ): Promise<BenchChild> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [...(options.nodeArgs ?? []), '--import', 'tsx', path.resolve(import.meta.dirname, script)],
-    {
-      cwd: repoRoot,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      // BENCH_CHILD_LOG=<file> keeps the servers' logs there (appended) to look into a run.
-      stdio: [
-        'ignore',
-        process.env.BENCH_CHILD_LOG ? openSync(process.env.BENCH_CHILD_LOG, 'a') : 'ignore',
-        'pipe',
-        'ipc',
-      ],
-    },
-  );
+  const compiled = await compileChild(path.resolve(import.meta.dirname, script));
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), compiled], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    // BENCH_CHILD_LOG=<file> keeps the servers' logs there (appended) to look into a run.
+    stdio: [
+      'ignore',
+      process.env.BENCH_CHILD_LOG ? openSync(process.env.BENCH_CHILD_LOG, 'a') : 'ignore',
+      'pipe',
+      'ipc',
+    ],
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-20_000);
