@@ -31,6 +31,9 @@ export interface ProfileSummary {
 function areaOf(url: string, functionName: string): string {
   if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
   if (url.startsWith('node:')) return 'node internals';
+  // The bench's own scripts, compiled by compile-child.ts, are the repository's `test` folder.
+  const compiled = url.indexOf('node_modules/.cache/junction-bench/');
+  if (compiled >= 0) return areaOf(`/${url.slice(compiled + 35)}`, functionName);
   const modules = url.lastIndexOf('node_modules/');
   if (modules >= 0) {
     const rest = url.slice(modules + 'node_modules/'.length).split('/');
@@ -42,7 +45,7 @@ function areaOf(url: string, functionName: string): string {
 }
 
 /**
- * Reads the busiest .cpuprofile in `dir` (the main thread's: tsx's loader thread writes one too)
+ * Reads the busiest .cpuprofile in `dir` (the main thread's, should another thread write one too)
  * and sums self time per area and per function.
  */
 export async function summariseCpuProfile(dir: string, top = 15): Promise<ProfileSummary> {
