@@ -133,6 +133,7 @@ export async function createJunction(
       executor: services.executor,
       connections: services.connections,
       compile,
+      definitionOf: services.integrations.definitionOf,
       onStep: metrics.stepFinished,
     });
 

@@ -41,6 +41,8 @@ export interface RunExecutorDeps {
     version: number,
     load: () => Promise<IntegrationDefinition>,
   ) => Promise<CompiledIntegration>;
+  /** Reads an integration version's definition (the integration store's). */
+  readonly definitionOf: (integrationId: string, version: number) => Promise<IntegrationDefinition>;
   readonly stepTimeoutMs?: number;
   readonly onStep?: (connector: string, seconds: number, ok: boolean) => void;
 }
@@ -102,7 +104,7 @@ export function createRunExecutor(deps: RunExecutorDeps) {
 
     try {
       const integration = await deps.compile(run.integration_id, run.integration_version, () =>
-        loadDefinition(run.integration_id, run.integration_version),
+        deps.definitionOf(run.integration_id, run.integration_version),
       );
       const { definition } = integration;
       policy = { ...defaultRetryPolicy, ...definition.retry };
@@ -196,16 +198,6 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       logger.warn({ runId: run.id, attempt: run.attempts, retry, error }, 'run attempt failed');
     }
   };
-
-  async function loadDefinition(integrationId: string, version: number) {
-    const row = await db
-      .selectFrom('integration_versions')
-      .select('definition')
-      .where('integration_id', '=', integrationId)
-      .where('version', '=', version)
-      .executeTakeFirstOrThrow();
-    return row.definition as IntegrationDefinition;
-  }
 
   function evaluateFilter(step: Extract<CompiledStep, { kind: 'filter' }>, data: unknown): boolean {
     try {

@@ -1,8 +1,8 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { RunState } from '../db/tables/run-tables.js';
-import { laneOf } from './event-ingestor.js';
-import { customPlansSql, runJobSpecSql } from './run-queue.js';
+import { lockLane } from './lane-locks.js';
+import { customPlansSql, runJobSpecSql, unfinishedStatesSql } from './run-queue.js';
 
 export interface RunRef {
   readonly id: string;
@@ -20,11 +20,7 @@ export async function finishRun(
   state: Extract<RunState, 'succeeded' | 'dead' | 'cancelled'>,
   details: { outcome?: string; error?: unknown } = {},
 ): Promise<void> {
-  if (run.sourceRecord !== null) {
-    await sql`select pg_advisory_xact_lock(hashtextextended(${laneOf(run.integrationId, run.sourceRecord)}, 7))`.execute(
-      trx,
-    );
-  }
+  if (run.sourceRecord !== null) await lockLane(trx, run.integrationId, run.sourceRecord);
   await trx
     .updateTable('runs')
     .set({
@@ -46,9 +42,7 @@ export async function handOn(
   sourceRecord: string,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtextextended(${laneOf(integrationId, sourceRecord)}, 7))`.execute(
-      trx,
-    );
+    await lockLane(trx, integrationId, sourceRecord);
     await promoteNext(trx, integrationId, sourceRecord);
   });
 }
@@ -107,21 +101,17 @@ export async function waitsBehindEarlierRun(
       and r.replay_of is null -- a replay was placed at the head of its lane by an operator
       and exists (select 1 from runs e
                   where e.integration_id = r.integration_id and e.source_record = r.source_record
-                    and e.seq < r.seq and e.state in ('pending', 'queued', 'running', 'waiting', 'failed'))`.execute(
-    db,
-  );
+                    and e.seq < r.seq and e.state in ${sql.raw(unfinishedStatesSql)})`.execute(db);
   const lane = check.rows[0];
   if (!lane) return false;
   return db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtextextended(${laneOf(lane.integration_id, lane.source_record)}, 7))`.execute(
-      trx,
-    );
+    await lockLane(trx, lane.integration_id, lane.source_record);
     const moved = await sql`
       update runs r set state = 'pending'
       where r.id = ${payload.runId} and coalesce(r.state, '') = 'queued'
         and exists (select 1 from runs e
                     where e.integration_id = r.integration_id and e.source_record = r.source_record
-                      and e.seq < r.seq and e.state in ('pending', 'queued', 'running', 'waiting', 'failed'))`.execute(
+                      and e.seq < r.seq and e.state in ${sql.raw(unfinishedStatesSql)})`.execute(
       trx,
     );
     return Number(moved.numAffectedRows ?? 0) > 0;
@@ -143,13 +133,6 @@ export async function promoteStrandedRuns(
                       where r.integration_id = p.integration_id and r.source_record = p.source_record
                         and r.state in ('queued', 'running', 'waiting', 'failed'))
     limit 100`.execute(db);
-  for (const lane of lanes.rows) {
-    await db.transaction().execute(async (trx) => {
-      await sql`select pg_advisory_xact_lock(hashtextextended(${laneOf(lane.integration_id, lane.source_record)}, 7))`.execute(
-        trx,
-      );
-      await promoteNext(trx, lane.integration_id, lane.source_record);
-    });
-  }
+  for (const lane of lanes.rows) await handOn(db, lane.integration_id, lane.source_record);
   return lanes.rows.length;
 }

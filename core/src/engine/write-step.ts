@@ -4,7 +4,7 @@ import { type AuditRow, auditRow } from '../audit/record-audit.js';
 import type { ResolvedConnector } from '../connectors/connector-source.js';
 import type { JunctionDatabase } from '../db/create-database.js';
 import { queryPrepared } from '../db/query-prepared.js';
-import type { RunStepsTable, RunsTable } from '../db/tables/run-tables.js';
+import type { RecordLinksTable, RunStepsTable, RunsTable } from '../db/tables/run-tables.js';
 import { redactValues } from './redact.js';
 
 export interface StepContext {
@@ -49,29 +49,15 @@ export function contentHash(actionKey: string, input: unknown): Buffer {
 
 /** A step ready to store: its row and, for a write, its record link and audit entry. */
 export interface PreparedStep {
-  readonly row: {
-    run_id: string;
-    route_key: string;
-    step_key: string;
-    attempt: number;
-    state: StepRecord['state'];
+  /** Its `run_steps` row, JSON values serialised. */
+  readonly row: Omit<Selectable<RunStepsTable>, 'id' | 'input' | 'output' | 'error'> & {
     input: string;
     output: string;
     error: string | null;
-    started_at: Date;
-    finished_at: Date;
-    duration_ms: number;
   };
-  readonly link?: {
-    integration_id: string;
-    step_key: string;
-    source_system: string;
-    source_id: string;
-    target_system: string;
-    target_id: string | null;
-    content_hash: Buffer;
+  /** Its `record_links` row, JSON values serialised. */
+  readonly link?: Omit<Selectable<RecordLinksTable>, 'created_at' | 'last_output'> & {
     last_output: string;
-    updated_at: Date;
   };
   readonly audit?: AuditRow;
 }

@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely';
 import { recordAudit } from '../audit/record-audit.js';
 import type { Database } from '../db/schema.js';
 import type { RunState } from '../db/tables/run-tables.js';
+import { lockLanes } from '../engine/lane-locks.js';
 import { finishRun } from '../engine/run-finisher.js';
-import { lockLanes } from './lock-lanes.js';
 import type { Operator } from './replay-runs.js';
 import { type RunView, toRunView } from './run-view.js';
 

@@ -4,8 +4,8 @@ import { recordAudit } from '../audit/record-audit.js';
 import type { Database } from '../db/schema.js';
 import type { RunState } from '../db/tables/run-tables.js';
 import { laneOf } from '../engine/event-ingestor.js';
+import { lockLanes } from '../engine/lane-locks.js';
 import { enqueue } from '../engine/run-finisher.js';
-import { lockLanes } from './lock-lanes.js';
 import { type RunView, toRunView } from './run-view.js';
 
 /** Who asks for an operation: recorded as the actor of its audit entries. */

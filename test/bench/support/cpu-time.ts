@@ -3,13 +3,27 @@ import { readdir, readFile } from 'node:fs/promises';
 /** Clock ticks per second of /proc's CPU times (USER_HZ; 100 on Linux). */
 const TICKS_PER_SECOND = 100;
 
+/**
+ * A /proc/<pid>/stat line's CPU times in seconds: the process's own (utime, stime: every thread)
+ * and its waited-for children's (cutime, cstime).
+ */
+function cpuTimes(stat: string): { own: number; children: number } {
+  // Fields after the command name (which may hold spaces), from the 3rd: utime is the 14th.
+  const [utime = 0, stime = 0, cutime = 0, cstime = 0] = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .slice(11, 15)
+    .map(Number);
+  return {
+    own: (utime + stime) / TICKS_PER_SECOND,
+    children: (cutime + cstime) / TICKS_PER_SECOND,
+  };
+}
+
 /** CPU seconds (user and system, every thread) a process has used so far; NaN if unknown. */
 export async function processCpuSeconds(pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-  if (stat === undefined) return Number.NaN;
-  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  return stat === undefined ? Number.NaN : cpuTimes(stat).own;
 }
 
 /**
@@ -25,9 +39,8 @@ export async function postgresCpuSeconds(): Promise<number> {
     if (!/^\d+$/.test(entry)) continue;
     const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => undefined);
     if (!stat?.includes(' (postgres) ')) continue;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const [utime, stime, cutime, cstime] = fields.slice(11, 15).map(Number) as number[];
-    total += ((utime ?? 0) + (stime ?? 0) + (cutime ?? 0) + (cstime ?? 0)) / TICKS_PER_SECOND;
+    const { own, children } = cpuTimes(stat);
+    total += own + children;
   }
   return total;
 }
