@@ -1,9 +1,11 @@
 import { createLogger } from '@junction/core';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createEventIngestor } from '../../core/src/engine/event-ingestor.js';
 import { useJunctionDatabase } from '../support/junction-database.js';
 
 const database = useJunctionDatabase(6);
+const logger = createLogger('silent');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('group commit of events', () => {
@@ -53,51 +55,58 @@ describe('group commit of events', () => {
     ]);
   });
 
-  it('queues jobs with plans made for the job queue as it is, not as it was', async () => {
-    // graphile-worker's add_jobs keeps a generic plan per connection otherwise, made while the
-    // queue was small, which then scans the whole queue for every batch during a burst. The plan
-    // mode is seen here from a trigger on events, which runs inside the storing statement.
-    const { pool } = database();
-    await pool.query(`
-      create table seen_plan_modes (mode text not null);
-      create function record_plan_mode() returns trigger language plpgsql as $$
-      begin
-        insert into seen_plan_modes values (current_setting('plan_cache_mode'));
-        return new;
-      end $$;
-      create trigger record_plan_mode before insert on events
-        for each row execute function record_plan_mode()`);
-    const ingestor = createEventIngestor({ pool, logger: createLogger('silent') });
-    const event = (dedupeKey: string) => ({
-      integrationId: 'int_ingest',
-      dedupeKey,
-      sourceRecord: null,
-      data: {},
+  it('plans its statement afresh once the job queue has grown, instead of scanning the whole queue', async () => {
+    // graphile-worker's add_jobs (PL/pgSQL) keeps a generic plan per connection. Made while the
+    // queue was small, it scans the whole queue for every batch once the queue has grown. The
+    // scans are read from PostgreSQL's statistics of the job table, on a one-connection pool.
+    const pool = new pg.Pool({
+      connectionString: database().pool.options.connectionString,
+      max: 1,
     });
-    const client = await pool.connect();
-    try {
-      const [outcome] = await ingestor.ingest([event('plans-1')]);
-      expect(outcome?.kind).toBe('accepted');
-      // A poll stores its events in its own transaction: custom plans until it ends.
-      await client.query('begin');
-      const [polled] = await ingestor.ingestWith(client, [event('plans-2')]);
-      expect(polled?.kind).toBe('accepted');
-      const during = await client.query<{ plan_cache_mode: string }>('show plan_cache_mode');
-      expect(during.rows[0]?.plan_cache_mode).toBe('force_custom_plan');
-      await client.query('commit');
-      const after = await client.query<{ plan_cache_mode: string }>('show plan_cache_mode');
-      expect(after.rows[0]?.plan_cache_mode).toBe('auto');
-      const seen = await pool.query<{ mode: string }>('select mode from seen_plan_modes');
-      expect(seen.rows.map((r) => r.mode)).toEqual(['force_custom_plan', 'force_custom_plan']);
-      // The pool's other connections kept their own setting.
-      const other = await pool.query<{ plan_cache_mode: string }>('show plan_cache_mode');
-      expect(other.rows[0]?.plan_cache_mode).toBe('auto');
-    } finally {
-      client.release();
-      await ingestor.close();
-      await pool.query(
-        'drop trigger record_plan_mode on events; drop function record_plan_mode(); drop table seen_plan_modes',
+    const queueScans = async () => {
+      await pool.query('select pg_stat_force_next_flush()');
+      const { rows } = await pool.query<{ n: string }>(
+        `select seq_scan as n from pg_stat_user_tables
+         where schemaname = 'graphile_worker' and relname = '_private_jobs'`,
       );
+      return Number(rows[0]?.n);
+    };
+    let n = 0;
+    const events = () => [
+      { integrationId: 'int_ingest', dedupeKey: `plans-${n++}`, sourceRecord: null, data: {} },
+    ];
+    const stale = createEventIngestor({ pool, logger, replanEveryMs: 3_600_000 });
+    const fresh = createEventIngestor({ pool, logger, replanEveryMs: 0 });
+    try {
+      // Enough batches for the connection to keep generic plans, made with a small queue.
+      for (let i = 0; i < 8; i++) expect((await stale.ingest(events()))[0]?.kind).toBe('accepted');
+      await database().pool.query(
+        `select count(*) from graphile_worker.add_jobs(array(
+           select row('test.later', '{}'::json, null, now() + interval '1 day', 25, null, 0, null)::graphile_worker.job_spec
+           from generate_series(1, 20000)))`,
+      );
+      // Not replanned yet: the queue is scanned.
+      const before = await queueScans();
+      expect((await stale.ingest(events()))[0]?.kind).toBe('accepted');
+      expect(await queueScans()).toBe(before + 1);
+      // Replanned (the interval has passed): the batch is stored without scanning the queue.
+      const after = await queueScans();
+      expect((await fresh.ingest(events()))[0]?.kind).toBe('accepted');
+      expect(await queueScans()).toBe(after);
+      // Polls store their events with the caller's connection, inside its transaction.
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        expect((await fresh.ingestWith(client, events()))[0]?.kind).toBe('accepted');
+        await client.query('commit');
+      } finally {
+        client.release();
+      }
+      expect(await queueScans()).toBe(after);
+    } finally {
+      await stale.close();
+      await fresh.close();
+      await pool.end();
     }
   });
 });

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { refreshPlans } from '../db/refresh-plans.js';
 import type { Logger } from '../log/create-logger.js';
 import { runJobSpecSql, unfinishedStatesSql } from './run-queue.js';
 
@@ -43,8 +44,10 @@ export function createEventIngestor(options: {
   maxBatch?: number;
   /** Batches committing at once; more requests wait for the next batch. */
   maxInFlight?: number;
+  /** How often a connection plans the storing statement afresh (ms; see refreshPlans). */
+  replanEveryMs?: number;
 }): EventIngestor {
-  const { pool, logger, delayMs = 2, maxBatch = 1000, maxInFlight = 2 } = options;
+  const { pool, logger, delayMs = 2, maxBatch = 1000, maxInFlight = 2, replanEveryMs } = options;
   let queue: Pending[] = [];
   let queued = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -95,6 +98,7 @@ export function createEventIngestor(options: {
       const outcomes = await store(
         client,
         batch.flatMap((p) => p.events),
+        replanEveryMs,
       );
       let offset = 0;
       for (const pending of batch) {
@@ -127,7 +131,7 @@ export function createEventIngestor(options: {
         }
       });
     },
-    ingestWith: store,
+    ingestWith: (client, events) => store(client, events, replanEveryMs),
     async close() {
       clearTimeout(timer);
       flush();
@@ -141,14 +145,19 @@ export function createEventIngestor(options: {
 
 /**
  * Stores events (skipping duplicates and disabled integrations), their runs and their jobs in ONE
- * statement: one round trip per batch. A run whose record already has an unfinished run (or an
+ * statement: one round trip per batch, a named prepared statement (each connection plans it once,
+ * and again after refreshPlans). A run whose record already has an unfinished run (or an
  * earlier event in the same batch) is stored `pending`; the run ahead of it hands the record on
  * when it ends. Whether a record is busy is read from committed rows only: one process never
  * commits two batches of one record at once, but two API processes storing the same record at
  * the same moment may both queue a run; the run executor checks the record's lane again before it
  * starts, and waits behind the earlier run if there is one.
  */
-async function store(client: pg.PoolClient, events: readonly NewEvent[]): Promise<IngestOutcome[]> {
+async function store(
+  client: pg.PoolClient,
+  events: readonly NewEvent[],
+  replanEveryMs: number | undefined,
+): Promise<IngestOutcome[]> {
   const outcomes: IngestOutcome[] = new Array(events.length);
   const firstOf = new Map<string, number>();
   const rows: {
@@ -170,10 +179,12 @@ async function store(client: pg.PoolClient, events: readonly NewEvent[]): Promis
       data: e.data ?? null,
     });
   });
-  const result = await client.query<{ i: number; event_id: string; run_id: string | null }>(
-    storeSql,
-    [JSON.stringify(rows)],
-  );
+  await refreshPlans(client, replanEveryMs);
+  const result = await client.query<{ i: number; event_id: string; run_id: string | null }>({
+    name: 'junction_store_events',
+    text: storeSql,
+    values: [JSON.stringify(rows)],
+  });
   for (const row of result.rows) {
     outcomes[row.i] = row.run_id
       ? { kind: 'accepted', eventId: row.event_id, runId: row.run_id }
@@ -191,14 +202,10 @@ async function store(client: pg.PoolClient, events: readonly NewEvent[]): Promis
   return outcomes;
 }
 
-// The input is read first, and with it the transaction (this statement alone, or a poll's
-// transaction) switches to custom plans (see customPlansSql): `add_jobs` then plans for the job
-// queue as it is, not as it was when the connection first called it.
 const storeSql = `
   with input as (
     select x.* from jsonb_to_recordset($1::jsonb)
-      as x(i int, integration_id text, dedupe_key text, source_record text, data jsonb),
-      (select set_config('plan_cache_mode', 'force_custom_plan', true)) as custom_plans
+      as x(i int, integration_id text, dedupe_key text, source_record text, data jsonb)
   ), ins as (
     insert into events (id, integration_id, integration_version, dedupe_key, source_record, data)
     select 'evt_' || gen_random_uuid(), x.integration_id, g.current_version, x.dedupe_key,

@@ -24,8 +24,10 @@ export function createGroupCommitReference(pool: pg.Pool, delayMs = 2) {
     const batch = queue;
     queue = [];
     inFlight += 1;
-    pool
-      .query<{ id: string }>(storeSql, [batch.map((w) => w.body)])
+    store(
+      pool,
+      batch.map((w) => w.body),
+    )
       .then(
         ({ rows }) => {
           for (const [i, w] of batch.entries()) w.resolve(String(rows[i]?.id));
@@ -51,17 +53,36 @@ export function createGroupCommitReference(pool: pg.Pool, delayMs = 2) {
   };
 }
 
+/** When each connection last planned afresh: as Junction's ingestion does (core's refreshPlans). */
+const replannedAt = new WeakMap<pg.PoolClient, number>();
+
+/** The batch in one autocommit statement, prepared; plans made afresh once a second. */
+async function store(pool: pg.Pool, bodies: string[]): Promise<{ rows: { id: string }[] }> {
+  const client = await pool.connect();
+  try {
+    const now = performance.now();
+    const last = replannedAt.get(client);
+    if (last === undefined || now - last >= 1000) {
+      if (last !== undefined) await client.query('discard plans');
+      replannedAt.set(client, now);
+    }
+    return await client.query<{ id: string }>({
+      name: 'reference_store',
+      text: storeSql,
+      values: [bodies],
+    });
+  } finally {
+    client.release();
+  }
+}
+
 export const createReferenceTableSql =
   'create table if not exists reference_events (id bigserial primary key, body jsonb not null, received_at timestamptz(3) not null default now())';
 
-// Planned for the job queue as it is, as Junction's ingestion is (plan_cache_mode; see core's
-// customPlansSql): otherwise add_jobs scans the whole queue once it has grown.
 const storeSql = `
-  with custom_plans as (
-    select set_config('plan_cache_mode', 'force_custom_plan', true) as mode
-  ), ins as (
+  with ins as (
     insert into reference_events (body)
-    select b from unnest($1::jsonb[]) with ordinality as t(b, n), custom_plans order by n
+    select b from unnest($1::jsonb[]) with ordinality as t(b, n) order by n
     returning id
   ), jobs as (
     select count(*) as n from graphile_worker.add_jobs(array(
