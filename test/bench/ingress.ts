@@ -7,24 +7,57 @@ import { createBenchIntegration, signedDelivery } from './support/bench-integrat
 import { openBenchPostgres } from './support/bench-postgres.js';
 import { summariseCpuProfile } from './support/cpu-profile.js';
 import { type CpuPerRequest, cpuPerRequest } from './support/cpu-time.js';
-import { startBenchJunction } from './support/junction-env.js';
-import { type LoadResult, round, runLoad } from './support/load-generator.js';
+import { type BenchJunction, startBenchJunction } from './support/junction-env.js';
+import {
+  type LoadRequest,
+  type LoadResult,
+  round,
+  runLoad,
+  summariseLoad,
+} from './support/load-generator.js';
 
 const CONNECTIONS = 50;
-const SECONDS = Number(process.env.BENCH_INGRESS_SECONDS ?? 10);
-const WARMUP_SECONDS = 2;
+/** Measured seconds of each endpoint in each round. */
+const SECONDS = Number(process.env.BENCH_INGRESS_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_INGRESS_ROUNDS ?? 3);
+const WARMUP_SECONDS = 1;
+const FIRST_WARMUP_SECONDS = 4;
+
+/** One endpoint under load: its server process and what it is sent. */
+interface Endpoint {
+  readonly name: string;
+  readonly pid: number;
+  readonly origin: string;
+  readonly next: () => LoadRequest;
+}
+
+/** What the rounds of one endpoint measured, merged. */
+interface Measured {
+  readonly latencies: number[];
+  seconds: number;
+  sent: number;
+  serverCpuUs: number;
+  postgresCpuUs: number;
+  readonly unexpected: Record<string, number>;
+  readonly perSecondByRound: number[];
+}
 
 /**
  * Webhook ingress, against PostgreSQL on loopback: accepted requests per second, latency, and CPU
  * time per request of the server process and of PostgreSQL (from /proc, on Linux), with 50
- * keep-alive connections for 10 s, for (a) a baseline Hono endpoint that inserts the body in one
+ * keep-alive connections, for (a) a baseline Hono endpoint that inserts the body in one
  * autocommit statement, (a') the group-commit reference (a Hono endpoint storing a row and a
  * graphile-worker job per request, by batch, without Junction's layers) and (b) Junction's
  * `POST /hooks/{token}` (signature checked, event, run and graphile-worker job stored by group
  * commit before the 202). Each server runs in its own process; Junction with JUNCTION_ROLE=api,
- * so that only ingress is measured (no worker runs the queued jobs). BENCH_PROFILE=1 adds a
- * third, profiled Junction run (a CPU profile of the load window, through node:inspector) and
- * reports where its CPU time goes. About 50 s (65 s profiled).
+ * so that only ingress is measured (no worker runs the queued jobs).
+ *
+ * The endpoints take turns: ROUNDS rounds (BENCH_INGRESS_ROUNDS, 3) of SECONDS each
+ * (BENCH_INGRESS_SECONDS, 5), the order rotating every round, so that a machine whose speed
+ * drifts (shared cores) weighs on all three alike; the ratios are of the merged rounds, and each
+ * round's Junction/baseline ratio is listed too. BENCH_PROFILE=1 adds a profiled Junction run (a
+ * CPU profile of the load window, through node:inspector) and reports where its CPU time goes.
+ * About 60 s (75 s profiled).
  */
 export async function runIngressBench(): Promise<Record<string, unknown>> {
   const postgres = await openBenchPostgres();
@@ -34,121 +67,78 @@ export async function runIngressBench(): Promise<Record<string, unknown>> {
     const targetUrl = await postgres.createDatabase('ingress_target');
 
     const baseline = await startBenchChild('baseline-process.ts', { DATABASE_URL: baselineUrl });
-    let n = 0;
-    const loadOn = (route: string) =>
-      cpuPerRequest(
-        baseline.pid,
-        () =>
-          runLoad({
-            origin: String(baseline.ready.url),
-            connections: CONNECTIONS,
-            seconds: SECONDS,
-            warmupSeconds: WARMUP_SECONDS,
-            expectStatus: 202,
-            next: () => ({
-              path: route,
-              headers: { 'content-type': 'application/json' },
-              body: signedDelivery('/', `b${n++}`).body,
-            }),
-          }),
-        () => n,
-      );
-    let baselineResult: LoadResult & CpuPerRequest;
-    let referenceResult: LoadResult & CpuPerRequest;
-    let baselineRss: number;
+    let junction: BenchJunction | undefined;
+    const prefix = `j${Math.random().toString(36).slice(2, 8)}_`;
+    let sentToJunction = 0;
+    const measured = new Map<string, Measured>();
+    let rss: { baseline: number; junction: number };
     try {
-      const withCpu = ({ result, serverUs, postgresUs }: Awaited<ReturnType<typeof loadOn>>) => ({
-        ...result,
-        cpuUsPerRequest: { server: serverUs, postgres: postgresUs },
+      junction = await startBenchJunction(junctionUrl, { JUNCTION_ROLE: 'api' });
+      const { hookPath } = await createBenchIntegration(junction.url, targetUrl);
+      let n = 0;
+      const toBaseline = (route: string) => () => ({
+        path: route,
+        headers: { 'content-type': 'application/json' },
+        body: signedDelivery('/', `b${n++}`).body,
       });
-      baselineResult = withCpu(await loadOn('/ingest'));
-      referenceResult = withCpu(await loadOn('/ingest-batched'));
-      baselineRss = await baseline.peakRssMb();
+      const endpoints: Endpoint[] = [
+        {
+          name: 'baseline',
+          pid: baseline.pid,
+          origin: String(baseline.ready.url),
+          next: toBaseline('/ingest'),
+        },
+        {
+          name: 'reference',
+          pid: baseline.pid,
+          origin: String(baseline.ready.url),
+          next: toBaseline('/ingest-batched'),
+        },
+        {
+          name: 'junction',
+          pid: junction.child.pid,
+          origin: junction.url,
+          next: () => signedDelivery(hookPath, `${prefix}${sentToJunction++}`),
+        },
+      ];
+      for (let round = 0; round < ROUNDS; round++) {
+        const order = endpoints.map(
+          (_, i) => endpoints[(i + round) % endpoints.length] as Endpoint,
+        );
+        // The first round warms each server up for longer (its JIT), uncounted.
+        for (const endpoint of order)
+          await measure(endpoint, measured, round === 0 ? FIRST_WARMUP_SECONDS : WARMUP_SECONDS);
+      }
+      rss = { baseline: await baseline.peakRssMb(), junction: await junction.child.peakRssMb() };
     } finally {
+      await junction?.stop();
       await baseline.stop();
     }
-
-    const measureJunction = async (profileDir?: string) => {
-      const junction = await startBenchJunction(junctionUrl, {
-        JUNCTION_ROLE: 'api',
-        ...(profileDir ? { BENCH_TIME_QUERIES: '1' } : {}),
-      });
-      try {
-        const { hookPath } = await createBenchIntegration(junction.url, targetUrl);
-        const prefix = `j${Math.random().toString(36).slice(2, 8)}_`;
-        let i = 0;
-        if (profileDir) await junction.child.ask('profile-start');
-        const measured = await cpuPerRequest(
-          junction.child.pid,
-          () =>
-            runLoad({
-              origin: junction.url,
-              connections: CONNECTIONS,
-              seconds: SECONDS,
-              warmupSeconds: WARMUP_SECONDS,
-              expectStatus: 202,
-              next: () => signedDelivery(hookPath, `${prefix}${i++}`),
-            }),
-          () => i,
-        );
-        const result = {
-          ...measured.result,
-          cpuUsPerRequest: { server: measured.serverUs, postgres: measured.postgresUs },
-        };
-        let statements: Record<string, { count: number; ms: number }> | undefined;
-        if (profileDir) {
-          await junction.child.ask('profile-stop', { dir: profileDir });
-          statements = (await junction.child.ask('queries')).statements as typeof statements;
-        }
-        return { result, rss: await junction.child.peakRssMb(), prefix, sent: i, statements };
-      } finally {
-        await junction.stop();
-      }
-    };
-    const junction = await measureJunction();
-    const stored = await countStored(junctionUrl, junction.prefix);
+    const stored = await countStored(junctionUrl, prefix);
+    const result = (name: string) => merged(measured.get(name) as Measured);
+    const [baselineResult, referenceResult, junctionResult] = [
+      result('baseline'),
+      result('reference'),
+      result('junction'),
+    ];
 
     let profile: unknown;
-    if (process.env.BENCH_PROFILE === '1') {
-      const dir = await mkdtemp(path.join(os.tmpdir(), 'junction-bench-prof-'));
-      try {
-        const profiled = await measureJunction(dir);
-        const statements = profiled.statements ?? {};
-        // Each batch is one autocommit statement (events, runs and jobs together).
-        const commits = Object.entries(statements)
-          .filter(([sql]) => sql.includes('jsonb_to_recordset'))
-          .reduce((n, [, t]) => n + t.count, 0);
-        profile = {
-          ...profiled.result,
-          // Group commit: batches stored (each with its NOTIFY from add_jobs) and events per batch.
-          commits,
-          eventsPerCommit: round(profiled.sent / Math.max(1, commits), 1),
-          statements: Object.entries(statements)
-            .sort((a, b) => b[1].ms - a[1].ms)
-            .slice(0, 10)
-            .map(([statement, t]) => ({
-              statement,
-              count: t.count,
-              meanMs: round(t.ms / t.count, 2),
-            })),
-          cpu: await summariseCpuProfile(dir),
-        };
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
-    }
+    if (process.env.BENCH_PROFILE === '1') profile = await profileJunction(junctionUrl, targetUrl);
 
-    const ratio = junction.result.perSecond / baselineResult.perSecond;
+    const ratio = junctionResult.perSecond / baselineResult.perSecond;
+    const byRound = (name: string) => (measured.get(name) as Measured).perSecondByRound;
     const table = [
-      { endpoint: 'baseline (1 insert, autocommit)', ...baselineResult, peakRssMb: baselineRss },
+      { endpoint: 'baseline (1 insert, autocommit)', ...baselineResult, peakRssMb: rss.baseline },
       {
         endpoint: 'reference (group commit: row + job)',
         ...referenceResult,
-        peakRssMb: baselineRss,
+        peakRssMb: rss.baseline,
       },
-      { endpoint: 'Junction POST /hooks/{token}', ...junction.result, peakRssMb: junction.rss },
+      { endpoint: 'Junction POST /hooks/{token}', ...junctionResult, peakRssMb: rss.junction },
     ];
-    console.log(`\ningress: ${CONNECTIONS} connections, ${SECONDS} s each (${postgres.server})`);
+    console.log(
+      `\ningress: ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s each (${postgres.server})`,
+    );
     console.table(
       table.map(({ unexpected, cpuUsPerRequest, ...row }) => ({
         ...row,
@@ -160,26 +150,136 @@ export async function runIngressBench(): Promise<Record<string, unknown>> {
     return {
       server: postgres.server,
       connections: CONNECTIONS,
-      seconds: SECONDS,
+      rounds: ROUNDS,
+      secondsPerRound: SECONDS,
       junctionRole: 'api (no worker: ingress only)',
-      baseline: { ...baselineResult, peakRssMb: baselineRss },
+      baseline: { ...baselineResult, peakRssMb: rss.baseline },
       // The issue's recommended design without Junction's layers: the ceiling of that design on
       // this machine, and so how much of the gap to the baseline is Junction's own.
       groupCommitReference: referenceResult,
-      junction: { ...junction.result, peakRssMb: junction.rss },
+      junction: { ...junctionResult, peakRssMb: rss.junction },
       // Every 202 counted must have its event and run committed (and at least as many stored
       // as answered: warm-up and answers after the window are stored too).
       junctionEventsStored: stored,
-      junctionRequestsSent: junction.sent,
+      junctionRequestsSent: sentToJunction,
       rateRatioJunctionToBaseline: round(ratio, 2),
-      rateRatioJunctionToReference: round(junction.result.perSecond / referenceResult.perSecond, 2),
+      rateRatioJunctionToBaselineByRound: byRound('junction').map((j, i) =>
+        round(j / (byRound('baseline')[i] as number), 2),
+      ),
+      rateRatioJunctionToReference: round(junctionResult.perSecond / referenceResult.perSecond, 2),
       rateRatioReferenceToBaseline: round(referenceResult.perSecond / baselineResult.perSecond, 2),
       goal: '>= 1.0x with p99 < 50 ms',
-      goalMet: ratio >= 1 && junction.result.p99Ms < 50,
+      goalMet: ratio >= 1 && junctionResult.p99Ms < 50,
       ...(profile ? { junctionCpuProfile: profile } : {}),
     };
   } finally {
     await postgres.close();
+  }
+}
+
+/** One round of load on an endpoint, added to what its earlier rounds measured. */
+async function measure(
+  endpoint: Endpoint,
+  measured: Map<string, Measured>,
+  warmupSeconds: number,
+): Promise<void> {
+  const into = measured.get(endpoint.name) ?? {
+    latencies: [],
+    seconds: 0,
+    sent: 0,
+    serverCpuUs: 0,
+    postgresCpuUs: 0,
+    unexpected: {},
+    perSecondByRound: [],
+  };
+  measured.set(endpoint.name, into);
+  let sent = 0;
+  const { result, serverUs, postgresUs } = await cpuPerRequest(
+    endpoint.pid,
+    () =>
+      runLoad({
+        origin: endpoint.origin,
+        connections: CONNECTIONS,
+        seconds: SECONDS,
+        warmupSeconds,
+        expectStatus: 202,
+        latencies: into.latencies,
+        next: () => {
+          sent += 1;
+          return endpoint.next();
+        },
+      }),
+    () => sent,
+  );
+  into.seconds += result.seconds;
+  into.sent += sent;
+  into.serverCpuUs += serverUs * sent;
+  into.postgresCpuUs += postgresUs * sent;
+  into.perSecondByRound.push(result.perSecond);
+  for (const [status, count] of Object.entries(result.unexpected))
+    into.unexpected[status] = (into.unexpected[status] ?? 0) + count;
+}
+
+/** The rounds of one endpoint as one result: rates and percentiles over every round. */
+function merged(m: Measured): LoadResult & CpuPerRequest {
+  return {
+    ...summariseLoad(m.latencies, m.seconds, m.unexpected),
+    cpuUsPerRequest: {
+      server: Math.round(m.serverCpuUs / Math.max(1, m.sent)),
+      postgres: Math.round(m.postgresCpuUs / Math.max(1, m.sent)),
+    },
+  };
+}
+
+/** A Junction run of SECONDS with a CPU profile and per-statement timings (BENCH_PROFILE=1). */
+async function profileJunction(junctionUrl: string, targetUrl: string) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'junction-bench-prof-'));
+  const junction = await startBenchJunction(junctionUrl, {
+    JUNCTION_ROLE: 'api',
+    BENCH_TIME_QUERIES: '1',
+  });
+  try {
+    const { hookPath } = await createBenchIntegration(junction.url, targetUrl);
+    const prefix = `p${Math.random().toString(36).slice(2, 8)}_`;
+    let i = 0;
+    await junction.child.ask('profile-start');
+    const measured = await cpuPerRequest(
+      junction.child.pid,
+      () =>
+        runLoad({
+          origin: junction.url,
+          connections: CONNECTIONS,
+          seconds: SECONDS,
+          warmupSeconds: WARMUP_SECONDS,
+          expectStatus: 202,
+          next: () => signedDelivery(hookPath, `${prefix}${i++}`),
+        }),
+      () => i,
+    );
+    await junction.child.ask('profile-stop', { dir });
+    const statements = (await junction.child.ask('queries')).statements as Record<
+      string,
+      { count: number; ms: number }
+    >;
+    // Each batch is one autocommit statement (events, runs and jobs together).
+    const commits = Object.entries(statements)
+      .filter(([sql]) => sql.includes('jsonb_to_recordset'))
+      .reduce((n, [, t]) => n + t.count, 0);
+    return {
+      ...measured.result,
+      cpuUsPerRequest: { server: measured.serverUs, postgres: measured.postgresUs },
+      // Group commit: batches stored (each with its NOTIFY from add_jobs) and events per batch.
+      commits,
+      eventsPerCommit: round(i / Math.max(1, commits), 1),
+      statements: Object.entries(statements)
+        .sort((a, b) => b[1].ms - a[1].ms)
+        .slice(0, 10)
+        .map(([statement, t]) => ({ statement, count: t.count, meanMs: round(t.ms / t.count, 2) })),
+      cpu: await summariseCpuProfile(dir),
+    };
+  } finally {
+    await junction.stop();
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

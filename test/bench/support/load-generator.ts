@@ -82,6 +82,8 @@ export async function runLoad(options: {
   warmupSeconds: number;
   expectStatus: number;
   next: () => LoadRequest;
+  /** Receives every counted latency (ms), to merge several runs' percentiles. */
+  latencies?: number[];
 }): Promise<LoadResult> {
   const client = createClient(options.origin, options.connections);
   const latencies: number[] = [];
@@ -106,8 +108,10 @@ export async function runLoad(options: {
       const now = performance.now();
       if (now > deadline) break;
       measuredEnd = Math.max(measuredEnd, now);
-      if (status === String(options.expectStatus)) latencies.push(ms);
-      else unexpected[status] = (unexpected[status] ?? 0) + 1;
+      if (status === String(options.expectStatus)) {
+        latencies.push(ms);
+        options.latencies?.push(ms);
+      } else unexpected[status] = (unexpected[status] ?? 0) + 1;
     }
   };
   try {
@@ -116,6 +120,15 @@ export async function runLoad(options: {
     client.close();
   }
   const seconds = (measuredEnd - measureFrom) / 1000;
+  return summariseLoad(latencies, seconds, unexpected);
+}
+
+/** A load result from its counted latencies (ms, any order) and its measured window. */
+export function summariseLoad(
+  latencies: number[],
+  seconds: number,
+  unexpected: Readonly<Record<string, number>>,
+): LoadResult {
   latencies.sort((a, b) => a - b);
   return {
     seconds: round(seconds, 2),

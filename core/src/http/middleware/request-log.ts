@@ -8,6 +8,10 @@ import type { AppEnv } from '../app-env.js';
  * most requests never do.
  */
 export function requestLog(logger: Logger): MiddlewareHandler<AppEnv> {
+  // The request line holds only the fields below (the path with a webhook token redacted), so it
+  // skips the logger's redaction paths, which cost twice as much as the rest of the line. Lines of
+  // handlers go through `requestLogger`, redacted as usual.
+  const lines = logger.child({}, { redact: { paths: [] } });
   return async (c, next) => {
     const started = performance.now();
     c.set('baseLogger', logger);
@@ -20,8 +24,8 @@ export function requestLog(logger: Logger): MiddlewareHandler<AppEnv> {
       status,
       ms: Math.round((performance.now() - started) * 10) / 10,
     };
-    if (status >= 500) logger.error(line, 'request failed');
-    else logger.info(line, 'request');
+    if (status >= 500) lines.error(line, 'request failed');
+    else lines.info(line, 'request');
   };
 }
 
