@@ -20,10 +20,24 @@ export function applySettings(
   owner: string,
 ): RunContext {
   const settings = ctx.settings ?? {};
-  if (fields === undefined) return ctx.settings === undefined ? { ...ctx, settings } : ctx;
+  if (fields === undefined) return ctx.settings === undefined ? withSettings(ctx, settings) : ctx;
   const checked = validateFields(fields, settings);
-  if (checked.problems.length === 0) return { ...ctx, settings: checked.value };
+  if (checked.problems.length === 0) return withSettings(ctx, checked.value);
   const problems = checked.problems.map((p) => ({ ...p, pointer: `/settings${p.pointer}` }));
   const list = problems.map((p) => `${p.pointer} ${p.message}`).join('; ');
   throw new InvalidInputError(`The settings of ${owner} are invalid: ${list}`, { problems });
+}
+
+/**
+ * `ctx` with other settings. Its properties are copied as they are defined, so that the ones made
+ * on first use (`http`, `logger`, `signal`) stay so: a spread would make them all, every call.
+ */
+function withSettings(ctx: RunContext, settings: Readonly<Record<string, unknown>>): RunContext {
+  return Object.defineProperties(
+    {},
+    {
+      ...Object.getOwnPropertyDescriptors(ctx),
+      settings: { value: settings, enumerable: true, configurable: true },
+    },
+  ) as RunContext;
 }

@@ -68,7 +68,10 @@ export function createRunContext(options: RunContextOptions): RunContext {
       });
       return logger;
     },
-    signal: options.signal,
+    // Read when asked: an executor may make its signal only for the plugins that use it.
+    get signal() {
+      return options.signal;
+    },
     idempotencyKey: options.idempotencyKey,
     connection: options.connection,
     settings: options.settings ?? {},

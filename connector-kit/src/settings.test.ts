@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defineAction } from './action.js';
+import { applySettings } from './apply-settings.js';
 import { createRunContext } from './create-run-context.js';
 import { defineConnector } from './define-connector.js';
 import { InvalidInputError } from './errors.js';
@@ -188,5 +189,30 @@ describe('trigger and action settings', () => {
       { path: '/triggers/0/settings/bad name', message: 'field names must be identifiers' },
       { path: '/triggers/0/settings/table/default', message: 'default must be string' },
     ]);
+  });
+
+  it('checked settings leave the HTTP client, logger and signal to be made when first used', async () => {
+    let made = 0;
+    const ctx = createRunContext({
+      auth: { kind: 'none' },
+      credentials: {},
+      state: createMemoryState(),
+      logSink: () => {},
+      get signal() {
+        made += 1;
+        return new AbortController().signal;
+      },
+      idempotencyKey: 'k',
+      connection: { id: 'c', name: 'c' },
+      settings: { table: 'customers' },
+    });
+    await runPoll(rows, ctx, null);
+    expect(seen.at(-1)).toEqual({ table: 'customers', keyColumn: 'id' });
+    expect(made).toBe(0); // poll read neither ctx.http nor ctx.signal
+    const checked = applySettings(rows.settings, ctx, 'trigger "row-changed"');
+    expect(made).toBe(0);
+    expect(checked.signal.aborted).toBe(false);
+    expect(made).toBe(1);
+    expect(checked.http).toBe(ctx.http); // one client, made once, shared
   });
 });

@@ -39,7 +39,8 @@ export function createWebhookRequest(parts: {
   for (const [k, v] of Object.entries(parts.headers ?? {})) headers[k.toLowerCase()] = v;
   let body: unknown;
   try {
-    body = rawBody.length === 0 ? undefined : JSON.parse(Buffer.from(rawBody).toString('utf8'));
+    const text = Buffer.from(rawBody.buffer, rawBody.byteOffset, rawBody.byteLength); // no copy
+    body = rawBody.length === 0 ? undefined : JSON.parse(text.toString('utf8'));
   } catch {
     body = undefined;
   }

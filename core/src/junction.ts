@@ -1,5 +1,6 @@
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ServerType, serve } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { TaskList } from 'graphile-worker';
 import { sql } from 'kysely';
@@ -23,6 +24,7 @@ import { createInProcessExecutor, type PluginExecutor } from './executor/plugin-
 import type { AppEnv } from './http/app-env.js';
 import { createApp } from './http/create-app.js';
 import type { CheckState, ReadinessReport } from './http/routes/health-routes.js';
+import { createWebhookListener } from './http/webhook-listener.js';
 import { createIntegrationStore, type IntegrationStore } from './integrations/integration-store.js';
 import { createLogger, type Logger } from './log/create-logger.js';
 import { countAcceptedEvents } from './metrics/count-accepted-events.js';
@@ -202,6 +204,13 @@ export async function createJunction(
         const token = await ensureAdminToken(database.db);
         if (token) options.onAdminTokenCreated?.(token);
       }
+      const ingress = createWebhookIngress({
+        db: database.db,
+        connectors,
+        connections: services.connections,
+        executor: services.executor,
+        ingestor: countAcceptedEvents(ingestor, metrics.eventsAccepted),
+      });
       app = createApp({
         db: database.db,
         logger,
@@ -211,16 +220,15 @@ export async function createJunction(
         readiness,
         ...services,
         plugins,
-        ingress: createWebhookIngress({
-          db: database.db,
-          connectors,
-          connections: services.connections,
-          executor: services.executor,
-          ingestor: countAcceptedEvents(ingestor, metrics.eventsAccepted),
-        }),
+        ingress,
         metrics,
       });
-      const server = await listen(app, config.host, config.port);
+      const hooks = createWebhookListener({
+        ingress,
+        logger,
+        bodyLimitBytes: config.bodyLimitBytes,
+      });
+      const server = await listen(app, hooks, config.host, config.port);
       stack.push(() => closeServer(server));
       const { port } = server.address() as AddressInfo;
       url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
@@ -257,17 +265,27 @@ async function checkDatabase(database: JunctionDatabase): Promise<CheckState> {
   }
 }
 
-function listen(app: OpenAPIHono<AppEnv>, hostname: string, port: number): Promise<ServerType> {
+/** Serves the app, with webhooks answered first by `hooks` (see createWebhookListener). */
+function listen(
+  app: OpenAPIHono<AppEnv>,
+  hooks: ReturnType<typeof createWebhookListener>,
+  hostname: string,
+  port: number,
+): Promise<Server> {
+  const answer = getRequestListener(app.fetch, { hostname });
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname, port }, () => resolve(server));
+    const server = createServer((req, res) => {
+      if (!hooks(req, res)) void answer(req, res);
+    });
     server.once('error', reject);
+    server.listen(port, hostname, () => resolve(server));
   });
 }
 
 /** Stops accepting connections, lets answers in flight finish, and drops idle keep-alives. */
-function closeServer(server: ServerType): Promise<void> {
+function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
-    if ('closeIdleConnections' in server) server.closeIdleConnections();
+    server.closeIdleConnections();
   });
 }

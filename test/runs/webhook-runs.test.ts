@@ -279,6 +279,72 @@ describe('webhook to target record', () => {
   it('answers 404 for an unknown hook', async () => {
     const res = await t.request('/hooks/hk_unknown', { method: 'POST', token: null, body: '{}' });
     expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ status: 404, detail: 'No integration has this webhook URL.' });
+    expect(body.requestId).toBe(res.headers.get('x-request-id'));
+  });
+
+  it('answers 500 with the request id when the events cannot be stored, and logs the error', async () => {
+    const { pool } = t.junction.database;
+    await pool.query(`
+      create function refuse_event() returns trigger language plpgsql as $$
+      begin raise exception 'events are refused'; end $$;
+      create trigger refuse_event before insert on events
+        for each row when (new.data->>'id' = 'refused') execute function refuse_event()`);
+    try {
+      const events = await countRows(t, 'events');
+      const res = await deliver({ id: 'refused', name: 'Rae', country: 'FR' });
+      expect(res.status).toBe(500);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      const requestId = res.headers.get('x-request-id');
+      expect(await res.json()).toMatchObject({ status: 500, requestId });
+      expect(await countRows(t, 'events')).toBe(events);
+      const line = await until(async () =>
+        logs
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .find((l) => l.requestId === requestId && l.msg === 'unhandled error'),
+      );
+      expect(JSON.stringify(line)).toContain('events are refused');
+    } finally {
+      await pool.query('drop trigger refuse_event on events; drop function refuse_event()');
+    }
+  });
+
+  it('keeps a valid X-Request-Id of the sender and replaces one that is not', async () => {
+    const kept = await t.request('/hooks/hk_unknown', {
+      method: 'POST',
+      token: null,
+      headers: { 'x-request-id': 'crm-delivery-42' },
+      body: '{}',
+    });
+    expect(kept.headers.get('x-request-id')).toBe('crm-delivery-42');
+    const replaced = await t.request('/hooks/hk_unknown', {
+      method: 'POST',
+      token: null,
+      headers: { 'x-request-id': 'not valid!' },
+      body: '{}',
+    });
+    expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('answers other methods and malformed webhook URLs as the rest of the API does, storing nothing', async () => {
+    const events = await countRows(t, 'events');
+    const get = await t.request(hook, { token: null });
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST');
+    const long = await t.request(`/hooks/${'k'.repeat(201)}`, {
+      method: 'POST',
+      token: null,
+      body: '{}',
+    });
+    expect(long.status).toBe(422);
+    expect(((await long.json()) as { errors: { in: string }[] }).errors[0]?.in).toBe('path');
+    const nested = await t.request(`${hook}/more`, { method: 'POST', token: null, body: '{}' });
+    expect(nested.status).toBe(404);
+    expect(await countRows(t, 'events')).toBe(events);
   });
 });
 

@@ -54,17 +54,28 @@ export interface PluginExecutor {
 export function createInProcessExecutor(): PluginExecutor {
   return {
     async execute(request) {
-      const controller = new AbortController();
-      const signal = request.signal
-        ? AbortSignal.any([request.signal, controller.signal])
-        : controller.signal;
+      // The abort signal is made when plugin code first reads it: most calls (a webhook's
+      // signature check, a database write) never do, and an AbortController is a good part of
+      // what a webhook's call costs.
+      let controller: AbortController | undefined;
+      let signal: AbortSignal | undefined;
+      let timedOut: Error | undefined;
       const { definition } = request.connector;
       const ctx = createRunContext({
         auth: definition.auth,
         credentials: request.credentials,
         state: request.state ?? createMemoryState(),
         logSink: request.log ?? (() => {}),
-        signal,
+        get signal() {
+          if (signal === undefined) {
+            controller = new AbortController();
+            if (timedOut) controller.abort(timedOut); // read by a call still going after it
+            signal = request.signal
+              ? AbortSignal.any([request.signal, controller.signal])
+              : controller.signal;
+          }
+          return signal;
+        },
         idempotencyKey: request.idempotencyKey,
         connection: request.connection,
         ...(request.settings ? { settings: request.settings } : {}),
@@ -78,7 +89,8 @@ export function createInProcessExecutor(): PluginExecutor {
           const error = new RetryableError(
             `${definition.id}: ${describe(request.operation)} did not finish within ${request.timeoutMs} ms.`,
           );
-          controller.abort(error);
+          timedOut = error;
+          controller?.abort(error);
           reject(error);
         }, request.timeoutMs);
       });

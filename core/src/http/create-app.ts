@@ -34,6 +34,7 @@ import { exceptPluginUpload, registerPluginRoutes } from './routes/plugin-routes
 import { registerRunRoutes } from './routes/run-routes.js';
 import { registerTokenRoutes } from './routes/token-routes.js';
 import { validationHook } from './validation-hook.js';
+import { bodyTooLarge } from './webhook-answer.js';
 
 export interface AppDependencies {
   readonly db: Kysely<Database>;
@@ -64,14 +65,8 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
       bodyLimit({
         maxSize: deps.bodyLimitBytes,
         onError: () => {
-          throw new HttpProblem(
-            problem(
-              413,
-              `The request body is larger than the limit of ${deps.bodyLimitBytes} bytes.`,
-            ),
-            // The rest of the body is not read: the connection cannot carry another request.
-            { Connection: 'close' },
-          );
+          const refusal = bodyTooLarge(deps.bodyLimitBytes);
+          throw new HttpProblem(refusal.problem, refusal.headers);
         },
       }),
     ),

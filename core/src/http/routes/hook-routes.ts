@@ -5,7 +5,9 @@ import type { Context } from 'hono';
 import type { createWebhookIngress } from '../../engine/webhook-ingress.js';
 import type { AppEnv } from '../app-env.js';
 import { problemResponses } from '../openapi-schemas.js';
-import { HttpProblem, problem } from '../problem.js';
+import { HttpProblem } from '../problem.js';
+import { webhookAnswer } from '../webhook-answer.js';
+import { joinedHeaders } from '../webhook-listener.js';
 
 const AcceptedSchema = z
   .object({
@@ -58,26 +60,9 @@ export function registerHookRoutes(
       query: c.req.query(),
       body: new Uint8Array(await c.req.arrayBuffer()),
     });
-    const result = await ingress.receive(token, request);
-    switch (result.kind) {
-      case 'accepted': {
-        const events = result.events.flatMap((e) =>
-          e.kind === 'disabled' ? [] : [{ id: e.eventId, duplicate: e.kind === 'duplicate' }],
-        );
-        return c.json({ events }, 202);
-      }
-      case 'not-found':
-        throw new HttpProblem(problem(404, 'No integration has this webhook URL.'));
-      case 'disabled':
-        throw new HttpProblem(problem(410, 'The integration is disabled; nothing was stored.'));
-      case 'rejected':
-        throw new HttpProblem(problem(401, `The request was refused: ${result.reason}.`));
-      case 'failed':
-        throw new HttpProblem(
-          problem(result.retryable ? 503 : 400, `The request could not be read: ${result.message}`),
-          result.retryable ? { 'Retry-After': '5' } : {},
-        );
-    }
+    const answer = webhookAnswer(await ingress.receive(token, request));
+    if ('body' in answer) return c.json(answer.body, 202);
+    throw new HttpProblem(answer.problem, answer.headers);
   });
 }
 
@@ -87,16 +72,11 @@ export function registerHookRoutes(
  * `Request` on the busiest route.
  */
 function headersOf(c: Context<AppEnv>): Record<string, string> {
-  const headers: Record<string, string> = {};
   const incoming = (c.env as { incoming?: { headers: IncomingHttpHeaders } } | undefined)?.incoming;
-  if (incoming) {
-    for (const [name, value] of Object.entries(incoming.headers)) {
-      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-    }
-  } else {
-    c.req.raw.headers.forEach((value, name) => {
-      headers[name] = value;
-    });
-  }
+  if (incoming) return joinedHeaders(incoming);
+  const headers: Record<string, string> = {};
+  c.req.raw.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
   return headers;
 }

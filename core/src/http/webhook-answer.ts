@@ -1,0 +1,49 @@
+import type { WebhookResult } from '../engine/webhook-ingress.js';
+import { type Problem, problem } from './problem.js';
+
+/** A webhook refused: its problem, and headers to send with it. */
+export interface WebhookRefusal {
+  readonly status: number;
+  readonly problem: Problem;
+  readonly headers: Record<string, string>;
+}
+
+/** The HTTP answer to a webhook: 202 with its events, or a refusal. */
+export type WebhookAnswer =
+  | { readonly status: 202; readonly body: { events: { id: string; duplicate: boolean }[] } }
+  | WebhookRefusal;
+
+/** What `POST /hooks/{token}` answers to what the ingress made of the request. */
+export function webhookAnswer(result: WebhookResult): WebhookAnswer {
+  switch (result.kind) {
+    case 'accepted': {
+      const events = result.events.flatMap((e) =>
+        e.kind === 'disabled' ? [] : [{ id: e.eventId, duplicate: e.kind === 'duplicate' }],
+      );
+      return { status: 202, body: { events } };
+    }
+    case 'not-found':
+      return refused(problem(404, 'No integration has this webhook URL.'));
+    case 'disabled':
+      return refused(problem(410, 'The integration is disabled; nothing was stored.'));
+    case 'rejected':
+      return refused(problem(401, `The request was refused: ${result.reason}.`));
+    case 'failed':
+      return refused(
+        problem(result.retryable ? 503 : 400, `The request could not be read: ${result.message}`),
+        result.retryable ? { 'Retry-After': '5' } : {},
+      );
+  }
+}
+
+function refused(details: Problem, headers: Record<string, string> = {}): WebhookRefusal {
+  return { status: details.status, problem: details, headers };
+}
+
+/** The problem of a body over the limit (the rest of it is not read: the connection closes). */
+export function bodyTooLarge(limitBytes: number): WebhookRefusal {
+  return refused(
+    problem(413, `The request body is larger than the limit of ${limitBytes} bytes.`),
+    { Connection: 'close' },
+  );
+}
