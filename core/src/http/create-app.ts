@@ -19,7 +19,7 @@ import { authenticate } from './middleware/authenticate.js';
 import { bodyLimit } from './middleware/body-limit.js';
 import { requestLog, requestLogger } from './middleware/request-log.js';
 import { recordDenials } from './middleware/require-role.js';
-import { HttpProblem, problem, problemResponse } from './problem.js';
+import { HttpProblem, problem, problemResponse, unexpectedErrorProblem } from './problem.js';
 import { createMethodLookup } from './route-matcher.js';
 import { registerAuditRoutes } from './routes/audit-routes.js';
 import { registerConnectionRoutes } from './routes/connection-routes.js';
@@ -143,10 +143,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
       return problemResponse(c, problem(error.status, detail));
     }
     (c.get('baseLogger') ? requestLogger(c) : deps.logger).error({ err: error }, 'unhandled error');
-    return problemResponse(
-      c,
-      problem(500, 'An unexpected error occurred; the request id identifies it in the logs.'),
-    );
+    return problemResponse(c, unexpectedErrorProblem());
   });
 
   return app;

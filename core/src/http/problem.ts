@@ -61,6 +61,16 @@ export class HttpProblem extends Error {
   }
 }
 
+/** The problem of an error no handler expected; the request id leads to its log line. */
+export function unexpectedErrorProblem(): Problem {
+  return problem(500, 'An unexpected error occurred; the request id identifies it in the logs.');
+}
+
+/** A problem as the JSON text Junction sends, with the request id when there is one. */
+export function problemJson(body: Problem, requestId: string | undefined): string {
+  return JSON.stringify(requestId ? { ...body, requestId } : body);
+}
+
 /** Writes `body` as `application/problem+json`, with the request id as `instance`. */
 export function problemResponse(
   c: Context,
@@ -68,8 +78,7 @@ export function problemResponse(
   headers: Record<string, string> = {},
 ): Response {
   const requestId = c.get('requestId') as string | undefined;
-  const payload = requestId ? { ...body, requestId } : body;
-  return c.body(JSON.stringify(payload), body.status as ContentfulStatusCode, {
+  return c.body(problemJson(body, requestId), body.status as ContentfulStatusCode, {
     ...headers,
     'Content-Type': 'application/problem+json',
   });

@@ -3,7 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createWebhookRequest } from '@junction/connector-kit';
 import type { createWebhookIngress } from '../engine/webhook-ingress.js';
 import type { Logger } from '../log/create-logger.js';
-import { problem } from './problem.js';
+import { declaredOverLimit } from './middleware/body-limit.js';
+import { requestLines } from './middleware/request-log.js';
+import { problemJson, unexpectedErrorProblem } from './problem.js';
 import { bodyTooLarge, type WebhookAnswer, webhookAnswer } from './webhook-answer.js';
 
 /** A webhook URL: one path segment after /hooks/, and an optional query string. */
@@ -28,8 +30,7 @@ export function createWebhookListener(deps: {
   logger: Logger;
   bodyLimitBytes: number;
 }): (req: IncomingMessage, res: ServerResponse) => boolean {
-  // As the request log middleware: the line's fields hold no secret, so it skips redaction.
-  const lines = deps.logger.child({}, { redact: { paths: [] } });
+  const logLine = requestLines(deps.logger);
 
   return (req, res) => {
     if (req.method !== 'POST' || !req.url?.startsWith('/hooks/')) return false;
@@ -42,7 +43,7 @@ export function createWebhookListener(deps: {
 
     const answer = (reply: WebhookAnswer) => {
       const refused = 'problem' in reply;
-      const body = JSON.stringify(refused ? { ...reply.problem, requestId } : reply.body);
+      const body = refused ? problemJson(reply.problem, requestId) : JSON.stringify(reply.body);
       res.writeHead(reply.status, {
         ...(refused ? reply.headers : {}),
         'Content-Type': refused ? 'application/problem+json' : 'application/json',
@@ -50,15 +51,7 @@ export function createWebhookListener(deps: {
         'X-Request-Id': requestId,
       });
       res.end(body);
-      const line = {
-        requestId,
-        method: 'POST',
-        path: '/hooks/[redacted]',
-        status: reply.status,
-        ms: Math.round((performance.now() - started) * 10) / 10,
-      };
-      if (reply.status >= 500) lines.error(line, 'request failed');
-      else lines.info(line, 'request');
+      logLine(requestId, 'POST', '/hooks/', reply.status, started);
     };
 
     const receive = async (body: Buffer) => {
@@ -72,21 +65,13 @@ export function createWebhookListener(deps: {
         answer(webhookAnswer(await deps.ingress.receive(token, request)));
       } catch (error) {
         deps.logger.child({ requestId }).error({ err: error }, 'unhandled error');
-        const details = problem(
-          500,
-          'An unexpected error occurred; the request id identifies it in the logs.',
-        );
-        answer({ status: 500, problem: details, headers: {} });
+        answer({ status: 500, problem: unexpectedErrorProblem(), headers: {} });
       }
     };
 
     const limit = deps.bodyLimitBytes;
-    const declared = req.headers['content-length'];
-    if (
-      declared !== undefined &&
-      req.headers['transfer-encoding'] === undefined &&
-      Number.parseInt(declared, 10) > limit
-    ) {
+    const chunked = req.headers['transfer-encoding'] !== undefined;
+    if (declaredOverLimit(req.headers['content-length'], chunked, limit)) {
       answer(bodyTooLarge(limit)); // the body is not read: the connection closes after this
       return true;
     }

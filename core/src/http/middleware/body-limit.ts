@@ -26,10 +26,22 @@ export function bodyLimit(options: {
       ? incoming.headers['transfer-encoding'] !== undefined
       : c.req.header('transfer-encoding') !== undefined;
     if (length !== undefined && !chunked) {
-      return Number.parseInt(length, 10) > options.maxSize
+      return declaredOverLimit(length, chunked, options.maxSize)
         ? Promise.resolve(options.onError(c))
         : next();
     }
     return streaming(c, next);
   };
+}
+
+/**
+ * Whether a request's declared length (Content-Length, not chunked) is over `maxSize`: such a
+ * body is refused unread. A chunked body or one without a length is counted as it streams.
+ */
+export function declaredOverLimit(
+  contentLength: string | undefined,
+  chunked: boolean,
+  maxSize: number,
+): boolean {
+  return contentLength !== undefined && !chunked && Number.parseInt(contentLength, 10) > maxSize;
 }

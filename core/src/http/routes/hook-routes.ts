@@ -68,8 +68,7 @@ export function registerHookRoutes(
 
 /**
  * The request's headers, lowercased. On @hono/node-server they are read from Node's own request
- * (a repeated header joined with ", ", as the Fetch API does), which spares building a Web
- * `Request` on the busiest route.
+ * (a repeated header joined with ", ", as the Fetch API does), as the webhook listener reads them.
  */
 function headersOf(c: Context<AppEnv>): Record<string, string> {
   const incoming = (c.env as { incoming?: { headers: IncomingHttpHeaders } } | undefined)?.incoming;
