@@ -38,13 +38,17 @@ interface Measured {
   sent: number;
   serverCpuUs: number;
   postgresCpuUs: number;
+  loadCpuUs: number;
+  /** Idle share of the machine, times seconds measured. */
+  idleSeconds: number;
   readonly unexpected: Record<string, number>;
   readonly perSecondByRound: number[];
 }
 
 /**
- * Webhook ingress, against PostgreSQL on loopback: accepted requests per second, latency, and CPU
- * time per request of the server process and of PostgreSQL (from /proc, on Linux), with 50
+ * Webhook ingress, against PostgreSQL on loopback: accepted requests per second, latency, CPU
+ * time per request of the server process, of PostgreSQL and of the load generator (from /proc, on
+ * Linux), and the machine's idle share (a server leaving cores idle waits on a chain), with 50
  * keep-alive connections, for (a) a baseline Hono endpoint that inserts the body in one
  * autocommit statement, (a') the group-commit reference (a Hono endpoint storing a row and a
  * graphile-worker job per request, by batch, without Junction's layers) and (b) Junction's
@@ -144,6 +148,7 @@ export async function runIngressBench(): Promise<Record<string, unknown>> {
         ...row,
         cpuUsServer: cpuUsPerRequest.server,
         cpuUsPostgres: cpuUsPerRequest.postgres,
+        cpuUsLoad: cpuUsPerRequest.loadGenerator,
         unexpected: JSON.stringify(unexpected),
       })),
     );
@@ -189,12 +194,14 @@ async function measure(
     sent: 0,
     serverCpuUs: 0,
     postgresCpuUs: 0,
+    loadCpuUs: 0,
+    idleSeconds: 0,
     unexpected: {},
     perSecondByRound: [],
   };
   measured.set(endpoint.name, into);
   let sent = 0;
-  const { result, serverUs, postgresUs } = await cpuPerRequest(
+  const { result, serverUs, postgresUs, loadUs, idleShare } = await cpuPerRequest(
     endpoint.pid,
     () =>
       runLoad({
@@ -215,6 +222,8 @@ async function measure(
   into.sent += sent;
   into.serverCpuUs += serverUs * sent;
   into.postgresCpuUs += postgresUs * sent;
+  into.loadCpuUs += loadUs * sent;
+  into.idleSeconds += idleShare * result.seconds;
   into.perSecondByRound.push(result.perSecond);
   for (const [status, count] of Object.entries(result.unexpected))
     into.unexpected[status] = (into.unexpected[status] ?? 0) + count;
@@ -227,7 +236,9 @@ function merged(m: Measured): LoadResult & CpuPerRequest {
     cpuUsPerRequest: {
       server: Math.round(m.serverCpuUs / Math.max(1, m.sent)),
       postgres: Math.round(m.postgresCpuUs / Math.max(1, m.sent)),
+      loadGenerator: Math.round(m.loadCpuUs / Math.max(1, m.sent)),
     },
+    machineIdlePercent: Math.round((100 * m.idleSeconds) / Math.max(1e-9, m.seconds)),
   };
 }
 
@@ -267,7 +278,12 @@ async function profileJunction(junctionUrl: string, targetUrl: string) {
       .reduce((n, [, t]) => n + t.count, 0);
     return {
       ...measured.result,
-      cpuUsPerRequest: { server: measured.serverUs, postgres: measured.postgresUs },
+      cpuUsPerRequest: {
+        server: measured.serverUs,
+        postgres: measured.postgresUs,
+        loadGenerator: measured.loadUs,
+      },
+      machineIdlePercent: Math.round(100 * measured.idleShare),
       // Group commit: batches stored (each with its NOTIFY from add_jobs) and events per batch.
       commits,
       eventsPerCommit: round(i / Math.max(1, commits), 1),

@@ -8,14 +8,24 @@ const database = useJunctionDatabase(6);
 const logger = createLogger('silent');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** An enabled integration at version 1, as rows (ingestion reads nothing else of it). */
+async function createIntegration(pool: pg.Pool, id: string): Promise<void> {
+  await pool.query(
+    `insert into integrations (id, name, enabled, current_version, created_by)
+       values ($1, $1, true, 1, 'test')`,
+    [id],
+  );
+  await pool.query(
+    `insert into integration_versions (integration_id, version, definition, created_by)
+       values ($1, 1, '{}', 'test')`,
+    [id],
+  );
+}
+
 describe('group commit of events', () => {
   it('never commits two batches holding the same record at once, so later events wait behind earlier ones', async () => {
     const { pool } = database();
-    await pool.query(`
-      insert into integrations (id, name, enabled, current_version, created_by)
-        values ('int_ingest', 'ingest', true, 1, 'test');
-      insert into integration_versions (integration_id, version, definition, created_by)
-        values ('int_ingest', 1, '{}', 'test')`);
+    await createIntegration(pool, 'int_ingest');
     const ingestor = createEventIngestor({ pool, logger: createLogger('silent'), maxInFlight: 2 });
     const event = (dedupeKey: string, sourceRecord: string) => ({
       integrationId: 'int_ingest',
@@ -53,6 +63,52 @@ describe('group commit of events', () => {
       { dedupe_key: 'a2', state: 'pending' }, // stored after a1 was committed: behind it
       { dedupe_key: 'b1', state: 'queued' },
     ]);
+  });
+
+  it('stores at once when nothing is being stored, and gathers events arriving meanwhile into the next batch', async () => {
+    const { pool } = database();
+    await createIntegration(pool, 'int_gather');
+    // A gathering delay longer than the test's timeout: only a batch sent at once can commit.
+    const ingestor = createEventIngestor({ pool, logger, delayMs: 600_000, maxInFlight: 2 });
+    const event = (dedupeKey: string) => ({
+      integrationId: 'int_gather',
+      dedupeKey,
+      sourceRecord: null,
+      data: {},
+    });
+    try {
+      expect((await ingestor.ingest([event('alone')]))[0]?.kind).toBe('accepted');
+
+      const gate = await pool.connect();
+      await gate.query('begin; lock table events in share row exclusive mode');
+      let first: Promise<unknown>;
+      let later: Promise<unknown>[];
+      try {
+        first = ingestor.ingest([event('first')]);
+        await sleep(100); // the first batch is in flight, waiting on the gate
+        later = [ingestor.ingest([event('second')]), ingestor.ingest([event('third')])];
+        await sleep(100);
+        const { rows: waiting } = await pool.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity
+           where wait_event_type = 'Lock' and query like '%jsonb_to_recordset%'`,
+        );
+        expect(waiting[0]?.n).toBe(1); // the later events gather instead of going one by one
+        await gate.query('commit');
+      } finally {
+        gate.release();
+      }
+      await Promise.all([first, ...later]);
+    } finally {
+      await ingestor.close();
+    }
+    // The later two went together when the first committed: one transaction.
+    const { rows } = await pool.query<{ dedupe_key: string; tx: string }>(
+      `select dedupe_key, xmin::text as tx from events where integration_id = 'int_gather'
+       order by seq`,
+    );
+    expect(rows.map((r) => r.dedupe_key)).toEqual(['alone', 'first', 'second', 'third']);
+    expect(rows[2]?.tx).toBe(rows[3]?.tx);
+    expect(rows[1]?.tx).not.toBe(rows[2]?.tx);
   });
 
   it('plans its statement afresh once the job queue has grown, instead of scanning the whole queue', async () => {

@@ -34,12 +34,15 @@ export interface EventIngestor {
 }
 
 /**
- * Group commit: concurrent callers within `delayMs` share one transaction (events, runs and
- * graphile-worker jobs inserted as batches), and each is answered only after that commit.
+ * Group commit: concurrent callers share one transaction (events, runs and graphile-worker jobs
+ * inserted as batches), and each is answered only after that commit. When nothing is being
+ * stored, a batch leaves at the end of the event loop's turn (no added wait under light load);
+ * while a batch is being stored, the next gathers for `delayMs` or until that one commits.
  */
 export function createEventIngestor(options: {
   pool: pg.Pool;
   logger: Logger;
+  /** How long a batch gathers while another is being stored (ms). */
   delayMs?: number;
   maxBatch?: number;
   /** Batches committing at once; more requests wait for the next batch. */
@@ -51,6 +54,7 @@ export function createEventIngestor(options: {
   let queue: Pending[] = [];
   let queued = 0;
   let timer: NodeJS.Timeout | undefined;
+  let immediate: NodeJS.Immediate | undefined;
   const inFlight = new Set<Promise<void>>();
   /** Lanes with events in a batch being committed, and how many. */
   const busyLanes = new Map<string, number>();
@@ -61,7 +65,10 @@ export function createEventIngestor(options: {
   // every batch sees the runs of the record's earlier events (arrival order).
   let committing = 0;
   const flush = () => {
+    clearTimeout(timer);
+    clearImmediate(immediate);
     timer = undefined;
+    immediate = undefined;
     if (committing >= maxInFlight) return;
     const batch: Pending[] = [];
     const held: Pending[] = [];
@@ -123,17 +130,18 @@ export function createEventIngestor(options: {
         queue.push({ events, lanes, resolve, reject });
         queued += events.length;
         if (committing >= maxInFlight) return; // taken by the next batch when one commits
-        if (queued >= maxBatch) {
-          clearTimeout(timer);
-          flush();
+        if (queued >= maxBatch) flush();
+        else if (committing === 0) {
+          // Nothing is being stored: the requests read in this turn of the event loop go now.
+          immediate ??= setImmediate(flush);
         } else {
+          // A batch is being stored: gather for `delayMs`, or until it commits.
           timer ??= setTimeout(flush, delayMs);
         }
       });
     },
     ingestWith: (client, events) => store(client, events, replanEveryMs),
     async close() {
-      clearTimeout(timer);
       flush();
       while (inFlight.size > 0 || queue.length > 0) {
         await Promise.allSettled([...inFlight]);
@@ -214,10 +222,16 @@ const storeSql = `
     order by x.i
     on conflict (integration_id, dedupe_key) do nothing
     returning id, seq, integration_id, integration_version, dedupe_key, source_record
+  ), versions as materialized (
+    -- Each version's definition is read once per batch, not once per event.
+    select v.integration_id, v.version,
+           coalesce((v.definition->'retry'->>'maxAttempts')::int, 5) as max_attempts
+    from integration_versions v
+    join (select distinct integration_id, integration_version from ins) d
+      on v.integration_id = d.integration_id and v.version = d.integration_version
   ), planned as (
     select ins.id as event_id, x.i, ins.integration_id, ins.integration_version, ins.source_record,
-           'run_' || gen_random_uuid() as run_id,
-           coalesce((v.definition->'retry'->>'maxAttempts')::int, 5) as max_attempts,
+           'run_' || gen_random_uuid() as run_id, v.max_attempts,
            case when ins.source_record is not null and (
                   row_number() over (partition by ins.integration_id, ins.source_record order by ins.seq) > 1
                   or exists (select 1 from runs r where r.integration_id = ins.integration_id
@@ -225,7 +239,7 @@ const storeSql = `
                 then 'pending' else 'queued' end as state
     from ins
     join input x on x.integration_id = ins.integration_id and x.dedupe_key = ins.dedupe_key
-    join integration_versions v on v.integration_id = ins.integration_id and v.version = ins.integration_version
+    join versions v on v.integration_id = ins.integration_id and v.version = ins.integration_version
   ), new_runs as (
     insert into runs (id, event_id, integration_id, integration_version, source_record, state, max_attempts)
     select run_id, event_id, integration_id, integration_version, source_record, state, max_attempts from planned

@@ -45,9 +45,31 @@ export async function postgresCpuSeconds(): Promise<number> {
   return total;
 }
 
-/** CPU microseconds per request of the server process and of PostgreSQL. */
+/**
+ * CPU microseconds per request of the server process, of PostgreSQL and of the load generator
+ * (the bench's own process), and the machine's idle share meanwhile: a server that leaves the
+ * cores idle under load waits on something other than CPU.
+ */
 export interface CpuPerRequest {
-  readonly cpuUsPerRequest: { readonly server: number; readonly postgres: number };
+  readonly cpuUsPerRequest: {
+    readonly server: number;
+    readonly postgres: number;
+    readonly loadGenerator: number;
+  };
+  readonly machineIdlePercent: number;
+}
+
+/** Idle and total CPU seconds of the whole machine so far (every core), from /proc/stat. */
+export async function machineCpuSeconds(): Promise<{ idle: number; total: number }> {
+  const stat = await readFile('/proc/stat', 'utf8').catch(() => undefined);
+  const fields = stat?.split('\n')[0]?.trim().split(/\s+/).slice(1, 9).map(Number);
+  if (!fields) return { idle: Number.NaN, total: Number.NaN };
+  // user nice system idle iowait irq softirq steal
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return {
+    idle: idle / TICKS_PER_SECOND,
+    total: fields.reduce((a, b) => a + b, 0) / TICKS_PER_SECOND,
+  };
 }
 
 /**
@@ -58,19 +80,33 @@ export async function cpuPerRequest<T>(
   serverPid: number,
   work: () => Promise<T>,
   requests: () => number,
-): Promise<{ result: T; serverUs: number; postgresUs: number }> {
-  const [server0, postgres0, sent0] = [
+): Promise<{
+  result: T;
+  serverUs: number;
+  postgresUs: number;
+  /** CPU µs per request of this process (the load generator). */
+  loadUs: number;
+  /** The machine's idle share over `work` (0 to 1, every core). */
+  idleShare: number;
+}> {
+  const [server0, postgres0, machine0, load0, sent0] = [
     await processCpuSeconds(serverPid),
     await postgresCpuSeconds(),
+    await machineCpuSeconds(),
+    process.cpuUsage(),
     requests(),
   ];
   const result = await work();
   const sent = Math.max(1, requests() - sent0);
+  const load = process.cpuUsage(load0);
   const server = (await processCpuSeconds(serverPid)) - server0;
   const postgres = (await postgresCpuSeconds()) - postgres0;
+  const machine = await machineCpuSeconds();
   return {
     result,
     serverUs: Math.round((server * 1e6) / sent),
     postgresUs: Math.round((postgres * 1e6) / sent),
+    loadUs: Math.round((load.user + load.system) / sent),
+    idleShare: (machine.idle - machine0.idle) / Math.max(1e-9, machine.total - machine0.total),
   };
 }
