@@ -9,7 +9,7 @@ import {
 } from './support/bench-integration.js';
 import { openBenchPostgres } from './support/bench-postgres.js';
 import { summariseCpuProfile } from './support/cpu-profile.js';
-import { measureHandWritten, measureNoopJobs } from './support/graphile-runs.js';
+import { type DrainResult, measureHandWritten, measureNoopJobs } from './support/graphile-runs.js';
 import { type BenchJunction, startBenchJunction } from './support/junction-env.js';
 import { createClient, percentile, round } from './support/load-generator.js';
 
@@ -20,18 +20,26 @@ const JUNCTION_EVENTS = Number(process.env.BENCH_E2E_EVENTS ?? 3_000);
 const LIGHT_RATE = 20;
 const LIGHT_SECONDS = 8;
 
+/** Rounds in which the hand-written task and Junction's two variants take turns. */
+const ROUNDS = Number(process.env.BENCH_E2E_ROUNDS ?? 3);
+
 /**
  * End to end, against PostgreSQL on loopback: events per second from webhook to committed target
  * row (an `upsert-row` into a table of another database, one mapping step, its audit entry) with
  * Junction (role all, one process, worker concurrency 16), next to, in the same run: (1) raw
  * graphile-worker with no-op jobs (defaults, and a local queue; batched completion), (2) a
  * hand-written graphile-worker task doing the same database work without Junction's layers, and
- * (2b) the same opening a connection per write as the postgres plugin does. Junction runs twice:
- * through the postgres plugin as shipped, and through a pooled variant of its upsert (what the
- * engine's own layers cost). For each: drain rate, p50/p99 from the 202 to the target row's
- * commit at 20 events/s, statements per run and the share of run time in audit inserts (and in
- * every statement); the Junction process's peak RSS at the end. BENCH_PROFILE=1 adds a CPU
- * profile of each drain. About 110 s.
+ * (2b) the same opening a connection per write as the postgres plugin did. Junction runs through
+ * the postgres plugin as shipped, and through a pooled variant of its upsert (what the engine's
+ * own layers cost).
+ *
+ * (2) and Junction's two variants take turns: ROUNDS rounds (BENCH_E2E_ROUNDS, 3), the order
+ * rotating every round, so that a machine whose speed drifts (shared cores) weighs on all alike;
+ * rates are of the merged rounds, and each round's Junction/(2) ratio is listed too. For each
+ * Junction variant: drain rate, p50/p99 from the 202 to the target row's commit at 20 events/s,
+ * statements per run and the share of run time in audit inserts (and in every statement); the
+ * Junction process's peak RSS at the end. BENCH_PROFILE=1 adds a CPU profile of each variant's
+ * last drain. About 100 s.
  */
 export async function runEndToEndBench(): Promise<Record<string, unknown>> {
   const postgres = await openBenchPostgres();
@@ -47,14 +55,11 @@ export async function runEndToEndBench(): Promise<Record<string, unknown>> {
     const handUrl = await postgres.createDatabase('hand', { migrated: true });
     const handTargetUrl = await postgres.createDatabase('hand_target');
     await execute(handTargetUrl, targetTableSql);
-    const hand = await measureHandWritten(
-      handUrl,
-      handTargetUrl,
-      { concurrency: CONCURRENCY, target: { kind: 'pool' } },
-      HAND_EVENTS,
-      'h',
-    );
-    const handPerWrite = await measureHandWritten(
+    const {
+      auditMs: _a,
+      taskMs: _t,
+      ...handPerWrite
+    } = await measureHandWritten(
       handUrl,
       handTargetUrl,
       { concurrency: CONCURRENCY, target: { kind: 'connection-per-write' } },
@@ -65,41 +70,97 @@ export async function runEndToEndBench(): Promise<Record<string, unknown>> {
     const junctionUrl = await postgres.createDatabase('e2e', { migrated: true });
     const targetUrl = await postgres.createDatabase('e2e_target');
     await execute(targetUrl, targetTableSql);
-    const junction = await measureJunction(junctionUrl, targetUrl);
-
-    const ratio = junction.plugin.drain.perSecond / hand.perSecond;
-    const layersRatio = junction.pooled.drain.perSecond / hand.perSecond;
-    console.log(`\nend to end: worker concurrency ${CONCURRENCY} (${postgres.server})`);
+    const junction = await openJunction(junctionUrl, targetUrl);
+    const handRounds: DrainResult[] = [];
+    let handAudit = { ms: 0, taskMs: 0 };
+    let measuredJunction: Awaited<ReturnType<typeof finishVariant>>[];
+    let peakRssMb: number;
+    try {
+      const variants = [
+        await prepareVariant(junction, 'postgres', JUNCTION_EVENTS),
+        await prepareVariant(junction, 'bench-postgres-pooled', 2 * JUNCTION_EVENTS),
+      ];
+      const parts: (() => Promise<void>)[] = [
+        async () => {
+          const hand = await measureHandWritten(
+            handUrl,
+            handTargetUrl,
+            { concurrency: CONCURRENCY, target: { kind: 'pool' } },
+            HAND_EVENTS,
+            `h${handRounds.length}_`,
+          );
+          handRounds.push({ jobs: hand.jobs, seconds: hand.seconds, perSecond: hand.perSecond });
+          handAudit = { ms: handAudit.ms + hand.auditMs, taskMs: handAudit.taskMs + hand.taskMs };
+        },
+        ...variants.map((variant) => () => burstAndDrain(junction, variant, ROUNDS)),
+      ];
+      for (let round = 0; round < ROUNDS; round++) {
+        for (let i = 0; i < parts.length; i++) await parts[(i + round) % parts.length]?.();
+      }
+      measuredJunction = [];
+      for (const variant of variants) measuredJunction.push(await finishVariant(junction, variant));
+      peakRssMb = await junction.process.child.peakRssMb();
+    } finally {
+      await junction.close();
+    }
+    const [plugin, pooled] = measuredJunction as [
+      Awaited<ReturnType<typeof finishVariant>>,
+      Awaited<ReturnType<typeof finishVariant>>,
+    ];
+    const hand = {
+      ...mergeDrains(handRounds),
+      auditShare: `${((handAudit.ms / Math.max(1e-9, handAudit.taskMs)) * 100).toFixed(1)}%`,
+      meanAuditMs: round(handAudit.ms / Math.max(1, mergeDrains(handRounds).jobs), 2),
+    };
+    const ratio = plugin.drain.perSecond / hand.perSecond;
+    const layersRatio = pooled.drain.perSecond / hand.perSecond;
+    const byRound = (variant: typeof plugin) =>
+      variant.drainsByRound.map((d, i) =>
+        round(d.perSecond / (handRounds[i] as DrainResult).perSecond, 2),
+      );
+    console.log(
+      `\nend to end: worker concurrency ${CONCURRENCY}, ${ROUNDS} rounds (${postgres.server})`,
+    );
     console.table([
       { what: '(1) graphile-worker no-op jobs, defaults', ...noopDefault },
       { what: `(1) no-op, local queue ${2 * CONCURRENCY}`, ...noopFast },
       { what: '(2) hand-written task, pooled target', ...hand },
       { what: '(2b) hand-written, connection per write', ...handPerWrite },
-      { what: 'Junction + postgres plugin: drain', ...junction.plugin.drain },
-      { what: 'Junction + postgres plugin: burst', ...junction.plugin.burst },
-      { what: 'Junction + pooled upsert: drain', ...junction.pooled.drain },
-      { what: 'Junction + pooled upsert: burst', ...junction.pooled.burst },
+      { what: 'Junction + postgres plugin: drain', ...plugin.drain },
+      { what: 'Junction + postgres plugin: burst', ...plugin.burst },
+      { what: 'Junction + pooled upsert: drain', ...pooled.drain },
+      { what: 'Junction + pooled upsert: burst', ...pooled.burst },
     ]);
     return {
       server: postgres.server,
       workerConcurrency: CONCURRENCY,
+      rounds: ROUNDS,
       noopJobsDefaults: noopDefault,
       noopJobsLocalQueue: { ...noopFast, localQueue: 2 * CONCURRENCY },
       handWritten: hand,
       handWrittenConnectionPerWrite: handPerWrite,
-      junction,
+      junction: { plugin, pooled, peakRssMb },
       ratioJunctionToHandWritten: round(ratio, 2),
+      ratioJunctionToHandWrittenByRound: byRound(plugin),
       ratioJunctionPooledToHandWritten: round(layersRatio, 2),
+      ratioJunctionPooledToHandWrittenByRound: byRound(pooled),
       ratioJunctionToHandWrittenConnectionPerWrite: round(
-        junction.plugin.drain.perSecond / handPerWrite.perSecond,
+        plugin.drain.perSecond / handPerWrite.perSecond,
         2,
       ),
       goal: '>= 0.8 of (2); p50 < 50 ms at 20 events/s; peak RSS < 300 MB',
-      goalMet: ratio >= 0.8 && junction.plugin.lightLoad.p50Ms < 50 && junction.peakRssMb < 300,
+      goalMet: ratio >= 0.8 && plugin.lightLoad.p50Ms < 50 && peakRssMb < 300,
     };
   } finally {
     await postgres.close();
   }
+}
+
+/** Drains as one: jobs and seconds summed. */
+function mergeDrains(drains: readonly DrainResult[]): DrainResult {
+  const jobs = drains.reduce((n, d) => n + d.jobs, 0);
+  const seconds = drains.reduce((n, d) => n + d.seconds, 0);
+  return { jobs, seconds: round(seconds, 2), perSecond: Math.round(jobs / seconds) };
 }
 
 /** One statement on its own connection. */
@@ -115,13 +176,21 @@ async function execute<R extends pg.QueryResultRow>(url: string, text: string): 
 
 type TargetConnector = 'postgres' | 'bench-postgres-pooled';
 
+/** The Junction process of the bench, the target database (listening) and an HTTP client. */
+interface JunctionUnderTest {
+  readonly process: BenchJunction;
+  readonly target: pg.Client;
+  readonly client: ReturnType<typeof createClient>;
+  readonly databaseUrl: string;
+  readonly targetUrl: string;
+  close(): Promise<void>;
+}
+
 /**
- * One Junction process (role all) and, for each target connector (the postgres plugin, then the
- * bench's pooled variant), an integration: a burst of signed webhooks over 50 connections drained
- * into the target table, then LIGHT_RATE events/s, each timed from its 202 to the NOTIFY its
- * target row's insert sends on commit. Peak RSS is read at the end.
+ * One Junction process (role all) and the target database, whose row inserts for the light load
+ * send a NOTIFY on commit (see measureLightLoad).
  */
-async function measureJunction(databaseUrl: string, targetUrl: string) {
+async function openJunction(databaseUrl: string, targetUrl: string): Promise<JunctionUnderTest> {
   const junction = await startBenchJunction(databaseUrl, {
     JUNCTION_ROLE: 'all',
     JUNCTION_WORKER_CONCURRENCY: String(CONCURRENCY),
@@ -136,60 +205,87 @@ async function measureJunction(databaseUrl: string, targetUrl: string) {
       for each row execute function bench_notify();
     listen bench_written`);
   const client = createClient(junction.url, 50);
-  const context = { junction, target, client, databaseUrl, targetUrl };
-  try {
-    const plugin = await measureVariant(context, 'postgres', JUNCTION_EVENTS);
-    const pooled = await measureVariant(context, 'bench-postgres-pooled', 2 * JUNCTION_EVENTS);
-    return { plugin, pooled, peakRssMb: await junction.child.peakRssMb() };
-  } finally {
-    client.close();
-    await target.end();
-    await junction.stop();
-  }
+  return {
+    process: junction,
+    target,
+    client,
+    databaseUrl,
+    targetUrl,
+    async close() {
+      client.close();
+      await target.end();
+      await junction.stop();
+    },
+  };
 }
 
-async function measureVariant(
-  context: {
-    junction: BenchJunction;
-    target: pg.Client;
-    client: ReturnType<typeof createClient>;
-    databaseUrl: string;
-    targetUrl: string;
-  },
+/** A Junction variant (an integration writing through one target connector) and its rounds. */
+interface Variant {
+  readonly connector: TargetConnector;
+  readonly hookPath: string;
+  readonly integrationId: string;
+  readonly prefix: string;
+  readonly events: number;
+  readonly rounds: {
+    refused: Record<string, number>;
+    written: number;
+    ingressSeconds: number;
+    burst: DrainResult;
+    drain: DrainResult;
+  }[];
+  statements: ReturnType<typeof diffStatements>;
+  profile?: unknown;
+}
+
+async function prepareVariant(
+  junction: JunctionUnderTest,
   connector: TargetConnector,
   events: number,
-) {
-  const { junction, target, client } = context;
+): Promise<Variant> {
   const { hookPath, integrationId } = await createBenchIntegration(
-    junction.url,
-    context.targetUrl,
+    junction.process.url,
+    junction.targetUrl,
     connector,
   );
   const prefix = connector === 'postgres' ? 'p' : 'q';
-  const before = await statementsOf(junction);
+  return { connector, hookPath, integrationId, prefix, events, rounds: [], statements: [] };
+}
 
-  // Burst: every event sent as fast as 50 connections allow, then drained by the workers.
+/**
+ * One round of a variant: a burst of signed webhooks over 50 connections (every event sent as
+ * fast as they allow), drained by the workers into the target table. The last round is profiled
+ * when BENCH_PROFILE=1.
+ */
+async function burstAndDrain(
+  junction: JunctionUnderTest,
+  variant: Variant,
+  rounds: number,
+): Promise<void> {
+  const { process: child, target, client } = junction;
+  const prefix = `${variant.prefix}${variant.rounds.length}_`;
+  const events = variant.events;
+  const before = await statementsOf(child);
   const burstStarted = Date.now();
   let next = 0;
   const refused: Record<string, number> = {};
   await Promise.all(
     Array.from({ length: 50 }, async () => {
       while (next < events) {
-        const answer = await client.send(signedDelivery(hookPath, `${prefix}${next++}`));
+        const answer = await client.send(signedDelivery(variant.hookPath, `${prefix}${next++}`));
         if (answer.status !== 202) refused[answer.status] = (refused[answer.status] ?? 0) + 1;
       }
     }),
   );
   const ingressEnded = Date.now();
   const profileDir =
-    process.env.BENCH_PROFILE === '1'
+    process.env.BENCH_PROFILE === '1' && variant.rounds.length === rounds - 1
       ? await mkdtemp(path.join(os.tmpdir(), 'junction-bench-prof-'))
       : undefined;
-  if (profileDir) await junction.child.ask('profile-start');
+  if (profileDir) await child.child.ask('profile-start');
   const deadline = Date.now() + 120_000;
   let written = 0;
   while (written < events && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, 100));
     const { rows } = await target.query<{ n: number }>(
       'select count(*)::int as n from bench_customers where id like $1',
       [`${prefix}%`],
@@ -203,27 +299,18 @@ async function measureVariant(
   );
   const lastMs = (rows[0]?.last ?? new Date()).getTime();
   const after = rows[0]?.after ?? 0;
-  let profile: unknown;
   if (profileDir) {
-    await junction.child.ask('profile-stop', { dir: profileDir });
-    profile = await summariseCpuProfile(profileDir);
+    await child.child.ask('profile-stop', { dir: profileDir });
+    variant.profile = await summariseCpuProfile(profileDir);
     await rm(profileDir, { recursive: true, force: true });
   }
-  const statements = diffStatements(before, await statementsOf(junction));
-  const [runStats] = await execute<{ succeeded: number; runs: number; run_ms: number }>(
-    context.databaseUrl,
-    `select count(*) filter (where state = 'succeeded')::int as succeeded, count(*)::int as runs,
-            coalesce(sum(extract(epoch from finished_at - started_at) * 1000), 0)::float8 as run_ms
-     from runs where integration_id = '${integrationId}'`,
+  variant.statements = addStatements(
+    variant.statements,
+    diffStatements(before, await statementsOf(child)),
   );
-  if (!runStats) throw new Error('no run statistics');
-  const audit = statements.find((e) => e.statement.startsWith('insert into "audit_entries"'));
-  const lightLoad = await measureLightLoad(hookPath, client, target, `light${prefix}`);
-  return {
-    eventsSent: events,
+  variant.rounds.push({
     refused,
-    rowsWritten: written,
-    runsSucceeded: runStats.succeeded,
+    written,
     ingressSeconds: round((ingressEnded - burstStarted) / 1000, 2),
     burst: {
       jobs: written,
@@ -235,12 +322,48 @@ async function measureVariant(
       seconds: round((lastMs - ingressEnded) / 1000, 2),
       perSecond: Math.round(after / ((lastMs - ingressEnded) / 1000)),
     },
+  });
+}
+
+/** A variant's rounds merged, with its run statistics, statements and light-load latency. */
+async function finishVariant(junction: JunctionUnderTest, variant: Variant) {
+  const [runStats] = await execute<{ succeeded: number; runs: number; run_ms: number }>(
+    junction.databaseUrl,
+    `select count(*) filter (where state = 'succeeded')::int as succeeded, count(*)::int as runs,
+            coalesce(sum(extract(epoch from finished_at - started_at) * 1000), 0)::float8 as run_ms
+     from runs where integration_id = '${variant.integrationId}'`,
+  );
+  if (!runStats) throw new Error('no run statistics');
+  const statements = variant.statements;
+  const audit = statements.find((e) => e.statement.startsWith('insert into "audit_entries"'));
+  const lightLoad = await measureLightLoad(
+    variant.hookPath,
+    junction.client,
+    junction.target,
+    `light${variant.prefix}`,
+  );
+  const refused: Record<string, number> = {};
+  for (const r of variant.rounds)
+    for (const [status, n] of Object.entries(r.refused))
+      refused[status] = (refused[status] ?? 0) + n;
+  return {
+    eventsSent: variant.events * variant.rounds.length,
+    refused,
+    rowsWritten: variant.rounds.reduce((n, r) => n + r.written, 0),
+    runsSucceeded: runStats.succeeded,
+    ingressSeconds: round(
+      variant.rounds.reduce((n, r) => n + r.ingressSeconds, 0),
+      2,
+    ),
+    burst: mergeDrains(variant.rounds.map((r) => r.burst)),
+    drain: mergeDrains(variant.rounds.map((r) => r.drain)),
+    drainsByRound: variant.rounds.map((r) => r.drain),
     meanRunMs: round(runStats.run_ms / runStats.runs, 1),
     auditInsertShareOfRunTime: `${(((audit?.ms ?? 0) / runStats.run_ms) * 100).toFixed(1)}%`,
     meanAuditInsertMs: round((audit?.ms ?? 0) / (audit?.count ?? 1), 2),
     statementsPerRun: round(statements.reduce((sum, e) => sum + e.count, 0) / runStats.runs, 1),
-    // Every statement the process sent during burst and drain (ingress, runs, the connector's),
-    // by total time, with its share of the summed run time.
+    // Every statement the process sent during bursts and drains (ingress, runs, the
+    // connector's), by total time, with its share of the summed run time.
     topStatements: statements.slice(0, 12).map((e) => ({
       statement: e.statement,
       perRun: round(e.count / runStats.runs, 2),
@@ -248,7 +371,7 @@ async function measureVariant(
       shareOfRunTime: `${((e.ms / runStats.run_ms) * 100).toFixed(1)}%`,
     })),
     lightLoad,
-    ...(profile ? { cpuProfileOfDrain: profile } : {}),
+    ...(variant.profile ? { cpuProfileOfDrain: variant.profile } : {}),
   };
 }
 
@@ -310,6 +433,22 @@ type StatementTimes = Record<string, { count: number; ms: number }>;
 
 async function statementsOf(junction: BenchJunction): Promise<StatementTimes> {
   return (await junction.child.ask('queries')).statements as StatementTimes;
+}
+
+/** Two lists of statement times added, by total time. */
+function addStatements(
+  a: ReturnType<typeof diffStatements>,
+  b: ReturnType<typeof diffStatements>,
+): ReturnType<typeof diffStatements> {
+  const sum = new Map(a.map((e) => [e.statement, { ...e }]));
+  for (const e of b) {
+    const into = sum.get(e.statement);
+    if (into) {
+      into.count += e.count;
+      into.ms += e.ms;
+    } else sum.set(e.statement, { ...e });
+  }
+  return [...sum.values()].sort((x, y) => y.ms - x.ms);
 }
 
 /** Statements sent between two snapshots, by total time. */

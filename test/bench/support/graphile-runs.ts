@@ -116,7 +116,9 @@ export async function measureHandWritten(
   settings: WorkerSettings & { readonly target: TargetAccess },
   count: number,
   idPrefix: string,
-): Promise<DrainResult & { auditShare: string; meanAuditMs: number }> {
+): Promise<
+  DrainResult & { auditShare: string; meanAuditMs: number; auditMs: number; taskMs: number }
+> {
   const database = createDatabase(databaseUrl, settings.concurrency + 4);
   const target = new pg.Pool({ connectionString: targetUrl, max: settings.concurrency + 4 });
   quiet(target);
@@ -191,6 +193,8 @@ export async function measureHandWritten(
       ...result,
       auditShare: `${((auditMs / taskMs) * 100).toFixed(1)}%`,
       meanAuditMs: round(auditMs / result.jobs, 2),
+      auditMs,
+      taskMs,
     };
   } finally {
     await target.end();
