@@ -9,6 +9,7 @@ import {
 } from './support/bench-integration.js';
 import { openBenchPostgres } from './support/bench-postgres.js';
 import { summariseCpuProfile } from './support/cpu-profile.js';
+import { postgresCpuSeconds, processCpuSeconds } from './support/cpu-time.js';
 import { type DrainResult, measureHandWritten, measureNoopJobs } from './support/graphile-runs.js';
 import { type BenchJunction, startBenchJunction } from './support/junction-env.js';
 import { createClient, percentile, round } from './support/load-generator.js';
@@ -73,6 +74,7 @@ export async function runEndToEndBench(): Promise<Record<string, unknown>> {
     const junction = await openJunction(junctionUrl, targetUrl);
     const handRounds: DrainResult[] = [];
     let handAudit = { ms: 0, taskMs: 0 };
+    const handCpu = { process: 0, postgres: 0 };
     let measuredJunction: Awaited<ReturnType<typeof finishVariant>>[];
     let peakRssMb: number;
     try {
@@ -82,6 +84,7 @@ export async function runEndToEndBench(): Promise<Record<string, unknown>> {
       ];
       const parts: (() => Promise<void>)[] = [
         async () => {
+          const cpu0 = { own: process.cpuUsage(), postgres: await postgresCpuSeconds() };
           const hand = await measureHandWritten(
             handUrl,
             handTargetUrl,
@@ -89,7 +92,10 @@ export async function runEndToEndBench(): Promise<Record<string, unknown>> {
             HAND_EVENTS,
             `h${handRounds.length}_`,
           );
+          const own = process.cpuUsage(cpu0.own);
           handRounds.push({ jobs: hand.jobs, seconds: hand.seconds, perSecond: hand.perSecond });
+          handCpu.process += (own.user + own.system) / 1e6;
+          handCpu.postgres += (await postgresCpuSeconds()) - cpu0.postgres;
           handAudit = { ms: handAudit.ms + hand.auditMs, taskMs: handAudit.taskMs + hand.taskMs };
         },
         ...variants.map((variant) => () => burstAndDrain(junction, variant, ROUNDS)),
@@ -111,6 +117,7 @@ export async function runEndToEndBench(): Promise<Record<string, unknown>> {
       ...mergeDrains(handRounds),
       auditShare: `${((handAudit.ms / Math.max(1e-9, handAudit.taskMs)) * 100).toFixed(1)}%`,
       meanAuditMs: round(handAudit.ms / Math.max(1, mergeDrains(handRounds).jobs), 2),
+      cpuUsPerJob: cpuPerJob(handCpu, mergeDrains(handRounds).jobs),
     };
     const ratio = plugin.drain.perSecond / hand.perSecond;
     const layersRatio = pooled.drain.perSecond / hand.perSecond;
@@ -154,6 +161,17 @@ export async function runEndToEndBench(): Promise<Record<string, unknown>> {
   } finally {
     await postgres.close();
   }
+}
+
+/**
+ * CPU µs per job of the worker's process and of PostgreSQL (the target database's work included;
+ * while a drain runs, nothing else runs on the server).
+ */
+function cpuPerJob(cpu: { process: number; postgres: number }, jobs: number) {
+  return {
+    process: Math.round((cpu.process * 1e6) / Math.max(1, jobs)),
+    postgres: Math.round((cpu.postgres * 1e6) / Math.max(1, jobs)),
+  };
 }
 
 /** Drains as one: jobs and seconds summed. */
@@ -234,6 +252,8 @@ interface Variant {
     drain: DrainResult;
   }[];
   statements: ReturnType<typeof diffStatements>;
+  /** CPU seconds of the Junction process and of PostgreSQL during the drains. */
+  readonly cpu: { process: number; postgres: number };
   profile?: unknown;
 }
 
@@ -248,7 +268,16 @@ async function prepareVariant(
     connector,
   );
   const prefix = connector === 'postgres' ? 'p' : 'q';
-  return { connector, hookPath, integrationId, prefix, events, rounds: [], statements: [] };
+  return {
+    connector,
+    hookPath,
+    integrationId,
+    prefix,
+    events,
+    rounds: [],
+    statements: [],
+    cpu: { process: 0, postgres: 0 },
+  };
 }
 
 /**
@@ -277,6 +306,10 @@ async function burstAndDrain(
     }),
   );
   const ingressEnded = Date.now();
+  const cpu0 = {
+    process: await processCpuSeconds(child.child.pid),
+    postgres: await postgresCpuSeconds(),
+  };
   const profileDir =
     process.env.BENCH_PROFILE === '1' && variant.rounds.length === rounds - 1
       ? await mkdtemp(path.join(os.tmpdir(), 'junction-bench-prof-'))
@@ -299,6 +332,8 @@ async function burstAndDrain(
   );
   const lastMs = (rows[0]?.last ?? new Date()).getTime();
   const after = rows[0]?.after ?? 0;
+  variant.cpu.process += (await processCpuSeconds(child.child.pid)) - cpu0.process;
+  variant.cpu.postgres += (await postgresCpuSeconds()) - cpu0.postgres;
   if (profileDir) {
     await child.child.ask('profile-stop', { dir: profileDir });
     variant.profile = await summariseCpuProfile(profileDir);
@@ -358,6 +393,10 @@ async function finishVariant(junction: JunctionUnderTest, variant: Variant) {
     burst: mergeDrains(variant.rounds.map((r) => r.burst)),
     drain: mergeDrains(variant.rounds.map((r) => r.drain)),
     drainsByRound: variant.rounds.map((r) => r.drain),
+    cpuUsPerJobOfDrain: cpuPerJob(
+      variant.cpu,
+      variant.rounds.reduce((n, r) => n + r.drain.jobs, 0),
+    ),
     meanRunMs: round(runStats.run_ms / runStats.runs, 1),
     auditInsertShareOfRunTime: `${(((audit?.ms ?? 0) / runStats.run_ms) * 100).toFixed(1)}%`,
     meanAuditInsertMs: round((audit?.ms ?? 0) / (audit?.count ?? 1), 2),

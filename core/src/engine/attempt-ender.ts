@@ -99,6 +99,9 @@ async function endTogether(
   const steps = batch.flatMap((e) => (e.step ? [e.step] : []));
   // `r.id = any(...)` lets the primary key find the runs to update: joined on `ends` alone (a
   // function the planner guesses at 100 rows), a table of a few thousand runs is scanned whole.
+  // For the same reason the pending check is a scalar subquery with a limit, looked up by index
+  // for each ending: an `exists` there becomes a hashed subplan that reads every pending (or
+  // every) run of the table in each statement.
   const rows = await queryPrepared(
     pool,
     sql<{ i: number; pending: boolean }>`
@@ -124,10 +127,11 @@ async function endTogether(
             from updated u where u.state = 'failed'))
         ) else 0 end as n
       )
-      select x.i, (select n from jobs) >= 0 and exists (
-        select 1 from runs p
+      select x.i, (select n from jobs) >= 0 and (
+        select true from runs p
         where p.integration_id = x.integration_id and p.source_record = x.source_record
-          and p.state = 'pending') as pending
+          and p.state = 'pending'
+        limit 1) is not null as pending
       from ends x`.compile(db),
   );
   const pending = new Array<boolean>(batch.length).fill(false);

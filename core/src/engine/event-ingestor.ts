@@ -154,7 +154,9 @@ export function createEventIngestor(options: {
 /**
  * Stores events (skipping duplicates and disabled integrations), their runs and their jobs in ONE
  * statement: one round trip per batch, a named prepared statement (each connection plans it once,
- * and again after refreshPlans). A run whose record already has an unfinished run (or an
+ * and again after refreshPlans). Lookups by record and by dedupe key are scalar subqueries with a
+ * limit, so that each is an index probe per event: as `exists` or a join, a generic plan (which
+ * guesses the batch at 100 rows) may hash the whole table instead. A run whose record already has an unfinished run (or an
  * earlier event in the same batch) is stored `pending`; the run ahead of it hands the record on
  * when it ends. Whether a record is busy is read from committed rows only: one process never
  * commits two batches of one record at once, but two API processes storing the same record at
@@ -188,12 +190,13 @@ async function store(
     });
   });
   await refreshPlans(client, replanEveryMs);
-  const result = await client.query<{ i: number; event_id: string; run_id: string | null }>({
+  const result = await client.query<{ i: number; event_id: string | null; run_id: string | null }>({
     name: 'junction_store_events',
     text: storeSql,
     values: [JSON.stringify(rows)],
   });
   for (const row of result.rows) {
+    if (row.event_id === null) continue; // not stored, and no earlier event: disabled
     outcomes[row.i] = row.run_id
       ? { kind: 'accepted', eventId: row.event_id, runId: row.run_id }
       : { kind: 'duplicate', eventId: row.event_id };
@@ -234,8 +237,9 @@ const storeSql = `
            'run_' || gen_random_uuid() as run_id, v.max_attempts,
            case when ins.source_record is not null and (
                   row_number() over (partition by ins.integration_id, ins.source_record order by ins.seq) > 1
-                  or exists (select 1 from runs r where r.integration_id = ins.integration_id
-                               and r.source_record = ins.source_record and r.state in ${unfinishedStatesSql}))
+                  or (select true from runs r where r.integration_id = ins.integration_id
+                        and r.source_record = ins.source_record and r.state in ${unfinishedStatesSql}
+                      limit 1) is not null)
                 then 'pending' else 'queued' end as state
     from ins
     join input x on x.integration_id = ins.integration_id and x.dedupe_key = ins.dedupe_key
@@ -251,8 +255,12 @@ const storeSql = `
   )
   select p.i, p.event_id, p.run_id from planned p where (select n from jobs) >= 0
   union all
-  select x.i, e.id, null from input x
-  join events e on e.integration_id = x.integration_id and e.dedupe_key = x.dedupe_key`;
+  select x.i, (select e.id from events e
+               where e.integration_id = x.integration_id and e.dedupe_key = x.dedupe_key
+               limit 1), null
+  from input x
+  where not exists (select 1 from ins where ins.integration_id = x.integration_id
+                                         and ins.dedupe_key = x.dedupe_key)`;
 
 /** A record's lane: its integration and source id. */
 export function laneOf(integrationId: string, sourceRecord: string): string {
