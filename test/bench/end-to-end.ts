@@ -31,8 +31,9 @@ const ROUNDS = Number(process.env.BENCH_E2E_ROUNDS ?? 3);
  * graphile-worker with no-op jobs (defaults, and a local queue; batched completion), (2) a
  * hand-written graphile-worker task doing the same database work without Junction's layers, and
  * (2b) the same opening a connection per write as the postgres plugin did. Junction runs through
- * the postgres plugin as shipped, and through a pooled variant of its upsert (what the engine's
- * own layers cost).
+ * the postgres plugin as shipped (its connection's pool sized to the worker concurrency, as its
+ * README advises), and through a pooled variant of its upsert (what the engine's own layers
+ * cost).
  *
  * (2) and Junction's two variants take turns: ROUNDS rounds (BENCH_E2E_ROUNDS, 3), the order
  * rotating every round, so that a machine whose speed drifts (shared cores) weighs on all alike;
@@ -266,6 +267,7 @@ async function prepareVariant(
     junction.process.url,
     junction.targetUrl,
     connector,
+    CONCURRENCY,
   );
   const prefix = connector === 'postgres' ? 'p' : 'q';
   return {

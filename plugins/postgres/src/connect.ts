@@ -140,11 +140,11 @@ function cancelled(signal: AbortSignal): RetryableError {
 }
 
 /**
- * Checks a client out of the connection's pool ({@link poolFor}), runs `work`, and gives it
- * back. An aborted `ctx.signal` cancels the running statement and destroys that client (it never
- * returns to the pool); so does an error that leaves the session in doubt. A statement failing
- * on an unknown table or column clears the pool's column cache. Errors come out classified by
- * {@link toSqlError}.
+ * Checks a client out of the connection's pool ({@link poolFor}, of `poolSize` clients), runs
+ * `work`, and gives it back. An aborted `ctx.signal` cancels the running statement and destroys
+ * that client (it never returns to the pool); so does an error that leaves the session in doubt.
+ * A statement failing on an unknown table or column clears the pool's column cache. Errors come
+ * out classified by {@link toSqlError}.
  *
  * @example
  * ```ts
@@ -156,7 +156,8 @@ export async function withClient<T>(
   work: (session: Session) => Promise<T>,
 ): Promise<T> {
   const config = clientConfig(ctx.credentials);
-  const entry = poolFor(config);
+  const size = ctx.credentials.poolSize;
+  const entry = poolFor(config, typeof size === 'number' ? size : undefined);
   let client: pg.PoolClient | undefined;
   let released = false;
   const release = (destroy: boolean) => {

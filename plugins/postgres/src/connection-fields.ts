@@ -1,8 +1,10 @@
 import { field } from '@junction/connector-kit';
+import { DEFAULT_POOL_SIZE } from './pool-registry.js';
 
 /**
  * The fields of a PostgreSQL connection: either a connection string, or host, port, user,
- * password and database. `password` and `connectionString` are secrets.
+ * password and database; TLS; and how many sessions Junction may open. `password` and
+ * `connectionString` are secrets.
  *
  * @example
  * ```ts
@@ -35,5 +37,14 @@ export const connectionFields = {
     description:
       '"require" encrypts without checking the certificate; "verify-full" also checks it against the system CAs.',
     default: 'disable',
+  }),
+  poolSize: field.integer({
+    required: false,
+    label: 'Pool size',
+    description:
+      'Most sessions one Junction process opens to this database at once; steps beyond it wait for a free session. Match it to the worker concurrency (10 by default).',
+    minimum: 1,
+    maximum: 100,
+    default: DEFAULT_POOL_SIZE,
   }),
 } as const;

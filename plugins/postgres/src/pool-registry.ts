@@ -2,8 +2,11 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { createTableCache, type TableCache } from '@junction/connector-kit';
 import pg from 'pg';
 
-/** Clients per pool: a connection's steps share a few sessions instead of opening one each. */
-const POOL_MAX = 5;
+/**
+ * Clients per pool unless the connection says (`poolSize`): a connection's steps share a few
+ * sessions instead of opening one each; as many as a worker runs steps at once by default.
+ */
+export const DEFAULT_POOL_SIZE = 10;
 /** An idle client is closed after this long. */
 const IDLE_CLIENT_MS = 30_000;
 /** A pool nobody checked a client out of for this long is closed entirely. */
@@ -36,9 +39,9 @@ let sweeper: NodeJS.Timeout | undefined;
 let created = 0;
 
 /** A process-local keyed hash of the settings: equal settings, equal key; no secret readable. */
-function keyOf(config: pg.ClientConfig): string {
+function keyOf(settings: pg.PoolConfig): string {
   salt ??= randomBytes(32);
-  return createHmac('sha256', salt).update(JSON.stringify(config)).digest('hex');
+  return createHmac('sha256', salt).update(JSON.stringify(settings)).digest('hex');
 }
 
 function sweep(): void {
@@ -56,22 +59,22 @@ function sweep(): void {
 }
 
 /**
- * The pool for these client settings, created on first use (at most {@link POOL_MAX} clients,
- * idle clients closed after 30 s, the pool closed after 3 minutes unused). Its timers are
- * unref'd: an idle pool never keeps the process alive.
+ * The pool for these client settings, created on first use (at most `size` clients, idle
+ * clients closed after 30 s, the pool closed after 3 minutes unused). Its timers are unref'd: an
+ * idle pool never keeps the process alive.
  *
  * @example
  * ```ts
- * const entry = poolFor(clientConfig(ctx.credentials));
+ * const entry = poolFor(clientConfig(ctx.credentials), 10);
  * ```
  */
-export function poolFor(config: pg.ClientConfig): PoolEntry {
-  const key = keyOf(config);
+export function poolFor(config: pg.ClientConfig, size = DEFAULT_POOL_SIZE): PoolEntry {
+  const key = keyOf({ ...config, max: size });
   let entry = entries.get(key);
   if (entry === undefined) {
     const pool = new pg.Pool({
       ...config,
-      max: POOL_MAX,
+      max: size,
       idleTimeoutMillis: IDLE_CLIENT_MS,
       allowExitOnIdle: true,
     });

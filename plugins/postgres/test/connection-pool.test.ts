@@ -1,4 +1,4 @@
-import { InvalidInputError, RetryableError } from '@junction/connector-kit';
+import { InvalidInputError, RetryableError, validateFields } from '@junction/connector-kit';
 import { runActionForTest } from '@junction/connector-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database.js';
@@ -16,6 +16,7 @@ beforeAll(async () => {
     db.url,
     `create table things (id integer primary key, name text, extra text);
      create table slow (id integer primary key);
+     create view napping as select 1 as id, pg_sleep(0.2)::text as nap;
      create function nap() returns trigger language plpgsql as $$
        begin perform pg_sleep(30); return new; end $$;
      create trigger slow_nap before insert on slow for each row execute function nap();`,
@@ -39,7 +40,7 @@ const backends = () =>
   );
 
 describe('postgres connection pool', () => {
-  it('reuses one pool per connection: sequential calls share one session, parallel ones at most 5', async () => {
+  it('reuses one pool per connection: sequential calls share one session, parallel ones at most 10 (the default pool size)', async () => {
     await closePools();
     const before = poolStats().created;
     for (let i = 0; i < 10; i += 1) {
@@ -55,7 +56,36 @@ describe('postgres connection pool', () => {
     expect(poolStats().created).toBe(before + 1);
     const open = (await backends()).length;
     expect(open).toBeGreaterThanOrEqual(1);
-    expect(open).toBeLessThanOrEqual(5);
+    expect(open).toBeLessThanOrEqual(10);
+  });
+
+  it("opens at most the connection's poolSize sessions, in a pool of its own", async () => {
+    await closePools();
+    const before = poolStats().created;
+    const ctx = contextFor(db.url);
+    const small = { ...ctx, credentials: { ...ctx.credentials, poolSize: 2 } };
+    // Each call holds its session for 200 ms, so 12 at once would open 12 sessions if allowed.
+    await Promise.all(
+      Array.from({ length: 12 }, () =>
+        run('lookup-row', { table: 'napping', keyColumn: 'id', key: '1' }, small),
+      ),
+    );
+    expect(await backends()).toHaveLength(2);
+    await run('lookup-row', { table: 'things', keyColumn: 'id', key: '1' });
+    expect(poolStats().created).toBe(before + 2); // the default-sized pool is another one
+  });
+
+  it('refuses a poolSize outside 1 to 100, naming the field', () => {
+    for (const poolSize of [0, 101, 2.5, 'ten']) {
+      const { problems } = validateFields(connector.auth.fields, {
+        connectionString: db.url,
+        poolSize,
+      });
+      expect(problems).toEqual([{ pointer: '/poolSize', message: expect.any(String) }]);
+    }
+    expect(validateFields(connector.auth.fields, { connectionString: db.url }).value).toMatchObject(
+      { poolSize: 10 },
+    );
   });
 
   it('different credentials get their own pool; closePools ends every session', async () => {

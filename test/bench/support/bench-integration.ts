@@ -65,6 +65,8 @@ export async function createBenchIntegration(
   junctionUrl: string,
   targetUrl: string,
   targetConnector: 'postgres' | 'bench-postgres-pooled' = 'postgres',
+  /** The postgres connection's pool size (its README: match it to the worker concurrency). */
+  poolSize = 10,
 ) {
   const call = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${junctionUrl}${path}`, {
@@ -88,7 +90,10 @@ export async function createBenchIntegration(
   const erpConnection = await call('/v1/connections', {
     name: `ERP database (${targetConnector})`,
     connector: targetConnector,
-    credentials: { connectionString: targetUrl },
+    credentials: {
+      connectionString: targetUrl,
+      ...(targetConnector === 'postgres' ? { poolSize } : {}),
+    },
   });
   const created = await call('/v1/integrations', {
     name: `CRM customers to ERP (bench, ${targetConnector})`,
