@@ -111,6 +111,39 @@ describe('group commit of events', () => {
     expect(rows[1]?.tx).not.toBe(rows[2]?.tx);
   });
 
+  it('keys events and runs by time-ordered UUIDs (version 7), so that their indexes grow at one edge', async () => {
+    const { pool } = database();
+    await createIntegration(pool, 'int_v7');
+    const ingestor = createEventIngestor({ pool, logger });
+    const before = Date.now();
+    try {
+      for (let i = 0; i < 3; i++) {
+        await ingestor.ingest([
+          { integrationId: 'int_v7', dedupeKey: `v7-${i}`, sourceRecord: `r${i}`, data: {} },
+        ]);
+      }
+    } finally {
+      await ingestor.close();
+    }
+    const { rows } = await pool.query<{ event_id: string; run_id: string }>(
+      `select e.id as event_id, r.id as run_id from events e join runs r on r.event_id = e.id
+       where e.integration_id = 'int_v7' order by e.seq`,
+    );
+    const v7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    const millis = (id: string) => Number.parseInt(id.slice(4, 17).replace('-', ''), 16);
+    expect(rows).toHaveLength(3);
+    for (const row of rows) {
+      expect(row.event_id.slice(0, 4)).toBe('evt_');
+      expect(row.event_id.slice(4)).toMatch(v7);
+      expect(row.run_id.slice(0, 4)).toBe('run_');
+      expect(row.run_id.slice(4)).toMatch(v7);
+      expect(millis(row.event_id)).toBeGreaterThanOrEqual(before - 1000);
+      expect(millis(row.event_id)).toBeLessThanOrEqual(Date.now() + 1000);
+    }
+    const times = rows.map((r) => millis(r.event_id));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+
   it('plans its statement afresh once the job queue has grown, instead of scanning the whole queue', async () => {
     // graphile-worker's add_jobs (PL/pgSQL) keeps a generic plan per connection. Made while the
     // queue was small, it scans the whole queue for every batch once the queue has grown. The

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { refreshPlans } from '../db/refresh-plans.js';
+import { timeOrderedUuidSql } from '../db/time-ordered-uuid.js';
 import type { Logger } from '../log/create-logger.js';
 import { runJobSpecSql, unfinishedStatesSql } from './run-queue.js';
 
@@ -219,7 +220,7 @@ const storeSql = `
       as x(i int, integration_id text, dedupe_key text, source_record text, data jsonb)
   ), ins as (
     insert into events (id, integration_id, integration_version, dedupe_key, source_record, data)
-    select 'evt_' || gen_random_uuid(), x.integration_id, g.current_version, x.dedupe_key,
+    select 'evt_' || ${timeOrderedUuidSql}, x.integration_id, g.current_version, x.dedupe_key,
            x.source_record, coalesce(x.data, 'null'::jsonb)
     from input x join integrations g on g.id = x.integration_id and g.enabled
     order by x.i
@@ -234,7 +235,7 @@ const storeSql = `
       on v.integration_id = d.integration_id and v.version = d.integration_version
   ), planned as (
     select ins.id as event_id, x.i, ins.integration_id, ins.integration_version, ins.source_record,
-           'run_' || gen_random_uuid() as run_id, v.max_attempts,
+           'run_' || ${timeOrderedUuidSql} as run_id, v.max_attempts,
            case when ins.source_record is not null and (
                   row_number() over (partition by ins.integration_id, ins.source_record order by ins.seq) > 1
                   or (select true from runs r where r.integration_id = ins.integration_id
