@@ -3,6 +3,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createEventIngestor } from '../../core/src/engine/event-ingestor.js';
 import { useJunctionDatabase } from '../support/junction-database.js';
+import { until } from '../support/until.js';
 
 const database = useJunctionDatabase(6);
 const logger = createLogger('silent');
@@ -109,6 +110,42 @@ describe('group commit of events', () => {
     expect(rows.map((r) => r.dedupe_key)).toEqual(['alone', 'first', 'second', 'third']);
     expect(rows[2]?.tx).toBe(rows[3]?.tx);
     expect(rows[1]?.tx).not.toBe(rows[2]?.tx);
+  });
+
+  it('answers a duplicate as a duplicate when its first copy commits while the batch is being stored', async () => {
+    const { pool } = database();
+    await createIntegration(pool, 'int_race');
+    const ingestor = createEventIngestor({ pool, logger });
+    // Another transaction stores the same delivery first and commits only once this batch's
+    // statement waits on it: the statement's snapshot is older than that commit.
+    const other = await pool.connect();
+    try {
+      await other.query('begin');
+      await other.query(
+        `insert into events (id, integration_id, integration_version, dedupe_key, source_record, data)
+         values ('evt_first_copy', 'int_race', 1, 'same-delivery', null, '{}')`,
+      );
+      const answer = ingestor.ingest([
+        { integrationId: 'int_race', dedupeKey: 'same-delivery', sourceRecord: null, data: {} },
+      ]);
+      await until(async () => {
+        const { rows } = await pool.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity
+           where wait_event_type = 'Lock' and query like '%jsonb_to_recordset%'`,
+        );
+        return rows[0]?.n === 1;
+      });
+      await other.query('commit');
+      expect(await answer).toEqual([{ kind: 'duplicate', eventId: 'evt_first_copy' }]);
+    } finally {
+      other.release();
+      await ingestor.close();
+    }
+    const { rows } = await pool.query(
+      `select count(*)::int as events, (select count(*)::int from runs where integration_id = 'int_race') as runs
+       from events where integration_id = 'int_race'`,
+    );
+    expect(rows).toEqual([{ events: 1, runs: 0 }]);
   });
 
   it('keys events and runs by time-ordered UUIDs (version 7), so that their indexes grow at one edge', async () => {

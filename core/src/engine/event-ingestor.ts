@@ -157,9 +157,9 @@ export function createEventIngestor(options: {
  * statement: one round trip per batch, a named prepared statement (each connection plans it once,
  * and again after refreshPlans). Lookups by record and by dedupe key are scalar subqueries with a
  * limit, so that each is an index probe per event: as `exists` or a join, a generic plan (which
- * guesses the batch at 100 rows) may hash the whole table instead. A run whose record already has an unfinished run (or an
- * earlier event in the same batch) is stored `pending`; the run ahead of it hands the record on
- * when it ends. Whether a record is busy is read from committed rows only: one process never
+ * guesses the batch at 100 rows) may hash the whole table instead. A run whose record already
+ * has an unfinished run (or an earlier event in the same batch) is stored `pending`; the run
+ * ahead of it hands the record on when it ends. Whether a record is busy is read from committed rows only: one process never
  * commits two batches of one record at once, but two API processes storing the same record at
  * the same moment may both queue a run; the run executor checks the record's lane again before it
  * starts, and waits behind the earlier run if there is one.
@@ -191,17 +191,29 @@ async function store(
     });
   });
   await refreshPlans(client, replanEveryMs);
-  const result = await client.query<{ i: number; event_id: string | null; run_id: string | null }>({
+  const result = await client.query<{
+    i: number;
+    event_id: string | null;
+    run_id: string | null;
+    enabled: boolean;
+  }>({
     name: 'junction_store_events',
     text: storeSql,
     values: [JSON.stringify(rows)],
   });
+  const raced: number[] = [];
   for (const row of result.rows) {
-    if (row.event_id === null) continue; // not stored, and no earlier event: disabled
+    if (row.event_id === null) {
+      // Not stored and not found: a disabled integration, or a duplicate whose first copy was
+      // committed by another transaction while this statement ran (after its snapshot).
+      if (row.enabled) raced.push(row.i);
+      continue;
+    }
     outcomes[row.i] = row.run_id
       ? { kind: 'accepted', eventId: row.event_id, runId: row.run_id }
       : { kind: 'duplicate', eventId: row.event_id };
   }
+  if (raced.length > 0) await answerRacedDuplicates(client, events, raced, outcomes);
   events.forEach((e, i) => {
     if (outcomes[i]) return;
     const first = firstOf.get(`${e.integrationId}\u0000${e.dedupeKey}`) as number;
@@ -212,6 +224,23 @@ async function store(
         : { kind: 'disabled' };
   });
   return outcomes;
+}
+
+/** Reads the events that duplicates raced with, in a new statement (a new snapshot). */
+async function answerRacedDuplicates(
+  client: pg.PoolClient,
+  events: readonly NewEvent[],
+  raced: readonly number[],
+  outcomes: IngestOutcome[],
+): Promise<void> {
+  const { rows } = await client.query<{ i: number; id: string }>(
+    `select x.i, e.id from unnest($1::int[], $2::text[], $3::text[]) as x(i, integration_id, dedupe_key)
+     join events e on e.integration_id = x.integration_id and e.dedupe_key = x.dedupe_key`,
+    [raced, raced.map((i) => events[i]?.integrationId), raced.map((i) => events[i]?.dedupeKey)],
+  );
+  for (const row of rows) outcomes[row.i] = { kind: 'duplicate', eventId: row.id };
+  if (rows.length < raced.length)
+    throw new Error('an event was neither stored nor found as a duplicate (was it deleted?)');
 }
 
 const storeSql = `
@@ -254,11 +283,12 @@ const storeSql = `
       select ${runJobSpecSql('r.id', '0')}
       from new_runs r where r.state = 'queued'))
   )
-  select p.i, p.event_id, p.run_id from planned p where (select n from jobs) >= 0
+  select p.i, p.event_id, p.run_id, true as enabled from planned p where (select n from jobs) >= 0
   union all
   select x.i, (select e.id from events e
                where e.integration_id = x.integration_id and e.dedupe_key = x.dedupe_key
-               limit 1), null
+               limit 1), null,
+         (select g.enabled from integrations g where g.id = x.integration_id)
   from input x
   where not exists (select 1 from ins where ins.integration_id = x.integration_id
                                          and ins.dedupe_key = x.dedupe_key)`;
