@@ -1,5 +1,6 @@
 import { createJunction } from '../junction.js';
 import { configFromFlags } from './flags.js';
+import { onLauncherGone } from './on-launcher-gone.js';
 
 function showAdminToken(token: string): void {
   process.stdout.write(
@@ -17,13 +18,16 @@ function showAdminToken(token: string): void {
   );
 }
 
-/** `junction start`: runs until SIGINT or SIGTERM, then shuts down gracefully. */
+/**
+ * `junction start`: runs until SIGINT or SIGTERM (or, under `npm start`, until npm is gone), then
+ * shuts down gracefully.
+ */
 export async function startCommand(options: Record<string, unknown>): Promise<void> {
   const config = configFromFlags(options);
   const junction = await createJunction(config, { onAdminTokenCreated: showAdminToken });
   const { logger } = junction;
   let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
+  const onSignal = (signal: NodeJS.Signals | 'npm exited') => {
     signals += 1;
     if (signals > 1) {
       logger.warn({ signal }, 'second signal: exiting now');
@@ -40,6 +44,7 @@ export async function startCommand(options: Record<string, unknown>): Promise<vo
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  onLauncherGone(() => onSignal('npm exited'));
   if (junction.url)
     process.stdout.write(
       `Junction is listening on ${junction.url} (API reference: ${junction.url}/docs)\n`,
