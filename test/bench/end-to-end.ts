@@ -41,7 +41,8 @@ const ROUNDS = Number(process.env.BENCH_E2E_ROUNDS ?? 3);
  * Junction variant: drain rate, p50/p99 from the 202 to the target row's commit at 20 events/s,
  * statements per run and the share of run time in audit inserts (and in every statement); the
  * Junction process's peak RSS at the end. BENCH_PROFILE=1 adds a CPU profile of each variant's
- * last drain. About 100 s.
+ * last drain; BENCH_PG_STATEMENTS=1 the statements PostgreSQL ran for Junction and for (2), by
+ * total time (pg_stat_statements). About 100 s.
  */
 export async function runEndToEndBench(): Promise<Record<string, unknown>> {
   const postgres = await openBenchPostgres();
@@ -110,6 +111,8 @@ export async function runEndToEndBench(): Promise<Record<string, unknown>> {
     } finally {
       await junction.close();
     }
+    const junctionStatements = await postgres.statements(junctionUrl);
+    const handStatements = await postgres.statements(handUrl);
     const [plugin, pooled] = measuredJunction as [
       Awaited<ReturnType<typeof finishVariant>>,
       Awaited<ReturnType<typeof finishVariant>>,
@@ -158,6 +161,10 @@ export async function runEndToEndBench(): Promise<Record<string, unknown>> {
       ),
       goal: '>= 0.8 of (2); p50 < 50 ms at 20 events/s; peak RSS < 300 MB',
       goalMet: ratio >= 0.8 && plugin.lightLoad.p50Ms < 50 && peakRssMb < 300,
+      // BENCH_PG_STATEMENTS=1: what the server ran, by total time, over the whole bench.
+      ...(junctionStatements && handStatements
+        ? { postgresStatements: { junction: junctionStatements, handWritten: handStatements } }
+        : {}),
     };
   } finally {
     await postgres.close();

@@ -60,7 +60,8 @@ interface Measured {
  * (BENCH_INGRESS_SECONDS, 5), the order rotating every round, so that a machine whose speed
  * drifts (shared cores) weighs on all three alike; the ratios are of the merged rounds, and each
  * round's Junction/baseline ratio is listed too. BENCH_PROFILE=1 adds a profiled Junction run (a
- * CPU profile of the load window, through node:inspector) and reports where its CPU time goes.
+ * CPU profile of the load window, through node:inspector) and reports where its CPU time goes;
+ * BENCH_PG_STATEMENTS=1 the statements PostgreSQL ran for Junction (pg_stat_statements).
  * About 60 s (75 s profiled).
  */
 export async function runIngressBench(): Promise<Record<string, unknown>> {
@@ -119,6 +120,7 @@ export async function runIngressBench(): Promise<Record<string, unknown>> {
       await baseline.stop();
     }
     const stored = await countStored(junctionUrl, prefix);
+    const junctionStatements = await postgres.statements(junctionUrl);
     const result = (name: string) => merged(measured.get(name) as Measured);
     const [baselineResult, referenceResult, junctionResult] = [
       result('baseline'),
@@ -176,6 +178,8 @@ export async function runIngressBench(): Promise<Record<string, unknown>> {
       goal: '>= 1.0x with p99 < 50 ms',
       goalMet: ratio >= 1 && junctionResult.p99Ms < 50,
       ...(profile ? { junctionCpuProfile: profile } : {}),
+      // BENCH_PG_STATEMENTS=1: what the server ran for Junction, by total time.
+      ...(junctionStatements ? { junctionPostgresStatements: junctionStatements } : {}),
     };
   } finally {
     await postgres.close();

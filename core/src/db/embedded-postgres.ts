@@ -28,6 +28,8 @@ export async function startEmbeddedPostgres(options: {
   dataDir: string;
   logger: Logger;
   port?: number;
+  /** Server settings (`-c name=value`), over Junction's own. */
+  settings?: Readonly<Record<string, string>>;
 }): Promise<EmbeddedPostgres> {
   const { dataDir, logger } = options;
   await mkdir(dataDir, { recursive: true });
@@ -47,7 +49,16 @@ export async function startEmbeddedPostgres(options: {
     password: settings.password,
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'max_connections=200',
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => [
+        '-c',
+        `${name}=${value}`,
+      ]),
+    ],
     onLog: (message: string) => logger.debug({ postgres: message.trim() }, 'embedded postgres'),
     onError: (error: unknown) =>
       logger.debug({ postgres: String(error).trim() }, 'embedded postgres'),

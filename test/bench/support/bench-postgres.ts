@@ -11,8 +11,24 @@ export interface BenchPostgres {
   readonly server: string;
   /** A new empty database on the server (dropped by `close`); `migrated` runs Junction's migrations. */
   createDatabase(label: string, options?: { migrated?: boolean }): Promise<string>;
+  /**
+   * With BENCH_PG_STATEMENTS=1, the statements the server ran in the database at `url` so far,
+   * by total time (pg_stat_statements; the embedded server loads it then). Otherwise undefined.
+   */
+  statements(url: string): Promise<StatementTime[] | undefined>;
   close(): Promise<void>;
 }
+
+/** One statement's totals from pg_stat_statements. */
+export interface StatementTime {
+  readonly statement: string;
+  readonly calls: number;
+  readonly totalMs: number;
+  readonly meanMs: number;
+  readonly rows: number;
+}
+
+const wantStatements = process.env.BENCH_PG_STATEMENTS === '1';
 
 /** Starts (or connects to) the server that a bench's databases live on. */
 export async function openBenchPostgres(): Promise<BenchPostgres> {
@@ -22,7 +38,13 @@ export async function openBenchPostgres(): Promise<BenchPostgres> {
   let stopEmbedded: (() => Promise<void>) | undefined;
   if (!serverUrl) {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'junction-bench-pg-'));
-    const embedded = await startEmbeddedPostgres({ dataDir, logger });
+    const embedded = await startEmbeddedPostgres({
+      dataDir,
+      logger,
+      settings: wantStatements
+        ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'top' }
+        : {},
+    });
     serverUrl = embedded.url;
     stopEmbedded = () => embedded.stop();
   }
@@ -30,6 +52,15 @@ export async function openBenchPostgres(): Promise<BenchPostgres> {
   await admin.connect();
   const created: string[] = [];
   const prefix = `junction_bench_${randomBytes(3).toString('hex')}`;
+  const statementsReadable =
+    wantStatements &&
+    (await admin.query('create extension if not exists pg_stat_statements').then(
+      () => true,
+      (error: Error) => {
+        console.warn(`BENCH_PG_STATEMENTS: pg_stat_statements is not loaded (${error.message})`);
+        return false;
+      },
+    ));
   return {
     server: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL',
     async createDatabase(label, options = {}) {
@@ -46,6 +77,19 @@ export async function openBenchPostgres(): Promise<BenchPostgres> {
         }
       }
       return url;
+    },
+    async statements(url) {
+      if (!statementsReadable) return undefined;
+      const { rows } = await admin.query<StatementTime>(
+        `select left(regexp_replace(s.query, '\\s+', ' ', 'g'), 100) as statement,
+                s.calls::int as calls, round(s.total_exec_time::numeric, 1)::float8 as "totalMs",
+                round((s.total_exec_time / s.calls)::numeric, 3)::float8 as "meanMs",
+                s.rows::int as rows
+         from pg_stat_statements s join pg_database d on d.oid = s.dbid
+         where d.datname = $1 order by s.total_exec_time desc limit 12`,
+        [new URL(url).pathname.slice(1)],
+      );
+      return rows;
     },
     async close() {
       for (const name of created) {
