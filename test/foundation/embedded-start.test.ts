@@ -26,6 +26,7 @@ function start() {
 describe('junction start with no DATABASE_URL', () => {
   it('starts an embedded PostgreSQL, serves, stops it on SIGTERM, and reuses the data next time', async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'junction-start-'));
+    cleanup.push(dataDir); // the next test points dataDir elsewhere
     const first = start();
     const [, url] = await first.waitFor(/listening on (http:\/\/[^\s]+)/, 60_000);
     const [, token] = await first.waitFor(/^\s+(jct_\S+)$/m);
