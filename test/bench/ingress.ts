@@ -77,6 +77,7 @@ export async function runIngressBench(): Promise<Record<string, unknown>> {
     let sentToJunction = 0;
     const measured = new Map<string, Measured>();
     let rss: { baseline: number; junction: number };
+    let junctionMemory: Record<string, unknown> = {};
     try {
       junction = await startBenchJunction(junctionUrl, { JUNCTION_ROLE: 'api' });
       const { hookPath } = await createBenchIntegration(junction.url, targetUrl);
@@ -115,6 +116,8 @@ export async function runIngressBench(): Promise<Record<string, unknown>> {
           await measure(endpoint, measured, round === 0 ? FIRST_WARMUP_SECONDS : WARMUP_SECONDS);
       }
       rss = { baseline: await baseline.peakRssMb(), junction: await junction.child.peakRssMb() };
+      const { reply: _, ...memory } = await junction.child.ask('memory');
+      junctionMemory = memory;
     } finally {
       await junction?.stop();
       await baseline.stop();
@@ -164,7 +167,7 @@ export async function runIngressBench(): Promise<Record<string, unknown>> {
       // The recommended design without Junction's layers: the ceiling of that design on
       // this machine, and so how much of the gap to the baseline is Junction's own.
       groupCommitReference: referenceResult,
-      junction: { ...junctionResult, peakRssMb: rss.junction },
+      junction: { ...junctionResult, peakRssMb: rss.junction, memoryAtEndMb: junctionMemory },
       // Every 202 counted must have its event and run committed (and at least as many stored
       // as answered: warm-up and answers after the window are stored too).
       junctionEventsStored: stored,

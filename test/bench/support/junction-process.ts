@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
+import { getHeapSpaceStatistics } from 'node:v8';
 import type { ConnectorDefinition } from '@junction/connector-kit';
 import { createJunction, type JunctionOptions, loadConfig } from '@junction/core';
 import postgres from '@junction/plugin-postgres';
@@ -76,6 +77,22 @@ process.on('message', async (message: { ask?: string; dir?: string }) => {
       merged.set(key, { count: sum.count + entry.count, ms: sum.ms + entry.ms });
     }
     process.send?.({ reply: 'queries', statements: Object.fromEntries(merged) });
+  }
+  if (message.ask === 'memory') {
+    // MB of the process now, and of each V8 heap space: where a peak RSS comes from.
+    const mb = (bytes: number) => Math.round(bytes / 1048576);
+    const usage = process.memoryUsage();
+    process.send?.({
+      reply: 'memory',
+      rss: mb(usage.rss),
+      heapUsed: mb(usage.heapUsed),
+      heapTotal: mb(usage.heapTotal),
+      external: mb(usage.external),
+      arrayBuffers: mb(usage.arrayBuffers),
+      spaces: Object.fromEntries(
+        getHeapSpaceStatistics().map((s) => [s.space_name, mb(s.space_size)]),
+      ),
+    });
   }
   if (message.ask === 'profile-start') {
     inspector.connect();
