@@ -9,7 +9,7 @@ import {
 } from './support/bench-integration.js';
 import { openBenchPostgres } from './support/bench-postgres.js';
 import { summariseCpuProfile } from './support/cpu-profile.js';
-import { postgresCpuSeconds, processCpuSeconds } from './support/cpu-time.js';
+import { cpuDuring, microsPer } from './support/cpu-time.js';
 import { type DrainResult, measureHandWritten, measureNoopJobs } from './support/graphile-runs.js';
 import { type BenchJunction, startBenchJunction } from './support/junction-env.js';
 import { createClient, percentile, round } from './support/load-generator.js';
@@ -86,18 +86,19 @@ export async function runEndToEndBench(): Promise<Record<string, unknown>> {
       ];
       const parts: (() => Promise<void>)[] = [
         async () => {
-          const cpu0 = { own: process.cpuUsage(), postgres: await postgresCpuSeconds() };
-          const hand = await measureHandWritten(
-            handUrl,
-            handTargetUrl,
-            { concurrency: CONCURRENCY, target: { kind: 'pool' } },
-            HAND_EVENTS,
-            `h${handRounds.length}_`,
+          // The task runs in this process: its CPU time is this process's.
+          const { result: hand, cpu } = await cpuDuring(() =>
+            measureHandWritten(
+              handUrl,
+              handTargetUrl,
+              { concurrency: CONCURRENCY, target: { kind: 'pool' } },
+              HAND_EVENTS,
+              `h${handRounds.length}_`,
+            ),
           );
-          const own = process.cpuUsage(cpu0.own);
           handRounds.push({ jobs: hand.jobs, seconds: hand.seconds, perSecond: hand.perSecond });
-          handCpu.process += (own.user + own.system) / 1e6;
-          handCpu.postgres += (await postgresCpuSeconds()) - cpu0.postgres;
+          handCpu.process += cpu.self;
+          handCpu.postgres += cpu.postgres;
           handAudit = { ms: handAudit.ms + hand.auditMs, taskMs: handAudit.taskMs + hand.taskMs };
         },
         ...variants.map((variant) => () => burstAndDrain(junction, variant, ROUNDS)),
@@ -117,11 +118,12 @@ export async function runEndToEndBench(): Promise<Record<string, unknown>> {
       Awaited<ReturnType<typeof finishVariant>>,
       Awaited<ReturnType<typeof finishVariant>>,
     ];
+    const handDrain = mergeDrains(handRounds);
     const hand = {
-      ...mergeDrains(handRounds),
+      ...handDrain,
       auditShare: `${((handAudit.ms / Math.max(1e-9, handAudit.taskMs)) * 100).toFixed(1)}%`,
-      meanAuditMs: round(handAudit.ms / Math.max(1, mergeDrains(handRounds).jobs), 2),
-      cpuUsPerJob: cpuPerJob(handCpu, mergeDrains(handRounds).jobs),
+      meanAuditMs: round(handAudit.ms / Math.max(1, handDrain.jobs), 2),
+      cpuUsPerJob: cpuPerJob(handCpu, handDrain.jobs),
     };
     const ratio = plugin.drain.perSecond / hand.perSecond;
     const layersRatio = pooled.drain.perSecond / hand.perSecond;
@@ -177,8 +179,8 @@ export async function runEndToEndBench(): Promise<Record<string, unknown>> {
  */
 function cpuPerJob(cpu: { process: number; postgres: number }, jobs: number) {
   return {
-    process: Math.round((cpu.process * 1e6) / Math.max(1, jobs)),
-    postgres: Math.round((cpu.postgres * 1e6) / Math.max(1, jobs)),
+    process: microsPer(cpu.process, jobs),
+    postgres: microsPer(cpu.postgres, jobs),
   };
 }
 
@@ -315,25 +317,26 @@ async function burstAndDrain(
     }),
   );
   const ingressEnded = Date.now();
-  const cpu0 = {
-    process: await processCpuSeconds(child.child.pid),
-    postgres: await postgresCpuSeconds(),
-  };
   const profileDir =
     process.env.BENCH_PROFILE === '1' && variant.rounds.length === rounds - 1
       ? await mkdtemp(path.join(os.tmpdir(), 'junction-bench-prof-'))
       : undefined;
   if (profileDir) await child.child.ask('profile-start');
   const deadline = Date.now() + 120_000;
-  let written = 0;
-  while (written < events && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const { rows } = await target.query<{ n: number }>(
-      'select count(*)::int as n from bench_customers where id like $1',
-      [`${prefix}%`],
-    );
-    written = rows[0]?.n ?? 0;
-  }
+  const { result: written, cpu } = await cpuDuring(async () => {
+    let n = 0;
+    while (n < events && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const { rows } = await target.query<{ n: number }>(
+        'select count(*)::int as n from bench_customers where id like $1',
+        [`${prefix}%`],
+      );
+      n = rows[0]?.n ?? 0;
+    }
+    return n;
+  }, child.child.pid);
+  variant.cpu.process += cpu.server;
+  variant.cpu.postgres += cpu.postgres;
   const { rows } = await target.query<{ last: Date; after: number }>(
     `select max(written_at) as last, count(*) filter (where written_at > $2)::int as after
      from bench_customers where id like $1`,
@@ -341,8 +344,6 @@ async function burstAndDrain(
   );
   const lastMs = (rows[0]?.last ?? new Date()).getTime();
   const after = rows[0]?.after ?? 0;
-  variant.cpu.process += (await processCpuSeconds(child.child.pid)) - cpu0.process;
-  variant.cpu.postgres += (await postgresCpuSeconds()) - cpu0.postgres;
   if (profileDir) {
     await child.child.ask('profile-stop', { dir: profileDir });
     variant.profile = await summariseCpuProfile(profileDir);

@@ -6,7 +6,7 @@ import { startBenchChild } from './support/bench-child.js';
 import { createBenchIntegration, signedDelivery } from './support/bench-integration.js';
 import { openBenchPostgres } from './support/bench-postgres.js';
 import { summariseCpuProfile } from './support/cpu-profile.js';
-import { type CpuPerRequest, cpuPerRequest } from './support/cpu-time.js';
+import { type CpuPerRequest, cpuDuring, cpuPerRequest, microsPer } from './support/cpu-time.js';
 import { type BenchJunction, startBenchJunction } from './support/junction-env.js';
 import {
   type LoadRequest,
@@ -36,9 +36,8 @@ interface Measured {
   readonly latencies: number[];
   seconds: number;
   sent: number;
-  serverCpuUs: number;
-  postgresCpuUs: number;
-  loadCpuUs: number;
+  /** CPU seconds of the server, of PostgreSQL and of the load generator. */
+  readonly cpu: { server: number; postgres: number; load: number };
   /** Idle share of the machine, times seconds measured. */
   idleSeconds: number;
   readonly unexpected: Record<string, number>;
@@ -199,17 +198,14 @@ async function measure(
     latencies: [],
     seconds: 0,
     sent: 0,
-    serverCpuUs: 0,
-    postgresCpuUs: 0,
-    loadCpuUs: 0,
+    cpu: { server: 0, postgres: 0, load: 0 },
     idleSeconds: 0,
     unexpected: {},
     perSecondByRound: [],
   };
   measured.set(endpoint.name, into);
   let sent = 0;
-  const { result, serverUs, postgresUs, loadUs, idleShare } = await cpuPerRequest(
-    endpoint.pid,
+  const { result, cpu } = await cpuDuring(
     () =>
       runLoad({
         origin: endpoint.origin,
@@ -223,14 +219,14 @@ async function measure(
           return endpoint.next();
         },
       }),
-    () => sent,
+    endpoint.pid,
   );
   into.seconds += result.seconds;
   into.sent += sent;
-  into.serverCpuUs += serverUs * sent;
-  into.postgresCpuUs += postgresUs * sent;
-  into.loadCpuUs += loadUs * sent;
-  into.idleSeconds += idleShare * result.seconds;
+  into.cpu.server += cpu.server;
+  into.cpu.postgres += cpu.postgres;
+  into.cpu.load += cpu.self;
+  into.idleSeconds += cpu.idleShare * result.seconds;
   into.perSecondByRound.push(result.perSecond);
   for (const [status, count] of Object.entries(result.unexpected))
     into.unexpected[status] = (into.unexpected[status] ?? 0) + count;
@@ -241,9 +237,9 @@ function merged(m: Measured): LoadResult & CpuPerRequest {
   return {
     ...summariseLoad(m.latencies, m.seconds, m.unexpected),
     cpuUsPerRequest: {
-      server: Math.round(m.serverCpuUs / Math.max(1, m.sent)),
-      postgres: Math.round(m.postgresCpuUs / Math.max(1, m.sent)),
-      loadGenerator: Math.round(m.loadCpuUs / Math.max(1, m.sent)),
+      server: microsPer(m.cpu.server, m.sent),
+      postgres: microsPer(m.cpu.postgres, m.sent),
+      loadGenerator: microsPer(m.cpu.load, m.sent),
     },
     machineIdlePercent: Math.round((100 * m.idleSeconds) / Math.max(1e-9, m.seconds)),
   };
@@ -285,12 +281,8 @@ async function profileJunction(junctionUrl: string, targetUrl: string) {
       .reduce((n, [, t]) => n + t.count, 0);
     return {
       ...measured.result,
-      cpuUsPerRequest: {
-        server: measured.serverUs,
-        postgres: measured.postgresUs,
-        loadGenerator: measured.loadUs,
-      },
-      machineIdlePercent: Math.round(100 * measured.idleShare),
+      cpuUsPerRequest: measured.cpuUsPerRequest,
+      machineIdlePercent: measured.machineIdlePercent,
       // Group commit: batches stored (each with its NOTIFY from add_jobs) and events per batch.
       commits,
       eventsPerCommit: round(i / Math.max(1, commits), 1),

@@ -4,10 +4,10 @@
  * reaches Junction, which would run on, orphaned, holding its port and its embedded PostgreSQL.
  * Only when started by an npm script (`npm_lifecycle_event` set): a process started otherwise
  * may outlive its parent on purpose (`nohup`, a shell that exits). Checked every `everyMs`
- * with an unref'd timer; returns a function that stops watching.
+ * with an unref'd timer.
  */
-export function onLauncherGone(onGone: () => void, everyMs = 500): () => void {
-  if (process.env.npm_lifecycle_event === undefined) return () => {};
+export function onLauncherGone(onGone: () => void, everyMs = 500): void {
+  if (process.env.npm_lifecycle_event === undefined) return;
   const parent = process.ppid;
   const timer = setInterval(() => {
     if (process.ppid === parent) return;
@@ -15,5 +15,4 @@ export function onLauncherGone(onGone: () => void, everyMs = 500): () => void {
     onGone();
   }, everyMs);
   timer.unref();
-  return () => clearInterval(timer);
 }

@@ -72,41 +72,71 @@ export async function machineCpuSeconds(): Promise<{ idle: number; total: number
   };
 }
 
+/** CPU seconds used over some work, and the machine's idle share meanwhile. */
+export interface CpuSpent {
+  /** The server process given (NaN when none was). */
+  readonly server: number;
+  /** Every PostgreSQL process of the machine. */
+  readonly postgres: number;
+  /** This process (the bench: the load generator, or a task it runs itself). */
+  readonly self: number;
+  /** The machine's idle share (0 to 1, every core). */
+  readonly idleShare: number;
+}
+
+/** Runs `work` and measures the CPU time it cost (see CpuSpent). */
+export async function cpuDuring<T>(
+  work: () => Promise<T>,
+  serverPid?: number,
+): Promise<{ result: T; cpu: CpuSpent }> {
+  const server0 = serverPid === undefined ? Number.NaN : await processCpuSeconds(serverPid);
+  const [postgres0, machine0, self0] = [
+    await postgresCpuSeconds(),
+    await machineCpuSeconds(),
+    process.cpuUsage(),
+  ];
+  const result = await work();
+  const self = process.cpuUsage(self0);
+  const server =
+    serverPid === undefined ? Number.NaN : (await processCpuSeconds(serverPid)) - server0;
+  const postgres = (await postgresCpuSeconds()) - postgres0;
+  const machine = await machineCpuSeconds();
+  return {
+    result,
+    cpu: {
+      server,
+      postgres,
+      self: (self.user + self.system) / 1e6,
+      idleShare: (machine.idle - machine0.idle) / Math.max(1e-9, machine.total - machine0.total),
+    },
+  };
+}
+
+/** Seconds as microseconds per unit of work (rounded). */
+export function microsPer(seconds: number, units: number): number {
+  return Math.round((seconds * 1e6) / Math.max(1, units));
+}
+
 /**
- * CPU microseconds per request of a server process and of PostgreSQL, over `work`; `requests`
- * counts the requests sent so far (warm-up included, as the CPU time is).
+ * CPU microseconds per request of a server process, of PostgreSQL and of this process (the load
+ * generator), over `work`; `requests` counts the requests sent so far (warm-up included, as the
+ * CPU time is).
  */
 export async function cpuPerRequest<T>(
   serverPid: number,
   work: () => Promise<T>,
   requests: () => number,
-): Promise<{
-  result: T;
-  serverUs: number;
-  postgresUs: number;
-  /** CPU µs per request of this process (the load generator). */
-  loadUs: number;
-  /** The machine's idle share over `work` (0 to 1, every core). */
-  idleShare: number;
-}> {
-  const [server0, postgres0, machine0, load0, sent0] = [
-    await processCpuSeconds(serverPid),
-    await postgresCpuSeconds(),
-    await machineCpuSeconds(),
-    process.cpuUsage(),
-    requests(),
-  ];
-  const result = await work();
-  const sent = Math.max(1, requests() - sent0);
-  const load = process.cpuUsage(load0);
-  const server = (await processCpuSeconds(serverPid)) - server0;
-  const postgres = (await postgresCpuSeconds()) - postgres0;
-  const machine = await machineCpuSeconds();
+): Promise<{ result: T } & CpuPerRequest> {
+  const sent0 = requests();
+  const { result, cpu } = await cpuDuring(work, serverPid);
+  const sent = requests() - sent0;
   return {
     result,
-    serverUs: Math.round((server * 1e6) / sent),
-    postgresUs: Math.round((postgres * 1e6) / sent),
-    loadUs: Math.round((load.user + load.system) / sent),
-    idleShare: (machine.idle - machine0.idle) / Math.max(1e-9, machine.total - machine0.total),
+    cpuUsPerRequest: {
+      server: microsPer(cpu.server, sent),
+      postgres: microsPer(cpu.postgres, sent),
+      loadGenerator: microsPer(cpu.self, sent),
+    },
+    machineIdlePercent: Math.round(100 * cpu.idleShare),
   };
 }
