@@ -14,6 +14,9 @@
  * that version (`^1.1.0`); plugins declaring `^1.0.0` keep loading.
  *
  * History:
+ * - 1.3.0: a per-request `signal` on the HTTP client (`HttpRequest.signal`) and `withSignal(ctx,
+ *   signal)`, a context whose requests the signal cancels too; `createActionRunner`'s `timeoutMs`
+ *   now cancels the run's requests through `ctx.http`, where it only aborted `ctx.signal`.
  * - 1.2.0: helpers for polling tables: `RowCursor` with `parseRowCursor` and `formatRowCursor`,
  *   and `createTableCache` (table descriptions kept for a while, read again when one lacks a name).
  * - 1.1.0: `field.json()` (`JsonValue`), open objects (`field.object(f, { additionalProperties:
@@ -26,7 +29,7 @@
  * defineConnector({ ..., contract: `^${CONTRACT_VERSION}` });
  * ```
  */
-export const CONTRACT_VERSION = '1.2.0';
+export const CONTRACT_VERSION = '1.3.0';
 
 type Version = readonly [number, number, number];
 
@@ -108,7 +111,7 @@ export function satisfiesRange(range: string, version: string): boolean | undefi
  *
  * @example
  * ```ts
- * isContractSupported('^1.0.0'); // true with CONTRACT_VERSION 1.2.0
+ * isContractSupported('^1.0.0'); // true with CONTRACT_VERSION 1.3.0
  * ```
  */
 export function isContractSupported(contract: string, kitVersion: string = CONTRACT_VERSION) {

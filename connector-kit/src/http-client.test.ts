@@ -165,6 +165,38 @@ describe('createHttpClient over a loopback server', () => {
     expect((error as Error).message).toBe('GET / was cancelled: shutting down');
     expect(Date.now() - started).toBeLessThan(2000);
   });
+
+  it("cancels one request on that request's signal, in flight or waiting to retry", async () => {
+    let answer: (() => void) | undefined;
+    let arrived: () => void = () => {};
+    const reached = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    server = await startTestServer((req) => {
+      if (req.path !== '/slow') return { status: 503 };
+      arrived();
+      return new Promise((resolve) => {
+        answer = () => resolve({ status: 200, body: { late: true } });
+      });
+    });
+    const http = createHttpClient({ baseUrl: server.url, backoffMs: 5000, timeoutMs: 60_000 });
+    const inFlight = new AbortController();
+    const pending = http.get('/slow', { signal: inFlight.signal }).catch((e: unknown) => e);
+    await reached;
+    inFlight.abort(new Error('not needed any more'));
+    const error = await pending;
+    expect(error).toBeInstanceOf(RetryableError);
+    expect((error as Error).message).toBe('GET /slow was cancelled: not needed any more');
+    answer?.();
+
+    const waiting = new AbortController();
+    setTimeout(() => waiting.abort(new Error('given up')), 100);
+    const retried = await http.get('/busy', { signal: waiting.signal }).catch((e: unknown) => e);
+    expect((retried as Error).message).toBe('GET /busy was cancelled: given up');
+    expect(server.requests.map((r) => r.path)).toEqual(['/slow', '/busy']);
+    // The client itself is not cancelled: its next request goes out.
+    await expect(http.get('/slow', { retries: 0, timeoutMs: 50 })).rejects.toThrow(/timed out/);
+  });
 });
 
 describe('paginate', () => {

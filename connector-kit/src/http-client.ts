@@ -38,6 +38,8 @@ export interface HttpRequest {
   readonly retries?: number;
   /** Retry 5xx and network errors for POST/PATCH too (the API deduplicates, e.g. by idempotency key). */
   readonly idempotent?: boolean;
+  /** Cancels this request and its retries, as the client's own `signal` cancels all of them. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -139,6 +141,10 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       body = JSON.stringify(req.json);
       if (!headers.has('content-type')) headers.set('content-type', 'application/json');
     }
+    const cancel =
+      req.signal && options.signal
+        ? AbortSignal.any([options.signal, req.signal])
+        : (req.signal ?? options.signal);
     const retries = req.retries ?? options.retries ?? 3;
     const timeoutMs = req.timeoutMs ?? options.timeoutMs ?? 30_000;
     const safeToRepeat =
@@ -148,12 +154,12 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
 
     for (let attempt = 0; ; attempt++) {
       const timeout = AbortSignal.timeout(timeoutMs);
-      const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+      const signal = cancel ? AbortSignal.any([cancel, timeout]) : timeout;
       let res: Response;
       try {
         res = await doFetch(url, { method, headers, body: body ?? null, signal });
       } catch (cause) {
-        if (options.signal?.aborted) throw cancelled(method, url, options.signal);
+        if (cancel?.aborted) throw cancelled(method, url, cancel);
         const timedOut = timeout.aborted;
         const reason = timedOut
           ? `timed out after ${timeoutMs} ms`
@@ -162,8 +168,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
           cause,
         });
         if (attempt >= retries || !safeToRepeat) throw error;
-        await sleep(backoff(attempt), options.signal).catch(() => {
-          throw cancelled(method, url, options.signal);
+        await sleep(backoff(attempt), cancel).catch(() => {
+          throw cancelled(method, url, cancel);
         });
         continue;
       }
@@ -182,8 +188,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
           retryAt: new Date(Date.now() + retryAfter),
         });
       }
-      await sleep(retryAfter ?? backoff(attempt), options.signal).catch(() => {
-        throw cancelled(method, url, options.signal);
+      await sleep(retryAfter ?? backoff(attempt), cancel).catch(() => {
+        throw cancelled(method, url, cancel);
       });
     }
   }

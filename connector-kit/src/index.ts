@@ -160,3 +160,4 @@ export type { FieldsCheck } from './validate-fields.js';
 export { validateFields } from './validate-fields.js';
 export type { WebhookRequest } from './webhook-request.js';
 export { createWebhookRequest } from './webhook-request.js';
+export { withSignal } from './with-signal.js';

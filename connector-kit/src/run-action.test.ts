@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { acme } from './__fixtures__/acme-connector.js';
 import { defineAction } from './action.js';
@@ -109,6 +111,17 @@ describe('runAction', () => {
           ),
       }),
       defineAction({
+        key: 'fetch-slowly',
+        name: 'Fetch slowly',
+        description: 'waits on a server that does not answer',
+        kind: 'custom',
+        idempotent: true,
+        input: {},
+        output: { ok: field.boolean() },
+        sample: { ok: true },
+        run: (ctx) => ctx.http.get('/slow'),
+      }),
+      defineAction({
         key: 'lie',
         name: 'Lie',
         description: 'returns the wrong shape',
@@ -142,6 +155,23 @@ describe('runAction', () => {
     expect((error as Error).message).toContain('100 ms');
   });
 
+  it('aborts the HTTP requests of a run that times out, not only its signal', async () => {
+    const silent = await startSilentServer();
+    try {
+      // The client's own timeout (60 s) is far off: only the runner's can end the request.
+      const ctx = createTestContext({ baseUrl: silent.url, http: { timeoutMs: 60_000 } });
+      const runner = createActionRunner(throwing, { timeoutMs: 100 });
+      const error = await runner.run('fetch-slowly', ctx, {}).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RetryableError);
+      expect((error as Error).message).toContain('100 ms');
+      // The client hangs up: the request does not go on after the run has failed.
+      await silent.closed;
+      expect(silent.received()).toBe(1);
+    } finally {
+      await silent.close();
+    }
+  });
+
   it('refuses output that does not match the declared fields, and unknown actions', async () => {
     await expect(runAction(throwing, 'lie', createTestContext(), {})).rejects.toThrow(
       /\/ok must be boolean/,
@@ -151,3 +181,27 @@ describe('runAction', () => {
     );
   });
 });
+
+/** A loopback server that never answers; `closed` resolves when a request's connection closes. */
+async function startSilentServer() {
+  let received = 0;
+  let onClose: () => void = () => {};
+  const closed = new Promise<void>((resolve) => {
+    onClose = resolve;
+  });
+  const silent = createServer((req) => {
+    received += 1;
+    req.socket.once('close', onClose);
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+    closed,
+    received: () => received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        silent.closeAllConnections();
+        silent.close(() => resolve());
+      }),
+  };
+}

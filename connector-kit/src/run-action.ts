@@ -4,6 +4,7 @@ import type { ConnectorDefinition } from './define-connector.js';
 import { ConnectorError, InvalidInputError, RetryableError, toConnectorError } from './errors.js';
 import type { RunContext } from './run-context.js';
 import { validateFields } from './validate-fields.js';
+import { withSignal } from './with-signal.js';
 
 /**
  * Options of {@link createActionRunner}.
@@ -14,7 +15,10 @@ import { validateFields } from './validate-fields.js';
  * ```
  */
 export interface ActionRunnerOptions {
-  /** Fails the run with a `RetryableError` (and aborts its signal) after this long; default none. */
+  /**
+   * Fails the run with a `RetryableError` after this long, and aborts its signal and its
+   * requests through `ctx.http`; default none.
+   */
   readonly timeoutMs?: number;
   /** Check the result against the action's `output` fields; default `true`. */
   readonly checkOutput?: boolean;
@@ -59,7 +63,7 @@ async function withTimeout<T>(
     }, timeoutMs);
   });
   try {
-    return await Promise.race([work({ ...ctx, signal }), timeout]);
+    return await Promise.race([work(withSignal(ctx, signal)), timeout]);
   } finally {
     clearTimeout(timer);
   }
