@@ -99,9 +99,11 @@ export function createEventIngestor(options: {
     inFlight.add(work);
   };
 
+  /** Stores a batch and answers each of its callers; never rejects (a lost database included). */
   async function commitBatch(batch: Pending[]): Promise<void> {
-    const client = await pool.connect();
+    let client: pg.PoolClient | undefined;
     try {
+      client = await pool.connect();
       // One statement, so its own transaction: no BEGIN and COMMIT round trips.
       const outcomes = await store(
         client,
@@ -117,7 +119,7 @@ export function createEventIngestor(options: {
       logger.error({ err: error, events: batch.length }, 'storing events failed');
       for (const pending of batch) pending.reject(error);
     } finally {
-      client.release();
+      client?.release(); // a client whose connection broke is dropped by the pool
     }
   }
 

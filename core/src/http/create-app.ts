@@ -7,6 +7,7 @@ import type { TokenVerifier } from '../auth/tokens.js';
 import { ConfigProblem } from '../connections/config-problem.js';
 import type { ConnectionStore } from '../connections/connection-store.js';
 import type { ConnectorSource } from '../connectors/connector-source.js';
+import { isDatabaseUnavailable } from '../db/database-unavailable.js';
 import type { Database } from '../db/schema.js';
 import type { createWebhookIngress } from '../engine/webhook-ingress.js';
 import type { PluginExecutor } from '../executor/plugin-executor.js';
@@ -19,7 +20,14 @@ import { authenticate } from './middleware/authenticate.js';
 import { bodyLimit } from './middleware/body-limit.js';
 import { requestLog, requestLogger } from './middleware/request-log.js';
 import { recordDenials } from './middleware/require-role.js';
-import { HttpProblem, problem, problemResponse, unexpectedErrorProblem } from './problem.js';
+import {
+  DATABASE_RETRY_AFTER_SECONDS,
+  databaseUnavailableProblem,
+  HttpProblem,
+  problem,
+  problemResponse,
+  unexpectedErrorProblem,
+} from './problem.js';
 import { createMethodLookup } from './route-matcher.js';
 import { registerAuditRoutes } from './routes/audit-routes.js';
 import { registerConnectionRoutes } from './routes/connection-routes.js';
@@ -142,7 +150,14 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
           : error.message;
       return problemResponse(c, problem(error.status, detail));
     }
-    (c.get('baseLogger') ? requestLogger(c) : deps.logger).error({ err: error }, 'unhandled error');
+    const logger = c.get('baseLogger') ? requestLogger(c) : deps.logger;
+    if (isDatabaseUnavailable(error)) {
+      logger.warn({ err: error }, 'database unavailable');
+      return problemResponse(c, databaseUnavailableProblem(), {
+        'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS),
+      });
+    }
+    logger.error({ err: error }, 'unhandled error');
     return problemResponse(c, unexpectedErrorProblem());
   });
 
@@ -156,7 +171,7 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>, version: string): Open
       title: 'Junction API',
       version,
       description:
-        'Configure connections, integrations and mappings, and operate runs. Errors are RFC 9457 problem+json.',
+        'Configure connections, integrations and mappings, and operate runs. Errors are RFC 9457 problem+json. While the database is unavailable, any endpoint that needs it answers 503 with Retry-After.',
     },
     servers: [{ url: '/' }],
   }) as OpenAPIV3_1.Document;

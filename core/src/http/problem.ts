@@ -66,6 +66,17 @@ export function unexpectedErrorProblem(): Problem {
   return problem(500, 'An unexpected error occurred; the request id identifies it in the logs.');
 }
 
+/** Seconds a client is asked to wait (`Retry-After`) while the database is unavailable. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The problem of a request that failed because the database is down or restarting (503, to be
+ * sent with `Retry-After`): the client can try again, where a 500 says Junction is broken.
+ */
+export function databaseUnavailableProblem(detail = 'try again later.'): Problem {
+  return problem(503, `The database is unavailable: ${detail}`);
+}
+
 /** A problem as the JSON text Junction sends, with the request id when there is one. */
 export function problemJson(body: Problem, requestId: string | undefined): string {
   return JSON.stringify(requestId ? { ...body, requestId } : body);

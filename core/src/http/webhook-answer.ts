@@ -1,5 +1,13 @@
+import { isDatabaseUnavailable } from '../db/database-unavailable.js';
 import type { WebhookResult } from '../engine/webhook-ingress.js';
-import { type Problem, problem } from './problem.js';
+import type { Logger } from '../log/create-logger.js';
+import {
+  DATABASE_RETRY_AFTER_SECONDS,
+  databaseUnavailableProblem,
+  type Problem,
+  problem,
+  unexpectedErrorProblem,
+} from './problem.js';
 
 /** A webhook refused: its problem, and headers to send with it. */
 export interface WebhookRefusal {
@@ -38,6 +46,25 @@ export function webhookAnswer(result: WebhookResult): WebhookAnswer {
 
 function refused(details: Problem, headers: Record<string, string> = {}): WebhookRefusal {
   return { status: details.status, problem: details, headers };
+}
+
+/**
+ * The answer to a webhook whose handling threw: 503 with `Retry-After` when the database is
+ * unavailable (the delivery was not acknowledged, and the sender's retry is stored once), else
+ * the 500 of an unexpected error. Logs it.
+ */
+export function failedWebhook(error: unknown, logger: Logger): WebhookRefusal {
+  if (isDatabaseUnavailable(error)) {
+    logger.warn({ err: error }, 'database unavailable');
+    return refused(
+      databaseUnavailableProblem(
+        'the delivery was not acknowledged; send it again later (a repeated delivery is stored once).',
+      ),
+      { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
+    );
+  }
+  logger.error({ err: error }, 'unhandled error');
+  return refused(unexpectedErrorProblem());
 }
 
 /** The problem of a body over the limit (the rest of it is not read: the connection closes). */

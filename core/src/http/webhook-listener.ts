@@ -5,8 +5,13 @@ import type { createWebhookIngress } from '../engine/webhook-ingress.js';
 import type { Logger } from '../log/create-logger.js';
 import { declaredOverLimit } from './middleware/body-limit.js';
 import { requestLines } from './middleware/request-log.js';
-import { problemJson, unexpectedErrorProblem } from './problem.js';
-import { bodyTooLarge, type WebhookAnswer, webhookAnswer } from './webhook-answer.js';
+import { problemJson } from './problem.js';
+import {
+  bodyTooLarge,
+  failedWebhook,
+  type WebhookAnswer,
+  webhookAnswer,
+} from './webhook-answer.js';
 
 /** A webhook URL: one path segment after /hooks/, and an optional query string. */
 const HOOK_URL = /^\/hooks\/([^/?#]+)(?:\?([^#]*))?$/;
@@ -20,9 +25,9 @@ const REQUEST_ID = /^[\w\-=]{1,255}$/;
  * the process's CPU time per webhook). It keeps what that route does there: the request id
  * (`X-Request-Id`, a client's own kept if valid), one request log line with the token redacted,
  * the body limit (by Content-Length, or counted as a chunked body streams), the same answers
- * (`webhookAnswer`) and the same 500 problem for an unexpected error. Returns false for any
- * other request, and for a token the route's own validation would refuse, which the app then
- * answers. The route stays in the app too, for its OpenAPI description and for callers of
+ * (`webhookAnswer`, and `failedWebhook` for an error: 503 while the database is unavailable).
+ * Returns false for any other request, and for a token the route's own validation would refuse,
+ * which the app then answers. The route stays in the app too, for its OpenAPI description and for callers of
  * `app.fetch`.
  */
 export function createWebhookListener(deps: {
@@ -64,8 +69,7 @@ export function createWebhookListener(deps: {
         });
         answer(webhookAnswer(await deps.ingress.receive(token, request)));
       } catch (error) {
-        deps.logger.child({ requestId }).error({ err: error }, 'unhandled error');
-        answer({ status: 500, problem: unexpectedErrorProblem(), headers: {} });
+        answer(failedWebhook(error, deps.logger.child({ requestId })));
       }
     };
 

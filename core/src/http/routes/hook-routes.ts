@@ -4,9 +4,10 @@ import { createWebhookRequest } from '@junction/connector-kit';
 import type { Context } from 'hono';
 import type { createWebhookIngress } from '../../engine/webhook-ingress.js';
 import type { AppEnv } from '../app-env.js';
+import { requestLogger } from '../middleware/request-log.js';
 import { problemResponses } from '../openapi-schemas.js';
 import { HttpProblem } from '../problem.js';
-import { webhookAnswer } from '../webhook-answer.js';
+import { failedWebhook, webhookAnswer } from '../webhook-answer.js';
 import { joinedHeaders } from '../webhook-listener.js';
 
 const AcceptedSchema = z
@@ -60,7 +61,9 @@ export function registerHookRoutes(
       query: c.req.query(),
       body: new Uint8Array(await c.req.arrayBuffer()),
     });
-    const answer = webhookAnswer(await ingress.receive(token, request));
+    const answer = await ingress
+      .receive(token, request)
+      .then(webhookAnswer, (error: unknown) => failedWebhook(error, requestLogger(c)));
     if ('body' in answer) return c.json(answer.body, 202);
     throw new HttpProblem(answer.problem, answer.headers);
   });

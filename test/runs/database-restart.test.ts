@@ -1,0 +1,129 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { signHmacHex } from '@junction/connector-kit';
+import { createJunction, createLogger, loadConfig, startEmbeddedPostgres } from '@junction/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStaticConnectorSource } from '../../core/src/connectors/connector-source.js';
+import { crm } from '../fixtures/connectors/crm.js';
+import { targetApi } from '../fixtures/connectors/target-api.js';
+import { apiOf } from '../support/api.js';
+import { startFakeTarget } from '../support/fake-target.js';
+import { ADMIN_TOKEN, TEST_SECRET_KEY, type TestJunction } from '../support/start-junction.js';
+import { until } from '../support/until.js';
+import { CRM_KEY, createCustomerIntegration, deliver, settled } from './operations-support.js';
+
+// Junction (API and worker in one process) on a PostgreSQL server of its own, which the test
+// stops and starts again while events are waiting to run.
+const logger = createLogger('silent');
+let dataDir: string;
+let server: Awaited<ReturnType<typeof startEmbeddedPostgres>>;
+let t: TestJunction;
+let target: Awaited<ReturnType<typeof startFakeTarget>>;
+let hook: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'junction-db-restart-'));
+  server = await startEmbeddedPostgres({ dataDir, logger });
+  target = await startFakeTarget();
+  const config = loadConfig({
+    DATABASE_URL: server.url,
+    PORT: '0',
+    JUNCTION_ADMIN_TOKEN: ADMIN_TOKEN,
+    JUNCTION_SECRET_KEY: TEST_SECRET_KEY,
+    JUNCTION_DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    JUNCTION_WORKER_POLL_INTERVAL_MS: '200',
+    JUNCTION_SHUTDOWN_TIMEOUT_MS: '2000',
+    JUNCTION_DB_POOL_SIZE: '5',
+  });
+  const junction = await createJunction(config, {
+    connectors: createStaticConnectorSource([crm, targetApi]),
+  });
+  const url = junction.url ?? '';
+  t = {
+    junction,
+    url,
+    database: { name: 'postgres', url: server.url, drop: async () => {} },
+    request(requestPath, init = {}) {
+      const { token = ADMIN_TOKEN, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (token !== null) headers.set('authorization', `Bearer ${token}`);
+      return fetch(`${url}${requestPath}`, { ...rest, headers });
+    },
+    close: () => junction.close(),
+  };
+  ({ hook } = await createCustomerIntegration(apiOf(t), {
+    name: 'Restart',
+    targetUrl: target.url,
+    retry: { maxAttempts: 10, initialDelaySeconds: 1, maxDelaySeconds: 2 },
+  }));
+}, 120_000);
+
+afterAll(async () => {
+  await t?.close();
+  await server?.stop();
+  await target?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+/** A signed delivery of one customer change, answered as it comes (no status expected). */
+function send(id: string) {
+  const body = JSON.stringify({ id, name: `customer ${id}`, country: 'FR', updated_at: id });
+  return fetch(`${t.url}${hook}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-signature': signHmacHex({ secret: CRM_KEY, payload: body }),
+    },
+    body,
+  });
+}
+
+describe('PostgreSQL restarting under a running Junction', () => {
+  it('loses no acknowledged event, refuses webhooks while down, and recovers by itself', async () => {
+    const before = await deliver(t, hook, { id: 'A', name: 'Ada', country: 'FR' });
+    const first = await settled(t, before);
+    expect(first.state, JSON.stringify(first.last_error)).toBe('succeeded');
+
+    // B is acknowledged, and its first attempt fails: it waits for a retry when the server stops.
+    target.failNext({ status: 503 });
+    const waiting = await deliver(t, hook, { id: 'B', name: 'Bob', country: 'DE' });
+    await settled(t, waiting, ['failed']);
+
+    await server.stop();
+    const refused = await send('C');
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('content-type')).toBe('application/problem+json');
+    expect(refused.headers.get('retry-after')).toBeTruthy();
+    const problem = (await refused.json()) as { status: number; detail: string };
+    expect(problem.status).toBe(503);
+    expect(problem.detail).toMatch(/database/i);
+    expect((await fetch(`${t.url}/readyz`)).status).toBe(503);
+    const listing = await t.request('/v1/runs');
+    expect(listing.status).toBe(503);
+    expect(listing.headers.get('retry-after')).toBeTruthy();
+    expect(((await listing.json()) as { detail: string }).detail).toMatch(/database/i);
+    // Down for a while: longer than the worker's poll interval, heartbeat and B's retry delay.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+
+    server = await startEmbeddedPostgres({ dataDir, logger, port: server.port });
+    // Junction reconnects on its own: no restart of the process.
+    await until(async () => (await fetch(`${t.url}/readyz`)).status === 200, 60_000);
+
+    // The event acknowledged before the restart runs to the end, once.
+    expect((await settled(t, waiting)).state).toBe('succeeded');
+    // The sender retries the refused delivery: stored now, and only now.
+    const resent = await send('C');
+    expect(resent.status).toBe(202);
+    const [stored] = ((await resent.json()) as { events: { id: string }[] }).events;
+    expect((await settled(t, stored?.id as string)).state).toBe('succeeded');
+
+    const numbers = [...target.customers.values()].map((c) => c.number).sort();
+    expect(numbers).toEqual(['C-A', 'C-B', 'C-C']);
+    const { rows } = await t.junction.database.pool.query<{ n: number }>(
+      `select count(*)::int as n from events where data->>'id' = 'C'`,
+    );
+    expect(rows[0]?.n).toBe(1);
+  }, 120_000);
+});
