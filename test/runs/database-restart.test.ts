@@ -126,4 +126,28 @@ describe('PostgreSQL restarting under a running Junction', () => {
     );
     expect(rows[0]?.n).toBe(1);
   }, 120_000);
+
+  it('finishes a run whose step succeeded while the database was down, writing the record once', async () => {
+    // The target is slow: it writes E's record and answers only once the server has stopped, so
+    // the worker cannot store the step's outcome, nor even fail its job, until it is back.
+    const arrived = target.holdNext(1000);
+    const event = await deliver(t, hook, { id: 'E', name: 'Eve', country: 'NL' });
+    await arrived;
+    await server.stop();
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    server = await startEmbeddedPostgres({ dataDir, logger, port: server.port });
+
+    const run = await settled(t, event);
+    expect(run.state, JSON.stringify(run.last_error)).toBe('succeeded');
+    const written = [...target.customers.values()].filter((c) => c.number === 'C-E');
+    expect(written).toHaveLength(1);
+    // The step was sent again with its idempotency key, which the target answered with the
+    // record it had made: one record, and the run's link names it.
+    const posts = target.requests.filter((r) => r.method === 'POST' && r.body.number === 'C-E');
+    expect(posts.length).toBeGreaterThanOrEqual(2);
+    const { rows } = await t.junction.database.pool.query<{ target_id: string }>(
+      `select target_id from record_links where source_id = 'E'`,
+    );
+    expect(rows.map((r) => r.target_id)).toEqual([written[0]?.id]);
+  }, 120_000);
 });

@@ -24,6 +24,8 @@ export async function startFakeTarget() {
     delayMs?: number;
   }[] = [];
   let nextId = 1;
+  /** The next request is served as usual, but only after this long; `onArrival` is told. */
+  let hold: { ms: number; onArrival: () => void } | undefined;
 
   const server = http.createServer((req, res) => {
     let raw = '';
@@ -31,7 +33,16 @@ export async function startFakeTarget() {
       raw += chunk;
     });
     req.on('end', () => {
-      const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+      const held = hold;
+      hold = undefined;
+      if (held) {
+        held.onArrival();
+        setTimeout(() => serve(raw), held.ms);
+      } else serve(raw);
+    });
+
+    function serve(text: string) {
+      const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
       const answer = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
         requests.push({
           at: Date.now(),
@@ -65,7 +76,7 @@ export async function startFakeTarget() {
         return answer(200, { id: match[1], number: body.number });
       }
       answer(404, { error: 'not found' });
-    });
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -76,6 +87,15 @@ export async function startFakeTarget() {
     /** The next answers, in order, before normal service resumes. */
     failNext(...answers: typeof scripted) {
       scripted.push(...answers);
+    },
+    /**
+     * Serves the next request as usual, after `ms` (a slow API: the write is done when it
+     * answers). Resolves when that request has arrived.
+     */
+    holdNext(ms: number): Promise<void> {
+      return new Promise((resolve) => {
+        hold = { ms, onArrival: resolve };
+      });
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

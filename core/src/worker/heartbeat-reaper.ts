@@ -51,6 +51,17 @@ export async function releaseOrphanedJobs(pool: pg.Pool, deadAfterMs: number): P
 }
 
 /**
+ * Releases the jobs of pools this process knows are gone (a pool that failed and was replaced),
+ * without waiting for their heartbeats to age.
+ */
+export async function releaseWorkerPools(
+  pool: pg.Pool,
+  pools: readonly string[],
+): Promise<{ jobs: number; runs: number }> {
+  return inTransaction(pool, (client) => release(client, pools));
+}
+
+/**
  * Unlocks the pools' jobs. A run the dead worker had started is left `running` at an attempt its
  * job no longer matches, so the run goes back to `queued` with a new job for its current attempt
  * (the old job then finds nothing to do); steps it finished are not run again.
