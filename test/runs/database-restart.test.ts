@@ -130,10 +130,12 @@ describe('PostgreSQL restarting under a running Junction', () => {
   it('finishes a run whose step succeeded while the database was down, writing the record once', async () => {
     // The target is slow: it writes E's record and answers only once the server has stopped, so
     // the worker cannot store the step's outcome, nor even fail its job, until it is back.
-    const arrived = target.holdNext(1000);
+    const held = target.holdNext();
     const event = await deliver(t, hook, { id: 'E', name: 'Eve', country: 'NL' });
-    await arrived;
+    await held.arrived;
     await server.stop();
+    held.answer();
+    // Down for a while after the answer: the worker tries to store the step and fails.
     await new Promise((resolve) => setTimeout(resolve, 3000));
     server = await startEmbeddedPostgres({ dataDir, logger, port: server.port });
 

@@ -24,8 +24,8 @@ export async function startFakeTarget() {
     delayMs?: number;
   }[] = [];
   let nextId = 1;
-  /** The next request is served as usual, but only after this long; `onArrival` is told. */
-  let hold: { ms: number; onArrival: () => void } | undefined;
+  /** The next request is served as usual, but only once released; `onArrival` is told. */
+  let hold: { released: Promise<void>; onArrival: () => void } | undefined;
 
   const server = http.createServer((req, res) => {
     let raw = '';
@@ -37,7 +37,7 @@ export async function startFakeTarget() {
       hold = undefined;
       if (held) {
         held.onArrival();
-        setTimeout(() => serve(raw), held.ms);
+        void held.released.then(() => serve(raw));
       } else serve(raw);
     });
 
@@ -89,13 +89,18 @@ export async function startFakeTarget() {
       scripted.push(...answers);
     },
     /**
-     * Serves the next request as usual, after `ms` (a slow API: the write is done when it
-     * answers). Resolves when that request has arrived.
+     * Serves the next request as usual, but only when `answer()` is called (a slow API: the
+     * write is done when it answers). `arrived` resolves when that request has come in.
      */
-    holdNext(ms: number): Promise<void> {
-      return new Promise((resolve) => {
-        hold = { ms, onArrival: resolve };
+    holdNext(): { arrived: Promise<void>; answer(): void } {
+      let answer: () => void = () => {};
+      const released = new Promise<void>((resolve) => {
+        answer = resolve;
       });
+      const arrived = new Promise<void>((resolve) => {
+        hold = { released, onArrival: resolve };
+      });
+      return { arrived, answer };
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
