@@ -100,7 +100,11 @@ export async function createJunction(
       stack.push(() => (embedded as EmbeddedPostgres).stop());
       databaseUrl = embedded.url;
     }
-    const database = createDatabase(databaseUrl, config.databasePoolSize);
+    const database = createDatabase(
+      databaseUrl,
+      config.databasePoolSize,
+      config.databaseConnectTimeoutMs,
+    );
     stack.push(() => database.close());
     await migrate(database.db, database.pool, logger);
     const plugins = await startPlugins({

@@ -15,7 +15,11 @@ export async function auditVerifyCommand(options: Record<string, unknown>): Prom
   const embedded = config.databaseUrl
     ? undefined
     : await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
-  const database = createDatabase(config.databaseUrl ?? (embedded?.url as string), 2);
+  const database = createDatabase(
+    config.databaseUrl ?? (embedded?.url as string),
+    2,
+    config.databaseConnectTimeoutMs,
+  );
   try {
     await migrate(database.db, database.pool, logger);
     const result = await verifyAuditChain(database.db);

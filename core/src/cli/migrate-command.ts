@@ -11,7 +11,11 @@ export async function migrateCommand(options: Record<string, unknown>): Promise<
   const embedded = config.databaseUrl
     ? undefined
     : await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
-  const database = createDatabase(config.databaseUrl ?? (embedded?.url as string), 2);
+  const database = createDatabase(
+    config.databaseUrl ?? (embedded?.url as string),
+    2,
+    config.databaseConnectTimeoutMs,
+  );
   try {
     const { applied } = await migrate(database.db, database.pool, logger);
     process.stdout.write(

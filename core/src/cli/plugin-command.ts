@@ -47,7 +47,7 @@ async function withPlugins<T>(
     ? undefined
     : await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
   const url = config.databaseUrl ?? (embedded?.url as string);
-  const database = createDatabase(url, 2);
+  const database = createDatabase(url, 2, config.databaseConnectTimeoutMs);
   let host: PluginHost | undefined;
   try {
     await migrate(database.db, database.pool, logger);

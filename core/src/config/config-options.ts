@@ -129,6 +129,14 @@ export const configOptions = [
     description: 'Connections in the PostgreSQL pool of one process.',
   },
   {
+    key: 'databaseConnectTimeoutMs',
+    env: 'JUNCTION_DB_CONNECT_TIMEOUT_MS',
+    flag: undefined,
+    default: '10000',
+    description:
+      'How long a query waits for a PostgreSQL connection (a new one, or a free one of the pool) before it fails; webhooks and the API then answer 503.',
+  },
+  {
     key: 'auditRetentionDays',
     env: 'JUNCTION_AUDIT_RETENTION_DAYS',
     flag: undefined,

@@ -53,6 +53,19 @@ describe('loadConfig', () => {
     expect((error as Error).message).not.toContain('short');
   });
 
+  it('bounds the wait for a database connection', () => {
+    expect(loadConfig({}).databaseConnectTimeoutMs).toBe(10_000);
+    expect(loadConfig({ JUNCTION_DB_CONNECT_TIMEOUT_MS: '2500' }).databaseConnectTimeoutMs).toBe(
+      2500,
+    );
+    expect(() => loadConfig({ JUNCTION_DB_CONNECT_TIMEOUT_MS: '5' })).toThrow(
+      /JUNCTION_DB_CONNECT_TIMEOUT_MS must be at least 100/,
+    );
+    expect(() => loadConfig({ JUNCTION_DB_CONNECT_TIMEOUT_MS: 'soon' })).toThrow(
+      /JUNCTION_DB_CONNECT_TIMEOUT_MS must be a whole number; got "soon"/,
+    );
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' })).toMatchObject({
       port: 3000,

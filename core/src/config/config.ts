@@ -36,6 +36,7 @@ export interface JunctionConfig {
   readonly shutdownTimeoutMs: number;
   readonly bodyLimitBytes: number;
   readonly databasePoolSize: number;
+  readonly databaseConnectTimeoutMs: number;
   /** Days audit entry bodies are kept; unset keeps them forever. */
   readonly auditRetentionDays: number | undefined;
 }
@@ -92,6 +93,7 @@ const schema = z.object({
   shutdownTimeoutMs: integer(0, 3_600_000),
   bodyLimitBytes: integer(1024, 1024 * 1024 * 1024),
   databasePoolSize: integer(2, 1000),
+  databaseConnectTimeoutMs: integer(100, 600_000),
   auditRetentionDays: integer(1, 36_500).optional(),
 });
 
