@@ -16,8 +16,6 @@ export interface WorkerSettings {
   readonly localQueueSize: number;
   /** Heartbeat and dead-worker reaping (heartbeat.ts); omitted: neither. */
   readonly heartbeat?: HeartbeatSettings;
-  /** Longest wait between two tries to reach the database after the pool failed (ms). */
-  readonly maxRetryDelayMs?: number;
 }
 
 /** A running graphile-worker pool inside this process, replaced when it fails. */
@@ -32,6 +30,9 @@ export interface WorkerHandle {
    */
   stop(deadlineMs: number): Promise<void>;
 }
+
+/** Longest wait between two tries to reach the database after a pool failed (ms). */
+const MAX_RETRY_DELAY_MS = 10_000;
 
 /** One graphile-worker pool and its heartbeat. */
 interface Launched {
@@ -52,7 +53,6 @@ interface Launched {
  */
 export async function startWorker(settings: WorkerSettings): Promise<WorkerHandle> {
   const { logger } = settings;
-  const maxRetryDelayMs = settings.maxRetryDelayMs ?? 10_000;
   let current = await launch(settings);
   let stopped = false;
   let replacing: Promise<void> | undefined;
@@ -75,7 +75,7 @@ export async function startWorker(settings: WorkerSettings): Promise<WorkerHandl
       'the worker pool failed; a new one starts once the database answers',
     );
     await abandon(failed, logger);
-    for (let delay = 250; !stopped; delay = Math.min(delay * 2, maxRetryDelayMs)) {
+    for (let delay = 250; !stopped; delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS)) {
       try {
         const released = await releaseWorkerPools(settings.pool, [failed.workerPool.id]);
         current = await launch(settings);
