@@ -152,4 +152,17 @@ describe('PostgreSQL restarting under a running Junction', () => {
     );
     expect(rows.map((r) => r.target_id)).toEqual([written[0]?.id]);
   }, 120_000);
+
+  // Last: it stops this Junction.
+  it('stops when asked while the database is down and its worker pool has failed', async () => {
+    const held = target.holdNext();
+    await deliver(t, hook, { id: 'F', name: 'Fay', country: 'BE' });
+    await held.arrived;
+    await server.stop();
+    held.answer();
+    // The worker cannot store F's step: its pool fails, and waits for the database to replace it.
+    await until(async () => (await t.junction.readiness()).checks.workers === 'failing', 30_000);
+    // An operator stops Junction meanwhile: it stops (within the test's time), it does not hang.
+    await t.close();
+  }, 60_000);
 });
