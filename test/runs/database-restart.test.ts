@@ -2,14 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { signHmacHex } from '@junction/connector-kit';
-import { createJunction, createLogger, loadConfig, startEmbeddedPostgres } from '@junction/core';
+import { createLogger, startEmbeddedPostgres } from '@junction/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaticConnectorSource } from '../../core/src/connectors/connector-source.js';
 import { crm } from '../fixtures/connectors/crm.js';
 import { targetApi } from '../fixtures/connectors/target-api.js';
 import { apiOf } from '../support/api.js';
 import { startFakeTarget } from '../support/fake-target.js';
-import { ADMIN_TOKEN, TEST_SECRET_KEY, type TestJunction } from '../support/start-junction.js';
+import { startTestJunction, type TestJunction } from '../support/start-junction.js';
 import { until } from '../support/until.js';
 import { CRM_KEY, createCustomerIntegration, deliver, settled } from './operations-support.js';
 
@@ -26,33 +26,10 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'junction-db-restart-'));
   server = await startEmbeddedPostgres({ dataDir, logger });
   target = await startFakeTarget();
-  const config = loadConfig({
-    DATABASE_URL: server.url,
-    PORT: '0',
-    JUNCTION_ADMIN_TOKEN: ADMIN_TOKEN,
-    JUNCTION_SECRET_KEY: TEST_SECRET_KEY,
-    JUNCTION_DATA_DIR: dataDir,
-    LOG_LEVEL: 'silent',
-    JUNCTION_WORKER_POLL_INTERVAL_MS: '200',
-    JUNCTION_SHUTDOWN_TIMEOUT_MS: '2000',
-    JUNCTION_DB_POOL_SIZE: '5',
-  });
-  const junction = await createJunction(config, {
-    connectors: createStaticConnectorSource([crm, targetApi]),
-  });
-  const url = junction.url ?? '';
-  t = {
-    junction,
-    url,
-    database: { name: 'postgres', url: server.url, drop: async () => {} },
-    request(requestPath, init = {}) {
-      const { token = ADMIN_TOKEN, ...rest } = init;
-      const headers = new Headers(rest.headers);
-      if (token !== null) headers.set('authorization', `Bearer ${token}`);
-      return fetch(`${url}${requestPath}`, { ...rest, headers });
-    },
-    close: () => junction.close(),
-  };
+  t = await startTestJunction(
+    { DATABASE_URL: server.url, JUNCTION_DATA_DIR: dataDir },
+    { connectors: createStaticConnectorSource([crm, targetApi]) },
+  );
   ({ hook } = await createCustomerIntegration(apiOf(t), {
     name: 'Restart',
     targetUrl: target.url,

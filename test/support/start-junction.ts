@@ -14,12 +14,17 @@ export interface TestJunction {
   close(): Promise<void>;
 }
 
-/** A real Junction on a free port, over a fresh database cloned from the migrated template. */
+/**
+ * A real Junction on a free port, over a fresh database cloned from the migrated template, or
+ * over `env.DATABASE_URL` when given (a server of the test's own, left as it is on close).
+ */
 export async function startTestJunction(
   env: Record<string, string> = {},
   options: JunctionOptions = {},
 ): Promise<TestJunction> {
-  const database = await createTestDatabase();
+  const database: TestDatabase = env.DATABASE_URL
+    ? { name: 'given', url: env.DATABASE_URL, drop: async () => {} }
+    : await createTestDatabase();
   const config = loadConfig({
     DATABASE_URL: database.url,
     PORT: '0',

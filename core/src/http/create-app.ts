@@ -7,7 +7,6 @@ import type { TokenVerifier } from '../auth/tokens.js';
 import { ConfigProblem } from '../connections/config-problem.js';
 import type { ConnectionStore } from '../connections/connection-store.js';
 import type { ConnectorSource } from '../connectors/connector-source.js';
-import { isDatabaseUnavailable } from '../db/database-unavailable.js';
 import type { Database } from '../db/schema.js';
 import type { createWebhookIngress } from '../engine/webhook-ingress.js';
 import type { PluginExecutor } from '../executor/plugin-executor.js';
@@ -20,14 +19,7 @@ import { authenticate } from './middleware/authenticate.js';
 import { bodyLimit } from './middleware/body-limit.js';
 import { requestLog, requestLogger } from './middleware/request-log.js';
 import { recordDenials } from './middleware/require-role.js';
-import {
-  DATABASE_RETRY_AFTER_SECONDS,
-  databaseUnavailableProblem,
-  HttpProblem,
-  problem,
-  problemResponse,
-  unexpectedErrorProblem,
-} from './problem.js';
+import { answerToError, HttpProblem, problem, problemResponse } from './problem.js';
 import { createMethodLookup } from './route-matcher.js';
 import { registerAuditRoutes } from './routes/audit-routes.js';
 import { registerConnectionRoutes } from './routes/connection-routes.js';
@@ -150,15 +142,8 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
           : error.message;
       return problemResponse(c, problem(error.status, detail));
     }
-    const logger = c.get('baseLogger') ? requestLogger(c) : deps.logger;
-    if (isDatabaseUnavailable(error)) {
-      logger.warn({ err: error }, 'database unavailable');
-      return problemResponse(c, databaseUnavailableProblem(), {
-        'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS),
-      });
-    }
-    logger.error({ err: error }, 'unhandled error');
-    return problemResponse(c, unexpectedErrorProblem());
+    const answer = answerToError(error, c.get('baseLogger') ? requestLogger(c) : deps.logger);
+    return problemResponse(c, answer.problem, answer.headers);
   });
 
   return app;

@@ -1,5 +1,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { isDatabaseUnavailable } from '../db/database-unavailable.js';
+import type { Logger } from '../log/create-logger.js';
 
 /** One bad field of a request: where it is and what is wrong with it. */
 export interface FieldProblem {
@@ -66,15 +68,31 @@ export function unexpectedErrorProblem(): Problem {
   return problem(500, 'An unexpected error occurred; the request id identifies it in the logs.');
 }
 
-/** Seconds a client is asked to wait (`Retry-After`) while the database is unavailable. */
-export const DATABASE_RETRY_AFTER_SECONDS = 5;
+/** A problem to answer with, and the headers to send with it. */
+export interface ProblemAnswer {
+  readonly problem: Problem;
+  readonly headers: Record<string, string>;
+}
 
 /**
- * The problem of a request that failed because the database is down or restarting (503, to be
- * sent with `Retry-After`): the client can try again, where a 500 says Junction is broken.
+ * The answer to an error no handler expected, logged: while the database is down or restarting,
+ * 503 with `Retry-After` ("The database is unavailable: " and `unavailable`), since the client
+ * can try again; else the 500 of an unexpected error, which says Junction is broken.
  */
-export function databaseUnavailableProblem(detail = 'try again later.'): Problem {
-  return problem(503, `The database is unavailable: ${detail}`);
+export function answerToError(
+  error: unknown,
+  logger: Logger,
+  unavailable = 'try again later.',
+): ProblemAnswer {
+  if (isDatabaseUnavailable(error)) {
+    logger.warn({ err: error }, 'database unavailable');
+    return {
+      problem: problem(503, `The database is unavailable: ${unavailable}`),
+      headers: { 'Retry-After': '5' },
+    };
+  }
+  logger.error({ err: error }, 'unhandled error');
+  return { problem: unexpectedErrorProblem(), headers: {} };
 }
 
 /** A problem as the JSON text Junction sends, with the request id when there is one. */

@@ -1,13 +1,6 @@
-import { isDatabaseUnavailable } from '../db/database-unavailable.js';
 import type { WebhookResult } from '../engine/webhook-ingress.js';
 import type { Logger } from '../log/create-logger.js';
-import {
-  DATABASE_RETRY_AFTER_SECONDS,
-  databaseUnavailableProblem,
-  type Problem,
-  problem,
-  unexpectedErrorProblem,
-} from './problem.js';
+import { answerToError, type Problem, problem } from './problem.js';
 
 /** A webhook refused: its problem, and headers to send with it. */
 export interface WebhookRefusal {
@@ -49,22 +42,16 @@ function refused(details: Problem, headers: Record<string, string> = {}): Webhoo
 }
 
 /**
- * The answer to a webhook whose handling threw: 503 with `Retry-After` when the database is
- * unavailable (the delivery was not acknowledged, and the sender's retry is stored once), else
- * the 500 of an unexpected error. Logs it.
+ * The answer to a webhook whose handling threw (`answerToError`): while the database is
+ * unavailable, a 503 saying the delivery was not acknowledged and the sender's retry is stored once.
  */
 export function failedWebhook(error: unknown, logger: Logger): WebhookRefusal {
-  if (isDatabaseUnavailable(error)) {
-    logger.warn({ err: error }, 'database unavailable');
-    return refused(
-      databaseUnavailableProblem(
-        'the delivery was not acknowledged; send it again later (a repeated delivery is stored once).',
-      ),
-      { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
-    );
-  }
-  logger.error({ err: error }, 'unhandled error');
-  return refused(unexpectedErrorProblem());
+  const answer = answerToError(
+    error,
+    logger,
+    'the delivery was not acknowledged; send it again later (a repeated delivery is stored once).',
+  );
+  return refused(answer.problem, answer.headers);
 }
 
 /** The problem of a body over the limit (the rest of it is not read: the connection closes). */
