@@ -7,6 +7,7 @@ import { createBenchIntegration, signedDelivery } from './support/bench-integrat
 import { openBenchPostgres } from './support/bench-postgres.js';
 import { summariseCpuProfile } from './support/cpu-profile.js';
 import { type CpuPerRequest, cpuDuring, cpuPerRequest, microsPer } from './support/cpu-time.js';
+import { readIngressVariant } from './support/ingress-variant.js';
 import { type BenchJunction, startBenchJunction } from './support/junction-env.js';
 import {
   type LoadRequest,
@@ -61,9 +62,15 @@ interface Measured {
  * round's Junction/baseline ratio is listed too. BENCH_PROFILE=1 adds a profiled Junction run (a
  * CPU profile of the load window, through node:inspector) and reports where its CPU time goes;
  * BENCH_PG_STATEMENTS=1 the statements PostgreSQL ran for Junction (pg_stat_statements).
- * About 60 s (75 s profiled).
+ *
+ * BENCH_INGRESS_VARIANT=`{"env": {...}, "sql": "..."}` adds a second Junction as a fourth
+ * contender, on a database of its own where `sql` has run after the migrations, its process with
+ * `env` added: a change measured side by side with the unchanged Junction, round by round. Run it
+ * once with `{}` (two identical Junctions) to see how far apart the same server lands here.
+ * About 60 s (75 s profiled, 80 s with a variant).
  */
 export async function runIngressBench(): Promise<Record<string, unknown>> {
+  const variant = readIngressVariant();
   const postgres = await openBenchPostgres();
   try {
     const baselineUrl = await postgres.createDatabase('baseline', { migrated: true });
@@ -72,10 +79,11 @@ export async function runIngressBench(): Promise<Record<string, unknown>> {
 
     const baseline = await startBenchChild('baseline-process.ts', { DATABASE_URL: baselineUrl });
     let junction: BenchJunction | undefined;
+    let second: BenchJunction | undefined;
     const prefix = `j${Math.random().toString(36).slice(2, 8)}_`;
     let sentToJunction = 0;
     const measured = new Map<string, Measured>();
-    let rss: { baseline: number; junction: number };
+    let rss: { baseline: number; junction: number; variant?: number };
     let junctionMemory: Record<string, unknown> = {};
     try {
       junction = await startBenchJunction(junctionUrl, { JUNCTION_ROLE: 'api' });
@@ -106,6 +114,19 @@ export async function runIngressBench(): Promise<Record<string, unknown>> {
           next: () => signedDelivery(hookPath, `${prefix}${sentToJunction++}`),
         },
       ];
+      if (variant) {
+        const variantUrl = await postgres.createDatabase('ingress_variant', { migrated: true });
+        if (variant.sql) await runSql(variantUrl, variant.sql);
+        second = await startBenchJunction(variantUrl, { JUNCTION_ROLE: 'api', ...variant.env });
+        const variantHook = (await createBenchIntegration(second.url, targetUrl)).hookPath;
+        let sent = 0;
+        endpoints.push({
+          name: 'variant',
+          pid: second.child.pid,
+          origin: second.url,
+          next: () => signedDelivery(variantHook, `v${sent++}`),
+        });
+      }
       for (let round = 0; round < ROUNDS; round++) {
         const order = endpoints.map(
           (_, i) => endpoints[(i + round) % endpoints.length] as Endpoint,
@@ -114,11 +135,16 @@ export async function runIngressBench(): Promise<Record<string, unknown>> {
         for (const endpoint of order)
           await measure(endpoint, measured, round === 0 ? FIRST_WARMUP_SECONDS : WARMUP_SECONDS);
       }
-      rss = { baseline: await baseline.peakRssMb(), junction: await junction.child.peakRssMb() };
+      rss = {
+        baseline: await baseline.peakRssMb(),
+        junction: await junction.child.peakRssMb(),
+        ...(second ? { variant: await second.child.peakRssMb() } : {}),
+      };
       const { reply: _, ...memory } = await junction.child.ask('memory');
       junctionMemory = memory;
     } finally {
       await junction?.stop();
+      await second?.stop();
       await baseline.stop();
     }
     const stored = await countStored(junctionUrl, prefix);
@@ -143,6 +169,9 @@ export async function runIngressBench(): Promise<Record<string, unknown>> {
         peakRssMb: rss.baseline,
       },
       { endpoint: 'Junction POST /hooks/{token}', ...junctionResult, peakRssMb: rss.junction },
+      ...(variant
+        ? [{ endpoint: 'variant Junction', ...result('variant'), peakRssMb: rss.variant }]
+        : []),
     ];
     console.log(
       `\ningress: ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s each (${postgres.server})`,
@@ -175,6 +204,20 @@ export async function runIngressBench(): Promise<Record<string, unknown>> {
       rateRatioJunctionToBaselineByRound: byRound('junction').map((j, i) =>
         round(j / (byRound('baseline')[i] as number), 2),
       ),
+      // The second Junction (BENCH_INGRESS_VARIANT): its figures and its rate against Junction's.
+      ...(variant
+        ? {
+            variant: {
+              ...variant,
+              ...result('variant'),
+              peakRssMb: rss.variant,
+              rateRatioToJunction: round(result('variant').perSecond / junctionResult.perSecond, 2),
+              rateRatioToJunctionByRound: byRound('variant').map((v, i) =>
+                round(v / (byRound('junction')[i] as number), 2),
+              ),
+            },
+          }
+        : {}),
       rateRatioJunctionToReference: round(junctionResult.perSecond / referenceResult.perSecond, 2),
       rateRatioReferenceToBaseline: round(referenceResult.perSecond / baselineResult.perSecond, 2),
       goal: '>= 1.0x with p99 < 50 ms',
@@ -295,6 +338,17 @@ async function profileJunction(junctionUrl: string, targetUrl: string) {
   } finally {
     await junction.stop();
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs `text` (one or more statements) on a database. */
+async function runSql(databaseUrl: string, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
   }
 }
 
