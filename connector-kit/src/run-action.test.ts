@@ -7,6 +7,7 @@ import { defineConnector } from './define-connector.js';
 import { AuthError, ConnectorError, InvalidInputError, RetryableError } from './errors.js';
 import { field } from './field.js';
 import { createActionRunner, runAction } from './run-action.js';
+import type { RunContext } from './run-context.js';
 import { createTestContext } from './testing/create-test-context.js';
 import { startTestServer, type TestServer } from './testing/start-test-server.js';
 
@@ -80,58 +81,44 @@ describe('runAction', () => {
     ).rejects.toBeInstanceOf(AuthError);
   });
 
+  /** An action of the `throwing` connector: only its key, its description and what it does differ. */
+  const misbehaving = (
+    key: string,
+    name: string,
+    description: string,
+    run: (ctx: RunContext) => Promise<{ ok: boolean }>,
+  ) =>
+    defineAction({
+      key,
+      name,
+      description,
+      kind: 'custom',
+      idempotent: true,
+      input: {},
+      output: { ok: field.boolean() },
+      sample: { ok: true },
+      run,
+    });
+
   const throwing = defineConnector({
     ...acme,
     actions: [
-      defineAction({
-        key: 'explode',
-        name: 'Explode',
-        description: 'throws',
-        kind: 'custom',
-        idempotent: true,
-        input: {},
-        output: { ok: field.boolean() },
-        sample: { ok: true },
-        run: async () => {
-          throw new TypeError('cannot read id of undefined');
-        },
+      misbehaving('explode', 'Explode', 'throws', async () => {
+        throw new TypeError('cannot read id of undefined');
       }),
-      defineAction({
-        key: 'hang',
-        name: 'Hang',
-        description: 'never ends',
-        kind: 'custom',
-        idempotent: true,
-        input: {},
-        output: { ok: field.boolean() },
-        sample: { ok: true },
-        run: (ctx) =>
+      misbehaving(
+        'hang',
+        'Hang',
+        'never ends',
+        (ctx) =>
           new Promise((_, reject) =>
             ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)),
           ),
-      }),
-      defineAction({
-        key: 'fetch-slowly',
-        name: 'Fetch slowly',
-        description: 'waits on a server that does not answer',
-        kind: 'custom',
-        idempotent: true,
-        input: {},
-        output: { ok: field.boolean() },
-        sample: { ok: true },
-        run: (ctx) => ctx.http.get('/slow'),
-      }),
-      defineAction({
-        key: 'lie',
-        name: 'Lie',
-        description: 'returns the wrong shape',
-        kind: 'custom',
-        idempotent: true,
-        input: {},
-        output: { ok: field.boolean() },
-        sample: { ok: true },
-        run: async () => ({ ok: 'yes' }) as never,
-      }),
+      ),
+      misbehaving('fetch-slowly', 'Fetch slowly', 'waits on a server that does not answer', (ctx) =>
+        ctx.http.get('/slow'),
+      ),
+      misbehaving('lie', 'Lie', 'returns the wrong shape', async () => ({ ok: 'yes' }) as never),
     ],
   });
 

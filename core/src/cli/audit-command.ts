@@ -1,9 +1,7 @@
 import { verifyAuditChain } from '../audit/verify-audit-chain.js';
-import { createDatabase } from '../db/create-database.js';
-import { startEmbeddedPostgres } from '../db/embedded-postgres.js';
-import { migrate } from '../db/migrate.js';
 import { createLogger } from '../log/create-logger.js';
 import { configFromFlags } from './flags.js';
+import { openCommandDatabase } from './open-command-database.js';
 
 /**
  * `junction audit verify`: walks the hash chain; prints a plain sentence and exits with 1 when a
@@ -12,16 +10,8 @@ import { configFromFlags } from './flags.js';
 export async function auditVerifyCommand(options: Record<string, unknown>): Promise<void> {
   const config = configFromFlags(options);
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-  const embedded = config.databaseUrl
-    ? undefined
-    : await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
-  const database = createDatabase(
-    config.databaseUrl ?? (embedded?.url as string),
-    2,
-    config.databaseConnectTimeoutMs,
-  );
+  const { database, close } = await openCommandDatabase(config, logger);
   try {
-    await migrate(database.db, database.pool, logger);
     const result = await verifyAuditChain(database.db);
     const unsealed =
       result.unsealed === 0
@@ -41,7 +31,6 @@ export async function auditVerifyCommand(options: Record<string, unknown>): Prom
       `The audit chain is intact: ${result.checked} sealed ${result.checked === 1 ? 'entry' : 'entries'} verified; ${unsealed}.${head}\n`,
     );
   } finally {
-    await database.close();
-    await embedded?.stop();
+    await close();
   }
 }

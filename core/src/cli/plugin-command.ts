@@ -2,13 +2,11 @@ import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { PluginSource } from '@junction/registry';
-import { createDatabase } from '../db/create-database.js';
-import { startEmbeddedPostgres } from '../db/embedded-postgres.js';
-import { migrate } from '../db/migrate.js';
 import { createLogger } from '../log/create-logger.js';
 import { pluginSettings } from '../plugins/plugin-settings.js';
 import { type PluginHost, startPlugins } from '../plugins/start-plugins.js';
 import { configFromFlags } from './flags.js';
+import { openCommandDatabase } from './open-command-database.js';
 
 /** The source a CLI argument names: a folder, a .tgz file, an index entry, or an npm spec. */
 export function sourceFromArgument(
@@ -43,14 +41,9 @@ async function withPlugins<T>(
 ): Promise<T> {
   const config = configFromFlags(options);
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-  const embedded = config.databaseUrl
-    ? undefined
-    : await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
-  const url = config.databaseUrl ?? (embedded?.url as string);
-  const database = createDatabase(url, 2, config.databaseConnectTimeoutMs);
+  const { database, url, close } = await openCommandDatabase(config, logger);
   let host: PluginHost | undefined;
   try {
-    await migrate(database.db, database.pool, logger);
     host = await startPlugins({
       db: database.db,
       databaseUrl: url,
@@ -60,8 +53,7 @@ async function withPlugins<T>(
     return await run(host);
   } finally {
     await host?.close();
-    await database.close();
-    await embedded?.stop();
+    await close();
   }
 }
 
