@@ -1,4 +1,5 @@
 import { runAuditBench } from './audit.js';
+import { runBatchesBench } from './batches.js';
 import { runEndToEndBench } from './end-to-end.js';
 import { runIngressBench } from './ingress.js';
 import { runMappingBench } from './mapping.js';
@@ -11,6 +12,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   mapping: runMappingBench,
   audit: runAuditBench,
   ingress: runIngressBench,
+  batches: runBatchesBench,
   endToEnd: runEndToEndBench,
 };
 
