@@ -1,12 +1,13 @@
 import { createEventIngestor, type NewEvent } from '../../core/src/engine/event-ingestor.js';
 import { createDatabase, createLogger } from '../../core/src/index.js';
+import { createIntegrationRows } from '../support/create-integration-rows.js';
 import { openBenchPostgres } from './support/bench-postgres.js';
 import { processCpuSeconds } from './support/cpu-time.js';
 import { round } from './support/load-generator.js';
 
 const SIZES = [1, 2, 5, 10, 20, 50];
 /** Events stored at each size (after a warm-up of a tenth as many). */
-const EVENTS_PER_SIZE = Number(process.env.BENCH_BATCH_EVENTS ?? 6000);
+const EVENTS_PER_SIZE = 6000;
 
 /**
  * What one batch of ingested events costs PostgreSQL, by batch size: Junction's ingestion
@@ -24,14 +25,7 @@ export async function runBatchesBench(): Promise<Record<string, unknown>> {
     const database = createDatabase(url, 2);
     try {
       const { pool } = database;
-      await pool.query(
-        `insert into integrations (id, name, enabled, current_version, created_by)
-           values ('int_bench', 'bench', true, 1, 'bench')`,
-      );
-      await pool.query(
-        `insert into integration_versions (integration_id, version, definition, created_by)
-           values ('int_bench', 1, '{}', 'bench')`,
-      );
+      await createIntegrationRows(pool, 'int_bench');
       const ingestor = createEventIngestor({ pool, logger: createLogger('silent') });
       const client = await pool.connect();
       try {

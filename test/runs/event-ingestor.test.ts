@@ -2,6 +2,7 @@ import { createLogger } from '@junction/core';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createEventIngestor } from '../../core/src/engine/event-ingestor.js';
+import { createIntegrationRows } from '../support/create-integration-rows.js';
 import { useJunctionDatabase } from '../support/junction-database.js';
 import { until } from '../support/until.js';
 
@@ -9,24 +10,10 @@ const database = useJunctionDatabase(6);
 const logger = createLogger('silent');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** An enabled integration at version 1, as rows (ingestion reads nothing else of it). */
-async function createIntegration(pool: pg.Pool, id: string): Promise<void> {
-  await pool.query(
-    `insert into integrations (id, name, enabled, current_version, created_by)
-       values ($1, $1, true, 1, 'test')`,
-    [id],
-  );
-  await pool.query(
-    `insert into integration_versions (integration_id, version, definition, created_by)
-       values ($1, 1, '{}', 'test')`,
-    [id],
-  );
-}
-
 describe('group commit of events', () => {
   it('never commits two batches holding the same record at once, so later events wait behind earlier ones', async () => {
     const { pool } = database();
-    await createIntegration(pool, 'int_ingest');
+    await createIntegrationRows(pool, 'int_ingest');
     const ingestor = createEventIngestor({ pool, logger: createLogger('silent'), maxInFlight: 2 });
     const event = (dedupeKey: string, sourceRecord: string) => ({
       integrationId: 'int_ingest',
@@ -68,7 +55,7 @@ describe('group commit of events', () => {
 
   it('stores at once when nothing is being stored, and gathers events arriving meanwhile into the next batch', async () => {
     const { pool } = database();
-    await createIntegration(pool, 'int_gather');
+    await createIntegrationRows(pool, 'int_gather');
     // A gathering delay longer than the test's timeout: only a batch sent at once can commit.
     const ingestor = createEventIngestor({ pool, logger, delayMs: 600_000, maxInFlight: 2 });
     const event = (dedupeKey: string) => ({
@@ -114,7 +101,7 @@ describe('group commit of events', () => {
 
   it('answers a duplicate as a duplicate when its first copy commits while the batch is being stored', async () => {
     const { pool } = database();
-    await createIntegration(pool, 'int_race');
+    await createIntegrationRows(pool, 'int_race');
     const ingestor = createEventIngestor({ pool, logger });
     // Another transaction stores the same delivery first and commits only once this batch's
     // statement waits on it: the statement's snapshot is older than that commit.
@@ -150,7 +137,7 @@ describe('group commit of events', () => {
 
   it('keys events and runs by time-ordered UUIDs (version 7), so that their indexes grow at one edge', async () => {
     const { pool } = database();
-    await createIntegration(pool, 'int_v7');
+    await createIntegrationRows(pool, 'int_v7');
     const ingestor = createEventIngestor({ pool, logger });
     const before = Date.now();
     try {
