@@ -18,6 +18,7 @@ import { createRunExecutor } from './engine/execute-run.js';
 import { startLaneSweeper } from './engine/lane-sweeper.js';
 import { createPoller } from './engine/poll-integration.js';
 import { POLL_TASK, type PollJobPayload, reconcilePollSchedules } from './engine/poll-schedule.js';
+import { chooseRunJobInsert } from './engine/run-job-insert.js';
 import { RUN_TASK, type RunJobPayload } from './engine/run-queue.js';
 import { createWebhookIngress } from './engine/webhook-ingress.js';
 import { createInProcessExecutor, type PluginExecutor } from './executor/plugin-executor.js';
@@ -128,7 +129,11 @@ export async function createJunction(
     };
 
     const compile = createCompiledIntegrationCache();
-    const ingestor = createEventIngestor({ pool: database.pool, logger });
+    const ingestor = createEventIngestor({
+      pool: database.pool,
+      logger,
+      jobInsert: await chooseRunJobInsert(database.pool, logger),
+    });
     const metrics = createMetrics({ pool: database.pool });
     stack.push(() => ingestor.close());
     const executeRun = createRunExecutor({

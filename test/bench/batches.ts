@@ -1,4 +1,5 @@
 import { createEventIngestor, type NewEvent } from '../../core/src/engine/event-ingestor.js';
+import { chooseRunJobInsert } from '../../core/src/engine/run-job-insert.js';
 import { createDatabase, createLogger } from '../../core/src/index.js';
 import { createIntegrationRows } from '../support/create-integration-rows.js';
 import { openBenchPostgres } from './support/bench-postgres.js';
@@ -26,7 +27,12 @@ export async function runBatchesBench(): Promise<Record<string, unknown>> {
     try {
       const { pool } = database;
       await createIntegrationRows(pool, 'int_bench');
-      const ingestor = createEventIngestor({ pool, logger: createLogger('silent') });
+      const logger = createLogger('silent');
+      const ingestor = createEventIngestor({
+        pool,
+        logger,
+        jobInsert: await chooseRunJobInsert(pool, logger),
+      });
       const client = await pool.connect();
       try {
         const backend = Number(

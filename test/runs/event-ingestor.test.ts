@@ -4,17 +4,38 @@ import { describe, expect, it } from 'vitest';
 import { createEventIngestor } from '../../core/src/engine/event-ingestor.js';
 import { createIntegrationRows } from '../support/create-integration-rows.js';
 import { useJunctionDatabase } from '../support/junction-database.js';
+import { lockWaiters } from '../support/lock-waiters.js';
+import { createTestDatabase } from '../support/test-database.js';
 import { until } from '../support/until.js';
 
 const database = useJunctionDatabase(6);
 const logger = createLogger('silent');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** How many times the job table was scanned whole (PostgreSQL's statistics, flushed first). */
+async function queueScans(pool: pg.Pool): Promise<number> {
+  await pool.query('select pg_stat_force_next_flush()');
+  const { rows } = await pool.query<{ n: string }>(
+    `select seq_scan as n from pg_stat_user_tables
+     where schemaname = 'graphile_worker' and relname = '_private_jobs'`,
+  );
+  return Number(rows[0]?.n);
+}
+
+/** Queues 20,000 jobs due tomorrow: a job queue grown by a backlog. */
+async function growQueue(pool: pg.Pool): Promise<void> {
+  await pool.query(
+    `select count(*) from graphile_worker.add_jobs(array(
+       select row('test.later', '{}'::json, null, now() + interval '1 day', 25, null, 0, null)::graphile_worker.job_spec
+       from generate_series(1, 20000)))`,
+  );
+}
+
 describe('group commit of events', () => {
   it('never commits two batches holding the same record at once, so later events wait behind earlier ones', async () => {
     const { pool } = database();
     await createIntegrationRows(pool, 'int_ingest');
-    const ingestor = createEventIngestor({ pool, logger: createLogger('silent'), maxInFlight: 2 });
+    const ingestor = createEventIngestor({ pool, logger, jobInsert: 'direct', maxInFlight: 2 });
     const event = (dedupeKey: string, sourceRecord: string) => ({
       integrationId: 'int_ingest',
       dedupeKey,
@@ -30,11 +51,7 @@ describe('group commit of events', () => {
       const second = ingestor.ingest([event('a2', 'record-a')]); // same record: must wait
       const other = ingestor.ingest([event('b1', 'record-b')]); // another record: goes now
       await sleep(100);
-      const { rows: inFlight } = await pool.query<{ n: number }>(
-        `select count(*)::int as n from pg_stat_activity
-         where wait_event_type = 'Lock' and query like '%jsonb_to_recordset%'`,
-      );
-      expect(inFlight[0]?.n).toBe(2); // the first batch and the other record's, not the second
+      expect(await lockWaiters(pool, 'jsonb_to_recordset')).toBe(2); // the first batch and the other record's, not the second
       await gate.query('commit');
       const outcomes = await Promise.all([first, second, other]);
       expect(outcomes.map((o) => o[0]?.kind)).toEqual(['accepted', 'accepted', 'accepted']);
@@ -57,7 +74,13 @@ describe('group commit of events', () => {
     const { pool } = database();
     await createIntegrationRows(pool, 'int_gather');
     // A gathering delay longer than the test's timeout: only a batch sent at once can commit.
-    const ingestor = createEventIngestor({ pool, logger, delayMs: 600_000, maxInFlight: 2 });
+    const ingestor = createEventIngestor({
+      pool,
+      logger,
+      jobInsert: 'direct',
+      delayMs: 600_000,
+      maxInFlight: 2,
+    });
     const event = (dedupeKey: string) => ({
       integrationId: 'int_gather',
       dedupeKey,
@@ -76,11 +99,7 @@ describe('group commit of events', () => {
         await sleep(100); // the first batch is in flight, waiting on the gate
         later = [ingestor.ingest([event('second')]), ingestor.ingest([event('third')])];
         await sleep(100);
-        const { rows: waiting } = await pool.query<{ n: number }>(
-          `select count(*)::int as n from pg_stat_activity
-           where wait_event_type = 'Lock' and query like '%jsonb_to_recordset%'`,
-        );
-        expect(waiting[0]?.n).toBe(1); // the later events gather instead of going one by one
+        expect(await lockWaiters(pool, 'jsonb_to_recordset')).toBe(1); // the later events gather instead of going one by one
         await gate.query('commit');
       } finally {
         gate.release();
@@ -102,7 +121,7 @@ describe('group commit of events', () => {
   it('answers a duplicate as a duplicate when its first copy commits while the batch is being stored', async () => {
     const { pool } = database();
     await createIntegrationRows(pool, 'int_race');
-    const ingestor = createEventIngestor({ pool, logger });
+    const ingestor = createEventIngestor({ pool, logger, jobInsert: 'direct' });
     // Another transaction stores the same delivery first and commits only once this batch's
     // statement waits on it: the statement's snapshot is older than that commit.
     const other = await pool.connect();
@@ -115,13 +134,7 @@ describe('group commit of events', () => {
       const answer = ingestor.ingest([
         { integrationId: 'int_race', dedupeKey: 'same-delivery', sourceRecord: null, data: {} },
       ]);
-      await until(async () => {
-        const { rows } = await pool.query<{ n: number }>(
-          `select count(*)::int as n from pg_stat_activity
-           where wait_event_type = 'Lock' and query like '%jsonb_to_recordset%'`,
-        );
-        return rows[0]?.n === 1;
-      });
+      await until(async () => (await lockWaiters(pool, 'jsonb_to_recordset')) === 1);
       await other.query('commit');
       expect(await answer).toEqual([{ kind: 'duplicate', eventId: 'evt_first_copy' }]);
     } finally {
@@ -138,7 +151,7 @@ describe('group commit of events', () => {
   it('keys events and runs by time-ordered UUIDs (version 7), so that their indexes grow at one edge', async () => {
     const { pool } = database();
     await createIntegrationRows(pool, 'int_v7');
-    const ingestor = createEventIngestor({ pool, logger });
+    const ingestor = createEventIngestor({ pool, logger, jobInsert: 'direct' });
     const before = Date.now();
     try {
       for (let i = 0; i < 3; i++) {
@@ -168,44 +181,66 @@ describe('group commit of events', () => {
     expect(times).toEqual([...times].sort((a, b) => a - b));
   });
 
-  it('plans its statement afresh once the job queue has grown, instead of scanning the whole queue', async () => {
+  it('queueing its jobs directly, never scans the job queue, even on plans made while the queue was small', async () => {
+    // A database of its own: its job queue starts empty, whatever the other tests queued.
+    const own = await createTestDatabase();
+    const pool = new pg.Pool({ connectionString: own.url, max: 1 });
+    await createIntegrationRows(pool, 'int_ingest');
+    let n = 0;
+    const events = () => [
+      { integrationId: 'int_ingest', dedupeKey: `direct-${n++}`, sourceRecord: null, data: {} },
+    ];
+    const stale = createEventIngestor({
+      pool,
+      logger,
+      jobInsert: 'direct',
+      replanEveryMs: 3_600_000,
+    });
+    try {
+      for (let i = 0; i < 8; i++) expect((await stale.ingest(events()))[0]?.kind).toBe('accepted');
+      await growQueue(pool);
+      const before = await queueScans(pool);
+      for (let i = 0; i < 3; i++) expect((await stale.ingest(events()))[0]?.kind).toBe('accepted');
+      expect(await queueScans(pool)).toBe(before);
+    } finally {
+      await stale.close();
+      await pool.end();
+      await own.drop();
+    }
+  });
+
+  it('queueing through add_jobs, plans its statement afresh once the job queue has grown, instead of scanning the whole queue', async () => {
     // graphile-worker's add_jobs (PL/pgSQL) keeps a generic plan per connection. Made while the
     // queue was small, it scans the whole queue for every batch once the queue has grown. The
     // scans are read from PostgreSQL's statistics of the job table, on a one-connection pool.
+    // (The way ingestion queues its jobs when graphile-worker's schema is not the known one.)
     const pool = new pg.Pool({
       connectionString: database().pool.options.connectionString,
       max: 1,
     });
-    const queueScans = async () => {
-      await pool.query('select pg_stat_force_next_flush()');
-      const { rows } = await pool.query<{ n: string }>(
-        `select seq_scan as n from pg_stat_user_tables
-         where schemaname = 'graphile_worker' and relname = '_private_jobs'`,
-      );
-      return Number(rows[0]?.n);
-    };
     let n = 0;
     const events = () => [
       { integrationId: 'int_ingest', dedupeKey: `plans-${n++}`, sourceRecord: null, data: {} },
     ];
-    const stale = createEventIngestor({ pool, logger, replanEveryMs: 3_600_000 });
-    const fresh = createEventIngestor({ pool, logger, replanEveryMs: 0 });
+    const stale = createEventIngestor({
+      pool,
+      logger,
+      jobInsert: 'add-jobs',
+      replanEveryMs: 3_600_000,
+    });
+    const fresh = createEventIngestor({ pool, logger, jobInsert: 'add-jobs', replanEveryMs: 0 });
     try {
       // Enough batches for the connection to keep generic plans, made with a small queue.
       for (let i = 0; i < 8; i++) expect((await stale.ingest(events()))[0]?.kind).toBe('accepted');
-      await database().pool.query(
-        `select count(*) from graphile_worker.add_jobs(array(
-           select row('test.later', '{}'::json, null, now() + interval '1 day', 25, null, 0, null)::graphile_worker.job_spec
-           from generate_series(1, 20000)))`,
-      );
+      await growQueue(database().pool);
       // Not replanned yet: the queue is scanned.
-      const before = await queueScans();
+      const before = await queueScans(pool);
       expect((await stale.ingest(events()))[0]?.kind).toBe('accepted');
-      expect(await queueScans()).toBe(before + 1);
+      expect(await queueScans(pool)).toBe(before + 1);
       // Replanned (the interval has passed): the batch is stored without scanning the queue.
-      const after = await queueScans();
+      const after = await queueScans(pool);
       expect((await fresh.ingest(events()))[0]?.kind).toBe('accepted');
-      expect(await queueScans()).toBe(after);
+      expect(await queueScans(pool)).toBe(after);
       // Polls store their events with the caller's connection, inside its transaction.
       const client = await pool.connect();
       try {
@@ -215,7 +250,7 @@ describe('group commit of events', () => {
       } finally {
         client.release();
       }
-      expect(await queueScans()).toBe(after);
+      expect(await queueScans(pool)).toBe(after);
     } finally {
       await stale.close();
       await fresh.close();

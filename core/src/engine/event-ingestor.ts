@@ -2,7 +2,8 @@ import type pg from 'pg';
 import { refreshPlans } from '../db/refresh-plans.js';
 import { timeOrderedUuidSql } from '../db/time-ordered-uuid.js';
 import type { Logger } from '../log/create-logger.js';
-import { runJobSpecSql, unfinishedStatesSql } from './run-queue.js';
+import { queueRunJobsSql, type RunJobInsert } from './run-job-insert.js';
+import { unfinishedStatesSql } from './run-queue.js';
 
 /** One item from a trigger, to be stored with its run. */
 export interface NewEvent {
@@ -48,10 +49,17 @@ export function createEventIngestor(options: {
   maxBatch?: number;
   /** Batches committing at once; more requests wait for the next batch. */
   maxInFlight?: number;
+  /** How the runs' jobs are queued (`chooseRunJobInsert`). */
+  jobInsert: RunJobInsert;
   /** How often a connection plans the storing statement afresh (ms; see refreshPlans). */
   replanEveryMs?: number;
 }): EventIngestor {
   const { pool, logger, delayMs = 2, maxBatch = 1000, maxInFlight = 2, replanEveryMs } = options;
+  const statement: StoreStatement = {
+    name: `junction_store_events_${options.jobInsert}`,
+    text: storeSqlFor(options.jobInsert),
+    replanEveryMs,
+  };
   let queue: Pending[] = [];
   let queued = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -108,7 +116,7 @@ export function createEventIngestor(options: {
       const outcomes = await store(
         client,
         batch.flatMap((p) => p.events),
-        replanEveryMs,
+        statement,
       );
       let offset = 0;
       for (const pending of batch) {
@@ -143,7 +151,7 @@ export function createEventIngestor(options: {
         }
       });
     },
-    ingestWith: (client, events) => store(client, events, replanEveryMs),
+    ingestWith: (client, events) => store(client, events, statement),
     async close() {
       flush();
       while (inFlight.size > 0 || queue.length > 0) {
@@ -169,7 +177,7 @@ export function createEventIngestor(options: {
 async function store(
   client: pg.PoolClient,
   events: readonly NewEvent[],
-  replanEveryMs: number | undefined,
+  statement: StoreStatement,
 ): Promise<IngestOutcome[]> {
   const outcomes: IngestOutcome[] = new Array(events.length);
   const firstOf = new Map<string, number>();
@@ -192,15 +200,15 @@ async function store(
       data: e.data ?? null,
     });
   });
-  await refreshPlans(client, replanEveryMs);
+  await refreshPlans(client, statement.replanEveryMs);
   const result = await client.query<{
     i: number;
     event_id: string | null;
     run_id: string | null;
     enabled: boolean;
   }>({
-    name: 'junction_store_events',
-    text: storeSql,
+    name: statement.name,
+    text: statement.text,
     values: [JSON.stringify(rows)],
   });
   const raced: number[] = [];
@@ -228,6 +236,13 @@ async function store(
   return outcomes;
 }
 
+/** The storing statement of one way of queueing jobs (a name per text: each is prepared). */
+interface StoreStatement {
+  readonly name: string;
+  readonly text: string;
+  readonly replanEveryMs: number | undefined;
+}
+
 /** Reads the events that duplicates raced with, in a new statement (a new snapshot). */
 async function answerRacedDuplicates(
   client: pg.PoolClient,
@@ -245,7 +260,7 @@ async function answerRacedDuplicates(
     throw new Error('an event was neither stored nor found as a duplicate (was it deleted?)');
 }
 
-const storeSql = `
+const storeSqlFor = (jobInsert: RunJobInsert) => `
   with input as (
     select x.* from jsonb_to_recordset($1::jsonb)
       as x(i int, integration_id text, dedupe_key text, source_record text, data jsonb)
@@ -280,11 +295,7 @@ const storeSql = `
     insert into runs (id, event_id, integration_id, integration_version, source_record, state, max_attempts)
     select run_id, event_id, integration_id, integration_version, source_record, state, max_attempts from planned
     returning id, state
-  ), jobs as (
-    select count(*) as n from graphile_worker.add_jobs(array(
-      select ${runJobSpecSql('r.id', '0')}
-      from new_runs r where r.state = 'queued'))
-  )
+  ), ${queueRunJobsSql(jobInsert, "select r.id from new_runs r where r.state = 'queued'")}
   select p.i, p.event_id, p.run_id, true as enabled from planned p where (select n from jobs) >= 0
   union all
   select x.i, (select e.id from events e

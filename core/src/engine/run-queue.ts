@@ -29,7 +29,12 @@ export const unfinishedStatesSql = `(${unfinishedStates.map((s) => `'${s}'`).joi
  * expressions, `runAt` one too (`now()` by default). Every place that queues a run uses it.
  */
 export function runJobSpecSql(runId: string, attempt: string, runAt = 'now()'): string {
-  return `row('${RUN_TASK}', json_build_object('runId', ${runId}, 'attempt', ${attempt}), null, ${runAt}, 25, null, 0, null)::graphile_worker.job_spec`;
+  return `row('${RUN_TASK}', ${runJobPayloadSql(runId, attempt)}, null, ${runAt}, 25, null, 0, null)::graphile_worker.job_spec`;
+}
+
+/** A run job's payload (`RunJobPayload`) as a SQL `json` expression of two SQL expressions. */
+export function runJobPayloadSql(runId: string, attempt: string): string {
+  return `json_build_object('runId', ${runId}, 'attempt', ${attempt})`;
 }
 
 /**
