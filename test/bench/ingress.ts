@@ -177,7 +177,7 @@ export async function runIngressBench(): Promise<Record<string, unknown>> {
       `\ningress: ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s each (${postgres.server})`,
     );
     console.table(
-      table.map(({ unexpected, cpuUsPerRequest, ...row }) => ({
+      table.map(({ unexpected, cpuUsPerRequest, perSecondByRound: _, ...row }) => ({
         ...row,
         cpuUsServer: cpuUsPerRequest.server,
         cpuUsPostgres: cpuUsPerRequest.postgres,
@@ -276,7 +276,7 @@ async function measure(
 }
 
 /** The rounds of one endpoint as one result: rates and percentiles over every round. */
-function merged(m: Measured): LoadResult & CpuPerRequest {
+function merged(m: Measured): LoadResult & CpuPerRequest & { perSecondByRound: number[] } {
   return {
     ...summariseLoad(m.latencies, m.seconds, m.unexpected),
     cpuUsPerRequest: {
@@ -285,6 +285,7 @@ function merged(m: Measured): LoadResult & CpuPerRequest {
       loadGenerator: microsPer(m.cpu.load, m.sent),
     },
     machineIdlePercent: Math.round((100 * m.idleSeconds) / Math.max(1e-9, m.seconds)),
+    perSecondByRound: m.perSecondByRound.map(Math.round),
   };
 }
 
