@@ -49,9 +49,9 @@ export async function chooseRunJobInsert(pool: pg.Pool, logger: Logger): Promise
  * `direct` does what `add_jobs` does for such jobs: the task's row made if missing (a new
  * database, or graphile-worker's cleanup deleted the unused task; of two batches making it at
  * once, the second waits for the first's row and takes it, where `do nothing` would leave it
- * without a task id), one job row each with graphile-worker's defaults,
- * and one `jobs:insert` NOTIFY for the batch (none when it queued nothing), whose count tells
- * idle workers how many jobs to fetch. Nothing of the job queue is scanned or locked.
+ * without a task id), one job row each with graphile-worker's defaults, and one `jobs:insert`
+ * NOTIFY for the batch (none when it queued nothing), whose count tells idle workers how many
+ * jobs to fetch. Nothing of the job queue is scanned or locked.
  */
 export function queueRunJobsSql(insert: RunJobInsert, runIds: string): string {
   if (insert === 'add-jobs') {
