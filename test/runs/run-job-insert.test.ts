@@ -71,6 +71,42 @@ describe('queueing run jobs', () => {
     }
   });
 
+  it("goes through add_jobs once graphile-worker's schema has moved on, without a restart", async () => {
+    const other = await createTestDatabase();
+    const client = new pg.Client({ connectionString: other.url });
+    await client.connect();
+    /** How many times add_jobs has run (PostgreSQL's function statistics of this session). */
+    const addJobsCalls = async () => {
+      await client.query('select pg_stat_force_next_flush()');
+      const { rows } = await client.query<{ calls: string }>(
+        `select calls from pg_stat_user_functions
+         where schemaname = 'graphile_worker' and funcname = 'add_jobs'`,
+      );
+      return Number(rows[0]?.calls ?? 0);
+    };
+    try {
+      await client.query(`set track_functions = 'pl'`);
+      expect(await queue(client, 'direct', ['run_known_schema'])).toBe(1);
+      expect(await addJobsCalls()).toBe(0);
+      await client.query('insert into graphile_worker.migrations (id) values ($1)', [
+        DIRECT_RUN_JOBS_REVISION + 1,
+      ]);
+      expect(await queue(client, 'direct', ['run_moved_on_1', 'run_moved_on_2'])).toBe(2);
+      expect(await addJobsCalls()).toBe(1);
+      const { rows } = await client.query(
+        `select payload->>'runId' as run_id from graphile_worker._private_jobs order by id`,
+      );
+      expect(rows.map((r) => r.run_id)).toEqual([
+        'run_known_schema',
+        'run_moved_on_1',
+        'run_moved_on_2',
+      ]);
+    } finally {
+      await client.end();
+      await other.drop();
+    }
+  });
+
   it('queues the same job as add_jobs does', async () => {
     const client = await database().pool.connect();
     try {

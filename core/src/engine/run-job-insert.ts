@@ -51,17 +51,19 @@ export async function chooseRunJobInsert(pool: pg.Pool, logger: Logger): Promise
  * once, the second waits for the first's row and takes it, where `do nothing` would leave it
  * without a task id), one job row each with graphile-worker's defaults, and one `jobs:insert`
  * NOTIFY for the batch (none when it queued nothing), whose count tells idle workers how many
- * jobs to fetch. Nothing of the job queue is scanned or locked.
+ * jobs to fetch. Nothing of the job queue is scanned or locked. Each batch reads the schema's
+ * revision again: should graphile-worker's schema move on while Junction runs (another process
+ * of a newer version migrated it), the batch's jobs go through `add_jobs` instead.
  */
 export function queueRunJobsSql(insert: RunJobInsert, runIds: string): string {
-  if (insert === 'add-jobs') {
-    return `jobs as (
-      select count(*) as n from graphile_worker.add_jobs(array(
-        select ${runJobSpecSql('q.id', '0')} from (${runIds}) q)))`;
-  }
-  return `run_task as (
+  const byFunction = `select count(*) as n from graphile_worker.add_jobs(array(
+        select ${runJobSpecSql('q.id', '0')} from (${runIds}) q))`;
+  if (insert === 'add-jobs') return `jobs as (${byFunction})`;
+  return `run_schema as (
+      select max(id) = ${DIRECT_RUN_JOBS_REVISION} as known from graphile_worker.migrations
+    ), run_task as (
       insert into graphile_worker._private_tasks (identifier)
-      select '${RUN_TASK}' where not exists (
+      select '${RUN_TASK}' where (select known from run_schema) and not exists (
         select 1 from graphile_worker._private_tasks where identifier = '${RUN_TASK}')
       on conflict (identifier) do update set identifier = excluded.identifier
       returning id
@@ -70,7 +72,7 @@ export function queueRunJobsSql(insert: RunJobInsert, runIds: string): string {
       select coalesce((select id from run_task),
                       (select t.id from graphile_worker._private_tasks t where t.identifier = '${RUN_TASK}')),
              ${runJobPayloadSql('q.id', '0')}, now(), 25, 0
-      from (${runIds}) q
+      from (${runIds}) q where (select known from run_schema)
       returning 1
     ), run_job_count as (
       select count(*) as n from run_jobs
@@ -78,7 +80,10 @@ export function queueRunJobsSql(insert: RunJobInsert, runIds: string): string {
       select c.n from run_job_count c,
         pg_notify('jobs:insert', '{"r":' || random()::text || ',"count":' || c.n || '}')
       where c.n > 0
+    ), run_jobs_by_function as (
+      ${byFunction} where not (select known from run_schema)
     ), jobs as (
-      select c.n from run_job_count c where (select count(*) from run_jobs_notified) >= 0
+      select c.n + (select f.n from run_jobs_by_function f) as n
+      from run_job_count c where (select count(*) from run_jobs_notified) >= 0
     )`;
 }
