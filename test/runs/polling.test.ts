@@ -311,16 +311,16 @@ describe('polling trigger through the postgres plugin', () => {
           ])
         ).length === 1,
     );
-    // Lost: deleted behind Junction's back (as a restore from an old backup could).
-    await query(`select graphile_worker.remove_job($1)`, [`poll:${integrationId}`]);
-    await until(
-      async () =>
-        (
-          await query(`select 1 from graphile_worker.jobs where key = $1`, [
-            `poll:${integrationId}`,
-          ])
-        ).length === 0,
-    );
+    // Lost: deleted behind Junction's back (as a restore from an old backup could). A poll that
+    // is running meanwhile schedules the next one as it ends, so the deletion is repeated until
+    // it lands between two polls.
+    await until(async () => {
+      await query(`select graphile_worker.remove_job($1)`, [`poll:${integrationId}`]);
+      const left = await query(`select 1 from graphile_worker.jobs where key = $1`, [
+        `poll:${integrationId}`,
+      ]);
+      return left.length === 0;
+    });
     const { reconcilePollSchedules } = await import('../../core/src/engine/poll-schedule.js');
     const outcome = await reconcilePollSchedules(
       t.junction.database.db,
