@@ -1,29 +1,23 @@
-import { Writable } from 'node:stream';
 import { createLogger } from '@junction/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaticConnectorSource } from '../../core/src/connectors/connector-source.js';
 import { crm } from '../fixtures/connectors/crm.js';
 import { erp } from '../fixtures/connectors/erp.js';
 import { apiOf, countRows, pointersOf } from '../support/api.js';
+import { captureLogs } from '../support/log-capture.js';
 import { startTestJunction, type TestJunction } from '../support/start-junction.js';
 
 const SECRET = 'sup3r-secret-api-key-value';
 let t: TestJunction;
 let api: ReturnType<typeof apiOf>;
-let logs = '';
+const logs = captureLogs();
 
 beforeAll(async () => {
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      logs += chunk.toString();
-      done();
-    },
-  });
   t = await startTestJunction(
     { LOG_LEVEL: 'debug' },
     {
       connectors: createStaticConnectorSource([crm, erp('1.0.0')]),
-      logger: createLogger('debug', sink),
+      logger: createLogger('debug', logs.stream),
     },
   );
   api = apiOf(t);
@@ -94,8 +88,8 @@ describe('connections', () => {
     );
     expect(audit.rows[0].n).toBe(1);
     expect(audit.rows[0].all).not.toContain(SECRET);
-    expect(logs).not.toContain(SECRET);
-    expect(logs).toContain(created.headers.get('x-request-id'));
+    expect(logs.text()).not.toContain(SECRET);
+    expect(logs.text()).toContain(created.headers.get('x-request-id'));
   });
 
   it('needs If-Match to change or delete (428 missing, 412 stale), and keeps secrets not given', async () => {

@@ -1,7 +1,12 @@
 import { createLogger } from '@junction/core';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { createEventIngestor } from '../../core/src/engine/event-ingestor.js';
+import {
+  createEventIngestor,
+  type EventIngestor,
+  type NewEvent,
+} from '../../core/src/engine/event-ingestor.js';
+import type { RunJobInsert } from '../../core/src/engine/run-job-insert.js';
 import { createIntegrationRows } from '../support/create-integration-rows.js';
 import { useJunctionDatabase } from '../support/junction-database.js';
 import { lockWaiters } from '../support/lock-waiters.js';
@@ -29,6 +34,19 @@ async function growQueue(pool: pg.Pool): Promise<void> {
        select row('test.later', '{}'::json, null, now() + interval '1 day', 25, null, 0, null)::graphile_worker.job_spec
        from generate_series(1, 20000)))`,
   );
+}
+
+/** Batches of one event of `int_ingest`, each with a new dedupe key starting with `prefix`. */
+function singleEvents(prefix: string): () => NewEvent[] {
+  let n = 0;
+  return () => [
+    { integrationId: 'int_ingest', dedupeKey: `${prefix}-${n++}`, sourceRecord: null, data: {} },
+  ];
+}
+
+/** An ingestor that keeps its connection's first plans for an hour (made while the queue was small). */
+function staleIngestor(pool: pg.Pool, jobInsert: RunJobInsert): EventIngestor {
+  return createEventIngestor({ pool, logger, jobInsert, replanEveryMs: 3_600_000 });
 }
 
 describe('group commit of events', () => {
@@ -186,16 +204,8 @@ describe('group commit of events', () => {
     const own = await createTestDatabase();
     const pool = new pg.Pool({ connectionString: own.url, max: 1 });
     await createIntegrationRows(pool, 'int_ingest');
-    let n = 0;
-    const events = () => [
-      { integrationId: 'int_ingest', dedupeKey: `direct-${n++}`, sourceRecord: null, data: {} },
-    ];
-    const stale = createEventIngestor({
-      pool,
-      logger,
-      jobInsert: 'direct',
-      replanEveryMs: 3_600_000,
-    });
+    const events = singleEvents('direct');
+    const stale = staleIngestor(pool, 'direct');
     try {
       for (let i = 0; i < 8; i++) expect((await stale.ingest(events()))[0]?.kind).toBe('accepted');
       await growQueue(pool);
@@ -218,16 +228,8 @@ describe('group commit of events', () => {
       connectionString: database().pool.options.connectionString,
       max: 1,
     });
-    let n = 0;
-    const events = () => [
-      { integrationId: 'int_ingest', dedupeKey: `plans-${n++}`, sourceRecord: null, data: {} },
-    ];
-    const stale = createEventIngestor({
-      pool,
-      logger,
-      jobInsert: 'add-jobs',
-      replanEveryMs: 3_600_000,
-    });
+    const events = singleEvents('plans');
+    const stale = staleIngestor(pool, 'add-jobs');
     const fresh = createEventIngestor({ pool, logger, jobInsert: 'add-jobs', replanEveryMs: 0 });
     try {
       // Enough batches for the connection to keep generic plans, made with a small queue.

@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { createLogger } from '@junction/core';
 import { runOnce } from 'graphile-worker';
 import pg from 'pg';
@@ -14,6 +13,7 @@ import {
 import { RUN_TASK, type RunJobPayload } from '../../core/src/engine/run-queue.js';
 import { useJunctionDatabase } from '../support/junction-database.js';
 import { lockWaiters } from '../support/lock-waiters.js';
+import { captureLogs } from '../support/log-capture.js';
 import { createTestDatabase } from '../support/test-database.js';
 import { until } from '../support/until.js';
 
@@ -44,27 +44,27 @@ async function jobsOf(runIds: string[]) {
   return rows;
 }
 
+/** A graphile-worker whose schema moved on: one more migration than the known revision. */
+async function moveSchemaOn(db: pg.Pool | pg.ClientBase): Promise<void> {
+  await db.query('insert into graphile_worker.migrations (id) values ($1)', [
+    DIRECT_RUN_JOBS_REVISION + 1,
+  ]);
+}
+
 describe('queueing run jobs', () => {
   it("inserts directly on graphile-worker's known schema, and otherwise goes through add_jobs and says so", async () => {
     expect(await chooseRunJobInsert(database().pool, logger)).toBe('direct');
 
     const other = await createTestDatabase();
     const otherDb = createDatabase(other.url, 2);
-    let logs = '';
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        logs += chunk.toString();
-        done();
-      },
-    });
+    const logs = captureLogs();
     try {
-      // A graphile-worker whose schema moved on (one more migration than the known revision).
-      await otherDb.pool.query('insert into graphile_worker.migrations (id) values ($1)', [
-        DIRECT_RUN_JOBS_REVISION + 1,
-      ]);
-      expect(await chooseRunJobInsert(otherDb.pool, createLogger('info', sink))).toBe('add-jobs');
-      expect(logs).toContain('ingestion queues its jobs through graphile_worker.add_jobs');
-      expect(logs).toContain(`"revision":${DIRECT_RUN_JOBS_REVISION + 1}`);
+      await moveSchemaOn(otherDb.pool);
+      expect(await chooseRunJobInsert(otherDb.pool, createLogger('info', logs.stream))).toBe(
+        'add-jobs',
+      );
+      expect(logs.text()).toContain('ingestion queues its jobs through graphile_worker.add_jobs');
+      expect(logs.text()).toContain(`"revision":${DIRECT_RUN_JOBS_REVISION + 1}`);
     } finally {
       await otherDb.close();
       await other.drop();
@@ -88,9 +88,7 @@ describe('queueing run jobs', () => {
       await client.query(`set track_functions = 'pl'`);
       expect(await queue(client, 'direct', ['run_known_schema'])).toBe(1);
       expect(await addJobsCalls()).toBe(0);
-      await client.query('insert into graphile_worker.migrations (id) values ($1)', [
-        DIRECT_RUN_JOBS_REVISION + 1,
-      ]);
+      await moveSchemaOn(client);
       expect(await queue(client, 'direct', ['run_moved_on_1', 'run_moved_on_2'])).toBe(2);
       expect(await addJobsCalls()).toBe(1);
       const { rows } = await client.query(

@@ -1,5 +1,4 @@
 import http from 'node:http';
-import { Writable } from 'node:stream';
 import { signHmacHex } from '@junction/connector-kit';
 import { createLogger } from '@junction/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { crm } from '../fixtures/connectors/crm.js';
 import { targetApi } from '../fixtures/connectors/target-api.js';
 import { apiOf, countRows } from '../support/api.js';
 import { startFakeTarget } from '../support/fake-target.js';
+import { captureLogs } from '../support/log-capture.js';
 import { startTestJunction, type TestJunction } from '../support/start-junction.js';
 import { until } from '../support/until.js';
 
@@ -17,21 +17,15 @@ let api: ReturnType<typeof apiOf>;
 let target: Awaited<ReturnType<typeof startFakeTarget>>;
 let hook: string;
 let integrationId: string;
-let logs = '';
+const logs = captureLogs();
 
 beforeAll(async () => {
   target = await startFakeTarget();
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      logs += chunk.toString();
-      done();
-    },
-  });
   t = await startTestJunction(
     { JUNCTION_WORKER_POLL_INTERVAL_MS: '100' },
     {
       connectors: createStaticConnectorSource([crm, targetApi]),
-      logger: createLogger('info', sink),
+      logger: createLogger('info', logs.stream),
     },
   );
   api = apiOf(t);
@@ -184,13 +178,14 @@ describe('webhook to target record', () => {
     expect(token.length).toBeGreaterThan(20);
     const line = await until(async () =>
       logs
+        .text()
         .split('\n')
         .filter(Boolean)
         .map((l) => JSON.parse(l) as Record<string, unknown>)
         .find((l) => l.requestId === res.headers.get('x-request-id')),
     );
     expect(line).toMatchObject({ msg: 'request', path: '/hooks/[redacted]', status: 401 });
-    expect(logs).not.toContain(token);
+    expect(logs.text()).not.toContain(token);
   });
 
   it('treats a replayed delivery as a no-op that still answers 202', async () => {
@@ -302,6 +297,7 @@ describe('webhook to target record', () => {
       expect(await countRows(t, 'events')).toBe(events);
       const line = await until(async () =>
         logs
+          .text()
           .split('\n')
           .filter(Boolean)
           .map((l) => JSON.parse(l) as Record<string, unknown>)
@@ -457,7 +453,7 @@ describe("Junction's own failures", () => {
       const run = await settled(eventId);
       expect(run).toMatchObject({ state: 'succeeded', attempts: 2 });
       // The job failed once in graphile-worker (its error kept there until it succeeded).
-      expect(logs).toContain('injected: the database is gone');
+      expect(logs.text()).toContain('injected: the database is gone');
       // Attempt 1's write could not be recorded, so attempt 2 sent it again with the same
       // idempotency key: the target holds one record.
       expect(target.requests.length - writes).toBe(2);

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -68,8 +68,7 @@ export async function startEmbeddedPostgres(options: {
     await server.initialise();
   }
   await server.start();
-  const password = encodeURIComponent(settings.password);
-  const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
+  const url = urlOf(settings.password, port);
   logger.info({ port, databaseDir }, 'embedded PostgreSQL started');
   let stopped: Promise<void> | undefined;
   return {
@@ -82,9 +81,35 @@ export async function startEmbeddedPostgres(options: {
   };
 }
 
-/** The server's password and where its files are (read by tools such as `npm run example`). */
+/**
+ * The URL of the embedded PostgreSQL running for the data folder `dataDir`, or undefined if none
+ * is: its password from `embedded-postgres.json`, its port from the server's `postmaster.pid`
+ * (PostgreSQL writes the port on its fourth line), in the folder that file names. For tools beside
+ * a running Junction, such as `npm run example`.
+ */
+export function runningEmbeddedPostgresUrl(dataDir: string): string | undefined {
+  try {
+    const settings = JSON.parse(
+      readFileSync(path.join(dataDir, SETTINGS_FILE), 'utf8'),
+    ) as Settings;
+    const databaseDir = settings.databaseDir ?? path.join(dataDir, 'postgres');
+    const port = readFileSync(path.join(databaseDir, 'postmaster.pid'), 'utf8').split('\n')[3];
+    return port?.trim() ? urlOf(settings.password, Number(port)) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function urlOf(password: string, port: number): string {
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+}
+
+/** Where the server's password and folder are kept, in the data folder. */
+const SETTINGS_FILE = 'embedded-postgres.json';
+
+/** The server's password and where its files are (read by `runningEmbeddedPostgresUrl`). */
 async function loadSettings(dataDir: string, databaseDir: string): Promise<Settings> {
-  const file = path.join(dataDir, 'embedded-postgres.json');
+  const file = path.join(dataDir, SETTINGS_FILE);
   const known = existsSync(file)
     ? (JSON.parse(await readFile(file, 'utf8')) as Settings)
     : undefined;

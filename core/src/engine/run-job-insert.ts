@@ -18,7 +18,9 @@ export const DIRECT_RUN_JOBS_REVISION = 19;
 /**
  * `direct` when graphile-worker's schema is the revision the direct insert was written for,
  * otherwise `add-jobs` (logged once: ingestion then works as before, only slower). The database
- * must be migrated.
+ * must be migrated. Each batch checks the revision again (`queueRunJobsSql`), but only a
+ * statement that names no private table works on a schema that has dropped or renamed them:
+ * hence this choice at start as well.
  *
  * Why not always `add_jobs`: it is a PL/pgSQL function of four statements (tasks, queues, job
  * keys, jobs), each planned per connection, whose job-key `update` scans the whole job queue once
