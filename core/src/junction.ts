@@ -237,7 +237,7 @@ export async function createJunction(
         logger,
         bodyLimitBytes: config.bodyLimitBytes,
       });
-      const server = await listen(app, hooks, config.host, config.port);
+      const server = await listen(app, hooks, config);
       stack.push(() => closeServer(server));
       const { port } = server.address() as AddressInfo;
       url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
@@ -278,16 +278,28 @@ async function checkDatabase(database: JunctionDatabase): Promise<CheckState> {
 function listen(
   app: OpenAPIHono<AppEnv>,
   hooks: ReturnType<typeof createWebhookListener>,
-  hostname: string,
-  port: number,
+  config: Pick<
+    JunctionConfig,
+    'host' | 'port' | 'httpHeadersTimeoutMs' | 'httpRequestTimeoutMs' | 'httpKeepAliveTimeoutMs'
+  >,
 ): Promise<Server> {
-  const answer = getRequestListener(app.fetch, { hostname });
+  const answer = getRequestListener(app.fetch, { hostname: config.host });
   return new Promise((resolve, reject) => {
-    const server = createServer((req, res) => {
-      if (!hooks(req, res)) void answer(req, res);
-    });
+    const server = createServer(
+      {
+        headersTimeout: config.httpHeadersTimeoutMs,
+        requestTimeout: config.httpRequestTimeoutMs,
+        keepAliveTimeout: config.httpKeepAliveTimeoutMs,
+        // How often Node looks for requests past those timeouts (30 s by default): a slow
+        // client is closed within a second of its timeout.
+        connectionsCheckingInterval: Math.min(1000, config.httpHeadersTimeoutMs),
+      },
+      (req, res) => {
+        if (!hooks(req, res)) void answer(req, res);
+      },
+    );
     server.once('error', reject);
-    server.listen(port, hostname, () => resolve(server));
+    server.listen(config.port, config.host, () => resolve(server));
   });
 }
 

@@ -24,10 +24,32 @@ function unsafe(path: string, message: string): PluginError {
   });
 }
 
+/** Set-user-id, set-group-id and sticky: never wanted in a plugin, refused rather than stripped. */
+const SPECIAL_BITS = 0o7000;
+
+function describeSpecialBits(mode: number): string {
+  const names = [
+    [0o4000, 'set-user-id'],
+    [0o2000, 'set-group-id'],
+    [0o1000, 'sticky'],
+  ] as const;
+  return names
+    .filter(([bit]) => (mode & bit) !== 0)
+    .map(([, name]) => name)
+    .join(', ');
+}
+
 /** Throws when one entry may not be extracted. */
 function checkEntry(entry: ReadEntry): void {
   const raw = entry.path;
   const type = entry.type as string;
+  const mode = entry.mode ?? 0;
+  if ((mode & SPECIAL_BITS) !== 0) {
+    throw unsafe(
+      raw,
+      `has the ${describeSpecialBits(mode)} bit set (mode ${mode.toString(8)}); plugins may not carry special permission bits`,
+    );
+  }
   if (raw.startsWith('/') || raw.startsWith('\\') || /^[A-Za-z]:/.test(raw)) {
     throw unsafe(raw, 'has an absolute path');
   }
@@ -59,14 +81,22 @@ function checkEntry(entry: ReadEntry): void {
   }
 }
 
+/** The path an entry is extracted to, for finding two entries that write the same file. */
+function extractedPath(raw: string): string {
+  return posix.normalize(stripTop(raw.replace(/\\/g, '/'))).replace(/\/+$/, '');
+}
+
 /**
  * Reads every header of the tarball without writing anything: refuses absolute paths, `..`,
- * links that point outside the package, device files and FIFOs, and more than the limits.
+ * links that point outside the package, device files and FIFOs, set-user-id, set-group-id and
+ * sticky bits, two entries for the same path (the last would silently win: two `package.json`),
+ * and more than the limits.
  */
 export function scanTarball(bytes: Uint8Array, limits: ExtractLimits): Promise<void> {
   return new Promise((resolve, reject) => {
     let files = 0;
     let total = 0;
+    const seen = new Map<string, string>();
     let failed = false;
     const fail = (error: PluginError) => {
       if (failed) return;
@@ -81,6 +111,15 @@ export function scanTarball(bytes: Uint8Array, limits: ExtractLimits): Promise<v
         const readEntry = entry as ReadEntry;
         try {
           checkEntry(readEntry);
+          const target = extractedPath(readEntry.path);
+          const before = seen.get(target);
+          if (before !== undefined && !(before === 'Directory' && readEntry.type === 'Directory')) {
+            throw unsafe(
+              readEntry.path,
+              `is a second entry for ${JSON.stringify(target)}; a package holds each path once`,
+            );
+          }
+          seen.set(target, readEntry.type as string);
           files += 1;
           total += readEntry.size ?? 0;
           if (files > limits.maxFiles) {

@@ -106,6 +106,8 @@ export interface RawEntry {
   readonly type?: 'File' | 'Directory' | 'SymbolicLink' | 'Link' | 'CharacterDevice' | 'FIFO';
   readonly body?: Buffer | string;
   readonly linkpath?: string;
+  /** Permission bits; default 0o755 for folders, 0o644 for the rest. */
+  readonly mode?: number;
 }
 
 /** Builds a gzipped tarball from raw entries. */
@@ -118,7 +120,7 @@ export function rawTarball(entries: readonly RawEntry[]): Buffer {
       path: entry.path,
       type,
       size: type === 'File' ? body.length : 0,
-      mode: type === 'Directory' ? 0o755 : 0o644,
+      mode: entry.mode ?? (type === 'Directory' ? 0o755 : 0o644),
       mtime: new Date('2024-01-01T00:00:00Z'),
       ...(entry.linkpath ? { linkpath: entry.linkpath } : {}),
     });

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are probed freely in assertions.
 type Json = any;
 
+import { hostileTarballEntries } from '../security/hostile-tarballs.js';
 import { startTestJunction, type TestJunction } from '../support/start-junction.js';
 import {
   createFixtureRoot,
@@ -270,38 +271,7 @@ describe('refusing hostile and broken plugins, leaving nothing behind', () => {
     return rawTarball([...(await entriesOf(dir)), ...extra]);
   }
 
-  it.each([
-    [
-      'path traversal',
-      'evil-traversal',
-      [{ path: 'package/../../escaped.txt', body: 'x' }],
-      /"\.\." path segment/,
-    ],
-    [
-      'absolute path',
-      'evil-absolute',
-      [{ path: '/tmp/junction-escaped.txt', body: 'x' }],
-      /absolute path/,
-    ],
-    [
-      'symlink escape',
-      'evil-symlink',
-      [{ path: 'package/dist/passwd', type: 'SymbolicLink', linkpath: '../../../../etc/passwd' }],
-      /symbolic link that points outside/,
-    ],
-    [
-      'hardlink escape',
-      'evil-hardlink',
-      [{ path: 'package/dist/hl', type: 'Link', linkpath: 'package/../../../etc/passwd' }],
-      /hard link that points outside/,
-    ],
-    [
-      'device file',
-      'evil-device',
-      [{ path: 'package/dev', type: 'CharacterDevice' }],
-      /CharacterDevice/,
-    ],
-  ] as const)('refuses a %s', async (_name, id, extra, detail) => {
+  it.each(hostileTarballEntries)('refuses a %s', async (_name, id, extra, detail) => {
     const response = await upload(await hostile(id, [...extra] as RawEntry[]));
     await expectRefused(response, 422, 'unsafe-entry', detail);
     await expectNothingLeft(id);

@@ -122,6 +122,29 @@ export const configOptions = [
     description: 'Largest request body accepted, in bytes (413 above).',
   },
   {
+    key: 'httpHeadersTimeoutMs',
+    env: 'JUNCTION_HTTP_HEADERS_TIMEOUT_MS',
+    flag: undefined,
+    default: '10000',
+    description:
+      "How long a client may take to send a request's headers before its connection is closed (slow clients cannot hold connections).",
+  },
+  {
+    key: 'httpRequestTimeoutMs',
+    env: 'JUNCTION_HTTP_REQUEST_TIMEOUT_MS',
+    flag: undefined,
+    default: '120000',
+    description:
+      'How long a client may take to send a whole request, body included (a plugin upload too); 408 after it.',
+  },
+  {
+    key: 'httpKeepAliveTimeoutMs',
+    env: 'JUNCTION_HTTP_KEEP_ALIVE_TIMEOUT_MS',
+    flag: undefined,
+    default: '5000',
+    description: 'How long an idle keep-alive connection stays open for its next request.',
+  },
+  {
     key: 'databasePoolSize',
     env: 'JUNCTION_DB_POOL_SIZE',
     flag: undefined,

@@ -35,6 +35,10 @@ export interface JunctionConfig {
   readonly workerDeadAfterMs: number;
   readonly shutdownTimeoutMs: number;
   readonly bodyLimitBytes: number;
+  /** Node's headers, request and keep-alive timeouts of the HTTP server. */
+  readonly httpHeadersTimeoutMs: number;
+  readonly httpRequestTimeoutMs: number;
+  readonly httpKeepAliveTimeoutMs: number;
   readonly databasePoolSize: number;
   readonly databaseConnectTimeoutMs: number;
   /** Days audit entry bodies are kept; unset keeps them forever. */
@@ -92,16 +96,25 @@ const schema = z.object({
   workerDeadAfterMs: integer(200, 3_600_000),
   shutdownTimeoutMs: integer(0, 3_600_000),
   bodyLimitBytes: integer(1024, 1024 * 1024 * 1024),
+  httpHeadersTimeoutMs: integer(100, 3_600_000),
+  httpRequestTimeoutMs: integer(100, 3_600_000),
+  httpKeepAliveTimeoutMs: integer(100, 3_600_000),
   databasePoolSize: integer(2, 1000),
   databaseConnectTimeoutMs: integer(100, 600_000),
   auditRetentionDays: integer(1, 36_500).optional(),
 });
 
 /** Settings that only make sense together. */
-const consistent = schema.refine((c) => c.workerDeadAfterMs > 2 * c.workerHeartbeatMs, {
-  path: ['workerDeadAfterMs'],
-  error: 'must be more than twice JUNCTION_WORKER_HEARTBEAT_MS, or live workers are declared dead',
-});
+const consistent = schema
+  .refine((c) => c.workerDeadAfterMs > 2 * c.workerHeartbeatMs, {
+    path: ['workerDeadAfterMs'],
+    error:
+      'must be more than twice JUNCTION_WORKER_HEARTBEAT_MS, or live workers are declared dead',
+  })
+  .refine((c) => c.httpHeadersTimeoutMs <= c.httpRequestTimeoutMs, {
+    path: ['httpHeadersTimeoutMs'],
+    error: 'must not be more than JUNCTION_HTTP_REQUEST_TIMEOUT_MS, which includes the headers',
+  });
 
 /** Values given on the command line, by configuration key. They win over the environment. */
 export type ConfigFlags = Partial<Record<ConfigKey, string | number | undefined>>;

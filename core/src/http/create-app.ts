@@ -19,6 +19,7 @@ import { authenticate } from './middleware/authenticate.js';
 import { bodyLimit } from './middleware/body-limit.js';
 import { requestLog, requestLogger } from './middleware/request-log.js';
 import { recordDenials } from './middleware/require-role.js';
+import { securityHeaders } from './middleware/security-headers.js';
 import { answerToError, HttpProblem, problem, problemResponse } from './problem.js';
 import { createMethodLookup } from './route-matcher.js';
 import { registerAuditRoutes } from './routes/audit-routes.js';
@@ -60,6 +61,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
 
   app.use(requestId({ headerName: 'X-Request-Id' }));
   app.use(requestLog(deps.logger));
+  app.use(securityHeaders());
   app.use(
     exceptPluginUpload(
       bodyLimit({

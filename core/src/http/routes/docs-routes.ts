@@ -24,13 +24,21 @@ const page = `<!doctype html>
   <div id="reference"></div>
   <script src="/docs/assets/swagger-ui-bundle.js"></script>
   <script src="/docs/assets/swagger-ui-standalone-preset.js"></script>
-  <script>
-    window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#reference', deepLinking: true,
-      presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: 'BaseLayout',
-      persistAuthorization: true });
-  </script>
+  <script src="/docs/assets/start.js"></script>
 </body>
 </html>`;
+
+/**
+ * Starts Swagger UI. A script file, not an inline script, so the page's Content-Security-Policy
+ * allows only the server's own scripts. The bearer token typed into "Authorize" lives in the
+ * page's memory only: `persistAuthorization` stays off, so it is never written to localStorage.
+ */
+const start = `window.ui = SwaggerUIBundle({
+  url: '/openapi.json', dom_id: '#reference', deepLinking: true,
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: 'BaseLayout',
+  persistAuthorization: false,
+});
+`;
 
 /** `/openapi.json` (generated from the routes) and `/docs`, an interactive reference served offline. */
 export function registerDocsRoutes(
@@ -45,6 +53,9 @@ export function registerDocsRoutes(
   app.get('/docs', (c) => c.html(page));
   app.get('/docs/assets/:file', async (c) => {
     const file = c.req.param('file');
+    if (file === 'start.js') {
+      return c.body(start, 200, { 'Content-Type': 'text/javascript; charset=utf-8' });
+    }
     const type = assets[file];
     if (!type) throw new HttpProblem(problem(404, `No asset named ${file}.`));
     const body = await readFile(path.join(getAbsoluteFSPath(), file));
