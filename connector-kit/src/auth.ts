@@ -1,5 +1,6 @@
 import { type FieldSet, field, type InferFields } from './field.js';
 import type { RunContext } from './run-context.js';
+import { type WebhookSecretOption, webhookSecretFields } from './webhook-secret.js';
 
 /**
  * The result of an auth `test` hook.
@@ -17,6 +18,11 @@ interface AuthBase {
   /** Optional check that the credentials work (for example a call to `/me`). */
   readonly test?: (ctx: RunContext) => Promise<AuthTestResult>;
   readonly description?: string;
+  /**
+   * A webhook signing secret kept beside the API credential, as `credentials.webhookSecret`
+   * (since 1.4); see {@link WebhookSecretOption}.
+   */
+  readonly webhookSecret?: WebhookSecretOption;
 }
 
 /**
@@ -164,9 +170,24 @@ const oauth2Fields = {
  * @example
  * ```ts
  * authFields({ kind: 'basic' }); // { username: field.string(), password: field.string({ secret: true }) }
+ * authFields({ kind: 'bearer', webhookSecret: true }); // { token, webhookSecret } (both secret)
  * ```
  */
 export function authFields(auth: AuthDefinition): FieldSet {
+  const base = credentialFields(auth);
+  if (auth.webhookSecret === undefined || auth.webhookSecret === false) return base;
+  // One object per definition, so that checks compiled for a field set are reused.
+  let fields = withWebhookSecret.get(auth);
+  if (!fields) {
+    fields = Object.freeze({ ...base, ...webhookSecretFields(auth.webhookSecret), ...base });
+    withWebhookSecret.set(auth, fields);
+  }
+  return fields;
+}
+
+const withWebhookSecret = new WeakMap<AuthDefinition, FieldSet>();
+
+function credentialFields(auth: AuthDefinition): FieldSet {
   switch (auth.kind) {
     case 'none':
       return {};

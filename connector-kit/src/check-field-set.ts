@@ -82,6 +82,10 @@ export function checkFieldSet(fields: unknown, path: string, out: DefinitionProb
     if (kind === 'enum' && !((f as { values?: unknown[] }).values?.length ?? 0)) {
       out.push({ path: `${p}/values`, message: 'an enum needs at least one value' });
     }
+    const nullable = (f as { nullable?: unknown }).nullable;
+    if (nullable !== undefined && typeof nullable !== 'boolean') {
+      out.push({ path: `${p}/nullable`, message: 'must be true or false' });
+    }
     const jsonType = (f as { type?: unknown }).type;
     if (kind === 'json' && jsonType !== undefined && !JSON_TYPES.has(String(jsonType))) {
       out.push({

@@ -14,6 +14,10 @@
  * that version (`^1.1.0`); plugins declaring `^1.0.0` keep loading.
  *
  * History:
+ * - 1.4.0: nullable fields (`nullable: true`: typed `T | null`, JSON Schema `type: [..., 'null']`);
+ *   `webhookSecret` on every auth kind (a signing secret kept beside the API credential,
+ *   `webhookSecretOf`, `STANDARD_WEBHOOK_SECRET_PATTERN`); `pollChangedSince` (cursor, page
+ *   cursor, ordering ties and dedupe keys of "list changed since" APIs) and `compareChangedAt`.
  * - 1.3.0: a per-request `signal` on the HTTP client (`HttpRequest.signal`) and `withSignal(ctx,
  *   signal)`, a context whose requests the signal cancels too; `createActionRunner`'s `timeoutMs`
  *   now cancels the run's requests through `ctx.http`, where it only aborted `ctx.signal`.
@@ -29,7 +33,7 @@
  * defineConnector({ ..., contract: `^${CONTRACT_VERSION}` });
  * ```
  */
-export const CONTRACT_VERSION = '1.3.0';
+export const CONTRACT_VERSION = '1.4.0';
 
 type Version = readonly [number, number, number];
 
@@ -111,7 +115,7 @@ export function satisfiesRange(range: string, version: string): boolean | undefi
  *
  * @example
  * ```ts
- * isContractSupported('^1.0.0'); // true with CONTRACT_VERSION 1.3.0
+ * isContractSupported('^1.0.0'); // true with CONTRACT_VERSION 1.4.0
  * ```
  */
 export function isContractSupported(contract: string, kitVersion: string = CONTRACT_VERSION) {

@@ -29,6 +29,12 @@ export type FieldKind =
 export interface FieldOptions<T> {
   /** Defaults to `true`; `required: false` makes the key optional (`?`) in the inferred type. */
   readonly required?: boolean;
+  /**
+   * `true` lets the value be `null` as well (since 1.4): typed `T | null`, JSON Schema
+   * `type: [..., 'null']`. Independent of `required`: a required nullable key must be present but
+   * may be `null` ("clear it"); an optional one may also be left out ("leave it alone").
+   */
+  readonly nullable?: boolean;
   /** A short human label for forms. */
   readonly label?: string;
   readonly description?: string;
@@ -162,6 +168,8 @@ export interface ObjectOptions<T> extends FieldOptions<T> {
 interface FieldBase<K extends FieldKind, R extends boolean> {
   readonly kind: K;
   readonly required: R;
+  /** `null` is a value of the field too (since 1.4); see {@link FieldOptions.nullable}. */
+  readonly nullable?: boolean;
   readonly label?: string;
   readonly description?: string;
   readonly secret?: boolean;
@@ -344,7 +352,20 @@ export type FieldSet = { readonly [name: string]: AnyField };
  * type Plan = FieldValue<ReturnType<typeof field.enum<['free', 'pro']>>>; // 'free' | 'pro'
  * ```
  */
-export type FieldValue<F> = F extends { kind: 'string' | 'date' | 'dateTime' }
+export type FieldValue<F> = F extends { readonly nullable: true }
+  ? NonNullFieldValue<F> | null
+  : NonNullFieldValue<F>;
+
+/**
+ * The TypeScript type of one field's value, `null` left aside (what a nullable field holds when
+ * it is not `null`).
+ *
+ * @example
+ * ```ts
+ * type Name = NonNullFieldValue<typeof nameField>; // string
+ * ```
+ */
+export type NonNullFieldValue<F> = F extends { kind: 'string' | 'date' | 'dateTime' }
   ? string
   : F extends { kind: 'number' | 'integer' }
     ? number
@@ -392,6 +413,19 @@ export type InferFields<S extends FieldSet> = Simplify<
  */
 export type RequiredOf<O> = O extends { readonly required: false } ? false : true;
 
+/**
+ * `{ readonly nullable: true }` when the options say `nullable: true`, else `{}`: what a builder
+ * adds to its field's type so that {@link FieldValue} includes `null`.
+ *
+ * @example
+ * ```ts
+ * type N = NullableOf<{ nullable: true }>; // { readonly nullable: true }
+ * ```
+ */
+export type NullableOf<O> = O extends { readonly nullable: true }
+  ? { readonly nullable: true }
+  : unknown;
+
 type OpenOf<O> = O extends { readonly additionalProperties: true } ? true : false;
 type JsonTypeOf<O> = O extends { readonly type: infer T extends JsonType } ? T : undefined;
 
@@ -414,55 +448,63 @@ function make<K extends FieldKind>(kind: K, options: object | undefined, extra: 
  * ```
  */
 export const field = {
-  string<const O extends StringOptions = StringOptions>(options?: O): StringField<RequiredOf<O>> {
-    return make('string', options) as StringField<RequiredOf<O>>;
+  string<const O extends StringOptions = StringOptions>(
+    options?: O,
+  ): StringField<RequiredOf<O>> & NullableOf<O> {
+    return make('string', options) as StringField<RequiredOf<O>> & NullableOf<O>;
   },
-  number<const O extends NumberOptions = NumberOptions>(options?: O): NumberField<RequiredOf<O>> {
-    return make('number', options) as NumberField<RequiredOf<O>>;
+  number<const O extends NumberOptions = NumberOptions>(
+    options?: O,
+  ): NumberField<RequiredOf<O>> & NullableOf<O> {
+    return make('number', options) as NumberField<RequiredOf<O>> & NullableOf<O>;
   },
-  integer<const O extends NumberOptions = NumberOptions>(options?: O): IntegerField<RequiredOf<O>> {
-    return make('integer', options) as IntegerField<RequiredOf<O>>;
+  integer<const O extends NumberOptions = NumberOptions>(
+    options?: O,
+  ): IntegerField<RequiredOf<O>> & NullableOf<O> {
+    return make('integer', options) as IntegerField<RequiredOf<O>> & NullableOf<O>;
   },
   boolean<const O extends FieldOptions<boolean> = FieldOptions<boolean>>(
     options?: O,
-  ): BooleanField<RequiredOf<O>> {
-    return make('boolean', options) as BooleanField<RequiredOf<O>>;
+  ): BooleanField<RequiredOf<O>> & NullableOf<O> {
+    return make('boolean', options) as BooleanField<RequiredOf<O>> & NullableOf<O>;
   },
   date<const O extends FieldOptions<string> = FieldOptions<string>>(
     options?: O,
-  ): DateField<RequiredOf<O>> {
-    return make('date', options) as DateField<RequiredOf<O>>;
+  ): DateField<RequiredOf<O>> & NullableOf<O> {
+    return make('date', options) as DateField<RequiredOf<O>> & NullableOf<O>;
   },
   dateTime<const O extends FieldOptions<string> = FieldOptions<string>>(
     options?: O,
-  ): DateTimeField<RequiredOf<O>> {
-    return make('dateTime', options) as DateTimeField<RequiredOf<O>>;
+  ): DateTimeField<RequiredOf<O>> & NullableOf<O> {
+    return make('dateTime', options) as DateTimeField<RequiredOf<O>> & NullableOf<O>;
   },
   enum<
     const V extends readonly string[],
     const O extends FieldOptions<V[number]> = FieldOptions<V[number]>,
-  >(values: V, options?: O): EnumField<V, RequiredOf<O>> {
+  >(values: V, options?: O): EnumField<V, RequiredOf<O>> & NullableOf<O> {
     return make('enum', options, { values: Object.freeze([...values]) }) as EnumField<
       V,
       RequiredOf<O>
-    >;
+    > &
+      NullableOf<O>;
   },
   object<
     const F extends FieldSet,
     const O extends ObjectOptions<InferFields<F>> = ObjectOptions<InferFields<F>>,
-  >(fields: F, options?: O): ObjectField<F, RequiredOf<O>, OpenOf<O>> {
-    return make('object', options, { fields }) as ObjectField<F, RequiredOf<O>, OpenOf<O>>;
+  >(fields: F, options?: O): ObjectField<F, RequiredOf<O>, OpenOf<O>> & NullableOf<O> {
+    return make('object', options, { fields }) as ObjectField<F, RequiredOf<O>, OpenOf<O>> &
+      NullableOf<O>;
   },
   array<
     const I extends AnyField,
     const O extends ArrayOptions<FieldValue<I>[]> = ArrayOptions<FieldValue<I>[]>,
-  >(items: I, options?: O): ArrayField<I, RequiredOf<O>> {
-    return make('array', options, { items }) as ArrayField<I, RequiredOf<O>>;
+  >(items: I, options?: O): ArrayField<I, RequiredOf<O>> & NullableOf<O> {
+    return make('array', options, { items }) as ArrayField<I, RequiredOf<O>> & NullableOf<O>;
   },
   /** Any JSON value; `type` narrows it (`field.json({ type: 'object' })` is a `JsonObject`). */
   json<const O extends JsonOptions = JsonOptions>(
     options?: O,
-  ): JsonField<JsonTypeOf<O>, RequiredOf<O>> {
-    return make('json', options) as JsonField<JsonTypeOf<O>, RequiredOf<O>>;
+  ): JsonField<JsonTypeOf<O>, RequiredOf<O>> & NullableOf<O> {
+    return make('json', options) as JsonField<JsonTypeOf<O>, RequiredOf<O>> & NullableOf<O>;
   },
 } as const;

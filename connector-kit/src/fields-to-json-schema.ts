@@ -37,9 +37,23 @@ function meta(f: AnyField): Record<string, unknown> {
  * ```ts
  * fieldToJsonSchema(field.date()); // { type: 'string', format: 'date' }
  * fieldToJsonSchema(field.json()); // {}
+ * fieldToJsonSchema(field.string({ nullable: true })); // { type: ['string', 'null'] }
  * ```
  */
 export function fieldToJsonSchema(f: AnyField): JsonSchema {
+  const schema = nonNullSchema(f);
+  return f.nullable === true ? allowNull(schema) : schema;
+}
+
+/** A nullable field's schema: `null` added to its `type` (and to its `enum`). */
+function allowNull(schema: JsonSchema): JsonSchema {
+  if (schema.type === undefined) return schema; // an unnarrowed JSON field accepts null already
+  const out: Record<string, unknown> = { ...schema, type: [schema.type, 'null'] };
+  if (Array.isArray(schema.enum)) out.enum = [...schema.enum, null];
+  return out;
+}
+
+function nonNullSchema(f: AnyField): JsonSchema {
   switch (f.kind) {
     case 'string': {
       const out: Record<string, unknown> = { type: 'string' };

@@ -120,6 +120,13 @@ export type { OAuth2TokenOptions, OAuth2TokenSet } from './oauth2.js';
 export { fetchClientCredentialsToken, needsRefresh, refreshOAuth2Token } from './oauth2.js';
 export type { PageInfo, PaginateNext } from './paginate.js';
 export { paginate } from './paginate.js';
+export type {
+  ChangedAt,
+  ChangedSinceOptions,
+  ChangedSincePage,
+  ChangedSinceRequest,
+} from './poll-changed-since.js';
+export { compareChangedAt, pollChangedSince } from './poll-changed-since.js';
 export type { RecordTypeDefinition, RecordTypeInput } from './record-type.js';
 export { defineRecordType } from './record-type.js';
 export { parseRetryAfter } from './retry-after.js';
@@ -160,4 +167,10 @@ export type { FieldsCheck } from './validate-fields.js';
 export { validateFields } from './validate-fields.js';
 export type { WebhookRequest } from './webhook-request.js';
 export { createWebhookRequest } from './webhook-request.js';
+export type { WebhookSecretOption } from './webhook-secret.js';
+export {
+  STANDARD_WEBHOOK_SECRET_PATTERN,
+  webhookSecretFields,
+  webhookSecretOf,
+} from './webhook-secret.js';
 export { withSignal } from './with-signal.js';

@@ -106,6 +106,7 @@ export function validateConnector(connector: ConnectorDefinition): DefinitionPro
         });
     }
     if (auth.kind === 'custom') checkFieldSet(auth.fields, '/auth/fields', out);
+    checkWebhookSecretOption(auth.webhookSecret, out);
     if (auth.test !== undefined && typeof auth.test !== 'function')
       out.push({ path: '/auth/test', message: 'test must be a function' });
   }
@@ -173,4 +174,20 @@ export function validateConnector(connector: ConnectorDefinition): DefinitionPro
       checkSample(a.output, a.sample, `${p}/sample`, out);
   });
   return out;
+}
+
+function checkWebhookSecretOption(option: unknown, out: DefinitionProblem[]): void {
+  if (option === undefined || typeof option === 'boolean') return;
+  if (typeof option !== 'object' || option === null || Array.isArray(option)) {
+    out.push({
+      path: '/auth/webhookSecret',
+      message: 'must be true, false or { required, scheme }',
+    });
+    return;
+  }
+  const { required, scheme } = option as { required?: unknown; scheme?: unknown };
+  if (required !== undefined && typeof required !== 'boolean')
+    out.push({ path: '/auth/webhookSecret/required', message: 'must be true or false' });
+  if (scheme !== undefined && scheme !== 'standard' && scheme !== 'any')
+    out.push({ path: '/auth/webhookSecret/scheme', message: 'must be "standard" or "any"' });
 }

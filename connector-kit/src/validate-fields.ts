@@ -15,7 +15,7 @@ function validDate(text: string): boolean {
 
 function getAjv(): Ajv2020 {
   if (ajv) return ajv;
-  ajv = new Ajv2020({ allErrors: true, strict: true, useDefaults: true });
+  ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, useDefaults: true });
   ajv.addFormat('date', validDate);
   ajv.addFormat(
     'date-time',

@@ -2,6 +2,7 @@ import { buildTree } from './compile-expression.js';
 import { ExpressionValidationError } from './expression-error.js';
 import { resolveLimits, startRun } from './limits.js';
 import { pointerTo } from './operation.js';
+import { OMIT } from './operations/omit-operation.js';
 import { TreeBuilder } from './tree-builder.js';
 import type { CompileOptions, Evaluator, Expression, Problem } from './types.js';
 
@@ -19,7 +20,7 @@ export interface FieldError {
 }
 
 export interface MappingResult {
-  /** The computed fields; a field whose expression failed is absent. */
+  /** The computed fields; a field whose expression failed, or gave `{"omit": []}`, is absent. */
   readonly output: Record<string, unknown>;
   readonly errors: readonly FieldError[];
 }
@@ -80,6 +81,7 @@ export function compileMapping(mapping: Mapping, options?: CompileOptions): Comp
       const field = names[i] as string;
       try {
         const value = (evaluators[i] as Evaluator)(data, null, run);
+        if (value === OMIT) continue;
         if (field === '__proto__') {
           Object.defineProperty(output, field, {
             value,

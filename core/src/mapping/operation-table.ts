@@ -52,6 +52,7 @@ import {
   objectOperation,
   pickOperation,
 } from './operations/object-operations.js';
+import { omitOperation } from './operations/omit-operation.js';
 import {
   catOperation,
   joinOperation,
@@ -125,6 +126,7 @@ export function operationTable(): ReadonlyMap<string, Operation> {
       flattenOperation,
       lookupOperation,
       coalesceOperation,
+      omitOperation,
     ].map((operation) => [operation.name, operation]),
   );
   return table;

@@ -3,6 +3,7 @@ import { chargeItems } from '../limits.js';
 import { argumentList, eager, type Operation } from '../operation.js';
 import { readKey } from '../read-path.js';
 import type { Evaluator } from '../types.js';
+import { OMIT } from './omit-operation.js';
 
 /** Sets an own data property, even for keys such as `__proto__`. */
 function setField(target: Record<string, unknown>, key: string, value: unknown): void {
@@ -36,14 +37,17 @@ export const pickOperation = eager({
   },
 });
 
-/** `{"object": [["id", 1], ["name", "Ada"]]}` or `{"object": {"map": ...}}`: an object from [key, value] pairs. */
+/**
+ * `{"object": [["id", 1], ["name", "Ada"]]}` or `{"object": {"map": ...}}`: an object from
+ * [key, value] pairs; a pair whose value is `{"omit": []}` is left out.
+ */
 export const objectOperation = eager({
   name: 'object',
   apply: (pairs, run, p) => {
     chargeItems(run, pairs.length, p);
     const out: Record<string, unknown> = {};
     for (const pair of pairs) {
-      if (!Array.isArray(pair) || pair.length !== 2) continue;
+      if (!Array.isArray(pair) || pair.length !== 2 || pair[1] === OMIT) continue;
       setField(out, toText(pair[0]), pair[1]);
     }
     return out;
