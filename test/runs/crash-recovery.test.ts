@@ -31,12 +31,14 @@ const children: Child[] = [];
 /**
  * A customer API that creates the record as soon as a POST arrives (as a real server commits
  * before it answers) and honours Idempotency-Key; the first POST's answer is held until the
- * client goes away, so the worker sending it dies mid-step with the record already written.
+ * client goes away (or `answerHeld`), so the worker sending it dies mid-step with the record
+ * already written.
  */
 async function startHoldingTarget() {
   const customers = new Map<string, Record<string, unknown>>();
   const byKey = new Map<string, string>();
   const posts: { key: string | undefined; held: boolean }[] = [];
+  const heldAnswers: (() => void)[] = [];
   let holdNext = true;
   const server = http.createServer((req, res) => {
     let raw = '';
@@ -56,9 +58,13 @@ async function startHoldingTarget() {
       const held = holdNext;
       holdNext = false;
       posts.push({ key, held });
-      if (held) return; // never answered: the caller dies waiting
-      res.writeHead(201, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id, number: body.number }));
+      const answer = () => {
+        res.writeHead(201, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ id, number: body.number }));
+      };
+      if (held)
+        heldAnswers.push(answer); // not answered yet: the caller may die waiting
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -69,6 +75,10 @@ async function startHoldingTarget() {
     /** Holds the answer to the next POST too. */
     holdNext() {
       holdNext = true;
+    },
+    /** Answers the held POSTs after all. */
+    answerHeld() {
+      for (const answer of heldAnswers.splice(0)) answer();
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -295,6 +305,51 @@ describe('a worker process stopped in the middle of a run', () => {
     b.process.kill('SIGTERM');
     expect((await b.exited(15_000)).code).toBe(0);
   }, 90_000);
+});
+
+describe('a worker process frozen past the dead-after time (SIGSTOP, then SIGCONT)', () => {
+  it('has its late writes refused and logged once it resumes, after another worker completed the run', async () => {
+    const a = startWorkerProcess({ LOG_LEVEL: 'warn' });
+    await a.waitFor(/ready \d+/, 60_000);
+    target.holdNext();
+    const posts = target.posts.length;
+    const eventId = await deliver(t, hook, { id: '44', name: 'Edsger', country: 'NL' });
+    await until(async () => target.posts.length === posts + 1, 30_000);
+
+    // A freezes in the middle of the step; it is declared dead and B completes the run.
+    a.process.kill('SIGSTOP');
+    const b = startWorkerProcess();
+    await b.waitFor(/ready \d+/, 60_000);
+    const [{ id: runId } = { id: '' }] = await query('select id from runs where event_id = $1', [
+      eventId,
+    ]);
+    const snapshot = async () => ({
+      run: await query('select state, attempts, outcome, last_error from runs where id = $1', [
+        runId,
+      ]),
+      steps: await query('select state, attempt, output from run_steps where run_id = $1', [runId]),
+      audit: await query('select action, data from audit_entries where run_id = $1', [runId]),
+      links: await query(`select target_id from record_links where source_id = '44'`),
+    });
+    await until(async () => (await snapshot()).run[0]?.state === 'succeeded', 60_000);
+    const completed = await snapshot();
+    expect(completed.run).toEqual([
+      { state: 'succeeded', attempts: 2, outcome: null, last_error: null },
+    ]);
+    expect(completed.steps).toMatchObject([{ state: 'succeeded', attempt: 2 }]);
+
+    // A resumes and gets the answer to its first send: its attempt 1 is stale, and its writes
+    // (the step, the outcome) are refused and logged, never applied.
+    target.answerHeld();
+    a.process.kill('SIGCONT');
+    await a.waitFor(/stale attempt's (step|outcome) was refused/, 30_000);
+    expect(await snapshot()).toEqual(completed);
+    expect([...target.customers.values()].filter((c) => c.number === 'C-44')).toHaveLength(1);
+
+    for (const child of [a, b]) child.process.kill('SIGTERM');
+    expect((await a.exited(15_000)).code).toBe(0);
+    expect((await b.exited(15_000)).code).toBe(0);
+  }, 120_000);
 });
 
 describe('heartbeat settings', () => {

@@ -6,7 +6,13 @@ import { verifyAuditChain } from '../../core/src/audit/verify-audit-chain.js';
 import type { ResolvedConnector } from '../../core/src/connectors/connector-source.js';
 import type { RunsTable } from '../../core/src/db/tables/run-tables.js';
 import { createAttemptEnder } from '../../core/src/engine/attempt-ender.js';
-import { contentHash, prepareStep } from '../../core/src/engine/write-step.js';
+import {
+  contentHash,
+  prepareStep,
+  StaleAttemptError,
+  type StepRecord,
+  writeStep,
+} from '../../core/src/engine/write-step.js';
 import { insertRun, useJunctionDatabase } from '../support/junction-database.js';
 
 const database = useJunctionDatabase();
@@ -15,6 +21,13 @@ const addRun = (id: string, sourceRecord: string, state: string, attempts: numbe
   insertRun(database(), { integrationId: 'int_ends', id, sourceRecord, state, attempts });
 
 const erp = { id: 'erp', version: '1.0.0' } as ResolvedConnector;
+
+/** A step of attempt 1 of `run`, prepared as the executor prepares it. */
+const firstAttemptStep = (run: Selectable<RunsTable>, step: StepRecord) =>
+  prepareStep(
+    { run, routeKey: 'all', sourceSystem: 'crm', attempt: 1, startedAt: new Date(), started: 0 },
+    step,
+  );
 
 describe('ending attempts together', () => {
   it('stores the attempts ending in one turn with one statement, as each would alone', async () => {
@@ -56,17 +69,17 @@ describe('ending attempts together', () => {
 
     await Promise.all([
       end(
-        { id: a.id, integrationId: 'int_ends', sourceRecord: 'a' },
+        { id: a.id, integrationId: 'int_ends', sourceRecord: 'a', attempt: 1 },
         { state: 'succeeded' },
         written,
       ),
       end(
-        { id: b.id, integrationId: 'int_ends', sourceRecord: 'b' },
+        { id: b.id, integrationId: 'int_ends', sourceRecord: 'b', attempt: 1 },
         { state: 'failed', retryAt, error: { kind: 'retryable', message: 'HTTP 503' } },
         failed,
       ),
       end(
-        { id: c.id, integrationId: 'int_ends', sourceRecord: 'c' },
+        { id: c.id, integrationId: 'int_ends', sourceRecord: 'c', attempt: 1 },
         { state: 'dead', outcome: 'not retryable', error: { kind: 'invalidInput', message: 'no' } },
         undefined,
       ),
@@ -161,41 +174,73 @@ describe('ending attempts together', () => {
 
   it('ends each attempt alone when the shared statement fails, so that one bad attempt fails alone', async () => {
     const good = await addRun('run_good', 'g', 'running', 1);
-    const gone = { ...good, id: 'run_missing' }; // no such run: its step row breaks the statement
-    const step = (run: Selectable<RunsTable>) =>
-      prepareStep(
-        {
-          run,
-          routeKey: 'all',
-          sourceSystem: 'crm',
-          attempt: 1,
-          startedAt: new Date(),
-          started: 0,
-        },
-        { state: 'failed', stepKey: 'customer', error: { kind: 'retryable', message: 'x' } },
-      );
+    const bad = await addRun('run_bad', 'h', 'running', 1);
+    // run_bad's step already succeeded: storing it as succeeded again breaks the statement.
+    await database().pool.query(
+      `insert into run_steps (run_id, route_key, step_key, attempt, state, started_at, finished_at, duration_ms)
+       values ('run_bad', 'all', 'customer', 1, 'succeeded', now(), now(), 1)`,
+    );
+    const step = (run: Selectable<RunsTable>, state: 'failed' | 'succeeded') =>
+      firstAttemptStep(run, {
+        state,
+        stepKey: 'customer',
+        error: { kind: 'retryable', message: 'x' },
+      });
     const end = createAttemptEnder(database(), createLogger('silent'));
     const [ok, broken] = await Promise.allSettled([
       end(
-        { id: good.id, integrationId: 'int_ends', sourceRecord: 'g' },
+        { id: good.id, integrationId: 'int_ends', sourceRecord: 'g', attempt: 1 },
         { state: 'dead' },
-        step(good),
+        step(good, 'failed'),
       ),
       end(
-        { id: gone.id, integrationId: 'int_ends', sourceRecord: 'g' },
-        { state: 'dead' },
-        step(gone),
+        { id: bad.id, integrationId: 'int_ends', sourceRecord: 'h', attempt: 1 },
+        { state: 'succeeded' },
+        step(bad, 'succeeded'),
       ),
     ]);
-    expect(ok.status).toBe('fulfilled');
+    expect(ok).toEqual({ status: 'fulfilled', value: true });
     expect(broken).toMatchObject({
       status: 'rejected',
-      reason: { message: expect.stringContaining('run_steps_run_id_fkey') },
+      reason: { message: expect.stringContaining('run_steps_done') },
     });
     const { rows } = await database().pool.query(
-      `select state from runs where id = 'run_good' union all
-       select count(*)::text from run_steps where run_id in ('run_good', 'run_missing')`,
+      `select id, state from runs where id in ('run_good', 'run_bad') order by id`,
     );
-    expect(rows).toEqual([{ state: 'dead' }, { state: '1' }]);
+    expect(rows).toEqual([
+      { id: 'run_bad', state: 'running' },
+      { id: 'run_good', state: 'dead' },
+    ]);
+  });
+
+  it("refuses a stale attempt's ending and steps, storing nothing (fencing)", async () => {
+    // Taken over: a newer attempt (2) holds the run. Cancelled: the run is no longer running.
+    const taken = await addRun('run_taken', 't', 'running', 2);
+    const cancelled = await addRun('run_cancelled', 'u', 'cancelled', 1);
+    const current = await addRun('run_current', 'v', 'running', 1);
+    const step = (run: Selectable<RunsTable>) =>
+      firstAttemptStep(run, { state: 'succeeded', stepKey: 'customer', output: { id: 'T-1' } });
+    const end = createAttemptEnder(database(), createLogger('silent'));
+    const ends = await Promise.all(
+      [taken, cancelled, current].map((run) =>
+        end(
+          { id: run.id, integrationId: 'int_ends', sourceRecord: run.source_record, attempt: 1 },
+          { state: 'succeeded' },
+          step(run),
+        ),
+      ),
+    );
+    expect(ends).toEqual([false, false, true]);
+    await expect(writeStep(database(), step(taken))).rejects.toBeInstanceOf(StaleAttemptError);
+    const { rows } = await database().pool.query(
+      `select r.id, r.state, r.attempts, count(s.id)::int as steps from runs r
+       left join run_steps s on s.run_id = r.id
+       where r.id in ('run_taken', 'run_cancelled', 'run_current') group by r.id order by r.id`,
+    );
+    expect(rows).toEqual([
+      { id: 'run_cancelled', state: 'cancelled', attempts: 1, steps: 0 },
+      { id: 'run_current', state: 'succeeded', attempts: 1, steps: 1 },
+      { id: 'run_taken', state: 'running', attempts: 2, steps: 0 },
+    ]);
   });
 });

@@ -15,11 +15,16 @@ export type AttemptEnd =
     }
   | { readonly state: 'failed'; readonly retryAt: Date; readonly error: unknown };
 
+/** The run whose attempt ends, and that attempt: the lease its writes are checked against. */
+export interface AttemptRef extends RunRef {
+  readonly attempt: number;
+}
+
 interface Ending {
-  readonly run: RunRef;
+  readonly run: AttemptRef;
   readonly end: AttemptEnd;
   readonly step: PreparedStep | undefined;
-  resolve(): void;
+  resolve(held: boolean): void;
   reject(error: unknown): void;
 }
 
@@ -31,6 +36,11 @@ interface Ending {
  * record with nothing pending, the common case, takes no lock (a pending run committed at the
  * same moment by another process is queued by the lane sweeper). If a shared statement fails,
  * each attempt is ended on its own, so that one bad attempt fails alone.
+ *
+ * Fencing: an ending is stored only if its attempt still holds the run (`running` at that
+ * attempt, under the run's row lock). A stale attempt (its worker was declared dead and another
+ * attempt took the run over, or the run was cancelled) stores nothing: the returned promise
+ * resolves to false.
  */
 export function createAttemptEnder(
   database: Pick<JunctionDatabase, 'db' | 'pool'>,
@@ -40,13 +50,14 @@ export function createAttemptEnder(
 
   /** Ends `batch` in one statement, then hands records on; throws if the statement fails. */
   const endAll = async (batch: readonly Ending[]) => {
-    const pending = await endTogether(database, batch);
+    const results = await endTogether(database, batch);
     await Promise.all(
       batch.map(async (e, i) => {
         try {
-          if (pending[i] && e.end.state !== 'failed' && e.run.sourceRecord !== null)
+          const { held, pending } = results[i] ?? { held: false, pending: false };
+          if (held && pending && e.end.state !== 'failed' && e.run.sourceRecord !== null)
             await handOn(database.db, e.run.integrationId, e.run.sourceRecord);
-          e.resolve();
+          e.resolve(held);
         } catch (error) {
           e.reject(error);
         }
@@ -72,22 +83,26 @@ export function createAttemptEnder(
     }
   };
 
-  return (run: RunRef, end: AttemptEnd, step: PreparedStep | undefined): Promise<void> =>
+  return (run: AttemptRef, end: AttemptEnd, step: PreparedStep | undefined): Promise<boolean> =>
     new Promise((resolve, reject) => {
       waiting.push({ run, end, step, resolve, reject });
       if (waiting.length === 1) setImmediate(flush);
     });
 }
 
-/** One statement for many endings; for each, whether its record has runs pending behind it. */
+/**
+ * One statement for many endings; for each, whether it was stored (its attempt held the run) and
+ * whether its record has runs pending behind it.
+ */
 async function endTogether(
   { db, pool }: Pick<JunctionDatabase, 'db' | 'pool'>,
   batch: readonly Ending[],
-): Promise<boolean[]> {
+): Promise<{ held: boolean; pending: boolean }[]> {
   const now = new Date().toISOString();
   const ends = batch.map(({ run, end }, i) => ({
     i,
     run_id: run.id,
+    attempt: run.attempt,
     state: end.state,
     outcome: end.state === 'failed' ? null : (end.outcome ?? null),
     error: end.error === undefined ? null : JSON.stringify(end.error),
@@ -104,11 +119,16 @@ async function endTogether(
   // every) run of the table in each statement.
   const rows = await queryPrepared(
     pool,
-    sql<{ i: number; pending: boolean }>`
+    sql<{ i: number; held: boolean; pending: boolean }>`
       with ends as (
         select * from jsonb_to_recordset(${JSON.stringify(ends)}::jsonb) as x(
-          i int, run_id text, state text, outcome text, error text, retry_at timestamptz,
-          finished_at timestamptz, integration_id text, source_record text)
+          i int, run_id text, attempt int, state text, outcome text, error text,
+          retry_at timestamptz, finished_at timestamptz, integration_id text, source_record text)
+      ), fence as (
+        select r.id from runs r join ends x on x.run_id = r.id
+        where r.id = any(${batch.map((e) => e.run.id)}::text[]) and r.attempts = x.attempt
+          and coalesce(r.state, '') = 'running'
+        for no key update of r
       ), ${sql.join(stepCtes(steps))}, updated as (
         update runs r set
           state = x.state,
@@ -117,6 +137,7 @@ async function endTogether(
           outcome = case when x.state = 'failed' then r.outcome else x.outcome end,
           last_error = coalesce(x.error::jsonb, r.last_error)
         from ends x where r.id = any(${batch.map((e) => e.run.id)}::text[]) and r.id = x.run_id
+          and r.id in (select id from fence)
         returning r.id, r.attempts, r.state, r.next_attempt_at
       ), jobs as (
         -- add_jobs only for retries: on a long queue its generic plan scans the queue, even for
@@ -127,14 +148,14 @@ async function endTogether(
             from updated u where u.state = 'failed'))
         ) else 0 end as n
       )
-      select x.i, (select n from jobs) >= 0 and (
+      select x.i, x.run_id in (select id from fence) as held, (select n from jobs) >= 0 and (
         select true from runs p
         where p.integration_id = x.integration_id and p.source_record = x.source_record
           and p.state = 'pending'
         limit 1) is not null as pending
       from ends x`.compile(db),
   );
-  const pending = new Array<boolean>(batch.length).fill(false);
-  for (const row of rows) pending[row.i] = row.pending;
-  return pending;
+  const results = batch.map(() => ({ held: false, pending: false }));
+  for (const row of rows) results[row.i] = { held: row.held, pending: row.pending };
+  return results;
 }

@@ -26,7 +26,13 @@ import {
 import { createIntegrationStateStore } from './integration-state-store.js';
 import { waitsBehindEarlierRun } from './run-finisher.js';
 import type { RunJobPayload } from './run-queue.js';
-import { contentHash, createStepLog, type StepContext, type StepLog } from './write-step.js';
+import {
+  contentHash,
+  createStepLog,
+  StaleAttemptError,
+  type StepContext,
+  type StepLog,
+} from './write-step.js';
 
 export interface RunExecutorDeps {
   readonly db: Kysely<Database>;
@@ -95,7 +101,18 @@ export function createRunExecutor(deps: RunExecutorDeps) {
     }
     const { run, links } = claimed;
     const source = { data: claimed.data };
-    const ref = { id: run.id, integrationId: run.integration_id, sourceRecord: run.source_record };
+    const ref = {
+      id: run.id,
+      integrationId: run.integration_id,
+      sourceRecord: run.source_record,
+      attempt: run.attempts,
+    };
+    /** A stale attempt's refused write: logged, never applied; the newer attempt goes on. */
+    const refused = (what: string) =>
+      logger.warn(
+        { runId: run.id, attempt: run.attempts },
+        `a stale attempt's ${what} was refused: a newer attempt holds the run (this worker was taken for dead, or the run was cancelled)`,
+      );
     const doneByKey = new Map(claimed.done.map((s) => [`${s.route_key}/${s.step_key}`, s]));
     const log = createStepLog(deps);
     let policy = defaultRetryPolicy;
@@ -158,12 +175,17 @@ export function createRunExecutor(deps: RunExecutorDeps) {
         }
       }
       lastStep = log.take();
-      await endAttempt(
+      const held = await endAttempt(
         ref,
         { state: 'succeeded', outcome: routes.length === 0 ? 'no route matched' : undefined },
         lastStep,
       );
+      if (!held) refused('outcome');
     } catch (caught) {
+      if (caught instanceof StaleAttemptError) {
+        refused('step');
+        return;
+      }
       // Junction's own failure (a database error, a bug) fails the attempt like a retryable step
       // failure, keeping what already happened. If even that cannot be stored (the database went
       // away), the job fails, and graphile-worker runs it again later: the same job takes the
@@ -180,7 +202,7 @@ export function createRunExecutor(deps: RunExecutorDeps) {
             );
       const error = thrown.error.toJSON();
       const retry = thrown.error.retryable && run.attempts < policy.maxAttempts;
-      await endAttempt(
+      const held = await endAttempt(
         ref,
         retry
           ? {
@@ -195,7 +217,9 @@ export function createRunExecutor(deps: RunExecutorDeps) {
             },
         log.take() ?? lastStep,
       );
-      logger.warn({ runId: run.id, attempt: run.attempts, retry, error }, 'run attempt failed');
+      if (!held) refused('outcome');
+      else
+        logger.warn({ runId: run.id, attempt: run.attempts, retry, error }, 'run attempt failed');
     }
   };
 

@@ -129,11 +129,15 @@ export function prepareStep(context: StepContext, step: StepRecord): PreparedSte
  * record links and their audit entries, for a statement that stores them together with whatever
  * else it changes: one statement is one transaction, so none of them exists without the others.
  * The rows travel as JSON, so one statement text (prepared once) serves any number of steps.
+ *
+ * Fencing: only the steps of runs listed by the statement's `fence` CTE (an `id` column: the runs
+ * still held by the attempt that wrote the step, locked) are stored; a stale attempt's steps are
+ * dropped with its outcome.
  */
 export function stepCtes(steps: readonly PreparedStep[]): RawBuilder<unknown>[] {
   const hex = (b: Buffer | null) => (b === null ? null : b.toString('hex'));
   const links = steps.flatMap((s) =>
-    s.link ? [{ ...s.link, content_hash: hex(s.link.content_hash) }] : [],
+    s.link ? [{ ...s.link, run_id: s.row.run_id, content_hash: hex(s.link.content_hash) }] : [],
   );
   const audits = steps.flatMap((s) =>
     s.audit
@@ -150,6 +154,7 @@ export function stepCtes(steps: readonly PreparedStep[]): RawBuilder<unknown>[] 
         run_id text, route_key text, step_key text, attempt int, state text, input text,
         output text, error text, started_at timestamptz, finished_at timestamptz,
         duration_ms float8)
+      where s.run_id in (select id from fence)
       returning 1)`,
     sql`links as (
       insert into record_links (integration_id, step_key, source_system, source_id,
@@ -159,7 +164,8 @@ export function stepCtes(steps: readonly PreparedStep[]): RawBuilder<unknown>[] 
       from jsonb_to_recordset(${JSON.stringify(links)}::jsonb) as l(
         integration_id text, step_key text, source_system text, source_id text,
         target_system text, target_id text, content_hash text, last_output text,
-        updated_at timestamptz)
+        updated_at timestamptz, run_id text)
+      where l.run_id in (select id from fence)
       on conflict (integration_id, step_key, source_id) do update set
         target_system = excluded.target_system, target_id = excluded.target_id,
         content_hash = excluded.content_hash, last_output = excluded.last_output,
@@ -174,16 +180,45 @@ export function stepCtes(steps: readonly PreparedStep[]): RawBuilder<unknown>[] 
         at timestamptz, actor text, action text, subject_type text, subject_id text,
         integration_id text, run_id text, request_id text, data text, body_hash text,
         content_hash text)
+      where a.run_id in (select id from fence)
       returning 1)`,
   ];
 }
 
-/** Stores a prepared step (row, record link, audit entry) in one statement. */
+/**
+ * A stale attempt's write, refused: its run was taken over by a newer attempt (its worker was
+ * declared dead while it still ran), or finished or cancelled meanwhile.
+ */
+export class StaleAttemptError extends Error {
+  constructor(
+    readonly runId: string,
+    readonly attempt: number,
+  ) {
+    super(`attempt ${attempt} of run ${runId} no longer holds the run; its write was refused`);
+    this.name = 'StaleAttemptError';
+  }
+}
+
+/**
+ * Stores a prepared step (row, record link, audit entry) in one statement, if its attempt still
+ * holds the run (`running` at that attempt, checked under the run's row lock); throws
+ * StaleAttemptError, storing nothing, if not.
+ */
 export async function writeStep(
   { db, pool }: Pick<JunctionDatabase, 'db' | 'pool'>,
   prepared: PreparedStep,
 ): Promise<void> {
-  await queryPrepared(pool, sql`with ${sql.join(stepCtes([prepared]))} select 1`.compile(db));
+  const { run_id: runId, attempt } = prepared.row;
+  const [row] = await queryPrepared(
+    pool,
+    sql<{ held: boolean }>`with fence as (
+        select id from runs
+        where id = ${runId} and attempts = ${attempt} and coalesce(state, '') = 'running'
+        for no key update
+      ), ${sql.join(stepCtes([prepared]))}
+      select exists (select 1 from fence) as held`.compile(db),
+  );
+  if (!row?.held) throw new StaleAttemptError(runId, attempt);
 }
 
 /**
