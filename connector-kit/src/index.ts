@@ -129,6 +129,16 @@ export type {
 export { compareChangedAt, pollChangedSince } from './poll-changed-since.js';
 export type { RecordTypeDefinition, RecordTypeInput } from './record-type.js';
 export { defineRecordType } from './record-type.js';
+export {
+  compactHeaders,
+  compactQuery,
+  cursorPages,
+  itemsAt,
+  linkHeaderPages,
+  nextLink,
+  pageNumberPages,
+  pickFields,
+} from './rest-support.js';
 export { parseRetryAfter } from './retry-after.js';
 export type { RowCursor } from './row-cursor.js';
 export { formatRowCursor, parseRowCursor } from './row-cursor.js';

@@ -6,7 +6,15 @@ import { CONTRACT_VERSION } from '../contract-version.js';
 import { CliError } from './cli-error.js';
 import { scaffoldFiles } from './templates.js';
 
-async function kitVersion(): Promise<string> {
+/**
+ * The version of this kit (its package.json), for the range a new plugin depends on.
+ *
+ * @example
+ * ```ts
+ * const range = `^${await kitVersion()}`;
+ * ```
+ */
+export async function kitVersion(): Promise<string> {
   // dist/cli/init-command.js (or src/cli/init-command.ts) -> ../../package.json
   const file = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json');
   const pkg = JSON.parse(await readFile(file, 'utf8')) as { version: string };

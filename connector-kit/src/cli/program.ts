@@ -1,5 +1,9 @@
 import { Command } from 'commander';
 import { CONTRACT_VERSION } from '../contract-version.js';
+import {
+  type FromOpenApiOptions as FromOpenApiOptionsInput,
+  fromOpenApiCommand,
+} from './from-openapi-command.js';
 import { initCommand } from './init-command.js';
 import { packCommand } from './pack-command.js';
 import { testCommand } from './test-command.js';
@@ -42,6 +46,32 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
     .action(async (name: string, options: { dir?: string }) => {
       const dir = await initCommand(name, options);
       io.out(`Created ${dir}. Next: cd into it, npm install, npm run build, npm test.`);
+    });
+
+  program
+    .command('from-openapi')
+    .description(
+      'Generate a connector package from an OpenAPI 3.0/3.1 document (JSON or YAML): one action per operation.',
+    )
+    .argument('<spec>', 'the OpenAPI document file')
+    .option(
+      '-o, --operations <list>',
+      'comma-separated operation ids, patterns ("issues/*") or tags ("tag:issues"); default: all',
+    )
+    .option('--out <dir>', 'folder to create (default: ./<id>)')
+    .option('--id <id>', 'connector id in kebab-case (default: from the title)')
+    .option(
+      '--auth <kind>',
+      'auth instead of the security schemes: none, bearer, basic, header:<Name>, query:<name>',
+    )
+    .action(async (spec: string, options: FromOpenApiOptionsInput) => {
+      const result = await fromOpenApiCommand(spec, options);
+      io.out(
+        `Created ${result.dir}: ${result.actions} action${result.actions === 1 ? '' : 's'} (${result.paginated} paginated), ${result.files} files, ${Math.round(result.bytes / 1024)} kB.`,
+      );
+      for (const note of result.notes.slice(0, 20)) io.out(`note: ${note}`);
+      if (result.notes.length > 20) io.out(`note: ${result.notes.length - 20} more in README.md`);
+      io.out('Next: cd into it, npm install, npm run build, npm run validate, npm run pack.');
     });
 
   program

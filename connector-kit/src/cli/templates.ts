@@ -17,14 +17,15 @@ export interface ScaffoldValues {
 }
 
 /**
- * The files `junction-kit init` writes, by relative path.
+ * The package files every plugin package starts with (package.json, tsconfig.json,
+ * .gitignore), shared by `init` and `from-openapi`.
  *
  * @example
  * ```ts
- * const files = scaffoldFiles({ id: 'acme', title: 'Acme', kitRange: '^0.1.0', contractRange: '^1.0.0' });
+ * const files = packageFiles({ id: 'acme', title: 'Acme', kitRange: '^0.1.0', contractRange: '^1.0.0' });
  * ```
  */
-export function scaffoldFiles(v: ScaffoldValues): Record<string, string> {
+export function packageFiles(v: ScaffoldValues): Record<string, string> {
   const pkg = {
     name: `junction-plugin-${v.id}`,
     version: '0.1.0',
@@ -64,6 +65,20 @@ export function scaffoldFiles(v: ScaffoldValues): Record<string, string> {
     'package.json': `${JSON.stringify(pkg, null, 2)}\n`,
     'tsconfig.json': `${JSON.stringify(tsconfig, null, 2)}\n`,
     '.gitignore': 'node_modules/\ndist/\n*.tgz\n',
+  };
+}
+
+/**
+ * The files `junction-kit init` writes, by relative path.
+ *
+ * @example
+ * ```ts
+ * const files = scaffoldFiles({ id: 'acme', title: 'Acme', kitRange: '^0.1.0', contractRange: '^1.0.0' });
+ * ```
+ */
+export function scaffoldFiles(v: ScaffoldValues): Record<string, string> {
+  return {
+    ...packageFiles(v),
     'src/index.ts': `import { defineConnector } from '@junction/connector-kit';
 import { createNote } from './actions/create-note.js';
 
