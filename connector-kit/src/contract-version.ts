@@ -14,6 +14,9 @@
  * that version (`^1.1.0`); plugins declaring `^1.0.0` keep loading.
  *
  * History:
+ * - 1.5.0: helpers for REST calls, which `junction-kit from-openapi` connectors use:
+ *   `compactQuery`, `compactHeaders`, `pickFields`, `itemsAt`, `nextLink`, and the pagination
+ *   strategies `linkHeaderPages`, `cursorPages` and `pageNumberPages` for `ctx.http.paginate`.
  * - 1.4.0: nullable fields (`nullable: true`: typed `T | null`, JSON Schema `type: [..., 'null']`);
  *   `webhookSecret` on every auth kind (a signing secret kept beside the API credential,
  *   `webhookSecretOf`, `STANDARD_WEBHOOK_SECRET_PATTERN`); `pollChangedSince` (cursor, page
@@ -33,7 +36,7 @@
  * defineConnector({ ..., contract: `^${CONTRACT_VERSION}` });
  * ```
  */
-export const CONTRACT_VERSION = '1.4.0';
+export const CONTRACT_VERSION = '1.5.0';
 
 type Version = readonly [number, number, number];
 
@@ -115,7 +118,7 @@ export function satisfiesRange(range: string, version: string): boolean | undefi
  *
  * @example
  * ```ts
- * isContractSupported('^1.0.0'); // true with CONTRACT_VERSION 1.4.0
+ * isContractSupported('^1.0.0'); // true with CONTRACT_VERSION 1.5.0
  * ```
  */
 export function isContractSupported(contract: string, kitVersion: string = CONTRACT_VERSION) {

@@ -149,7 +149,7 @@ function jsonField(ctx: SchemaContext, schema: OpenApiSchema, type?: string): Fi
  * Strings (with `date`, `date-time`, `email`, `uri` formats), numbers, integers, booleans,
  * string enums, arrays and objects map to their fields; `allOf` objects are merged; `oneOf`,
  * `anyOf`, nullable values and circular references become `field.json()` (any JSON value),
- * which the author can narrow.
+ * which the author can narrow; a nullable output is optional too.
  *
  * @example
  * ```ts
@@ -172,7 +172,10 @@ export function schemaToField(input: unknown, ctx: SchemaContext): FieldCode {
         ? 'array'
         : undefined);
   if (nullable || inferred === undefined || schema.oneOf || schema.anyOf) {
-    return jsonField(ctx, schema);
+    // APIs often leave a nullable output key out rather than send null (GitHub's own examples
+    // do): an output that may be null may also be missing.
+    const optional = nullable && ctx.direction === 'output' ? { ...ctx, required: false } : ctx;
+    return jsonField(optional, schema);
   }
   switch (inferred) {
     case 'string':
