@@ -221,7 +221,7 @@ describe('from-openapi generation', () => {
     const createPet = result.files['src/actions/create-pet.ts'] ?? '';
     expect(createPet).toContain('kind: "create"');
     expect(createPet).toContain('name: field.string({ minLength: 1 })');
-    expect(createPet).toContain('owner: field.json({ required: false })');
+    expect(createPet).toContain('owner: field.string({ required: false, nullable: true })');
     expect(createPet).toContain('born: field.date({ required: false })');
     expect(createPet).not.toContain('"+1"');
     expect(result.notes).toContain(

@@ -123,10 +123,12 @@ function withMeta(
   options: Record<string, unknown>,
   ctx: SchemaContext,
   schema: OpenApiSchema,
+  nullable = false,
 ): Record<string, unknown> {
   const description = shortDescription(schema.description) ?? ctx.description;
   return {
     ...(ctx.required ? {} : { required: false }),
+    ...(nullable ? { nullable: true } : {}),
     ...(description ? { description } : {}),
     ...options,
   };
@@ -148,8 +150,8 @@ function jsonField(ctx: SchemaContext, schema: OpenApiSchema, type?: string): Fi
  * The generated `field.*()` source for an OpenAPI schema, with a sample value that passes it.
  * Strings (with `date`, `date-time`, `email`, `uri` formats), numbers, integers, booleans,
  * string enums, arrays and objects map to their fields; `allOf` objects are merged; `oneOf`,
- * `anyOf`, nullable values and circular references become `field.json()` (any JSON value),
- * which the author can narrow; a nullable output is optional too.
+ * `anyOf` and circular references become `field.json()` (any JSON value), which the author can
+ * narrow; nullable schemas give `nullable: true` fields, and a nullable output is optional too.
  *
  * @example
  * ```ts
@@ -171,15 +173,13 @@ export function schemaToField(input: unknown, ctx: SchemaContext): FieldCode {
       : types.length === 0 && (schema as { items?: unknown }).items !== undefined
         ? 'array'
         : undefined);
-  if (nullable || inferred === undefined || schema.oneOf || schema.anyOf) {
-    // APIs often leave a nullable output key out rather than send null (GitHub's own examples
-    // do): an output that may be null may also be missing.
-    const optional = nullable && ctx.direction === 'output' ? { ...ctx, required: false } : ctx;
-    return jsonField(optional, schema);
-  }
+  // APIs often leave a nullable output key out rather than send null (GitHub's own examples
+  // do): an output that may be null may also be missing.
+  if (nullable && ctx.direction === 'output') ctx = { ...ctx, required: false };
+  if (inferred === undefined || schema.oneOf || schema.anyOf) return jsonField(ctx, schema);
   switch (inferred) {
     case 'string':
-      return stringField(schema, ctx);
+      return stringField(schema, ctx, nullable);
     case 'integer':
     case 'number': {
       const options = withMeta(
@@ -189,6 +189,7 @@ export function schemaToField(input: unknown, ctx: SchemaContext): FieldCode {
         },
         ctx,
         schema,
+        nullable,
       );
       return {
         code: call(inferred, [], options),
@@ -198,23 +199,23 @@ export function schemaToField(input: unknown, ctx: SchemaContext): FieldCode {
     }
     case 'boolean':
       return {
-        code: call('boolean', [], withMeta({}, ctx, schema)),
+        code: call('boolean', [], withMeta({}, ctx, schema, nullable)),
         sample: true,
         required: ctx.required,
       };
     case 'array':
-      return arrayField(schema, ctx);
+      return arrayField(schema, ctx, nullable);
     case 'object':
-      return objectField(schema, ctx);
+      return objectField(schema, ctx, nullable);
     default:
       return jsonField(ctx, schema);
   }
 }
 
-function stringField(schema: OpenApiSchema, ctx: SchemaContext): FieldCode {
-  const values = Array.isArray(schema.enum) ? schema.enum : undefined;
+function stringField(schema: OpenApiSchema, ctx: SchemaContext, nullable: boolean): FieldCode {
+  const values = Array.isArray(schema.enum) ? schema.enum.filter((v) => v !== null) : undefined;
   if (values && values.length > 0 && values.every((v) => typeof v === 'string')) {
-    const options = withMeta({}, ctx, schema);
+    const options = withMeta({}, ctx, schema, nullable);
     return {
       code: call('enum', [JSON.stringify(values)], options),
       sample: values[0],
@@ -224,7 +225,7 @@ function stringField(schema: OpenApiSchema, ctx: SchemaContext): FieldCode {
   if (schema.format === 'date' || schema.format === 'date-time') {
     const kind = schema.format === 'date' ? 'date' : 'dateTime';
     return {
-      code: call(kind, [], withMeta({}, ctx, schema)),
+      code: call(kind, [], withMeta({}, ctx, schema, nullable)),
       sample: sampleString(schema),
       required: ctx.required,
     };
@@ -238,6 +239,7 @@ function stringField(schema: OpenApiSchema, ctx: SchemaContext): FieldCode {
     },
     ctx,
     schema,
+    nullable,
   );
   return {
     code: call('string', [], options),
@@ -246,10 +248,10 @@ function stringField(schema: OpenApiSchema, ctx: SchemaContext): FieldCode {
   };
 }
 
-function arrayField(schema: OpenApiSchema, ctx: SchemaContext): FieldCode {
+function arrayField(schema: OpenApiSchema, ctx: SchemaContext, nullable: boolean): FieldCode {
   const items = (schema as { items?: unknown }).items;
   if (ctx.depth >= (ctx.maxDepth ?? 4) || items === undefined)
-    return jsonField(ctx, schema, 'array');
+    return jsonField(ctx, schema, nullable ? undefined : 'array');
   const item = schemaToField(items, {
     ...ctx,
     required: true,
@@ -263,6 +265,7 @@ function arrayField(schema: OpenApiSchema, ctx: SchemaContext): FieldCode {
     },
     ctx,
     schema,
+    nullable,
   );
   const count = typeof schema.minItems === 'number' ? schema.minItems : 0;
   return {
@@ -272,17 +275,17 @@ function arrayField(schema: OpenApiSchema, ctx: SchemaContext): FieldCode {
   };
 }
 
-function objectField(schema: OpenApiSchema, ctx: SchemaContext): FieldCode {
+function objectField(schema: OpenApiSchema, ctx: SchemaContext, nullable: boolean): FieldCode {
   const properties = schema.properties ?? {};
   if (ctx.depth >= (ctx.maxDepth ?? 4) || Object.keys(properties).length === 0) {
-    return jsonField(ctx, schema, 'object');
+    return jsonField(ctx, schema, nullable ? undefined : 'object');
   }
   const fields = schemaToFields(schema, { ...ctx, depth: ctx.depth + 1 });
   const open =
     ctx.direction === 'output' ||
     schema.additionalProperties !== false ||
     fields.dropped.length > 0;
-  const options = withMeta(open ? { additionalProperties: true } : {}, ctx, schema);
+  const options = withMeta(open ? { additionalProperties: true } : {}, ctx, schema, nullable);
   return {
     code: call('object', [fields.code], options),
     sample: fields.sample,
