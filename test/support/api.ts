@@ -1,8 +1,24 @@
 import { expect } from 'vitest';
 import type { TestJunction } from './start-junction.js';
 
+/** Something that sends requests to a Junction's API: a test Junction, or `requesterAt`. */
+export type Requester = Pick<TestJunction, 'request'>;
+
+/** Requests to the Junction at `url` (a child process), with `token` unless told otherwise. */
+export function requesterAt(url: string, token: string): Requester {
+  return {
+    request(path, init = {}) {
+      const { token: given = token, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (given !== null && !headers.has('authorization'))
+        headers.set('authorization', `Bearer ${given}`);
+      return fetch(`${url}${path}`, { ...rest, headers });
+    },
+  };
+}
+
 /** JSON request helpers over a test Junction. */
-export function apiOf(t: TestJunction) {
+export function apiOf(t: Requester) {
   const send = async (
     method: string,
     path: string,

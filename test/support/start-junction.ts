@@ -1,4 +1,5 @@
 import { createJunction, type Junction, type JunctionOptions, loadConfig } from '@junction/core';
+import { requesterAt } from './api.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
@@ -42,14 +43,7 @@ export async function startTestJunction(
     junction,
     url,
     database,
-    request(path, init = {}) {
-      const { token = ADMIN_TOKEN, ...rest } = init;
-      const headers = new Headers(rest.headers);
-      if (token !== null && !headers.has('authorization')) {
-        headers.set('authorization', `Bearer ${token}`);
-      }
-      return fetch(`${url}${path}`, { ...rest, headers });
-    },
+    request: requesterAt(url, ADMIN_TOKEN).request,
     async close() {
       await junction.close();
       await database.drop();

@@ -41,6 +41,12 @@ interface Launched {
   /** Settles with the reason once the pool has failed or stopped on its own. */
   readonly failed: Promise<Error>;
   running: boolean;
+  readonly shutdown: {
+    /** Set when Junction starts a graceful shutdown of this pool. */
+    stopping: boolean;
+    /** Whether its local queue slipped on release (graphile-logger.ts `isLocalQueueReleaseSlip`). */
+    releaseSlipped: boolean;
+  };
 }
 
 /**
@@ -109,7 +115,7 @@ export async function startWorker(settings: WorkerSettings): Promise<WorkerHandl
     stopped = true;
     wake();
     await replacing;
-    await stopPool(current, deadlineMs, logger);
+    await stopPool(current, deadlineMs, settings);
     logger.info('worker stopped');
   }
 
@@ -131,6 +137,7 @@ export async function startWorker(settings: WorkerSettings): Promise<WorkerHandl
 async function launch(settings: WorkerSettings): Promise<Launched> {
   const { logger } = settings;
   const events = new EventEmitter();
+  const shutdown = { stopping: false, releaseSlipped: false };
   // Not awaited: a WorkerPool is thenable, settling only when the pool stops.
   const workerPool: WorkerPool = runTaskList(
     {
@@ -151,7 +158,12 @@ async function launch(settings: WorkerSettings): Promise<Launched> {
           ...(settings.localQueueSize > 1 ? { localQueue: { size: settings.localQueueSize } } : {}),
         },
       },
-      logger: createGraphileLogger(logger.child({ component: 'worker' })),
+      logger: createGraphileLogger(logger.child({ component: 'worker' }), {
+        stopping: () => shutdown.stopping,
+        onReleaseSlip: () => {
+          shutdown.releaseSlipped = true;
+        },
+      }),
     },
     settings.tasks,
     settings.pool,
@@ -171,6 +183,7 @@ async function launch(settings: WorkerSettings): Promise<Launched> {
     workerPool,
     heartbeat,
     running: true,
+    shutdown,
     failed: new Promise<Error>((resolve) => {
       // A pool that cannot write a job's outcome emits this, then shuts down and may never
       // settle (its pending completions are never released).
@@ -200,8 +213,14 @@ async function abandon(failed: Launched, logger: Logger): Promise<void> {
 }
 
 /** Drains a pool until `deadlineMs`, then releases what still runs. */
-async function stopPool(launched: Launched, deadlineMs: number, logger: Logger): Promise<void> {
+async function stopPool(
+  launched: Launched,
+  deadlineMs: number,
+  settings: WorkerSettings,
+): Promise<void> {
   const { workerPool } = launched;
+  const { logger } = settings;
+  launched.shutdown.stopping = true;
   // The pool's promise settles only once every completion has been written.
   const graceful = Promise.all([workerPool.gracefulShutdown(), workerPool.promise]).catch(() => {});
   let timer: NodeJS.Timeout | undefined;
@@ -218,6 +237,14 @@ async function stopPool(launched: Launched, deadlineMs: number, logger: Logger):
     await Promise.resolve(
       workerPool.forcefulShutdown('Junction worker shut down before the job finished'),
     ).catch(() => {});
+  }
+  if (outcome === 'drained' && launched.shutdown.releaseSlipped) {
+    // The slip returns the fetched jobs with a query nothing waits for: make sure none of them
+    // stays locked by this pool (a no-op when that query has landed, as it does).
+    const released = await releaseWorkerPools(settings.pool, [workerPool.id]).catch(
+      (error: unknown) => logger.warn({ err: error }, 'could not release fetched jobs'),
+    );
+    logger.debug({ released }, 'fetched jobs returned to the queue');
   }
   launched.running = false;
   await launched.heartbeat?.stop();
