@@ -1,3 +1,4 @@
+import type { Credentials } from './auth.js';
 import type { FieldSet, InferFields } from './field.js';
 import type { RunContext, SettingsOf } from './run-context.js';
 
@@ -29,8 +30,35 @@ export interface ActionDefinition<
   readonly name: string;
   readonly description: string;
   readonly kind: ActionKind;
-  /** Running it twice with the same input has the effect of running it once. */
+  /**
+   * Running it twice with the same input has the effect of running it once. Junction re-sends an
+   * idempotent action whose outcome is unknown (a crash or a timeout after sending); it never
+   * re-sends a non-idempotent one by itself: the run waits for an operator's decision.
+   */
   readonly idempotent: boolean;
+  /**
+   * For an action declared `idempotent: false`: the calls that are idempotent all the same, by
+   * their input or connection (the API is told to deduplicate by `ctx.idempotencyKey`, or the
+   * connection keeps an idempotency ledger, see `createSqlLedger`).
+   *
+   * @example
+   * ```ts
+   * idempotentWhen: ({ credentials }) => credentials.idempotencyLedger === true,
+   * ```
+   */
+  idempotentWhen?(call: { readonly input: InferFields<I>; readonly credentials: Credentials }): boolean;
+  /**
+   * How long one call with this input may take, in ms, when that is longer than the engine's
+   * default step timeout (30 s), e.g. a timeout the input sets. The engine gives the step that
+   * long, up to its documented maximum (15 minutes), unless the integration's step sets its own
+   * `timeoutMs`.
+   *
+   * @example
+   * ```ts
+   * timeoutMs: (input) => (input.timeoutMs ?? 30_000) + 5_000,
+   * ```
+   */
+  timeoutMs?(input: InferFields<I>): number;
   /** For `upsert`: the input field that identifies the record in the target. */
   readonly upsertKey?: keyof I & string;
   /**

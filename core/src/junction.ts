@@ -145,6 +145,7 @@ export async function createJunction(
       connections: services.connections,
       compile,
       definitionOf: services.integrations.definitionOf,
+      stepTimeoutMs: config.stepTimeoutMs,
       onStep: metrics.stepFinished,
     });
 
@@ -173,6 +174,7 @@ export async function createJunction(
         concurrency: config.workerConcurrency,
         pollIntervalMs: config.workerPollIntervalMs,
         localQueueSize: config.workerLocalQueueSize ?? config.workerConcurrency + 1,
+        localQueueTtlMs: config.workerLocalQueueTtlMs,
         heartbeat: {
           beatMs: config.workerHeartbeatMs,
           reapMs: config.workerReapIntervalMs,

@@ -110,6 +110,42 @@ describe('graceful shutdown', () => {
 });
 
 describe('several worker processes on one database', () => {
+  it('run jobs prefetched by a busy worker once they have waited the local queue TTL', async () => {
+    await client.query('truncate test_job_starts, test_job_runs');
+    // A has one slot and fetches up to 5 jobs at once: the slow job takes its slot for 20 s.
+    const a = startWorker('A', {
+      JUNCTION_WORKER_CONCURRENCY: '1',
+      JUNCTION_WORKER_LOCAL_QUEUE_SIZE: '5',
+      JUNCTION_WORKER_LOCAL_QUEUE_TTL_MS: '500',
+    });
+    await a.waitFor(/ready/);
+    await client.query(
+      `select graphile_worker.add_job('test.record', p::json, max_attempts := 5)
+       from unnest($1::text[]) with ordinality as u(p, n) order by n`,
+      [
+        [
+          { key: 'hol-slow', ms: 20_000, slowOn: 'A' },
+          { key: 'hol-1' },
+          { key: 'hol-2' },
+          { key: 'hol-3' },
+        ].map((p) => JSON.stringify(p)),
+      ],
+    );
+    await until(async () => (await rows('test_job_starts', 'hol-slow')).length === 1);
+    const b = startWorker('B');
+    await b.waitFor(/ready/);
+    // The three wait for A's slot no longer than the TTL: B runs them while A is still busy.
+    await until(async () => (await rows('test_job_runs')).length === 3, 10_000);
+    expect((await rows('test_job_runs')).map((r) => `${r.job_key} ${r.worker}`).sort()).toEqual([
+      'hol-1 B',
+      'hol-2 B',
+      'hol-3 B',
+    ]);
+    expect(await rows('test_job_runs', 'hol-slow')).toEqual([]);
+    for (const w of [a, b]) w.process.kill('SIGKILL');
+    for (const w of [a, b]) await w.exited();
+  });
+
   it('share a batch of jobs, each run exactly once', async () => {
     await client.query('truncate test_job_starts, test_job_runs');
     const workers = [startWorker('A'), startWorker('B')];

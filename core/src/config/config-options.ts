@@ -107,6 +107,22 @@ export const configOptions = [
       'Jobs a worker process fetches and locks at once (fewer database round trips). Unset: concurrency + 1; 1 turns batching off.',
   },
   {
+    key: 'stepTimeoutMs',
+    env: 'JUNCTION_STEP_TIMEOUT_MS',
+    flag: undefined,
+    default: '30000',
+    description:
+      "How long an action step may run when neither the integration's step (timeoutMs) nor the action sets a longer time; at most 900000 (15 minutes).",
+  },
+  {
+    key: 'workerLocalQueueTtlMs',
+    env: 'JUNCTION_WORKER_LOCAL_QUEUE_TTL_MS',
+    flag: undefined,
+    default: '1000',
+    description:
+      'How long jobs fetched by a worker process may wait for one of its slots; then they go back to the queue, for any worker with a free slot.',
+  },
+  {
     key: 'shutdownTimeoutMs',
     env: 'JUNCTION_SHUTDOWN_TIMEOUT_MS',
     flag: '--shutdown-timeout <ms>',

@@ -29,10 +29,14 @@ export interface JunctionConfig {
   readonly workerConcurrency: number;
   readonly workerPollIntervalMs: number;
   readonly workerLocalQueueSize: number | undefined;
+  /** How long fetched jobs may wait in a busy process's local queue before going back. */
+  readonly workerLocalQueueTtlMs: number;
   /** Heartbeat of a worker process, reaping pass, and silence after which a worker is dead. */
   readonly workerHeartbeatMs: number;
   readonly workerReapIntervalMs: number;
   readonly workerDeadAfterMs: number;
+  /** How long an action step may run when neither its step nor its action says otherwise. */
+  readonly stepTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
   readonly bodyLimitBytes: number;
   /** Node's headers, request and keep-alive timeouts of the HTTP server. */
@@ -91,9 +95,11 @@ const schema = z.object({
   workerConcurrency: integer(1, 1000),
   workerPollIntervalMs: integer(50, 600_000),
   workerLocalQueueSize: integer(1, 10_000).optional(),
+  workerLocalQueueTtlMs: integer(50, 3_600_000),
   workerHeartbeatMs: integer(50, 600_000),
   workerReapIntervalMs: integer(50, 600_000),
   workerDeadAfterMs: integer(200, 3_600_000),
+  stepTimeoutMs: integer(100, 900_000), // STEP_TIMEOUT_MAX_MS of integration-definition.ts
   shutdownTimeoutMs: integer(0, 3_600_000),
   bodyLimitBytes: integer(1024, 1024 * 1024 * 1024),
   httpHeadersTimeoutMs: integer(100, 3_600_000),

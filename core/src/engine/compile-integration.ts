@@ -29,6 +29,8 @@ export type CompiledStep =
       readonly targetId: string | undefined;
       readonly settings: Readonly<Record<string, unknown>> | undefined;
       readonly mapping: CompiledMapping;
+      /** The step's own timeout (ms), if the integration sets one. */
+      readonly timeoutMs: number | undefined;
     };
 
 export interface CompiledRoute {
@@ -74,6 +76,7 @@ export function compileIntegration(definition: IntegrationDefinition): CompiledI
           targetId: step.targetId,
           settings: step.settings,
           mapping: compileMapping(step.mapping as Mapping),
+          timeoutMs: step.timeoutMs,
         };
       }),
     })),

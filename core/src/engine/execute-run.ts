@@ -26,6 +26,7 @@ import {
 import { createIntegrationStateStore } from './integration-state-store.js';
 import { waitsBehindEarlierRun } from './run-finisher.js';
 import type { RunJobPayload } from './run-queue.js';
+import { stepTimeoutMs } from './step-timeout.js';
 import {
   contentHash,
   createStepLog,
@@ -49,6 +50,7 @@ export interface RunExecutorDeps {
   ) => Promise<CompiledIntegration>;
   /** Reads an integration version's definition (the integration store's). */
   readonly definitionOf: (integrationId: string, version: number) => Promise<IntegrationDefinition>;
+  /** A step's timeout when neither the step nor its action sets one (JUNCTION_STEP_TIMEOUT_MS). */
   readonly stepTimeoutMs?: number;
   readonly onStep?: (connector: string, seconds: number, ok: boolean) => void;
 }
@@ -296,7 +298,7 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       },
       idempotencyKey: `${context.run.event_id}:${context.routeKey}:${step.key}`,
       settings: step.settings,
-      timeoutMs: deps.stepTimeoutMs ?? 30_000,
+      timeoutMs: stepTimeoutMs(step, action, input, deps.stepTimeoutMs),
       state: createIntegrationStateStore(db, context.run.integration_id),
       log: (entry) =>
         logger.debug({ runId: context.run.id, step: step.key, plugin: entry }, 'plugin log'),

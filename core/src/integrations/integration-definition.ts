@@ -32,6 +32,11 @@ export const TriggerRefSchema = z
   .strict()
   .openapi('TriggerRef');
 
+/** Longest time one step may run, in ms: a step's `timeoutMs` above it is refused at save. */
+export const STEP_TIMEOUT_MAX_MS = 900_000;
+/** A step's timeout when neither the step nor its action says otherwise (JUNCTION_STEP_TIMEOUT_MS). */
+export const STEP_TIMEOUT_DEFAULT_MS = 30_000;
+
 export const ActionStepSchema = z
   .object({
     kind: z.literal('action'),
@@ -50,6 +55,13 @@ export const ActionStepSchema = z
      * the same record updates it rather than creating another.
      */
     linkedAction: z.string().min(1).optional().openapi({ example: 'update' }),
+    /**
+     * How long the action may run, in ms (100 to 900000). Unset: the action's own timeout when
+     * it declares a longer one, else JUNCTION_STEP_TIMEOUT_MS (30 s by default).
+     */
+    timeoutMs: z.number().int().min(100).max(STEP_TIMEOUT_MAX_MS).optional().openapi({
+      example: 60_000,
+    }),
   })
   .strict()
   .openapi('ActionStep');

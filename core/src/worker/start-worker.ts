@@ -14,6 +14,11 @@ export interface WorkerSettings {
   readonly pollIntervalMs: number;
   /** Jobs fetched and locked at once by this process (1 or less: one at a time). */
   readonly localQueueSize: number;
+  /**
+   * How long fetched jobs may wait in the local queue for a free slot of this process before
+   * they are given back to the database queue (default 1 s).
+   */
+  readonly localQueueTtlMs?: number;
   /** Heartbeat and dead-worker reaping (heartbeat.ts); omitted: neither. */
   readonly heartbeat?: HeartbeatSettings;
 }
@@ -154,8 +159,18 @@ async function launch(settings: WorkerSettings): Promise<Launched> {
           failJobBatchDelay: 0,
           // Jobs are fetched (and locked) a batch at a time. Junction uses no named queues, so
           // graphile-worker 0.17's local queue cannot break their order; a record's order is
-          // kept by its lane (claimRuns).
-          ...(settings.localQueueSize > 1 ? { localQueue: { size: settings.localQueueSize } } : {}),
+          // kept by its lane (claimRuns). Fetched jobs that find every slot of this process
+          // busy (slow steps) go back to the database queue after `ttl` (graphile-worker's
+          // default is 5 minutes), so a worker with a free slot runs them meanwhile; going back
+          // costs them no attempt.
+          ...(settings.localQueueSize > 1
+            ? {
+                localQueue: {
+                  size: settings.localQueueSize,
+                  ttl: settings.localQueueTtlMs ?? 1000,
+                },
+              }
+            : {}),
         },
       },
       logger: createGraphileLogger(logger.child({ component: 'worker' }), {

@@ -64,6 +64,9 @@ export const sendRequest = defineAction({
     headers: [{ name: 'content-type', value: 'application/json' }],
     body: { id: 'c_1', email: 'ann@example.com' },
   },
+  // The request's own timeout, and a moment to read the answer: the engine does not cut it at
+  // its default step timeout.
+  timeoutMs: (input) => (input.timeoutMs ?? 30_000) + 5_000,
   async run(ctx, input) {
     const headers = toRecord(input.headers);
     if (input.sendIdempotencyKey === true) headers['idempotency-key'] = ctx.idempotencyKey;
