@@ -16,7 +16,7 @@ import {
   type TestJunction,
 } from '../support/start-junction.js';
 import { until } from '../support/until.js';
-import { CRM_KEY, deliver } from './operations-support.js';
+import { CRM_KEY, createTargetIntegration, deliver } from './operations-support.js';
 
 // Worker processes run the built dist: `npx tsc -b` first.
 const script = path.join(repoRoot, 'test/fixtures/run-worker-process.mjs');
@@ -26,6 +26,7 @@ let t: TestJunction;
 let target: Awaited<ReturnType<typeof startHoldingTarget>>;
 let dataDir: string;
 let hook: string;
+let connections: { crm: string; erp: string };
 const children: Child[] = [];
 
 /**
@@ -109,6 +110,10 @@ const query = async (text: string, params: unknown[] = []) =>
   // biome-ignore lint/suspicious/noExplicitAny: tests read whatever rows come back.
   (await t.junction.database.pool.query(text, params)).rows as Record<string, any>[];
 
+/** An enabled CRM-to-ERP integration whose one step calls `action`; answers its webhook path. */
+const createIntegration = (action: string) =>
+  createTargetIntegration(apiOf(t), { name: `CRM to ERP (${action})`, ...connections, action });
+
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'junction-crash-'));
   target = await startHoldingTarget();
@@ -129,42 +134,8 @@ beforeAll(async () => {
     credentials: { token: 'erp-token' },
     settings: { baseUrl: target.url },
   });
-  const created = await api.post('/v1/integrations', {
-    name: 'CRM to ERP',
-    trigger: {
-      connector: 'test-crm',
-      trigger: 'customer-changed',
-      connection: crmConnection.body.id,
-      recordKey: 'id',
-    },
-    retry: { maxAttempts: 5, initialDelaySeconds: 0.1, maxDelaySeconds: 1 },
-    routes: [
-      {
-        key: 'all',
-        steps: [
-          {
-            kind: 'action',
-            key: 'customer',
-            connector: 'test-target',
-            connection: erpConnection.body.id,
-            action: 'create-customer',
-            targetId: 'id',
-            mapping: {
-              number: { cat: ['C-', { var: 'event.id' }] },
-              name: { var: 'event.name' },
-              country: { var: 'event.country' },
-            },
-          },
-        ],
-      },
-    ],
-  });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  hook = created.body.webhookPath;
-  const enabled = await api.post(`/v1/integrations/${created.body.id}/enable`, undefined, {
-    'if-match': created.headers.get('etag') as string,
-  });
-  expect(enabled.status).toBe(200);
+  connections = { crm: crmConnection.body.id, erp: erpConnection.body.id };
+  hook = await createIntegration('create-customer');
 }, 60_000);
 
 afterAll(async () => {
@@ -305,6 +276,35 @@ describe('a worker process stopped in the middle of a run', () => {
     b.process.kill('SIGTERM');
     expect((await b.exited(15_000)).code).toBe(0);
   }, 90_000);
+});
+
+describe('a worker process killed while sending a non-idempotent step', () => {
+  it('leaves the run waiting as unknown for an operator: the step is never sent a second time', async () => {
+    const unkeyed = await createIntegration('create-customer-unkeyed');
+    const a = startWorkerProcess();
+    await a.waitFor(/ready \d+/, 60_000);
+    target.holdNext();
+    const posts = target.posts.length;
+    const eventId = await deliver(t, unkeyed, { id: '45', name: 'Alan', country: 'GB' });
+    await until(async () => target.posts.length === posts + 1, 30_000);
+    a.process.kill('SIGKILL');
+    expect((await a.exited(10_000)).signal).toBe('SIGKILL');
+
+    // B takes the dead worker's run over, finds the step's send unsettled, and does not send it.
+    const b = startWorkerProcess();
+    await b.waitFor(/ready \d+/, 60_000);
+    const run = await until(async () => {
+      const [row] = await query('select * from runs where event_id = $1', [eventId]);
+      return row?.state === 'unknown' ? row : undefined;
+    }, 60_000);
+    expect(run).toMatchObject({ attempts: 2, sending: 'all/customer', outcome: 'unknown outcome' });
+    expect(run.last_error.message).toMatch(/ended without storing its outcome/);
+    expect(target.posts).toHaveLength(posts + 1);
+    expect([...target.customers.values()].filter((c) => c.number === 'C-45')).toHaveLength(1);
+    b.process.kill('SIGTERM');
+    expect((await b.exited(15_000)).code).toBe(0);
+    expect(target.posts).toHaveLength(posts + 1);
+  }, 120_000);
 });
 
 describe('a worker process frozen past the dead-after time (SIGSTOP, then SIGCONT)', () => {

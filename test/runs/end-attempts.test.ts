@@ -231,7 +231,9 @@ describe('ending attempts together', () => {
       ),
     );
     expect(ends).toEqual([false, false, true]);
-    await expect(writeStep(database(), step(taken))).rejects.toBeInstanceOf(StaleAttemptError);
+    await expect(
+      writeStep(database(), { runId: taken.id, attempt: 1 }, step(taken)),
+    ).rejects.toBeInstanceOf(StaleAttemptError);
     const { rows } = await database().pool.query(
       `select r.id, r.state, r.attempts, count(s.id)::int as steps from runs r
        left join run_steps s on s.run_id = r.id

@@ -58,12 +58,63 @@ export async function createCustomerIntegration(
       },
     ],
   });
+  await enable(api, created);
+  return { id: created.body.id, hook: created.body.webhookPath };
+}
+
+/** Enables an integration just created (its 201 answer). */
+export async function enable(
+  api: ReturnType<typeof apiOf>,
+  created: { status: number; headers: Headers; body: Record<string, unknown> },
+): Promise<void> {
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   const enabled = await api.post(`/v1/integrations/${created.body.id}/enable`, undefined, {
     'if-match': created.headers.get('etag') as string,
   });
   expect(enabled.status).toBe(200);
-  return { id: created.body.id, hook: created.body.webhookPath };
+}
+
+/**
+ * Creates and enables an integration from the CRM connection to the target connection whose one
+ * step (`customer`) calls `action` with a customer's number, name and country; answers its
+ * webhook path.
+ */
+export async function createTargetIntegration(
+  api: ReturnType<typeof apiOf>,
+  options: { name: string; crm: string; erp: string; action: string },
+): Promise<string> {
+  const created = await api.post('/v1/integrations', {
+    name: options.name,
+    trigger: {
+      connector: 'test-crm',
+      trigger: 'customer-changed',
+      connection: options.crm,
+      recordKey: 'id',
+    },
+    retry: { maxAttempts: 5, initialDelaySeconds: 0.1, maxDelaySeconds: 1 },
+    routes: [
+      {
+        key: 'all',
+        steps: [
+          {
+            kind: 'action',
+            key: 'customer',
+            connector: 'test-target',
+            connection: options.erp,
+            action: options.action,
+            targetId: 'id',
+            mapping: {
+              number: { cat: ['C-', { var: 'event.id' }] },
+              name: { var: 'event.name' },
+              country: { var: 'event.country' },
+            },
+          },
+        ],
+      },
+    ],
+  });
+  await enable(api, created);
+  return created.body.webhookPath;
 }
 
 let clock = Date.parse('2026-11-28T10:00:00.000Z');

@@ -14,6 +14,7 @@ const states = [
   'running',
   'waiting',
   'failed',
+  'unknown',
   'succeeded',
   'dead',
   'cancelled',

@@ -6,14 +6,18 @@ import { handOn, type RunRef } from './run-finisher.js';
 import { runJobSpecSql } from './run-queue.js';
 import { type PreparedStep, stepCtes } from './write-step.js';
 
-/** How an attempt ends: the run finished (succeeded or dead), or it will be tried again. */
+/**
+ * How an attempt ends: the run finished (succeeded or dead), it will be tried again, or its
+ * `sending` step's outcome is unknown and it waits for an operator (`unknown`, sending kept).
+ */
 export type AttemptEnd =
   | {
       readonly state: 'succeeded' | 'dead';
       readonly outcome?: string | undefined;
       readonly error?: unknown;
     }
-  | { readonly state: 'failed'; readonly retryAt: Date; readonly error: unknown };
+  | { readonly state: 'failed'; readonly retryAt: Date; readonly error: unknown }
+  | { readonly state: 'unknown'; readonly error: unknown };
 
 /** The run whose attempt ends, and that attempt: the lease its writes are checked against. */
 export interface AttemptRef extends RunRef {
@@ -55,7 +59,8 @@ export function createAttemptEnder(
       batch.map(async (e, i) => {
         try {
           const { held, pending } = results[i] ?? { held: false, pending: false };
-          if (held && pending && e.end.state !== 'failed' && e.run.sourceRecord !== null)
+          const finished = e.end.state !== 'failed' && e.end.state !== 'unknown';
+          if (held && pending && finished && e.run.sourceRecord !== null)
             await handOn(database.db, e.run.integrationId, e.run.sourceRecord);
           e.resolve(held);
         } catch (error) {
@@ -104,10 +109,15 @@ async function endTogether(
     run_id: run.id,
     attempt: run.attempt,
     state: end.state,
-    outcome: end.state === 'failed' ? null : (end.outcome ?? null),
+    outcome:
+      end.state === 'failed'
+        ? null
+        : end.state === 'unknown'
+          ? 'unknown outcome'
+          : (end.outcome ?? null),
     error: end.error === undefined ? null : JSON.stringify(end.error),
     retry_at: end.state === 'failed' ? end.retryAt.toISOString() : null,
-    finished_at: end.state === 'failed' ? null : now,
+    finished_at: end.state === 'failed' || end.state === 'unknown' ? null : now,
     integration_id: run.integrationId,
     source_record: run.sourceRecord,
   }));
@@ -135,7 +145,9 @@ async function endTogether(
           next_attempt_at = x.retry_at,
           finished_at = coalesce(x.finished_at, r.finished_at),
           outcome = case when x.state = 'failed' then r.outcome else x.outcome end,
-          last_error = coalesce(x.error::jsonb, r.last_error)
+          last_error = coalesce(x.error::jsonb, r.last_error),
+          sending = case when x.state = 'unknown' then r.sending end,
+          decision = null
         from ends x where r.id = any(${batch.map((e) => e.run.id)}::text[]) and r.id = x.run_id
           and r.id in (select id from fence)
         returning r.id, r.attempts, r.state, r.next_attempt_at

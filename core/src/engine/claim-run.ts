@@ -38,6 +38,8 @@ const runColumns: readonly (keyof RunsTable)[] = [
   'finished_at',
   'next_attempt_at',
   'job_id',
+  'sending',
+  'decision',
 ];
 
 /** Which attempt of which run a job was queued for, and the job (graphile-worker's id). */

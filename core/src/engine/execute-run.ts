@@ -55,14 +55,33 @@ export interface RunExecutorDeps {
   readonly onStep?: (connector: string, seconds: number, ok: boolean) => void;
 }
 
-/** Why a run stops: the error recorded, and whether another attempt may help. */
+/**
+ * Why a run stops: the error recorded, and whether another attempt may help. `unknownStep`: a
+ * non-idempotent step that failed after it was sent, so whether it took effect is unknown.
+ */
 class StepFailure extends Error {
   constructor(
     readonly error: ConnectorError | InvalidInputError,
     readonly retryAt?: Date,
+    readonly unknownStep?: string,
   ) {
     super(error.message);
   }
+}
+
+/** Failures that show a request was not carried out: a non-idempotent step may be sent again. */
+const notCarriedOut: ReadonlySet<string> = new Set(['rateLimited', 'auth', 'invalidInput']);
+
+/** The error of a run whose `sending` step has an unknown outcome. */
+function unknownOutcome(step: string, cause?: ConnectorError) {
+  return {
+    kind: 'unknownOutcome',
+    step,
+    message: `Step "${step}" is not idempotent and was sent, but whether it took effect is unknown${
+      cause ? ` (${cause.message})` : ' (its attempt ended without storing its outcome)'
+    }: it is not sent again by itself. Check the target, then POST /v1/runs/{id}/decide with {"decision": "done", "output": ...} or {"decision": "send-again"}.`,
+    ...(cause ? { cause: cause.toJSON() } : {}),
+  };
 }
 
 /**
@@ -116,7 +135,19 @@ export function createRunExecutor(deps: RunExecutorDeps) {
         `a stale attempt's ${what} was refused: a newer attempt holds the run (this worker was taken for dead, or the run was cancelled)`,
       );
     const doneByKey = new Map(claimed.done.map((s) => [`${s.route_key}/${s.step_key}`, s]));
-    const log = createStepLog(deps);
+    const log = createStepLog(deps, { runId: run.id, attempt: run.attempts });
+    if (run.sending !== null && run.decision === null) {
+      // An earlier attempt sent a non-idempotent step and ended without its outcome (a crash, a
+      // forced shutdown): it is not sent again; an operator decides.
+      const held = await endAttempt(
+        ref,
+        { state: 'unknown', error: unknownOutcome(run.sending) },
+        undefined,
+      );
+      if (!held) refused('outcome');
+      else logger.warn({ runId: run.id, step: run.sending }, 'run waits: step outcome unknown');
+      return;
+    }
     let policy = defaultRetryPolicy;
     // The last step, once taken to be stored with the outcome (kept if that statement fails).
     let lastStep: ReturnType<StepLog['take']>;
@@ -206,17 +237,19 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       const retry = thrown.error.retryable && run.attempts < policy.maxAttempts;
       const held = await endAttempt(
         ref,
-        retry
-          ? {
-              state: 'failed',
-              retryAt: nextAttemptAt(policy, run.attempts, thrown.retryAt),
-              error,
-            }
-          : {
-              state: 'dead',
-              error,
-              outcome: thrown.error.retryable ? 'attempts exhausted' : 'not retryable',
-            },
+        thrown.unknownStep !== undefined
+          ? { state: 'unknown', error: unknownOutcome(thrown.unknownStep, thrown.error) }
+          : retry
+            ? {
+                state: 'failed',
+                retryAt: nextAttemptAt(policy, run.attempts, thrown.retryAt),
+                error,
+              }
+            : {
+                state: 'dead',
+                error,
+                outcome: thrown.error.retryable ? 'attempts exhausted' : 'not retryable',
+              },
         log.take() ?? lastStep,
       );
       if (!held) refused('outcome');
@@ -283,9 +316,28 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       });
       return link.last_output;
     }
+    const stepId = `${context.routeKey}/${step.key}`;
+    const { run } = context;
+    const decision = run.sending === stepId ? run.decision : null;
+    if (decision?.kind === 'done') {
+      // An operator checked the target: the step took effect, with this output.
+      await log.add(context, {
+        state: 'succeeded',
+        stepKey: step.key,
+        input,
+        output: decision.output,
+        record: write,
+      });
+      return decision.output;
+    }
     const row = step.connection ? await connectionOf(step.connection) : undefined;
     const credentials = row ? await resolveOrFail(row) : {};
     const secrets = secretValues(connector.definition.auth, credentials);
+    const idempotent =
+      action.idempotent || action.idempotentWhen?.({ input: input as never, credentials }) === true;
+    // Recorded before the send: an attempt that ends without this step's outcome leaves the run
+    // waiting for an operator, never sending it a second time.
+    if (!idempotent) await log.sending(stepId);
     const started = performance.now();
     const result = await deps.executor.execute({
       connector,
@@ -306,7 +358,12 @@ export function createRunExecutor(deps: RunExecutorDeps) {
     deps.onStep?.(connector.id, (performance.now() - started) / 1000, result.ok);
     if (!result.ok) {
       const retryAt = result.error instanceof RateLimitedError ? result.error.retryAt : undefined;
-      throw await failStep(log, context, step.key, result.error, retryAt, { input, secrets });
+      const unknown = !idempotent && !notCarriedOut.has(result.error.kind);
+      throw await failStep(log, context, step.key, result.error, retryAt, {
+        input,
+        secrets,
+        ...(unknown ? { unknownStep: stepId } : {}),
+      });
     }
     await log.add(context, {
       state: 'succeeded',
@@ -334,7 +391,7 @@ export function createRunExecutor(deps: RunExecutorDeps) {
     stepKey: string,
     error: ConnectorError | InvalidInputError,
     retryAt?: Date,
-    extra: { input?: unknown; secrets?: readonly string[] } = {},
+    extra: { input?: unknown; secrets?: readonly string[]; unknownStep?: string } = {},
   ): Promise<StepFailure> {
     await log.add(context, {
       state: 'failed',
@@ -343,6 +400,6 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       error: error.toJSON(),
       secrets: extra.secrets,
     });
-    return new StepFailure(error, retryAt);
+    return new StepFailure(error, retryAt, extra.unknownStep);
   }
 }

@@ -63,7 +63,7 @@ export async function promoteNext(
     and not exists (
       select 1 from runs
       where integration_id = ${integrationId} and source_record = ${sourceRecord}
-        and state in ('queued', 'running', 'waiting', 'failed')
+        and state in ('queued', 'running', 'waiting', 'failed', 'unknown')
     )
     returning id`.execute(trx);
   const ids = next.rows.map((r) => r.id);
@@ -131,7 +131,7 @@ export async function promoteStrandedRuns(
     where p.state = 'pending' and p.created_at < now() - make_interval(secs => ${olderThanMs / 1000})
       and not exists (select 1 from runs r
                       where r.integration_id = p.integration_id and r.source_record = p.source_record
-                        and r.state in ('queued', 'running', 'waiting', 'failed'))
+                        and r.state in ('queued', 'running', 'waiting', 'failed', 'unknown'))
     limit 100`.execute(db);
   for (const lane of lanes.rows) await handOn(db, lane.integration_id, lane.source_record);
   return lanes.rows.length;

@@ -16,6 +16,7 @@ export const unfinishedStates: readonly RunState[] = [
   'running',
   'waiting',
   'failed',
+  'unknown',
 ];
 
 /**

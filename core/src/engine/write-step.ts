@@ -200,32 +200,44 @@ export class StaleAttemptError extends Error {
 }
 
 /**
- * Stores a prepared step (row, record link, audit entry) in one statement, if its attempt still
- * holds the run (`running` at that attempt, checked under the run's row lock); throws
- * StaleAttemptError, storing nothing, if not.
+ * Stores a prepared step (row, record link, audit entry), if any, and sets the run's `sending`
+ * step (`<route>/<step>` of a non-idempotent action about to be sent, or null once no send is
+ * unsettled), in one statement, if the attempt still holds the run (`running` at that attempt,
+ * checked under the run's row lock); throws StaleAttemptError, storing nothing, if not.
  */
 export async function writeStep(
   { db, pool }: Pick<JunctionDatabase, 'db' | 'pool'>,
-  prepared: PreparedStep,
+  attempt: { readonly runId: string; readonly attempt: number },
+  prepared: PreparedStep | undefined,
+  sending: string | null = null,
 ): Promise<void> {
-  const { run_id: runId, attempt } = prepared.row;
+  const { runId } = attempt;
   const [row] = await queryPrepared(
     pool,
     sql<{ held: boolean }>`with fence as (
         select id from runs
-        where id = ${runId} and attempts = ${attempt} and coalesce(state, '') = 'running'
+        where id = ${runId} and attempts = ${attempt.attempt} and coalesce(state, '') = 'running'
         for no key update
-      ), ${sql.join(stepCtes([prepared]))}
+      ), ${sql.join(stepCtes(prepared ? [prepared] : []))}, sent as (
+        update runs set sending = ${sending}::text
+        where id in (select id from fence) and sending is distinct from ${sending}::text
+        returning 1
+      )
       select exists (select 1 from fence) as held`.compile(db),
   );
-  if (!row?.held) throw new StaleAttemptError(runId, attempt);
+  if (!row?.held) throw new StaleAttemptError(runId, attempt.attempt);
 }
 
 /**
- * The steps of one attempt: each is stored when the next one is added, and the last one is
- * `take`n by the caller to store with the run's outcome, in the same statement.
+ * The steps of one attempt (`attempt` of run `runId`): each is stored when the next one is added,
+ * and the last one is `take`n by the caller to store with the run's outcome, in the same
+ * statement. Before a non-idempotent action is sent, `sending` records it durably (with the step
+ * before it): a later attempt that finds it unsettled knows its outcome is unknown.
  */
-export function createStepLog(database: Pick<JunctionDatabase, 'db' | 'pool'>) {
+export function createStepLog(
+  database: Pick<JunctionDatabase, 'db' | 'pool'>,
+  attempt: { readonly runId: string; readonly attempt: number },
+) {
   let deferred: PreparedStep | undefined;
   const take = () => {
     const d = deferred;
@@ -236,7 +248,11 @@ export function createStepLog(database: Pick<JunctionDatabase, 'db' | 'pool'>) {
     async add(context: StepContext, step: StepRecord): Promise<void> {
       const previous = take();
       deferred = prepareStep(context, step);
-      if (previous) await writeStep(database, previous);
+      if (previous) await writeStep(database, attempt, previous, null);
+    },
+    /** Stores the step before and marks `stepKey` (`<route>/<step>`) as being sent. */
+    async sending(stepKey: string): Promise<void> {
+      await writeStep(database, attempt, take(), stepKey);
     },
     /** The step not stored yet, if any (the caller stores it). */
     take,

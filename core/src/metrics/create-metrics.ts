@@ -108,7 +108,7 @@ export function createMetrics(options: {
 async function readSnapshot(pool: pg.Pool, withFinished: boolean): Promise<DatabaseSnapshot> {
   const { rows } = await pool.query<{ state: string | null; n: string }>(
     `select state, count(*) as n from runs
-     where state in ('pending', 'queued', 'running', 'waiting', 'failed') group by state
+     where state in ('pending', 'queued', 'running', 'waiting', 'failed', 'unknown') group by state
      union all
      select state, count(*) from runs where $1::boolean and state = any($2::text[]) group by state
      union all

@@ -41,7 +41,7 @@ interface Candidate {
   replayed_by: string | null;
 }
 
-const activeStates: readonly RunState[] = ['queued', 'running', 'waiting', 'failed'];
+const activeStates: readonly RunState[] = ['queued', 'running', 'waiting', 'failed', 'unknown'];
 
 /**
  * Replays dead or failed runs in the caller's transaction: each gets a NEW run for the same event

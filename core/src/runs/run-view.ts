@@ -8,6 +8,7 @@ export const runStates = [
   'running',
   'waiting',
   'failed',
+  'unknown',
   'succeeded',
   'dead',
   'cancelled',

@@ -8,6 +8,7 @@ import * as m0006 from './0006-runs.js';
 import * as m0007 from './0007-run-jobs.js';
 import * as m0008 from './0008-run-replays-index.js';
 import * as m0009 from './0009-runs-event-unchecked.js';
+import * as m0010 from './0010-unknown-outcome.js';
 
 /**
  * Junction's migrations, forward-only, in order. A new migration is a new file added at the end;
@@ -23,4 +24,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0007-run-jobs': m0007,
   '0008-run-replays-index': m0008,
   '0009-runs-event-unchecked': m0009,
+  '0010-unknown-outcome': m0010,
 };

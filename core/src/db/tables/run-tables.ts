@@ -17,7 +17,14 @@ export type RunState =
   | 'failed'
   | 'succeeded'
   | 'dead'
-  | 'cancelled';
+  | 'cancelled'
+  /** A non-idempotent step was sent and its outcome is unknown: an operator decides. */
+  | 'unknown';
+
+/** What an operator decided about a step whose outcome was unknown. */
+export type RunDecision =
+  | { readonly kind: 'done'; readonly output: unknown; readonly by: string }
+  | { readonly kind: 'send-again'; readonly by: string };
 
 export interface IntegrationHooksTable {
   integration_id: string;
@@ -57,6 +64,10 @@ export interface RunsTable {
   next_attempt_at: OptionalTimestamp;
   /** The graphile-worker job that claimed the current attempt (bigint, as a string). */
   job_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** `<route>/<step>` of a non-idempotent step sent and not settled yet (see RunDecision). */
+  sending: ColumnType<string | null, string | null | undefined, string | null>;
+  /** An operator's decision about the `sending` step of an `unknown` run. */
+  decision: OptionalJson<RunDecision>;
 }
 
 export interface RunStepsTable {

@@ -5,6 +5,7 @@ import { actorOf } from '../../auth/principal.js';
 import type { Database } from '../../db/schema.js';
 import type { RunState } from '../../db/tables/run-tables.js';
 import { cancelRun } from '../../runs/cancel-run.js';
+import { decideRun } from '../../runs/decide-run.js';
 import { replayDeadRuns } from '../../runs/replay-dead-runs.js';
 import { type Operator, replayRun } from '../../runs/replay-runs.js';
 import { getRunDetail, listRuns, runStats } from '../../runs/run-queries.js';
@@ -16,6 +17,7 @@ import { IdParamSchema, jsonContent, pageSchema, problemResponses } from '../ope
 import { decodeCursor, encodeCursor } from '../pagination.js';
 import { HttpProblem, problem } from '../problem.js';
 import {
+  DecisionSchema,
   ReplayDeadSchema,
   RunDetailSchema,
   RunQuerySchema,
@@ -86,6 +88,24 @@ const routes = {
     responses: {
       200: { description: 'The cancelled run.', content: json(RunSchema) },
       ...problemResponses(401, 403, 404, 409),
+    },
+  }),
+  decide: createRoute({
+    method: 'post',
+    path: '/v1/runs/{id}/decide',
+    tags,
+    security,
+    middleware: [requirePermission('runs:operate')] as const,
+    summary: 'Settle a run whose step outcome is unknown: mark the step done, or send it again',
+    description:
+      'For a run in state `unknown`: a non-idempotent step was sent and whether it took effect is unknown (its worker crashed, or it timed out or failed after sending), so Junction did not send it again. Check the target, then `{"decision": "done", "output": {...}}` records the step as succeeded with that output (its record link and audit entry as for a write) or `{"decision": "send-again"}` sends it once more; either way the run is queued and goes on with the steps after it. The decision is audited (`run.decide`). 409 for a run in any other state.',
+    request: {
+      params: idParam,
+      body: { content: json(DecisionSchema), required: true },
+    },
+    responses: {
+      200: { description: 'The run, queued again.', content: json(RunSchema) },
+      ...problemResponses(400, 401, 403, 404, 409, 422),
     },
   }),
   replayDead: createRoute({
@@ -195,6 +215,21 @@ export function registerRunRoutes(app: OpenAPIHono<AppEnv>, db: Kysely<Database>
           {
             state: outcome.state,
           },
+        ),
+      );
+    return c.json(outcome.run, 200);
+  });
+
+  app.openapi(routes.decide, async (c) => {
+    const { id } = c.req.valid('param');
+    const outcome = await decideRun(db, id, c.req.valid('json'), operatorOf(c));
+    if (outcome.kind === 'not-found') throw new HttpProblem(problem(404, `No run with id ${id}.`));
+    if (outcome.kind === 'refused')
+      throw new HttpProblem(
+        problem(
+          409,
+          `Only a run whose step outcome is unknown can be decided; this run is ${outcome.state}.`,
+          { state: outcome.state },
         ),
       );
     return c.json(outcome.run, 200);

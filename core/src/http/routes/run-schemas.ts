@@ -137,6 +137,21 @@ export const RunStatsSchema = z
     },
   });
 
+export const DecisionSchema = z
+  .discriminatedUnion('decision', [
+    z
+      .object({
+        decision: z.literal('done'),
+        /** The step's output as the target holds it (what the action would have answered). */
+        output: z.unknown().refine((v) => v !== undefined, { error: 'is required' }),
+      })
+      .strict(),
+    z.object({ decision: z.literal('send-again') }).strict(),
+  ])
+  .openapi('RunDecision', {
+    example: { decision: 'done', output: { id: 'T-7', number: 'C-1042' } },
+  });
+
 export const ReplayDeadSchema = z
   .object({
     count: z.number().int(),
