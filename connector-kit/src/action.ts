@@ -46,7 +46,10 @@ export interface ActionDefinition<
    * idempotentWhen: ({ credentials }) => credentials.idempotencyLedger === true,
    * ```
    */
-  idempotentWhen?(call: { readonly input: InferFields<I>; readonly credentials: Credentials }): boolean;
+  idempotentWhen?(call: {
+    readonly input: InferFields<I>;
+    readonly credentials: Credentials;
+  }): boolean;
   /**
    * How long one call with this input may take, in ms, when that is longer than the engine's
    * default step timeout (30 s), e.g. a timeout the input sets. The engine gives the step that
