@@ -1,82 +1,23 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type Child, repoRoot, startNode } from '../support/child-process.js';
 import { startTestJunction, type TestJunction } from '../support/start-junction.js';
+import { startVerdaccio, type Verdaccio } from '../support/verdaccio.js';
 import { createFixtureRoot, writePlugin } from './plugin-fixtures.js';
 
 // A real npm registry (verdaccio) on a free loopback port, with its own storage and config.
 let work: string;
 let fixtures: Awaited<ReturnType<typeof createFixtureRoot>>;
-let verdaccio: Child;
+let verdaccio: Verdaccio;
 let registry: string;
-let npmrc: string;
 let t: TestJunction;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'junction-verdaccio-'));
   fixtures = await createFixtureRoot();
-  const port = await freePort();
-  registry = `http://127.0.0.1:${port}/`;
-  const config = path.join(work, 'config.yaml');
-  await writeFile(
-    config,
-    [
-      `storage: ${path.join(work, 'storage')}`,
-      'auth:',
-      '  htpasswd:',
-      `    file: ${path.join(work, 'htpasswd')}`,
-      'uplinks: {}',
-      'packages:',
-      "  '**':",
-      '    access: $all',
-      '    publish: $authenticated',
-      'log: { type: stdout, format: pretty, level: warn }',
-      '',
-    ].join('\n'),
-  );
-  verdaccio = startNode(
-    [
-      path.join(repoRoot, 'node_modules/verdaccio/bin/verdaccio'),
-      '--config',
-      config,
-      '--listen',
-      `127.0.0.1:${port}`,
-    ],
-    {},
-  );
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const ok = await fetch(`${registry}-/ping`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`verdaccio did not start:\n${verdaccio.output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const user = await fetch(`${registry}-/user/org.couchdb.user:publisher`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'publisher', password: 'publisher-password-1' }),
-  });
-  const { token } = (await user.json()) as { token: string };
-  npmrc = path.join(work, '.npmrc');
-  await writeFile(npmrc, `//127.0.0.1:${port}/:_authToken=${token}\n`);
+  verdaccio = await startVerdaccio(work);
+  registry = verdaccio.url;
   t = await startTestJunction(
     { JUNCTION_DATA_DIR: path.join(work, 'data') },
     { plugins: { builtinDir: path.join(work, 'no-builtins'), npmRegistry: registry } },
@@ -85,22 +26,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.close();
-  verdaccio?.process.kill('SIGTERM');
-  await verdaccio?.exited(10_000).catch(() => {});
+  await verdaccio?.close();
   await fixtures?.remove();
   await rm(work, { recursive: true, force: true });
 });
 
 function publish(dir: string) {
-  execFileSync(
-    'npm',
-    ['publish', '--registry', registry, '--userconfig', npmrc, '--ignore-scripts'],
-    {
-      cwd: dir,
-      stdio: 'pipe',
-      env: { PATH: process.env.PATH, HOME: work },
-    },
-  );
+  verdaccio.publish('.', dir);
 }
 
 it('installs a plugin published to an npm registry by name@range, with its integrity', async () => {

@@ -83,9 +83,15 @@ describe('junction-kit', () => {
       '/version: connector version 2.0.0 differs from package.json version 1.0.0',
     );
     expect(run.stdout).toContain('4 problems found.');
-    const pack = await cli(['pack', dir]);
+    const pack = await cli(['pack', '--no-build', dir]);
     expect(pack.code).toBe(1);
     expect(pack.stderr).toContain('nothing was packed');
+    // Without --no-build, pack rebuilds first, and says so when it cannot.
+    const unbuildable = await cli(['pack', dir]);
+    expect(unbuildable.code).toBe(1);
+    expect(unbuildable.stderr).toContain(
+      'package.json has no "build" script to rebuild the plugin with; add one, or pack what is built with --no-build.',
+    );
   });
 
   it('explains an entry that is not built or not a connector', async () => {

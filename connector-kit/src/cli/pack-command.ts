@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { create } from 'tar';
 import { buildManifest, MANIFEST_FILE } from '../manifest.js';
 import { CliError } from './cli-error.js';
-import { loadPlugin } from './load-plugin.js';
+import { loadPlugin, readPluginPackage } from './load-plugin.js';
+import { rebuildPlugin, refuseStaleBuild } from './rebuild-plugin.js';
 import { pluginProblems } from './validate-command.js';
 
 /**
@@ -40,15 +41,23 @@ export async function fileIntegrity(file: string): Promise<string> {
 }
 
 /**
- * `junction-kit pack [dir]`: validates, writes `junction.manifest.json` from the definition and
- * creates `<name>-<version>.tgz` (entries under `package/`, like npm) in `dir`.
+ * `junction-kit pack [dir]`: rebuilds the plugin from an empty build folder (`npm run build`;
+ * with `build: false`, refuses a build older than `src/` instead), validates, writes
+ * `junction.manifest.json` from the definition and creates `<name>-<version>.tgz` (entries under
+ * `package/`, like npm) in `dir`.
  *
  * @example
  * ```ts
  * const { file, integrity } = await packCommand('.');
  * ```
  */
-export async function packCommand(dir: string): Promise<PackResult> {
+export async function packCommand(
+  dir: string,
+  options: { readonly build?: boolean } = {},
+): Promise<PackResult> {
+  const pkg = await readPluginPackage(dir);
+  if (options.build === false) await refuseStaleBuild(dir, pkg);
+  else await rebuildPlugin(dir, pkg);
   const plugin = await loadPlugin(dir);
   const problems = pluginProblems(plugin);
   if (problems.length > 0) {

@@ -88,10 +88,13 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
 
   program
     .command('pack')
-    .description('Write junction.manifest.json and create the plugin tarball with its integrity.')
+    .description(
+      'Rebuild the plugin from an empty build folder, validate it, write junction.manifest.json and create the plugin tarball with its integrity.',
+    )
     .argument('[dir]', 'plugin folder', '.')
-    .action(async (dir: string) => {
-      const { file, integrity } = await packCommand(dir);
+    .option('--no-build', 'pack what is built, refusing a build older than src/')
+    .action(async (dir: string, options: { build: boolean }) => {
+      const { file, integrity } = await packCommand(dir, { build: options.build });
       io.out(file);
       io.out(integrity);
     });

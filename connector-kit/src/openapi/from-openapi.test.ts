@@ -263,7 +263,7 @@ paths:
     );
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('1 action (1 paginated), 7 files');
+    expect(run.stdout).toContain('1 action (1 paginated), 8 files');
     const index = await readFile(join(out, 'src', 'index.ts'), 'utf8');
     expect(index).toContain('id: "tiny-api"');
     expect(index).toContain('auth: { kind: "apiKey", in: "header", name: "X-Key" }');
