@@ -71,7 +71,20 @@ export async function startVerdaccio(
       '--listen',
       `127.0.0.1:${port}`,
     ],
-    {},
+    // What reaching the uplink needs here: the machine's extra CA certificates and proxies.
+    Object.fromEntries(
+      [
+        'NODE_EXTRA_CA_CERTS',
+        'HTTPS_PROXY',
+        'https_proxy',
+        'HTTP_PROXY',
+        'http_proxy',
+        'NO_PROXY',
+        'no_proxy',
+      ]
+        .filter((name) => process.env[name] !== undefined)
+        .map((name) => [name, process.env[name]]),
+    ),
   );
   const deadline = Date.now() + 30_000;
   for (;;) {
