@@ -16,12 +16,12 @@
  * History:
  * - 1.5.0: helpers for REST calls, which `junction-kit from-openapi` connectors use:
  *   `compactQuery`, `compactHeaders`, `pickFields`, `itemsAt`, `nextLink`, and the pagination
- *   strategies `linkHeaderPages`, `cursorPages` and `pageNumberPages` for `ctx.http.paginate`.
+ *   strategies `linkHeaderPages`, `cursorPages` and `pageNumberPages` for `ctx.http.paginate`;
+ *   `packageVersion(import.meta.url)`, so a plugin's version lives in its package.json only.
  * - 1.4.0: nullable fields (`nullable: true`: typed `T | null`, JSON Schema `type: [..., 'null']`);
  *   `webhookSecret` on every auth kind (a signing secret kept beside the API credential,
  *   `webhookSecretOf`, `STANDARD_WEBHOOK_SECRET_PATTERN`); `pollChangedSince` (cursor, page
- *   cursor, ordering ties and dedupe keys of "list changed since" APIs) and `compareChangedAt`;
- *   `packageVersion(import.meta.url)`, so a plugin's version lives in its package.json only.
+ *   cursor, ordering ties and dedupe keys of "list changed since" APIs) and `compareChangedAt`.
  * - 1.3.0: a per-request `signal` on the HTTP client (`HttpRequest.signal`) and `withSignal(ctx,
  *   signal)`, a context whose requests the signal cancels too; `createActionRunner`'s `timeoutMs`
  *   now cancels the run's requests through `ctx.http`, where it only aborted `ctx.signal`.
