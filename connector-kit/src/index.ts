@@ -160,6 +160,14 @@ export {
   verifyStandardWebhook,
   verifyTimestamped,
 } from './signatures.js';
+export type { LedgerSession, SqlLedger, SqlLedgerDialect, SqlLedgerOptions } from './sql-ledger.js';
+export {
+  createSqlLedger,
+  DEFAULT_LEDGER_RETENTION_DAYS,
+  DEFAULT_LEDGER_TABLE,
+  ledgerFields,
+  usesLedger,
+} from './sql-ledger.js';
 export type { TableCache } from './table-cache.js';
 export { createTableCache } from './table-cache.js';
 export { testAuth } from './test-auth.js';

@@ -2,8 +2,10 @@ import {
   AuthError,
   ConnectorError,
   type Credentials,
+  createSqlLedger,
   RetryableError,
   type RunContext,
+  usesLedger,
 } from '@junction/connector-kit';
 import type mysql from 'mysql2/promise';
 import { type PoolEntry, poolFor } from './pool-registry.js';
@@ -69,6 +71,12 @@ export function connectionOptions(credentials: Credentials): mysql.PoolOptions {
 export interface Session {
   readonly db: mysql.PoolConnection;
   readonly tables: PoolEntry['tables'];
+  /**
+   * Runs `write` in one transaction; when the connection keeps an idempotency ledger
+   * (`idempotencyLedger`), once per `ctx.idempotencyKey`: the key commits with the write, and a
+   * write sent again returns the first one's output.
+   */
+  once<T>(write: () => Promise<T>): Promise<T>;
 }
 
 /** Server errors after which the pool's table descriptions are read again. */
@@ -137,7 +145,38 @@ export async function withConnection<T>(
       entry.prepared.add(db.connection);
     }
     ctx.signal.throwIfAborted();
-    const result = await work({ db, tables: entry.tables });
+    const connection = db;
+    const days = usesLedger(ctx.credentials);
+    const result = await work({
+      db,
+      tables: entry.tables,
+      async once(write) {
+        if (days !== undefined) {
+          entry.ledger ??= createSqlLedger({ dialect: 'mysql', retentionDays: days });
+          return entry.ledger.writeOnce(
+            {
+              query: async (text, values) => {
+                const [r] = await connection.query(text, values as unknown[]);
+                return Array.isArray(r)
+                  ? { rows: r as Record<string, unknown>[], changed: 0 }
+                  : { rows: [], changed: (r as mysql.ResultSetHeader).affectedRows };
+              },
+            },
+            ctx.idempotencyKey,
+            write,
+          );
+        }
+        await connection.beginTransaction();
+        try {
+          const output = await write();
+          await connection.commit();
+          return output;
+        } catch (thrown) {
+          await connection.rollback().catch(() => {});
+          throw thrown;
+        }
+      },
+    });
     finish(false);
     return result;
   } catch (thrown) {

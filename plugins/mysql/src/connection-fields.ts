@@ -1,4 +1,4 @@
-import { field } from '@junction/connector-kit';
+import { field, ledgerFields } from '@junction/connector-kit';
 
 /**
  * The fields of a MySQL or MariaDB connection: either a connection string, or host, port, user,
@@ -36,4 +36,5 @@ export const connectionFields = {
       '"require" encrypts without checking the certificate; "verify-full" also checks it against the system CAs.',
     default: 'disable',
   }),
+  ...ledgerFields,
 } as const;

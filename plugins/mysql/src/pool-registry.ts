@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { createTableCache, type TableCache } from '@junction/connector-kit';
+import { createTableCache, type SqlLedger, type TableCache } from '@junction/connector-kit';
 import mysql from 'mysql2/promise';
 
 /** Connections per pool: a connection's steps share a few sessions instead of opening one each. */
@@ -40,6 +40,8 @@ export interface PoolEntry {
   readonly tables: TableCache<TableShape>;
   /** Connections whose session was set up (time zone UTC). */
   readonly prepared: WeakSet<object>;
+  /** The database's idempotency ledger, made on first use (it remembers its table exists). */
+  ledger?: SqlLedger;
   /** Idle connections, by when they were given back. */
   readonly idle: Map<CoreConnection, number>;
   lastUsed: number;

@@ -5,11 +5,11 @@ import {
   RetryableError,
   validateConnector,
 } from '@junction/connector-kit';
-import { checkSamples, runActionForTest } from '@junction/connector-kit/testing';
+import { checkSamples, createTestContext, runActionForTest } from '@junction/connector-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import connector, { pollSettingsFields } from '../src/index.js';
 import { closePools } from '../src/pool-registry.js';
-import { contextFor, mysqlAvailable, sql, tableName } from './support.js';
+import { contextFor, credentials, mysqlAvailable, sql, tableName } from './support.js';
 
 const available = await mysqlAvailable();
 const people = tableName('jt_people');
@@ -172,5 +172,60 @@ describe.skipIf(!available)('mysql actions', () => {
       contextFor({}, { port: 1 }),
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RetryableError);
+  });
+});
+
+describe.skipIf(!available)('insert-row with the idempotency ledger', () => {
+  const table = tableName('jt_ledger');
+  const prefix = tableName('evt'); // keys private to this run: the ledger table is shared
+  beforeAll(async () => {
+    await sql(
+      `create table ${table} (id int auto_increment primary key, email varchar(100) not null unique)`,
+    );
+  });
+  afterAll(async () => {
+    await closePools();
+    await sql(`drop table if exists ${table}`);
+    await sql('delete from junction_idempotency_keys where idempotency_key like ?', [
+      `${prefix}%`,
+    ]).catch(() => {});
+  });
+  const insert = (key: string, email: string) =>
+    runActionForTest(
+      connector,
+      'insert-row',
+      { table, values: { email } },
+      createTestContext({
+        auth: connector.auth,
+        credentials: { ...credentials, idempotencyLedger: true },
+        idempotencyKey: `${prefix}:${key}`,
+      }),
+    );
+  const count = async () => (await sql(`select count(*) as n from ${table}`))[0]?.n;
+
+  it('inserts once per idempotency key, even when sent twice at the same moment', async () => {
+    const first = parse(await insert('a', 'ledger-a@x.test'));
+    expect(parse(await insert('a', 'ledger-a@x.test'))).toEqual(first);
+    expect(await count()).toBe(1);
+    const [b1, b2] = await Promise.all([
+      insert('b', 'ledger-b@x.test'),
+      insert('b', 'ledger-b@x.test'),
+    ]);
+    expect(parse(b1)).toEqual(parse(b2));
+    expect(await count()).toBe(2);
+    const keys = await sql(
+      'select idempotency_key from junction_idempotency_keys where idempotency_key like ? order by 1',
+      [`${prefix}%`],
+    );
+    expect(keys.map((k) => k.idempotency_key)).toEqual([`${prefix}:a`, `${prefix}:b`]);
+  });
+
+  it('keeps no key when the write fails', async () => {
+    await expect(insert('c', 'ledger-a@x.test')).rejects.toThrow(); // unique email
+    expect(
+      await sql('select 1 from junction_idempotency_keys where idempotency_key = ?', [
+        `${prefix}:c`,
+      ]),
+    ).toEqual([]);
   });
 });

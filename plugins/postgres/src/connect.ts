@@ -3,8 +3,10 @@ import {
   AuthError,
   ConnectorError,
   type Credentials,
+  createSqlLedger,
   RetryableError,
   type RunContext,
+  usesLedger,
 } from '@junction/connector-kit';
 import pg from 'pg';
 import { type PoolEntry, poolFor } from './pool-registry.js';
@@ -83,6 +85,12 @@ export interface Session {
     text: string,
     values: unknown[],
   ): Promise<pg.QueryResult<R>>;
+  /**
+   * Runs `write` once per `ctx.idempotencyKey` when the connection keeps an idempotency ledger
+   * (`idempotencyLedger`): the key and the write commit in one transaction, and a write sent
+   * again returns the first one's output. Without a ledger, runs `write` as it is.
+   */
+  once<T>(write: () => Promise<T>): Promise<T>;
 }
 
 const statementNames = new Map<string, string>();
@@ -178,10 +186,25 @@ export async function withClient<T>(
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     ctx.signal.throwIfAborted();
     const checkedOut = client;
+    const days = usesLedger(ctx.credentials);
     const result = await work({
       client,
       tables: entry.tables,
       prepared: (text, values) => checkedOut.query({ name: statementName(text), text, values }),
+      once(write) {
+        if (days === undefined) return write();
+        entry.ledger ??= createSqlLedger({ dialect: 'postgres', retentionDays: days });
+        return entry.ledger.writeOnce(
+          {
+            query: async (text, values) => {
+              const r = await checkedOut.query(text, values as unknown[]);
+              return { rows: r.rows, changed: r.rowCount ?? 0 };
+            },
+          },
+          ctx.idempotencyKey,
+          write,
+        );
+      },
     });
     release(false);
     return result;

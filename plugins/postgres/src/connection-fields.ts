@@ -1,4 +1,4 @@
-import { field } from '@junction/connector-kit';
+import { field, ledgerFields } from '@junction/connector-kit';
 import { DEFAULT_POOL_SIZE } from './pool-registry.js';
 
 /**
@@ -47,4 +47,5 @@ export const connectionFields = {
     maximum: 100,
     default: DEFAULT_POOL_SIZE,
   }),
+  ...ledgerFields,
 } as const;

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { createTableCache, type TableCache } from '@junction/connector-kit';
+import { createTableCache, type SqlLedger, type TableCache } from '@junction/connector-kit';
 import pg from 'pg';
 
 /**
@@ -29,6 +29,8 @@ export type Columns = ReadonlyMap<string, string>;
 export interface PoolEntry {
   readonly pool: pg.Pool;
   readonly tables: TableCache<Columns>;
+  /** The database's idempotency ledger, made on first use (it remembers its table exists). */
+  ledger?: SqlLedger;
   lastUsed: number;
   checkedOut: number;
 }

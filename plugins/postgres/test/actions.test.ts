@@ -5,7 +5,7 @@ import {
   RetryableError,
   validateConnector,
 } from '@junction/connector-kit';
-import { checkSamples, runActionForTest } from '@junction/connector-kit/testing';
+import { checkSamples, createTestContext, runActionForTest } from '@junction/connector-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database.js';
 import connector, { pollSettingsFields } from '../src/index.js';
@@ -227,5 +227,76 @@ describe('postgres actions', () => {
       ctx,
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RetryableError);
+  });
+});
+
+describe('insert-row with the idempotency ledger', () => {
+  const withLedger = (idempotencyKey: string, ledger = true) =>
+    createTestContext({
+      auth: connector.auth,
+      credentials: { connectionString: db.url, idempotencyLedger: ledger },
+      idempotencyKey,
+    });
+  const insert = (key: string, email: string, ledger = true) =>
+    runActionForTest(
+      connector,
+      'insert-row',
+      { table: 'people', values: { email } },
+      withLedger(key, ledger),
+    );
+
+  it('inserts once per idempotency key, in the write transaction, and answers the first row again', async () => {
+    const before = await count();
+    const first = parse(await insert('evt_1:all:people', 'ledger-1@example.com'));
+    // Sent again (a crash after the commit, a timeout, a replay): the same row, no second insert.
+    const again = parse(await insert('evt_1:all:people', 'ledger-1@example.com'));
+    expect(again).toEqual(first);
+    expect(await count()).toBe((before ?? 0) + 1);
+    const ledger = await sql(
+      db.url,
+      `select idempotency_key, output->'row'->>'email' as email from junction_idempotency_keys`,
+    );
+    expect(ledger).toEqual([
+      { idempotency_key: 'evt_1:all:people', email: 'ledger-1@example.com' },
+    ]);
+    // Another key is another write.
+    await insert('evt_2:all:people', 'ledger-2@example.com');
+    expect(await count()).toBe((before ?? 0) + 2);
+  });
+
+  it('writes once when the same key is sent twice at the same moment', async () => {
+    const before = await count();
+    const [a, b] = await Promise.all([
+      insert('evt_3:all:people', 'ledger-3@example.com'),
+      insert('evt_3:all:people', 'ledger-3@example.com'),
+    ]);
+    expect(parse(a)).toEqual(parse(b));
+    expect(await count()).toBe((before ?? 0) + 1);
+  });
+
+  it('keeps nothing when the write fails: the key is free for the next try', async () => {
+    await expect(insert('evt_4:all:people', 'ledger-1@example.com')).rejects.toThrow(); // unique email
+    expect(
+      await sql(
+        db.url,
+        `select 1 from junction_idempotency_keys where idempotency_key = 'evt_4:all:people'`,
+      ),
+    ).toEqual([]);
+  });
+
+  it('is idempotent for the engine only on a connection whose ledger is on', () => {
+    const action = connector.actions?.find((a) => a.key === 'insert-row');
+    expect(action?.idempotent).toBe(false);
+    expect(
+      action?.idempotentWhen?.({ input: {} as never, credentials: { idempotencyLedger: true } }),
+    ).toBe(true);
+    expect(action?.idempotentWhen?.({ input: {} as never, credentials: {} })).toBe(false);
+  });
+
+  it('without the ledger, inserts again when sent again (the engine then never sends it twice)', async () => {
+    const before = await count();
+    await insert('evt_5:all:people', 'plain-1@example.com', false);
+    await insert('evt_5:all:people', 'plain-2@example.com', false);
+    expect(await count()).toBe((before ?? 0) + 2);
   });
 });

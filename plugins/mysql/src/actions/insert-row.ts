@@ -1,4 +1,4 @@
-import { defineAction, field } from '@junction/connector-kit';
+import { defineAction, field, usesLedger } from '@junction/connector-kit';
 import type mysql from 'mysql2/promise';
 import { rowField, sampleRow, tableFields, valuesField } from '../common-fields.js';
 import { withConnection } from '../connect.js';
@@ -21,6 +21,7 @@ export const insertRow = defineAction({
   description: 'Inserts one row into a table and returns the stored row.',
   kind: 'create',
   idempotent: false,
+  idempotentWhen: ({ credentials }) => usesLedger(credentials) !== undefined,
   input: {
     ...tableFields,
     keyColumn: field.string({
@@ -44,8 +45,7 @@ export const insertRow = defineAction({
       );
       const key = table.column(input.keyColumn, '/keyColumn');
       const cells = toCells(input.values, table, '/values');
-      await db.beginTransaction();
-      try {
+      return session.once(async () => {
         const [result] = await db.execute<mysql.ResultSetHeader>(
           `insert into ${table.sql} (${cells.map((c) => c.column).join(', ')})
            values (${cells.map(() => '?').join(', ')})`,
@@ -54,12 +54,8 @@ export const insertRow = defineAction({
         const given = cells.find((c) => c.name === input.keyColumn)?.value;
         const keyValue = given === undefined || given === null ? result.insertId : String(given);
         const [stored] = await selectByKey(db, table, key, keyValue);
-        await db.commit();
         return { row: stored ?? {} };
-      } catch (thrown) {
-        await db.rollback().catch(() => {});
-        throw thrown;
-      }
+      });
     });
   },
 });
