@@ -1,10 +1,10 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildKit, kitDir } from '../../connector-kit/src/cli/cli-test-support.js';
-import { type Child, startNode } from '../support/child-process.js';
+import { type Child, repoRoot, startNode } from '../support/child-process.js';
 import { ADMIN_TOKEN, startTestJunction, type TestJunction } from '../support/start-junction.js';
 import { freePort, startVerdaccio, type Verdaccio } from '../support/verdaccio.js';
 
@@ -36,7 +36,7 @@ beforeAll(async () => {
   );
   const [{ filename }] = JSON.parse(packed) as [{ filename: string }];
   verdaccio.publish(path.join(work, filename));
-  t = await startTestJunction({ JUNCTION_DATA_DIR: path.join(work, 'data') });
+  t = await startTestJunction({ JUNCTION_DATA_DIR: path.join(work, 'data'), LOG_LEVEL: 'error' });
 }, 120_000);
 
 afterAll(async () => {
@@ -47,16 +47,18 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-/** The shell blocks marked `<!-- tutorial -->` in the README, in order. */
-async function tutorialBlocks(): Promise<string[][]> {
+/** The shell blocks marked `<!-- <marker> -->` in the README, in order. */
+async function tutorialBlocks(marker = 'tutorial'): Promise<string[][]> {
   const readme = await readFile(path.join(kitDir, 'README.md'), 'utf8');
-  const blocks = [...readme.matchAll(/<!-- tutorial -->\s*```sh\n([\s\S]*?)```/g)].map((m) =>
+  const fence = new RegExp(`<!-- ${marker} -->\\s*\`\`\`sh\\n([\\s\\S]*?)\`\`\``, 'g');
+  const blocks = [...readme.matchAll(fence)].map((m) =>
     (m[1] ?? '')
       .replace(/\\\n\s*/g, '')
       .split('\n')
       .filter((line) => line.trim() !== ''),
   );
-  if (blocks.length !== 2) throw new Error(`README.md has ${blocks.length} tutorial blocks, not 2`);
+  if (blocks.length !== 2)
+    throw new Error(`README.md has ${blocks.length} ${marker} blocks, not 2`);
   return blocks;
 }
 
@@ -99,9 +101,8 @@ async function runBlock(commands: string[], cwd: string, env: Record<string, str
   return { code, stdout, stderr, timed, cwd: finalCwd };
 }
 
-it('goes from an empty folder to an installed plugin whose action runs through an integration', async () => {
-  const [author, install] = await tutorialBlocks();
-  const env = {
+function authorEnv(): Record<string, string> {
+  return {
     PATH: process.env.PATH ?? '',
     HOME: path.join(work, 'home'),
     npm_config_registry: verdaccio.url,
@@ -111,6 +112,37 @@ it('goes from an empty folder to an installed plugin whose action runs through a
     npm_config_fund: 'false',
     npm_config_audit: 'false',
   };
+}
+
+it('develops against the checkout: npm run kit:link, then npm link in the plugin', async () => {
+  const [checkout, plugin] = await tutorialBlocks('tutorial:local');
+  // npm's global folder is one of the test's own, so nothing outside it is linked.
+  const prefix = path.join(work, 'global');
+  const env = {
+    ...authorEnv(),
+    npm_config_prefix: prefix,
+    PATH: `${path.join(prefix, 'bin')}:${process.env.PATH ?? ''}`,
+  };
+  const link = await runBlock(checkout ?? [], repoRoot, env);
+  expect({ code: link.code, failed: link.code === 0 ? '' : link.stdout + link.stderr }).toEqual({
+    code: 0,
+    failed: '',
+  });
+  await mkdir(path.join(work, 'linked'));
+  const run = await runBlock(plugin ?? [], path.join(work, 'linked'), env);
+  expect({ code: run.code, failed: run.code === 0 ? '' : run.stdout + run.stderr }).toEqual({
+    code: 0,
+    failed: '',
+  });
+  // The plugin's kit is the checkout itself (the registry's @junction/* holds nothing else).
+  expect(await realpath(path.join(run.cwd, 'node_modules', '@junction', 'connector-kit'))).toBe(
+    kitDir,
+  );
+}, 300_000);
+
+it('goes from an empty folder to an installed plugin whose action runs through an integration', async () => {
+  const [author, install] = await tutorialBlocks();
+  const env = authorEnv();
   const started = Date.now();
   const first = await runBlock(author ?? [], path.join(work, 'empty'), env);
   expect({ code: first.code, failed: first.code === 0 ? '' : first.stdout + first.stderr }).toEqual(
