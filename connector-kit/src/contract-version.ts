@@ -17,7 +17,9 @@
  * - 1.5.0: helpers for REST calls, which `junction-kit from-openapi` connectors use:
  *   `compactQuery`, `compactHeaders`, `pickFields`, `itemsAt`, `nextLink`, and the pagination
  *   strategies `linkHeaderPages`, `cursorPages` and `pageNumberPages` for `ctx.http.paginate`;
- *   `packageVersion(import.meta.url)`, so a plugin's version lives in its package.json only.
+ *   `packageVersion(import.meta.url)`, so a plugin's version lives in its package.json only;
+ *   for the platform's authorization-code grant: `createPkce`, `authorizationUrl`,
+ *   `exchangeAuthorizationCode`.
  * - 1.4.0: nullable fields (`nullable: true`: typed `T | null`, JSON Schema `type: [..., 'null']`);
  *   `webhookSecret` on every auth kind (a signing secret kept beside the API credential,
  *   `webhookSecretOf`, `STANDARD_WEBHOOK_SECRET_PATTERN`); `pollChangedSince` (cursor, page

@@ -117,7 +117,14 @@ export type { ConnectorManifest } from './manifest.js';
 export { buildManifest, MANIFEST_FILE } from './manifest.js';
 export { checkManifest, manifestDrift } from './manifest-check.js';
 export type { OAuth2TokenOptions, OAuth2TokenSet } from './oauth2.js';
-export { fetchClientCredentialsToken, needsRefresh, refreshOAuth2Token } from './oauth2.js';
+export {
+  authorizationUrl,
+  createPkce,
+  exchangeAuthorizationCode,
+  fetchClientCredentialsToken,
+  needsRefresh,
+  refreshOAuth2Token,
+} from './oauth2.js';
 export { packageVersion } from './package-version.js';
 export type { PageInfo, PaginateNext } from './paginate.js';
 export { paginate } from './paginate.js';

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import type { OAuth2Auth } from './auth.js';
 import { errorFromResponse } from './error-from-response.js';
 import { AuthError } from './errors.js';
@@ -139,4 +140,72 @@ export async function fetchClientCredentialsToken(
 export function needsRefresh(expiresAt: string | undefined, now = new Date(), skewMs = 60_000) {
   if (expiresAt === undefined) return false;
   return Date.parse(expiresAt) - skewMs <= now.getTime();
+}
+
+/**
+ * A PKCE pair (RFC 7636, S256): the verifier stays with the platform, the challenge goes in the
+ * consent URL.
+ *
+ * @example
+ * ```ts
+ * const { verifier, challenge } = createPkce();
+ * ```
+ */
+export function createPkce(): { readonly verifier: string; readonly challenge: string } {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+/**
+ * The consent URL of the authorization-code grant: `response_type=code`, the client id, the
+ * redirect URI, the auth's scopes, `state` and a PKCE S256 challenge (called by the platform).
+ *
+ * @example
+ * ```ts
+ * const url = authorizationUrl({ auth, clientId, redirectUri, state, codeChallenge: challenge });
+ * ```
+ */
+export function authorizationUrl(options: {
+  readonly auth: OAuth2Auth;
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly state: string;
+  readonly codeChallenge: string;
+}): string {
+  if (!options.auth.authorizeUrl) {
+    throw new AuthError('The connector declares no authorizeUrl for the authorization-code grant');
+  }
+  const url = new URL(options.auth.authorizeUrl);
+  url.searchParams.set('response_type', 'code');
+  url.searchParams.set('client_id', options.clientId);
+  url.searchParams.set('redirect_uri', options.redirectUri);
+  if (options.auth.scopes.length > 0) url.searchParams.set('scope', options.auth.scopes.join(' '));
+  url.searchParams.set('state', options.state);
+  url.searchParams.set('code_challenge', options.codeChallenge);
+  url.searchParams.set('code_challenge_method', 'S256');
+  return url.toString();
+}
+
+/**
+ * Exchanges an authorization code (with its PKCE verifier and the same redirect URI) for a token
+ * set (called by the platform when the system redirects back).
+ *
+ * @example
+ * ```ts
+ * const tokens = await exchangeAuthorizationCode({ auth, clientId, clientSecret, code, redirectUri, codeVerifier });
+ * ```
+ */
+export function exchangeAuthorizationCode(
+  options: OAuth2TokenOptions & {
+    readonly code: string;
+    readonly redirectUri: string;
+    readonly codeVerifier: string;
+  },
+): Promise<OAuth2TokenSet> {
+  return tokenRequest(options, {
+    grant_type: 'authorization_code',
+    code: options.code,
+    redirect_uri: options.redirectUri,
+    code_verifier: options.codeVerifier,
+  });
 }

@@ -8,6 +8,10 @@ import { startAuditSealer } from './audit/start-audit-sealer.js';
 import { createTokenVerifier, ensureAdminToken } from './auth/tokens.js';
 import type { JunctionConfig } from './config/config.js';
 import { type ConnectionStore, createConnectionStore } from './connections/connection-store.js';
+import {
+  createOAuthAuthorizations,
+  type OAuthAuthorizations,
+} from './connections/oauth-authorizations.js';
 import type { ConnectorSource } from './connectors/connector-source.js';
 import { createDatabase, type JunctionDatabase } from './db/create-database.js';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './db/embedded-postgres.js';
@@ -59,6 +63,7 @@ export interface JunctionServices {
   readonly box: SecretBox;
   readonly connections: ConnectionStore;
   readonly integrations: IntegrationStore;
+  readonly oauth: OAuthAuthorizations;
 }
 
 /** One Junction process: everything it started is stopped by `close()`, in order. */
@@ -120,11 +125,15 @@ export async function createJunction(
       await loadSecretKey({ configured: config.secretKey, dataDir: config.dataDir, logger }),
     );
     const connectors = options.connectors ?? plugins.catalogue;
+    // Where other systems reach this Junction: configured, else the API's address once listening.
+    let url: string | undefined;
+    const publicUrl = () => config.publicUrl ?? url;
     const services: JunctionServices = {
       connectors,
       executor: createInProcessExecutor(),
       box,
       connections: createConnectionStore({ db: database.db, box, connectors }),
+      oauth: createOAuthAuthorizations({ db: database.db, box, connectors }),
       integrations: createIntegrationStore({ db: database.db, connectors, box }),
     };
 
@@ -209,7 +218,6 @@ export async function createJunction(
     };
 
     let app: OpenAPIHono<AppEnv> | undefined;
-    let url: string | undefined;
     if (hasApi) {
       if (!config.adminToken) {
         const token = await ensureAdminToken(database.db);
@@ -230,6 +238,7 @@ export async function createJunction(
         version: junctionVersion(),
         readiness,
         ...services,
+        publicUrl,
         plugins,
         ingress,
         metrics,

@@ -199,6 +199,14 @@ export const configOptions = [
       "Folder of the plugins shipped with Junction. Unset: the repository's plugins/ folder.",
   },
   {
+    key: 'publicUrl',
+    env: 'JUNCTION_PUBLIC_URL',
+    flag: '--public-url <url>',
+    default: undefined,
+    description:
+      'The URL other systems reach this Junction at, for the webhooks it registers and OAuth 2.0 redirects (https://junction.example.com). Unset: the address the API listens on.',
+  },
+  {
     key: 'npmRegistry',
     env: 'JUNCTION_NPM_REGISTRY',
     flag: undefined,

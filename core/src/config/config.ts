@@ -20,6 +20,7 @@ export interface JunctionConfig {
   readonly secretKey: string | undefined;
   readonly pluginsDir: string | undefined;
   readonly builtinPluginsDir: string | undefined;
+  readonly publicUrl: string | undefined;
   readonly npmRegistry: string;
   readonly pluginMaxBytes: number;
   readonly pluginMaxFiles: number;
@@ -69,6 +70,10 @@ const integer = (min: number, max: number) =>
 const schema = z.object({
   pluginsDir: z.string().min(1).optional(),
   builtinPluginsDir: z.string().min(1).optional(),
+  publicUrl: z
+    .string()
+    .regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, { error: 'must be an http(s) URL' })
+    .optional(),
   npmRegistry: z.string().regex(/^https?:\/\/\S+$/, { error: 'must be an http(s) URL' }),
   pluginMaxBytes: integer(1024, 1024 * 1024 * 1024),
   pluginMaxFiles: integer(1, 1_000_000),
@@ -159,6 +164,7 @@ export function loadConfig(
     adminToken: config.adminToken,
     auditRetentionDays: config.auditRetentionDays,
     secretKey: config.secretKey,
+    publicUrl: config.publicUrl?.replace(/\/+$/, ''),
     workerLocalQueueSize: config.workerLocalQueueSize,
     pluginsDir: config.pluginsDir,
     builtinPluginsDir: config.builtinPluginsDir,

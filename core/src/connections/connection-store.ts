@@ -117,8 +117,33 @@ export function createConnectionStore(deps: {
     view,
     credentialsOf,
     /** Credentials ready to use: OAuth 2.0 tokens fetched or refreshed when due. */
-    resolve: (row: ConnectionRow) =>
-      resolveCredentials({ db, box, connectors, open: credentialsOf }, row),
+    resolve: (row: ConnectionRow, options?: { rejectedAccessToken?: string }) =>
+      resolveCredentials({ db, box, connectors, open: credentialsOf }, row, options),
+
+    /**
+     * Calls a system with a connection's credentials; when an OAuth 2.0 connection's access token
+     * is refused (an auth error with status 401), refreshes it once (single-flight, see
+     * `resolveCredentials`) and calls again with the new one.
+     */
+    async callWith<R extends { readonly ok: boolean; readonly error?: unknown }>(
+      row: ConnectionRow,
+      call: (credentials: Record<string, unknown>) => Promise<R>,
+    ): Promise<R> {
+      const credentials = await resolveCredentials(
+        { db, box, connectors, open: credentialsOf },
+        row,
+      );
+      const result = await call(credentials);
+      const auth = connectors.get(row.connector_id)?.definition.auth;
+      const error = result.error as { kind?: string; status?: number } | undefined;
+      const token = credentials.accessToken;
+      if (result.ok || auth?.kind !== 'oauth2' || typeof token !== 'string') return result;
+      if (error?.kind !== 'auth' || error.status !== 401) return result;
+      const fresh = await resolveCredentials({ db, box, connectors, open: credentialsOf }, row, {
+        rejectedAccessToken: token,
+      });
+      return fresh.accessToken === token ? result : call(fresh);
+    },
 
     async get(id: string): Promise<ConnectionRow | undefined> {
       return db.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirst();

@@ -14,8 +14,12 @@ import type { ConnectionRow } from './connection-store.js';
 /**
  * The credentials to call a system with. For OAuth 2.0 connections the platform (not the plugin)
  * keeps the access token fresh: a client-credentials token is fetched when missing or expiring, an
- * authorization-code token is refreshed with its refresh token. One process refreshes at a time
- * (the connection row is locked); the others then read the new token.
+ * authorization-code token is refreshed with its refresh token, and `rejectedAccessToken` (a
+ * token the system just answered 401 to) is replaced even before its expiry. One refresh per
+ * connection at a time across every process: the refresh runs under the connection row's lock, and
+ * a process that waited for it reads the token the other stored (its stale check is made again
+ * under the lock), so a rotated refresh token is never used twice. The new tokens, the rotated
+ * refresh token included, are stored with their audit entry in the same transaction.
  */
 export async function resolveCredentials(
   deps: {
@@ -27,6 +31,7 @@ export async function resolveCredentials(
     open?: (row: ConnectionRow) => Record<string, unknown>;
   },
   row: ConnectionRow,
+  { rejectedAccessToken }: { readonly rejectedAccessToken?: string } = {},
 ): Promise<Record<string, unknown>> {
   const credentials = deps.open
     ? deps.open(row)
@@ -34,7 +39,9 @@ export async function resolveCredentials(
       ? (deps.box.open(row.secrets) as Record<string, unknown>)
       : {};
   const auth = deps.connectors.get(row.connector_id)?.definition.auth;
-  if (auth?.kind !== 'oauth2' || !stale(auth, credentials)) return credentials;
+  if (auth?.kind !== 'oauth2' || !stale(auth, credentials, rejectedAccessToken)) {
+    return credentials;
+  }
   return deps.db.transaction().execute(async (trx) => {
     const locked = await trx
       .selectFrom('connections')
@@ -45,7 +52,7 @@ export async function resolveCredentials(
     const current = locked.secrets
       ? (deps.box.open(locked.secrets) as Record<string, unknown>)
       : {};
-    if (!stale(auth, current)) return current;
+    if (!stale(auth, current, rejectedAccessToken)) return current;
     const options = {
       auth,
       clientId: String(current.clientId ?? ''),
@@ -72,17 +79,30 @@ export async function resolveCredentials(
       action: 'connection.token.refresh',
       subjectType: 'connection',
       subjectId: row.id,
-      data: { grant: auth.grant, expiresAt: tokens.expiresAt ?? null },
+      data: {
+        grant: auth.grant,
+        expiresAt: tokens.expiresAt ?? null,
+        reason: rejectedAccessToken === undefined ? 'expiry' : 'rejected',
+        refreshTokenRotated:
+          tokens.refreshToken !== undefined && tokens.refreshToken !== current.refreshToken,
+      },
     });
     return next;
   });
 }
 
-function stale(auth: OAuth2Auth, credentials: Record<string, unknown>): boolean {
+function stale(
+  auth: OAuth2Auth,
+  credentials: Record<string, unknown>,
+  rejectedAccessToken: string | undefined,
+): boolean {
+  const canRenew =
+    auth.grant === 'clientCredentials' || typeof credentials.refreshToken === 'string';
   const expiresAt = typeof credentials.expiresAt === 'string' ? credentials.expiresAt : undefined;
-  if (typeof credentials.accessToken !== 'string' || credentials.accessToken === '') {
-    return auth.grant === 'clientCredentials' || typeof credentials.refreshToken === 'string';
+  if (typeof credentials.accessToken !== 'string' || credentials.accessToken === '')
+    return canRenew;
+  if (rejectedAccessToken !== undefined && credentials.accessToken === rejectedAccessToken) {
+    return canRenew;
   }
-  if (!needsRefresh(expiresAt)) return false;
-  return auth.grant === 'clientCredentials' || typeof credentials.refreshToken === 'string';
+  return needsRefresh(expiresAt) && canRenew;
 }

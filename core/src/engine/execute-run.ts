@@ -331,30 +331,36 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       return decision.output;
     }
     const row = step.connection ? await connectionOf(step.connection) : undefined;
-    const credentials = row ? await resolveOrFail(row) : {};
-    const secrets = secretValues(connector.definition.auth, credentials);
-    const idempotent =
-      action.idempotent || action.idempotentWhen?.({ input: input as never, credentials }) === true;
-    // Recorded before the send: an attempt that ends without this step's outcome leaves the run
-    // waiting for an operator, never sending it a second time.
-    if (!idempotent) await log.sending(stepId);
+    let secrets: string[] = [];
+    let idempotent = true;
     const started = performance.now();
-    const result = await deps.executor.execute({
-      connector,
-      operation: { kind: 'action', action: actionKey, input },
-      credentials,
-      connection: {
-        id: row?.id ?? 'none',
-        name: row?.name ?? 'none',
-        settings: row?.settings ?? {},
-      },
-      idempotencyKey: `${context.run.event_id}:${context.routeKey}:${step.key}`,
-      settings: step.settings,
-      timeoutMs: stepTimeoutMs(step, action, input, deps.stepTimeoutMs),
-      state: createIntegrationStateStore(db, context.run.integration_id),
-      log: (entry) =>
-        logger.debug({ runId: context.run.id, step: step.key, plugin: entry }, 'plugin log'),
-    });
+    const call = async (credentials: Record<string, unknown>) => {
+      secrets = secretValues(connector.definition.auth, credentials);
+      idempotent =
+        action.idempotent ||
+        action.idempotentWhen?.({ input: input as never, credentials }) === true;
+      // Recorded before the send: an attempt that ends without this step's outcome leaves the run
+      // waiting for an operator, never sending it a second time. (A send again after a refused
+      // token is safe: a 401 was not carried out.)
+      if (!idempotent) await log.sending(stepId);
+      return deps.executor.execute({
+        connector,
+        operation: { kind: 'action', action: actionKey, input },
+        credentials,
+        connection: {
+          id: row?.id ?? 'none',
+          name: row?.name ?? 'none',
+          settings: row?.settings ?? {},
+        },
+        idempotencyKey: `${context.run.event_id}:${context.routeKey}:${step.key}`,
+        settings: step.settings,
+        timeoutMs: stepTimeoutMs(step, action, input, deps.stepTimeoutMs),
+        state: createIntegrationStateStore(db, context.run.integration_id),
+        log: (entry) =>
+          logger.debug({ runId: context.run.id, step: step.key, plugin: entry }, 'plugin log'),
+      });
+    };
+    const result = row ? await callOrFail(row, call) : await call({});
     deps.onStep?.(connector.id, (performance.now() - started) / 1000, result.ok);
     if (!result.ok) {
       const retryAt = result.error instanceof RateLimitedError ? result.error.retryAt : undefined;
@@ -376,10 +382,17 @@ export function createRunExecutor(deps: RunExecutorDeps) {
     return result.output;
   }
 
-  /** Credentials for a step; a token endpoint that refuses is the step's failure. */
-  async function resolveOrFail(row: Parameters<ConnectionStore['resolve']>[0]) {
+  /**
+   * Calls a step's action with its connection's credentials (an OAuth 2.0 token refused with a
+   * 401 is refreshed once and the call made again); a token endpoint that refuses is the step's
+   * failure.
+   */
+  async function callOrFail<R extends { readonly ok: boolean; readonly error?: unknown }>(
+    row: Parameters<ConnectionStore['resolve']>[0],
+    call: (credentials: Record<string, unknown>) => Promise<R>,
+  ): Promise<R> {
     try {
-      return await deps.connections.resolve(row);
+      return await deps.connections.callWith(row, call);
     } catch (error) {
       throw new StepFailure(toConnectorError(error));
     }

@@ -6,6 +6,7 @@ import type { OpenAPIV3_1 } from 'openapi-types';
 import type { TokenVerifier } from '../auth/tokens.js';
 import { ConfigProblem } from '../connections/config-problem.js';
 import type { ConnectionStore } from '../connections/connection-store.js';
+import type { OAuthAuthorizations } from '../connections/oauth-authorizations.js';
 import type { ConnectorSource } from '../connectors/connector-source.js';
 import type { Database } from '../db/schema.js';
 import type { createWebhookIngress } from '../engine/webhook-ingress.js';
@@ -31,6 +32,7 @@ import { registerHookRoutes } from './routes/hook-routes.js';
 import { registerIntegrationRoutes } from './routes/integration-routes.js';
 import { registerMappingRoutes } from './routes/mapping-routes.js';
 import { registerMetricsRoute } from './routes/metrics-route.js';
+import { registerOAuthRoutes } from './routes/oauth-routes.js';
 import { exceptPluginUpload, registerPluginRoutes } from './routes/plugin-routes.js';
 import { registerRunRoutes } from './routes/run-routes.js';
 import { registerTokenRoutes } from './routes/token-routes.js';
@@ -48,6 +50,9 @@ export interface AppDependencies {
   readonly executor: PluginExecutor;
   readonly connections: ConnectionStore;
   readonly integrations: IntegrationStore;
+  /** The OAuth 2.0 authorization-code grant and Junction's public URL (for its redirect). */
+  readonly oauth?: OAuthAuthorizations;
+  readonly publicUrl?: () => string | undefined;
   /** Plugins and the connector catalogue (`/v1/plugins`, `/v1/connectors`). */
   readonly plugins?: PluginHost;
   readonly ingress: ReturnType<typeof createWebhookIngress>;
@@ -97,6 +102,13 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     store: deps.integrations,
     connectors: deps.connectors,
   });
+  if (deps.oauth) {
+    registerOAuthRoutes(app, {
+      store: deps.connections,
+      oauth: deps.oauth,
+      publicUrl: deps.publicUrl ?? (() => undefined),
+    });
+  }
   registerMappingRoutes(app, deps.connectors);
   registerHookRoutes(app, deps.ingress);
   registerRunRoutes(app, deps.db);

@@ -62,4 +62,39 @@ export interface ConfigTables {
   integration_versions: IntegrationVersionsTable;
   integration_dependencies: IntegrationDependenciesTable;
   idempotency_keys: IdempotencyKeysTable;
+  oauth_authorizations: OAuthAuthorizationsTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+}
+
+/** An OAuth 2.0 authorization-code grant in progress (single use, short-lived). */
+export interface OAuthAuthorizationsTable {
+  state_hash: Buffer;
+  connection_id: string;
+  verifier: Buffer;
+  redirect_uri: string;
+  actor: string;
+  created_at: CreatedAt;
+  expires_at: Date;
+}
+
+/**
+ * What a webhook subscription is: `pending` (being registered), `active`, `failed` (retrying or
+ * given up, see `last_error`), `removing`, `removed`.
+ */
+export type SubscriptionState = 'pending' | 'active' | 'failed' | 'removing' | 'removed';
+
+/** The webhook an integration's trigger registered at its system. */
+export interface WebhookSubscriptionsTable {
+  integration_id: string;
+  state: SubscriptionState;
+  webhook_url: string | null;
+  /** The trigger's `SubscriptionData`, sealed. */
+  data: Buffer | null;
+  connector_id: string;
+  connector_version: string;
+  trigger_key: string;
+  connection_id: string | null;
+  last_error: string | null;
+  attempts: Generated<number>;
+  updated_at: UpdatedAt;
 }

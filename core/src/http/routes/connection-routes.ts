@@ -243,20 +243,21 @@ export function registerConnectionRoutes(
     const connector = deps.connectors.get(row.connector_id);
     if (!connector)
       throw new HttpProblem(problem(409, `The connector "${row.connector_id}" is not installed.`));
-    let credentials: Record<string, unknown>;
+    let result: Awaited<ReturnType<PluginExecutor['execute']>>;
     try {
-      credentials = await store.resolve(row);
+      result = await store.callWith(row, (credentials) =>
+        deps.executor.execute({
+          connector,
+          operation: { kind: 'test' },
+          credentials,
+          connection: { id: row.id, name: row.name, settings: row.settings },
+          idempotencyKey: `test:${row.id}:${Date.now()}`,
+          timeoutMs: 15_000,
+        }),
+      );
     } catch (error) {
       return c.json({ ok: false, tested: true, reason: (error as Error).message }, 200);
     }
-    const result = await deps.executor.execute({
-      connector,
-      operation: { kind: 'test' },
-      credentials,
-      connection: { id: row.id, name: row.name, settings: row.settings },
-      idempotencyKey: `test:${row.id}:${Date.now()}`,
-      timeoutMs: 15_000,
-    });
     if (!result.ok) return c.json({ ok: false, tested: true, reason: result.error.message }, 200);
     const output = result.output as { ok: boolean; tested?: boolean; reason?: string };
     return c.json(
