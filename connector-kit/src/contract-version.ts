@@ -19,7 +19,8 @@
  *   strategies `linkHeaderPages`, `cursorPages` and `pageNumberPages` for `ctx.http.paginate`;
  *   `packageVersion(import.meta.url)`, so a plugin's version lives in its package.json only;
  *   for the platform's authorization-code grant: `createPkce`, `authorizationUrl`,
- *   `exchangeAuthorizationCode`.
+ *   `exchangeAuthorizationCode`; `subscribeWebhook` and `unsubscribeWebhook`, with which the
+ *   platform now calls a webhook trigger's `subscribe` and `unsubscribe`.
  * - 1.4.0: nullable fields (`nullable: true`: typed `T | null`, JSON Schema `type: [..., 'null']`);
  *   `webhookSecret` on every auth kind (a signing secret kept beside the API credential,
  *   `webhookSecretOf`, `STANDARD_WEBHOOK_SECRET_PATTERN`); `pollChangedSince` (cursor, page

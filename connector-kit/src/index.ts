@@ -155,7 +155,7 @@ export { createActionRunner, runAction } from './run-action.js';
 export type { ConnectionInfo, RunContext, SettingsOf, StateStore } from './run-context.js';
 export { createMemoryState } from './run-context.js';
 export type { WebhookOutcome } from './run-trigger.js';
-export { handleWebhook, runPoll } from './run-trigger.js';
+export { handleWebhook, runPoll, subscribeWebhook, unsubscribeWebhook } from './run-trigger.js';
 export type { Payload } from './signatures.js';
 export {
   signHmacBase64,

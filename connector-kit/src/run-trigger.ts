@@ -1,7 +1,13 @@
 import { applySettings } from './apply-settings.js';
 import { type ConnectorError, toConnectorError } from './errors.js';
 import type { RunContext } from './run-context.js';
-import type { PollingTrigger, PollResult, TriggerEvent, WebhookTrigger } from './trigger.js';
+import type {
+  PollingTrigger,
+  PollResult,
+  SubscriptionData,
+  TriggerEvent,
+  WebhookTrigger,
+} from './trigger.js';
 import type { WebhookRequest } from './webhook-request.js';
 
 /**
@@ -74,6 +80,54 @@ export async function runPoll(
     const checked = applySettings(trigger.settings, ctx, `trigger "${trigger.key}"`);
     const result = await trigger.poll(checked, cursor);
     return { items: result.items, cursor: result.cursor };
+  } catch (thrown) {
+    throw toConnectorError(thrown);
+  }
+}
+
+/**
+ * Registers `webhookUrl` at the trigger's system with its `subscribe` (called by the platform when
+ * an integration is enabled, or its webhook URL rotated), after checking `ctx.settings` as
+ * {@link runPoll} does; `null` when the trigger subscribes nothing. Errors come out as
+ * `ConnectorError`s.
+ *
+ * @example
+ * ```ts
+ * const subscription = await subscribeWebhook(trigger, ctx, { webhookUrl });
+ * ```
+ */
+export async function subscribeWebhook(
+  trigger: WebhookTrigger,
+  ctx: RunContext,
+  target: { readonly webhookUrl: string },
+): Promise<SubscriptionData | null> {
+  if (!trigger.subscribe) return null;
+  try {
+    const checked = applySettings(trigger.settings, ctx, `trigger "${trigger.key}"`);
+    return await trigger.subscribe(checked, target);
+  } catch (thrown) {
+    throw toConnectorError(thrown);
+  }
+}
+
+/**
+ * Removes a subscription `subscribeWebhook` made (called by the platform when an integration is
+ * disabled, or before subscribing a rotated URL). Errors come out as `ConnectorError`s.
+ *
+ * @example
+ * ```ts
+ * await unsubscribeWebhook(trigger, ctx, storedSubscription);
+ * ```
+ */
+export async function unsubscribeWebhook(
+  trigger: WebhookTrigger,
+  ctx: RunContext,
+  subscription: SubscriptionData,
+): Promise<void> {
+  if (!trigger.unsubscribe) return;
+  try {
+    const checked = applySettings(trigger.settings, ctx, `trigger "${trigger.key}"`);
+    await trigger.unsubscribe(checked, subscription);
   } catch (thrown) {
     throw toConnectorError(thrown);
   }

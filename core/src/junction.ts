@@ -42,6 +42,11 @@ import {
 } from './plugins/index.js';
 import { loadSecretKey } from './secrets/load-secret-key.js';
 import { createSecretBox, type SecretBox } from './secrets/secret-box.js';
+import {
+  createSubscriptionSync,
+  SUBSCRIPTION_TASK,
+  type SubscriptionJobPayload,
+} from './subscriptions/subscription-sync.js';
 import { junctionVersion } from './version.js';
 import { startWorker, type WorkerHandle } from './worker/start-worker.js';
 
@@ -167,6 +172,15 @@ export async function createJunction(
       executor: services.executor,
       ingestor,
     });
+    const syncSubscription = createSubscriptionSync({
+      db: database.db,
+      box,
+      connectors,
+      connections: services.connections,
+      executor: services.executor,
+      publicUrl,
+      logger,
+    });
     let worker: WorkerHandle | undefined;
     if (hasWorker) {
       worker = await startWorker({
@@ -178,6 +192,9 @@ export async function createJunction(
             executeRun(payload as RunJobPayload, helpers.job.id),
           [POLL_TASK]: async (payload) => {
             await pollIntegration(payload as PollJobPayload);
+          },
+          [SUBSCRIPTION_TASK]: async (payload) => {
+            await syncSubscription(payload as SubscriptionJobPayload);
           },
         },
         concurrency: config.workerConcurrency,

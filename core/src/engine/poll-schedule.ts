@@ -2,6 +2,7 @@ import type { PollingTrigger } from '@junction/connector-kit';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { ConnectorSource } from '../connectors/connector-source.js';
 import type { Database } from '../db/schema.js';
+import { currentDefinition } from '../integrations/current-definition.js';
 import type { IntegrationDefinition } from '../integrations/integration-definition.js';
 import type { Logger } from '../log/create-logger.js';
 
@@ -82,15 +83,8 @@ export async function syncPollSchedule(
   integrationId: string,
   options: { immediately: boolean },
 ): Promise<void> {
-  const row = await trx
-    .selectFrom('integrations as i')
-    .innerJoin('integration_versions as v', (j) =>
-      j.onRef('v.integration_id', '=', 'i.id').onRef('v.version', '=', 'i.current_version'),
-    )
-    .select(['i.enabled', 'v.definition'])
-    .where('i.id', '=', integrationId)
-    .executeTakeFirst();
-  const definition = row?.definition as IntegrationDefinition | undefined;
+  const row = await currentDefinition(trx, integrationId);
+  const definition = row?.definition;
   const trigger = definition ? pollingTriggerOf(connectors, definition) : undefined;
   if (row?.enabled && trigger && definition) {
     const seconds = options.immediately

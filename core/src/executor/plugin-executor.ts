@@ -11,7 +11,10 @@ import {
   runAction,
   runPoll,
   type StateStore,
+  type SubscriptionData,
+  subscribeWebhook,
   toConnectorError,
+  unsubscribeWebhook,
   type WebhookRequest,
 } from '@junction/connector-kit';
 import type { ResolvedConnector } from '../connectors/connector-source.js';
@@ -21,7 +24,13 @@ export type Operation =
   | { readonly kind: 'action'; readonly action: string; readonly input: unknown }
   | { readonly kind: 'test' }
   | { readonly kind: 'poll'; readonly trigger: string; readonly cursor: string | null }
-  | { readonly kind: 'webhook'; readonly trigger: string; readonly request: WebhookRequest };
+  | { readonly kind: 'webhook'; readonly trigger: string; readonly request: WebhookRequest }
+  | { readonly kind: 'subscribe'; readonly trigger: string; readonly webhookUrl: string }
+  | {
+      readonly kind: 'unsubscribe';
+      readonly trigger: string;
+      readonly subscription: SubscriptionData;
+    };
 
 export interface ExecuteRequest {
   readonly connector: ResolvedConnector;
@@ -124,6 +133,14 @@ async function call(request: ExecuteRequest, ctx: RunContext): Promise<unknown> 
       if (trigger?.kind !== 'webhook') throw new Error(`no webhook trigger "${operation.trigger}"`);
       return handleWebhook(trigger, operation.request, ctx);
     }
+    case 'subscribe':
+    case 'unsubscribe': {
+      const trigger = definition.triggers?.find((t) => t.key === operation.trigger);
+      if (trigger?.kind !== 'webhook') throw new Error(`no webhook trigger "${operation.trigger}"`);
+      return operation.kind === 'subscribe'
+        ? subscribeWebhook(trigger, ctx, { webhookUrl: operation.webhookUrl })
+        : unsubscribeWebhook(trigger, ctx, operation.subscription);
+    }
   }
 }
 
@@ -136,5 +153,8 @@ function describe(operation: Operation): string {
     case 'poll':
     case 'webhook':
       return `trigger "${operation.trigger}"`;
+    case 'subscribe':
+    case 'unsubscribe':
+      return `${operation.kind} of trigger "${operation.trigger}"`;
   }
 }

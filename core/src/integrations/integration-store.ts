@@ -9,6 +9,8 @@ import type { IntegrationsTable } from '../db/tables/config-tables.js';
 import { hookPath, issueHookToken, readHookToken } from '../engine/hook-tokens.js';
 import { syncPollSchedule } from '../engine/poll-schedule.js';
 import type { SecretBox } from '../secrets/secret-box.js';
+import { queueSubscriptionSync } from '../subscriptions/subscription-sync.js';
+import { type SubscriptionView, subscriptionOf } from '../subscriptions/subscription-view.js';
 import type { IntegrationDefinition } from './integration-definition.js';
 import { validateIntegration } from './validate-integration.js';
 
@@ -23,6 +25,8 @@ export interface IntegrationView {
   readonly definition: IntegrationDefinition;
   /** Where the trigger's system posts webhooks (POST, no token needed; keep it private). */
   readonly webhookPath: string | null;
+  /** The webhook Junction registered at the trigger's system, if its trigger subscribes. */
+  readonly subscription: SubscriptionView | null;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -108,6 +112,7 @@ export function createIntegrationStore(deps: {
       revision: row.revision,
       definition: await definitionOf(row.id, row.current_version),
       webhookPath: await readHookToken(db, box, row.id).then((t) => (t ? hookPath(t) : null)),
+      subscription: await subscriptionOf(db, row.id),
       createdAt: new Date(row.created_at).toISOString(),
       updatedAt: new Date(row.updated_at).toISOString(),
     };
@@ -178,6 +183,7 @@ export function createIntegrationStore(deps: {
         const next = await bump(trx, row, { name: pinned.name, current_version: version });
         await saveVersion(trx, row.id, version, pinned, by);
         await syncPollSchedule(trx, connectors, row.id, { immediately: false });
+        await queueSubscriptionSync(trx, connectors, row.id);
         await recordAudit(trx, {
           actor: by.actor,
           action: 'integration.update',
@@ -226,6 +232,7 @@ export function createIntegrationStore(deps: {
     async rotateHook(row: IntegrationRow, by: Actor): Promise<IntegrationView> {
       await db.transaction().execute(async (trx) => {
         await issueHookToken(trx, box, row.id);
+        await queueSubscriptionSync(trx, connectors, row.id);
         await recordAudit(trx, {
           actor: by.actor,
           action: 'integration.hook.rotate',
@@ -243,6 +250,7 @@ export function createIntegrationStore(deps: {
       const updated = await db.transaction().execute(async (trx) => {
         const next = await bump(trx, row, { enabled });
         await syncPollSchedule(trx, connectors, row.id, { immediately: enabled });
+        await queueSubscriptionSync(trx, connectors, row.id);
         await recordAudit(trx, {
           actor: by.actor,
           action: enabled ? 'integration.enable' : 'integration.disable',

@@ -16,11 +16,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     db,
   );
   // The webhook an integration's trigger registered at its system: what Junction asked for
-  // (state), where it points, what the system answered (sealed: it may hold a hook secret).
+  // (state), a SHA-256 of the URL it registered (the URL carries the hook token, so it is not
+  // kept), what the system answered (sealed: it may hold a hook secret).
   await sql`create table webhook_subscriptions (
     integration_id text primary key references integrations (id) on delete cascade,
     state text not null,
-    webhook_url text,
+    url_fingerprint text,
     data bytea,
     connector_id text not null,
     connector_version text not null,

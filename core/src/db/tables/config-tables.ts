@@ -87,7 +87,8 @@ export type SubscriptionState = 'pending' | 'active' | 'failed' | 'removing' | '
 export interface WebhookSubscriptionsTable {
   integration_id: string;
   state: SubscriptionState;
-  webhook_url: string | null;
+  /** SHA-256 (hex) of the registered URL, which carries the hook token and is not kept. */
+  url_fingerprint: string | null;
   /** The trigger's `SubscriptionData`, sealed. */
   data: Buffer | null;
   connector_id: string;

@@ -26,6 +26,26 @@ import {
 } from '../pagination.js';
 import { HttpProblem, problem } from '../problem.js';
 
+const SubscriptionSchema = z
+  .object({
+    state: z.enum(['pending', 'active', 'failed', 'removing', 'removed']),
+    connector: z.string(),
+    trigger: z.string(),
+    lastError: z.string().nullable(),
+    attempts: z.number().int(),
+    updatedAt: z.string().openapi({ format: 'date-time' }),
+  })
+  .openapi('WebhookSubscription', {
+    example: {
+      state: 'active',
+      connector: 'acme-crm',
+      trigger: 'contact-changed',
+      lastError: null,
+      attempts: 0,
+      updatedAt: '2026-12-06T10:00:00.000Z',
+    },
+  });
+
 const IntegrationSchema = z
   .object({
     id: z.string().openapi({ example: 'int_0b7e4c2a-51d3-4a8e-9d1c-3f2e1a0b9c8d' }),
@@ -41,14 +61,20 @@ const IntegrationSchema = z
       description: 'POST webhooks here (keep it private; rotate it if it leaks).',
       example: '/hooks/hk_3q2Vb8Yk0c9f',
     }),
+    subscription: SubscriptionSchema.nullable().openapi({
+      description:
+        "The webhook Junction registers at the trigger's system (triggers with subscribe): registered on enable and when the webhook URL is rotated, removed on disable; null when the trigger subscribes nothing.",
+    }),
     createdAt: z.string().openapi({ format: 'date-time' }),
     updatedAt: z.string().openapi({ format: 'date-time' }),
   })
   .openapi('Integration');
 
-const SummarySchema = IntegrationSchema.omit({ definition: true, webhookPath: true }).openapi(
-  'IntegrationSummary',
-);
+const SummarySchema = IntegrationSchema.omit({
+  definition: true,
+  webhookPath: true,
+  subscription: true,
+}).openapi('IntegrationSummary');
 
 const VersionSchema = z
   .object({
