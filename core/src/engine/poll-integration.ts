@@ -119,21 +119,29 @@ export function createPoller(deps: PollerDeps) {
     );
     const cursor = stored.rows[0] === undefined ? null : (stored.rows[0].value as string | null);
     const connection = ref.connection ? await deps.connections.get(ref.connection) : undefined;
-    const result = await deps.executor.execute({
-      connector,
-      operation: { kind: 'poll', trigger: ref.trigger, cursor },
-      credentials: connection ? deps.connections.credentialsOf(connection) : {},
-      connection: {
-        id: connection?.id ?? 'none',
-        name: connection?.name ?? 'none',
-        settings: connection?.settings ?? {},
-      },
-      settings: pluginSettingsOf(ref.settings),
-      idempotencyKey: `poll:${integrationId}:${cursor ?? ''}`,
-      timeoutMs: deps.timeoutMs ?? 60_000,
-      state: createIntegrationStateStore(deps.db, integrationId),
-      log: (entry) => logger.debug({ integrationId, plugin: entry }, 'plugin log'),
-    });
+    const poll = (credentials: Record<string, unknown>) =>
+      deps.executor.execute({
+        connector,
+        operation: { kind: 'poll', trigger: ref.trigger, cursor },
+        credentials,
+        connection: {
+          id: connection?.id ?? 'none',
+          name: connection?.name ?? 'none',
+          settings: connection?.settings ?? {},
+        },
+        settings: pluginSettingsOf(ref.settings),
+        idempotencyKey: `poll:${integrationId}:${cursor ?? ''}`,
+        timeoutMs: deps.timeoutMs ?? 60_000,
+        state: createIntegrationStateStore(deps.db, integrationId),
+        log: (entry) => logger.debug({ integrationId, plugin: entry }, 'plugin log'),
+      });
+    // OAuth 2.0 tokens are refreshed when due or refused, as for steps.
+    let result: Awaited<ReturnType<typeof poll>>;
+    try {
+      result = connection ? await deps.connections.callWith(connection, poll) : await poll({});
+    } catch (error) {
+      return { kind: 'failed', message: (error as Error).message };
+    }
     if (!result.ok) return { kind: 'failed', message: result.error.message };
     const page = result.output as PollResult<unknown>;
     const outcomes = await deps.ingestor.ingestWith(
