@@ -30,6 +30,18 @@ export interface ConnectorInput {
    * settings carry their own `baseUrl` (regional or self-hosted instances).
    */
   readonly baseUrl?: string;
+  /**
+   * The API's rate limit per connection (account): at most `requests` calls per `perSeconds`.
+   * Junction spaces its calls through each connection accordingly, across all its worker
+   * processes, deferring the steps beyond it instead of failing them; an operator can override
+   * it per connection (its settings' `rateLimit`).
+   *
+   * @example
+   * ```ts
+   * rateLimit: { requests: 10, perSeconds: 1 },
+   * ```
+   */
+  readonly rateLimit?: { readonly requests: number; readonly perSeconds: number };
 }
 
 /**

@@ -16,7 +16,13 @@ export type AttemptEnd =
       readonly outcome?: string | undefined;
       readonly error?: unknown;
     }
-  | { readonly state: 'failed'; readonly retryAt: Date; readonly error: unknown }
+  | {
+      readonly state: 'failed';
+      readonly retryAt: Date;
+      readonly error: unknown;
+      /** Deferred by a rate limit: not counted against the retry policy's maxAttempts. */
+      readonly deferred?: boolean;
+    }
   | { readonly state: 'unknown'; readonly error: unknown };
 
 /** The run whose attempt ends, and that attempt: the lease its writes are checked against. */
@@ -117,6 +123,7 @@ async function endTogether(
           : (end.outcome ?? null),
     error: end.error === undefined ? null : JSON.stringify(end.error),
     retry_at: end.state === 'failed' ? end.retryAt.toISOString() : null,
+    deferred: end.state === 'failed' && end.deferred === true,
     finished_at: end.state === 'failed' || end.state === 'unknown' ? null : now,
     integration_id: run.integrationId,
     source_record: run.sourceRecord,
@@ -133,7 +140,7 @@ async function endTogether(
       with ends as (
         select * from jsonb_to_recordset(${JSON.stringify(ends)}::jsonb) as x(
           i int, run_id text, attempt int, state text, outcome text, error text,
-          retry_at timestamptz, finished_at timestamptz, integration_id text, source_record text)
+          retry_at timestamptz, deferred boolean, finished_at timestamptz, integration_id text, source_record text)
       ), fence as (
         select r.id from runs r join ends x on x.run_id = r.id
         where r.id = any(${batch.map((e) => e.run.id)}::text[]) and r.attempts = x.attempt
@@ -147,7 +154,8 @@ async function endTogether(
           outcome = case when x.state = 'failed' then r.outcome else x.outcome end,
           last_error = coalesce(x.error::jsonb, r.last_error),
           sending = case when x.state = 'unknown' then r.sending end,
-          decision = null
+          decision = null,
+          deferrals = r.deferrals + case when x.deferred then 1 else 0 end
         from ends x where r.id = any(${batch.map((e) => e.run.id)}::text[]) and r.id = x.run_id
           and r.id in (select id from fence)
         returning r.id, r.attempts, r.state, r.next_attempt_at

@@ -3,12 +3,15 @@ export interface RetryPolicy {
   readonly maxAttempts: number;
   readonly initialDelaySeconds: number;
   readonly maxDelaySeconds: number;
+  /** Time budget (s) from the run's creation for any further attempt. */
+  readonly maxElapsedSeconds: number;
 }
 
 export const defaultRetryPolicy: RetryPolicy = {
   maxAttempts: 5,
   initialDelaySeconds: 2,
   maxDelaySeconds: 600,
+  maxElapsedSeconds: 86_400,
 };
 
 /**

@@ -40,6 +40,7 @@ const runColumns: readonly (keyof RunsTable)[] = [
   'job_id',
   'sending',
   'decision',
+  'deferrals',
 ];
 
 /** Which attempt of which run a job was queued for, and the job (graphile-worker's id). */

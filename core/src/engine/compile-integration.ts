@@ -31,6 +31,11 @@ export type CompiledStep =
       readonly mapping: CompiledMapping;
       /** The step's own timeout (ms), if the integration sets one. */
       readonly timeoutMs: number | undefined;
+      /** The step's own retry settings, over the integration's. */
+      readonly retry:
+        | IntegrationDefinition['retry']
+        | Partial<NonNullable<IntegrationDefinition['retry']>>
+        | undefined;
     };
 
 export interface CompiledRoute {
@@ -77,6 +82,7 @@ export function compileIntegration(definition: IntegrationDefinition): CompiledI
           settings: step.settings,
           mapping: compileMapping(step.mapping as Mapping),
           timeoutMs: step.timeoutMs,
+          retry: step.retry,
         };
       }),
     })),

@@ -15,7 +15,7 @@ import type { PluginExecutor } from '../executor/plugin-executor.js';
 import type { IntegrationDefinition } from '../integrations/integration-definition.js';
 import type { Logger } from '../log/create-logger.js';
 import { createAttemptEnder } from './attempt-ender.js';
-import { defaultRetryPolicy, nextAttemptAt } from './backoff.js';
+import { defaultRetryPolicy, nextAttemptAt, type RetryPolicy } from './backoff.js';
 import { createRunClaimer } from './claim-run.js';
 import {
   type CompiledIntegration,
@@ -23,6 +23,7 @@ import {
   selectRoutes,
   truthy,
 } from './compile-integration.js';
+import { rateLimitOf, takeToken } from './connection-throttle.js';
 import { createIntegrationStateStore } from './integration-state-store.js';
 import { waitsBehindEarlierRun } from './run-finisher.js';
 import type { RunJobPayload } from './run-queue.js';
@@ -60,6 +61,8 @@ export interface RunExecutorDeps {
  * non-idempotent step that failed after it was sent, so whether it took effect is unknown.
  */
 class StepFailure extends Error {
+  /** The failing step's own retry settings, over the integration's. */
+  stepRetry: Partial<RetryPolicy> | undefined;
   constructor(
     readonly error: ConnectorError | InvalidInputError,
     readonly retryAt?: Date,
@@ -234,7 +237,15 @@ export function createRunExecutor(deps: RunExecutorDeps) {
               ),
             );
       const error = thrown.error.toJSON();
-      const retry = thrown.error.retryable && run.attempts < policy.maxAttempts;
+      const stepPolicy = { ...policy, ...thrown.stepRetry };
+      // A rate limit (a 429, Retry-After, Junction's throttle) defers the attempt: it does not
+      // use up maxAttempts, only the time budget, so a sustained rate limit leaves no run dead.
+      const deferred = thrown.error.kind === 'rateLimited';
+      const counted = run.attempts - run.deferrals;
+      const inBudget =
+        Date.now() - new Date(run.created_at).getTime() < stepPolicy.maxElapsedSeconds * 1000;
+      const retry =
+        inBudget && thrown.error.retryable && (deferred || counted < stepPolicy.maxAttempts);
       const held = await endAttempt(
         ref,
         thrown.unknownStep !== undefined
@@ -242,13 +253,26 @@ export function createRunExecutor(deps: RunExecutorDeps) {
           : retry
             ? {
                 state: 'failed',
-                retryAt: nextAttemptAt(policy, run.attempts, thrown.retryAt),
+                // A rate limit's own time when it gives one; else backoff.
+                retryAt:
+                  deferred && thrown.retryAt
+                    ? thrown.retryAt
+                    : nextAttemptAt(
+                        stepPolicy,
+                        deferred ? run.deferrals + 1 : counted,
+                        thrown.retryAt,
+                      ),
                 error,
+                deferred,
               }
             : {
                 state: 'dead',
                 error,
-                outcome: thrown.error.retryable ? 'attempts exhausted' : 'not retryable',
+                outcome: !thrown.error.retryable
+                  ? 'not retryable'
+                  : inBudget
+                    ? 'attempts exhausted'
+                    : 'time budget exhausted',
               },
         log.take() ?? lastStep,
       );
@@ -268,7 +292,14 @@ export function createRunExecutor(deps: RunExecutorDeps) {
     }
   }
 
-  async function runAction(
+  /** Runs an action step; its failure carries the step's own retry settings. */
+  const runAction = (...args: Parameters<typeof callAction>): Promise<unknown> =>
+    callAction(...args).catch((error: unknown) => {
+      if (error instanceof StepFailure && args[0].retry) error.stepRetry = args[0].retry;
+      throw error;
+    });
+
+  async function callAction(
     step: Extract<CompiledStep, { kind: 'action' }>,
     data: unknown,
     context: StepContext,
@@ -333,6 +364,20 @@ export function createRunExecutor(deps: RunExecutorDeps) {
     const row = step.connection ? await connectionOf(step.connection) : undefined;
     let secrets: string[] = [];
     let idempotent = true;
+    const limit = row ? rateLimitOf(row.settings, connector.definition.rateLimit) : undefined;
+    if (row && limit) {
+      // Over the connection's rate limit: the attempt is deferred until a token is due, without
+      // holding a worker meanwhile and without using up the retry budget.
+      const waitMs = await takeToken(deps, row.id, limit);
+      if (waitMs !== undefined) {
+        const retryAt = new Date(Date.now() + waitMs + Math.random() * waitMs);
+        const throttled = new RateLimitedError(
+          `Connection "${row.name}" is at its rate limit (${limit.requests} per ${limit.perSeconds} s): the step waits its turn.`,
+          { retryAt },
+        );
+        throw new StepFailure(throttled, retryAt);
+      }
+    }
     const started = performance.now();
     const call = async (credentials: Record<string, unknown>) => {
       secrets = secretValues(connector.definition.auth, credentials);

@@ -32,6 +32,40 @@ export const TriggerRefSchema = z
   .strict()
   .openapi('TriggerRef');
 
+const retryFields = {
+  /** Attempts that failed (not counting those deferred by a rate limit). */
+  maxAttempts: z.number().int().min(1).max(25),
+  /** First retry delay; each later one doubles, with jitter, capped at `maxDelaySeconds`. */
+  initialDelaySeconds: z.number().min(0.1).max(3600),
+  maxDelaySeconds: z.number().min(1).max(86_400),
+  /**
+   * Time budget from the run's creation: no retry or rate-limit deferral starts after it (the
+   * run is then dead, "time budget exhausted").
+   */
+  maxElapsedSeconds: z.number().int().min(1).max(604_800),
+};
+
+export const RetryPolicySchema = z
+  .object({
+    maxAttempts: retryFields.maxAttempts.default(5),
+    initialDelaySeconds: retryFields.initialDelaySeconds.default(2),
+    maxDelaySeconds: retryFields.maxDelaySeconds.default(600),
+    maxElapsedSeconds: retryFields.maxElapsedSeconds.default(86_400),
+  })
+  .strict()
+  .openapi('RetryPolicy');
+
+/** A step's own retry settings, each over the integration's. */
+export const StepRetrySchema = z
+  .object({
+    maxAttempts: retryFields.maxAttempts.optional(),
+    initialDelaySeconds: retryFields.initialDelaySeconds.optional(),
+    maxDelaySeconds: retryFields.maxDelaySeconds.optional(),
+    maxElapsedSeconds: retryFields.maxElapsedSeconds.optional(),
+  })
+  .strict()
+  .openapi('StepRetryPolicy');
+
 /** Longest time one step may run, in ms: a step's `timeoutMs` above it is refused at save. */
 export const STEP_TIMEOUT_MAX_MS = 900_000;
 /** A step's timeout when neither the step nor its action says otherwise (JUNCTION_STEP_TIMEOUT_MS). */
@@ -55,6 +89,8 @@ export const ActionStepSchema = z
      * the same record updates it rather than creating another.
      */
     linkedAction: z.string().min(1).optional().openapi({ example: 'update' }),
+    /** The retry policy for this step's failures, over the integration's (`retry`). */
+    retry: StepRetrySchema.optional(),
     /**
      * How long the action may run, in ms (100 to 900000). Unset: the action's own timeout when
      * it declares a longer one, else JUNCTION_STEP_TIMEOUT_MS (30 s by default).
@@ -87,16 +123,6 @@ export const RouteSchema = z
   })
   .strict()
   .openapi('Route');
-
-export const RetryPolicySchema = z
-  .object({
-    maxAttempts: z.number().int().min(1).max(25).default(5),
-    /** First retry delay; each later one doubles, with jitter, capped at `maxDelaySeconds`. */
-    initialDelaySeconds: z.number().min(0.1).max(3600).default(2),
-    maxDelaySeconds: z.number().min(1).max(86_400).default(600),
-  })
-  .strict()
-  .openapi('RetryPolicy');
 
 export const IntegrationDefinitionSchema = z
   .object({

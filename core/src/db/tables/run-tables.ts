@@ -68,6 +68,8 @@ export interface RunsTable {
   sending: ColumnType<string | null, string | null | undefined, string | null>;
   /** An operator's decision about the `sending` step of an `unknown` run. */
   decision: OptionalJson<RunDecision>;
+  /** Attempts deferred by a rate limit: not counted against the retry policy's maxAttempts. */
+  deferrals: Generated<number>;
 }
 
 export interface RunStepsTable {
@@ -114,7 +116,15 @@ export interface WorkerHeartbeatsTable {
   seen_at: Timestamp;
 }
 
+/** The token bucket of a rate-limited connection (connection-throttle.ts). */
+export interface ConnectionThrottlesTable {
+  connection_id: string;
+  tokens: number;
+  refilled_at: Timestamp;
+}
+
 export interface RunTables {
+  connection_throttles: ConnectionThrottlesTable;
   integration_hooks: IntegrationHooksTable;
   events: EventsTable;
   runs: RunsTable;
