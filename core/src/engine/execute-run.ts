@@ -293,11 +293,12 @@ export function createRunExecutor(deps: RunExecutorDeps) {
   }
 
   /** Runs an action step; its failure carries the step's own retry settings. */
-  const runAction = (...args: Parameters<typeof callAction>): Promise<unknown> =>
-    callAction(...args).catch((error: unknown) => {
+  function runAction(...args: Parameters<typeof callAction>): Promise<unknown> {
+    return callAction(...args).catch((error: unknown) => {
       if (error instanceof StepFailure && args[0].retry) error.stepRetry = args[0].retry;
       throw error;
     });
+  }
 
   async function callAction(
     step: Extract<CompiledStep, { kind: 'action' }>,
