@@ -1,6 +1,7 @@
 import type { Credentials } from './auth.js';
 import type { FieldSet, InferFields } from './field.js';
 import type { RunContext, SettingsOf } from './run-context.js';
+import type { PollOutcome, WaitRequest } from './wait.js';
 
 /**
  * What an action does to the target system; the engine uses it for retries and record links.
@@ -73,8 +74,25 @@ export interface ActionDefinition<
   readonly output: O;
   /** A realistic output, checked against `output`. */
   readonly sample: InferFields<O>;
-  /** Called with input already checked against `input`. */
-  run(ctx: RunContext<SettingsOf<S>>, input: InferFields<I>): Promise<InferFields<O>>;
+  /**
+   * Called with input already checked against `input`. Returns the output, or `ctx.wait(...)` to
+   * park the run until a callback, a poll (`poll` below) or the deadline settles the step.
+   */
+  run(ctx: RunContext<SettingsOf<S>>, input: InferFields<I>): Promise<InferFields<O> | WaitRequest>;
+  /**
+   * For actions that wait with a poll schedule: asks whether the work started by `run` is done.
+   * Called every `poll.everySeconds` with the state given to `ctx.wait` (or the last one returned).
+   */
+  poll?(ctx: RunContext<SettingsOf<S>>, state: unknown): Promise<PollOutcome<InferFields<O>>>;
+  /**
+   * Reads the target's current record that `input` would write, in the shape of `input` (only
+   * the fields it would write), or `null` when there is none. Optional: with it, a reviewer sees a
+   * diff between the current record and the proposed write.
+   */
+  current?(
+    ctx: RunContext<SettingsOf<S>>,
+    input: InferFields<I>,
+  ): Promise<Record<string, unknown> | null>;
 }
 
 /**

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { CONTRACT_VERSION, isContractSupported, satisfiesRange } from './contract-version.js';
 
 describe('contract version', () => {
-  it('is semver, 1.5.0 (json fields, settings, table polling, signals, nullable fields, webhook secrets, REST helpers)', () => {
+  it('is semver, 1.5.0 (json fields, settings, table polling, signals, nullable fields, webhook secrets, REST helpers, waits)', () => {
     expect(CONTRACT_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(CONTRACT_VERSION).toBe('1.5.0');
+    expect(CONTRACT_VERSION).toBe('1.6.0');
   });
 
   it('reads the common range forms', () => {

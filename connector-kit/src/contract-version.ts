@@ -14,6 +14,11 @@
  * that version (`^1.1.0`); plugins declaring `^1.0.0` keep loading.
  *
  * History:
+ * - 1.6.0: asynchronous steps: `ctx.wait(...)` and `ctx.resumeUrl` (an action may return a
+ *   `WaitRequest` and park its run until a callback, a poll or a deadline), an action's optional
+ *   `poll` and `current` (the target's current record, for review diffs), `isWaitRequest`,
+ *   `pollAction`, `readCurrentRecord`, `checkActionOutput`; the testing module's
+ *   `simulateCallback` and `pollForTest`.
  * - 1.5.0: helpers for REST calls, which `junction-kit from-openapi` connectors use:
  *   `compactQuery`, `compactHeaders`, `pickFields`, `itemsAt`, `nextLink`, and the pagination
  *   strategies `linkHeaderPages`, `cursorPages` and `pageNumberPages` for `ctx.http.paginate`;
@@ -40,7 +45,7 @@
  * defineConnector({ ..., contract: `^${CONTRACT_VERSION}` });
  * ```
  */
-export const CONTRACT_VERSION = '1.5.0';
+export const CONTRACT_VERSION = '1.6.0';
 
 type Version = readonly [number, number, number];
 
@@ -122,7 +127,7 @@ export function satisfiesRange(range: string, version: string): boolean | undefi
  *
  * @example
  * ```ts
- * isContractSupported('^1.0.0'); // true with CONTRACT_VERSION 1.5.0
+ * isContractSupported('^1.0.0'); // true with CONTRACT_VERSION 1.6.0
  * ```
  */
 export function isContractSupported(contract: string, kitVersion: string = CONTRACT_VERSION) {

@@ -2,6 +2,7 @@ import { type AuthDefinition, type Credentials, secretValues } from './auth.js';
 import { createHttpClient, type HttpClientOptions } from './http-client.js';
 import { createLogger, type LogEntry } from './logger.js';
 import type { ConnectionInfo, RunContext, StateStore } from './run-context.js';
+import { createWaitRequest } from './wait.js';
 
 /**
  * Options of {@link createRunContext}: what the platform knows about one step.
@@ -25,6 +26,8 @@ export interface RunContextOptions {
   readonly settings?: Readonly<Record<string, unknown>>;
   /** Usually `connection.settings?.baseUrl ?? connector.baseUrl`. */
   readonly baseUrl?: string;
+  /** The step's resume URL (`ctx.resumeUrl`), for actions that may wait for a callback. */
+  readonly resumeUrl?: string;
   /** Timeouts, retries, backoff, extra headers, a custom fetch. */
   readonly http?: Omit<HttpClientOptions, 'auth' | 'credentials' | 'signal' | 'baseUrl'>;
 }
@@ -75,5 +78,7 @@ export function createRunContext(options: RunContextOptions): RunContext {
     idempotencyKey: options.idempotencyKey,
     connection: options.connection,
     settings: options.settings ?? {},
+    resumeUrl: options.resumeUrl,
+    wait: (waitOptions) => createWaitRequest(waitOptions, options.resumeUrl !== undefined),
   };
 }

@@ -4,6 +4,7 @@ import type { ConnectorDefinition } from './define-connector.js';
 import { ConnectorError, InvalidInputError, RetryableError, toConnectorError } from './errors.js';
 import type { RunContext } from './run-context.js';
 import { validateFields } from './validate-fields.js';
+import { isWaitRequest } from './wait.js';
 import { withSignal } from './with-signal.js';
 
 /**
@@ -100,12 +101,14 @@ export function createActionRunner(
       const settled = applySettings(action.settings, ctx, `action "${action.key}"`);
       let output: Record<string, unknown>;
       try {
-        output = await withTimeout(settled, options.timeoutMs, (c) =>
+        output = (await withTimeout(settled, options.timeoutMs, (c) =>
           action.run(c, checked.value as never),
-        );
+        )) as Record<string, unknown>;
       } catch (thrown) {
         throw toConnectorError(thrown);
       }
+      // A wait parks the run: its output comes later (callback, poll) and is checked then.
+      if (isWaitRequest(output)) return output;
       if (options.checkOutput !== false) {
         const problems = validateFields(action.output, output).problems;
         if (problems.length > 0) {

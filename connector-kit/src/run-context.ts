@@ -2,6 +2,7 @@ import type { Credentials } from './auth.js';
 import type { FieldSet, InferFields } from './field.js';
 import type { HttpClient } from './http-client.js';
 import type { Logger } from './logger.js';
+import type { WaitOptions, WaitRequest } from './wait.js';
 
 /**
  * Async key-value storage private to one integration (cursors, webhook secrets, ids). Values
@@ -78,6 +79,24 @@ export interface RunContext<
    * fields, with defaults filled in, before plugin code is called.
    */
   readonly settings: S;
+  /**
+   * The signed, single-use URL that settles this step when `ctx.wait({ callback: true })` parks its
+   * run: give it to the system doing the work, which POSTs the result (JSON) to it. Undefined
+   * where the step cannot wait (triggers, connection tests).
+   */
+  readonly resumeUrl: string | undefined;
+  /**
+   * Parks the run instead of answering now: return its result from `run`. The run holds no worker
+   * while it waits; it resumes when the callback arrives at `resumeUrl` (verified, at most once),
+   * when `poll` finds the result, or at the deadline as `onTimeout` says.
+   *
+   * @example
+   * ```ts
+   * await ctx.http.post('/exports', { callbackUrl: ctx.resumeUrl });
+   * return ctx.wait({ callback: true, deadlineSeconds: 900, onTimeout: 'retry' });
+   * ```
+   */
+  wait(options: WaitOptions): WaitRequest;
 }
 
 /**

@@ -24,6 +24,10 @@ import { createPoller } from './engine/poll-integration.js';
 import { POLL_TASK, type PollJobPayload, reconcilePollSchedules } from './engine/poll-schedule.js';
 import { chooseRunJobInsert } from './engine/run-job-insert.js';
 import { RUN_TASK, type RunJobPayload } from './engine/run-queue.js';
+import { createCallbackReceiver } from './engine/wait-callbacks.js';
+import { pollDueWaits } from './engine/wait-poller.js';
+import { expireWaits, startWaitSweeper } from './engine/wait-sweeper.js';
+import { callbackPath, createWaitSigner } from './engine/wait-tokens.js';
 import { createWebhookIngress } from './engine/webhook-ingress.js';
 import { createInProcessExecutor, type PluginExecutor } from './executor/plugin-executor.js';
 import type { AppEnv } from './http/app-env.js';
@@ -126,13 +130,22 @@ export async function createJunction(
     });
     stack.push(() => plugins.close());
 
-    const box = createSecretBox(
-      await loadSecretKey({ configured: config.secretKey, dataDir: config.dataDir, logger }),
-    );
+    const secretKey = await loadSecretKey({
+      configured: config.secretKey,
+      dataDir: config.dataDir,
+      logger,
+    });
+    const box = createSecretBox(secretKey);
+    const signer = createWaitSigner(secretKey);
     const connectors = options.connectors ?? plugins.catalogue;
     // Where other systems reach this Junction: configured, else the API's address once listening.
     let url: string | undefined;
     const publicUrl = () => config.publicUrl ?? url;
+    // A waiting step's resume URL: made from the public URL (none while it is unknown).
+    const resumeUrl = (waitId: string) => {
+      const base = publicUrl();
+      return base === undefined ? undefined : `${base}${callbackPath(signer.token(waitId))}`;
+    };
     const services: JunctionServices = {
       connectors,
       executor: createInProcessExecutor(),
@@ -161,6 +174,7 @@ export async function createJunction(
       definitionOf: services.integrations.definitionOf,
       stepTimeoutMs: config.stepTimeoutMs,
       onStep: metrics.stepFinished,
+      resumeUrl,
     });
 
     const pollIntegration = createPoller({
@@ -210,6 +224,22 @@ export async function createJunction(
       stack.push(() => (worker as WorkerHandle).stop(config.shutdownTimeoutMs));
       const sweeper = startLaneSweeper(database.db, logger);
       stack.push(() => sweeper.stop());
+      const waitSweeper = startWaitSweeper({
+        logger,
+        everyMs: config.waitSweepMs,
+        tasks: [
+          expireWaits(database.db),
+          pollDueWaits({
+            db: database.db,
+            logger,
+            connectors,
+            connections: services.connections,
+            executor: services.executor,
+            definitionOf: services.integrations.definitionOf,
+          }),
+        ],
+      });
+      stack.push(() => waitSweeper.stop());
       await reconcilePollSchedules(database.db, connectors, logger);
       const sealer = startAuditSealer({
         db: database.db,
@@ -259,6 +289,7 @@ export async function createJunction(
         plugins,
         ingress,
         metrics,
+        callbacks: createCallbackReceiver({ db: database.db, connectors, signer }),
       });
       const hooks = createWebhookListener({
         ingress,

@@ -27,6 +27,8 @@ export interface TestContextOptions {
   readonly connection?: ConnectionInfo;
   /** The trigger's or action's settings (`ctx.settings`); default `{}`. */
   readonly settings?: Readonly<Record<string, unknown>>;
+  /** `ctx.resumeUrl`; default a loopback URL that nothing serves (see `simulateCallback`). */
+  readonly resumeUrl?: string;
 }
 
 /**
@@ -65,6 +67,7 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
     idempotencyKey: options.idempotencyKey ?? 'test-idempotency-key',
     connection: options.connection ?? { id: 'test-connection', name: 'Test connection' },
     settings: options.settings ?? {},
+    resumeUrl: options.resumeUrl ?? 'http://127.0.0.1:9/callbacks/test-wait',
     http: { retries: 2, backoffMs: 10, timeoutMs: 5_000, ...options.http },
     ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
   });

@@ -1,9 +1,12 @@
 import type { ConnectorDefinition } from '../define-connector.js';
+import { InvalidInputError } from '../errors.js';
 import { runAction } from '../run-action.js';
 import type { RunContext } from '../run-context.js';
 import { handleWebhook, runPoll, type WebhookOutcome } from '../run-trigger.js';
 import type { PollingTrigger, TriggerEvent, WebhookTrigger } from '../trigger.js';
 import { type DefinitionProblem, validateConnector } from '../validate-connector.js';
+import { isWaitRequest, type PollOutcome } from '../wait.js';
+import { checkActionOutput, pollAction } from '../wait-actions.js';
 import { createWebhookRequest } from '../webhook-request.js';
 import { createTestContext, type TestContextOptions } from './create-test-context.js';
 
@@ -135,4 +138,56 @@ export function checkSamples(connector: ConnectorDefinition): DefinitionProblem[
   return validateConnector(connector).filter((p) =>
     /^\/(triggers|actions)\/\d+\/sample/.test(p.path),
   );
+}
+
+/**
+ * Simulates the callback that settles a parked step, as the platform does when a POST reaches
+ * `ctx.resumeUrl`: `result` must be the `WaitRequest` the action returned (with `callback: true`),
+ * and `body` (the JSON the system would post) is checked against the action's `output` fields.
+ * Returns the step's output; a body that does not fit throws `InvalidInputError` with pointers.
+ *
+ * @example
+ * ```ts
+ * const wait = await runActionForTest(connector, 'start-export', { table: 't' });
+ * const output = simulateCallback(connector, 'start-export', wait, { fileUrl: 'https://x/1.csv' });
+ * ```
+ */
+export function simulateCallback(
+  connector: ConnectorDefinition,
+  actionKey: string,
+  result: unknown,
+  body: unknown,
+): Record<string, unknown> {
+  if (!isWaitRequest(result) || !result.callback)
+    throw new Error(
+      `"${actionKey}" did not park its run for a callback (ctx.wait({ callback: true })).`,
+    );
+  const problems = checkActionOutput(connector, actionKey, body);
+  if (problems.length > 0)
+    throw new InvalidInputError(
+      `The callback body does not match the output of "${actionKey}": ${problems.map((p) => `${p.pointer || '/'} ${p.message}`).join('; ')}`,
+      { problems },
+    );
+  return body as Record<string, unknown>;
+}
+
+/**
+ * Polls a parked step once, as the platform does on its schedule: `result` is the `WaitRequest`
+ * the action returned (with a `poll`), or the state to poll with.
+ *
+ * @example
+ * ```ts
+ * const outcome = await pollForTest(connector, 'start-export', wait, { baseUrl: server.url });
+ * ```
+ */
+export function pollForTest(
+  connector: ConnectorDefinition,
+  actionKey: string,
+  result: unknown,
+  context: RunContext | TestContextOptions = {},
+): Promise<PollOutcome> {
+  const state = isWaitRequest(result) ? result.poll?.state : result;
+  const ctx =
+    'logger' in context ? context : createTestContext({ auth: connector.auth, ...context });
+  return pollAction(connector, actionKey, ctx, state);
 }

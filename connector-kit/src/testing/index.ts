@@ -12,9 +12,11 @@ export { createTestContext } from './create-test-context.js';
 export type { PollingTestResult, ReplayRequest } from './harness.js';
 export {
   checkSamples,
+  pollForTest,
   replayWebhook,
   runActionForTest,
   runPollingTriggerForTest,
+  simulateCallback,
 } from './harness.js';
 export type { TestServer, TestServerRequest, TestServerResponse } from './start-test-server.js';
 export { startTestServer } from './start-test-server.js';

@@ -176,6 +176,22 @@ export const configOptions = [
       'How long a query waits for a PostgreSQL connection (a new one, or a free one of the pool) before it fails; webhooks and the API then answer 503.',
   },
   {
+    key: 'waitSweepMs',
+    env: 'JUNCTION_WAIT_SWEEP_MS',
+    flag: undefined,
+    default: '1000',
+    description:
+      'How often a worker process settles parked runs past their deadline, polls due waits and escalates reviews past their SLA.',
+  },
+  {
+    key: 'reviewClaimSeconds',
+    env: 'JUNCTION_REVIEW_CLAIM_SECONDS',
+    flag: undefined,
+    default: '900',
+    description:
+      "How long a reviewer's claim on a review item lasts when the claim does not say (then anyone allowed may claim it).",
+  },
+  {
     key: 'auditRetentionDays',
     env: 'JUNCTION_AUDIT_RETENTION_DAYS',
     flag: undefined,
@@ -204,7 +220,7 @@ export const configOptions = [
     flag: '--public-url <url>',
     default: undefined,
     description:
-      'The URL other systems reach this Junction at, for the webhooks it registers and OAuth 2.0 redirects (https://junction.example.com). Unset: the address the API listens on.',
+      'The URL other systems reach this Junction at, for the webhooks it registers, OAuth 2.0 redirects and the resume URLs of waiting steps (https://junction.example.com). Unset: the address the API listens on (a worker-only process then gives no resume URLs).',
   },
   {
     key: 'npmRegistry',

@@ -48,6 +48,9 @@ export interface JunctionConfig {
   readonly databaseConnectTimeoutMs: number;
   /** Days audit entry bodies are kept; unset keeps them forever. */
   readonly auditRetentionDays: number | undefined;
+  /** Base URL other systems reach the API at (resume URLs); unset: the API's own address. */
+  readonly waitSweepMs: number;
+  readonly reviewClaimSeconds: number;
 }
 
 /** Every problem found in the configuration, listed at once. */
@@ -113,6 +116,8 @@ const schema = z.object({
   databasePoolSize: integer(2, 1000),
   databaseConnectTimeoutMs: integer(100, 600_000),
   auditRetentionDays: integer(1, 36_500).optional(),
+  waitSweepMs: integer(50, 600_000),
+  reviewClaimSeconds: integer(10, 86_400),
 });
 
 /** Settings that only make sense together. */

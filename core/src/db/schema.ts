@@ -2,6 +2,7 @@ import type { ColumnType, Insertable, Selectable } from 'kysely';
 import type { AuditTables } from './tables/audit-tables.js';
 import type { ConfigTables } from './tables/config-tables.js';
 import type { PluginTables } from './tables/plugin-tables.js';
+import type { ReviewTables } from './tables/review-tables.js';
 import type { RunTables } from './tables/run-tables.js';
 
 /** A timestamptz the database fills in when the row is made. */
@@ -23,13 +24,15 @@ export interface ApiTokensTable {
   created_by: string | null;
   revoked_at: OptionalTimestamp;
   last_used_at: OptionalTimestamp;
+  /** The integrations a (reviewer) token is limited to; null: all. */
+  integrations: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
 }
 
 /**
  * Every table Junction owns, in snake_case exactly as in SQL. Each area declares its tables in
  * `db/tables/<area>-tables.ts`; this interface joins them.
  */
-export interface Database extends AuditTables, ConfigTables, PluginTables, RunTables {
+export interface Database extends AuditTables, ConfigTables, PluginTables, ReviewTables, RunTables {
   api_tokens: ApiTokensTable;
 }
 

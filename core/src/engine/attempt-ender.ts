@@ -23,7 +23,9 @@ export type AttemptEnd =
       /** Deferred by a rate limit: not counted against the retry policy's maxAttempts. */
       readonly deferred?: boolean;
     }
-  | { readonly state: 'unknown'; readonly error: unknown };
+  | { readonly state: 'unknown'; readonly error: unknown }
+  /** Parked: its last step (with its wait) says what it waits for; no job, no worker. */
+  | { readonly state: 'waiting'; readonly outcome: string };
 
 /** The run whose attempt ends, and that attempt: the lease its writes are checked against. */
 export interface AttemptRef extends RunRef {
@@ -65,7 +67,7 @@ export function createAttemptEnder(
       batch.map(async (e, i) => {
         try {
           const { held, pending } = results[i] ?? { held: false, pending: false };
-          const finished = e.end.state !== 'failed' && e.end.state !== 'unknown';
+          const finished = e.end.state === 'succeeded' || e.end.state === 'dead';
           if (held && pending && finished && e.run.sourceRecord !== null)
             await handOn(database.db, e.run.integrationId, e.run.sourceRecord);
           e.resolve(held);
@@ -121,10 +123,11 @@ async function endTogether(
         : end.state === 'unknown'
           ? 'unknown outcome'
           : (end.outcome ?? null),
-    error: end.error === undefined ? null : JSON.stringify(end.error),
+    error: end.state === 'waiting' || end.error === undefined ? null : JSON.stringify(end.error),
     retry_at: end.state === 'failed' ? end.retryAt.toISOString() : null,
     deferred: end.state === 'failed' && end.deferred === true,
-    finished_at: end.state === 'failed' || end.state === 'unknown' ? null : now,
+    finished_at:
+      end.state === 'failed' || end.state === 'unknown' || end.state === 'waiting' ? null : now,
     integration_id: run.integrationId,
     source_record: run.sourceRecord,
   }));

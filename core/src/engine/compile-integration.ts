@@ -36,7 +36,16 @@ export type CompiledStep =
         | IntegrationDefinition['retry']
         | Partial<NonNullable<IntegrationDefinition['retry']>>
         | undefined;
+      /** Whether its write waits for a reviewer (a gate, or a review step before it). */
+      readonly gate: CompiledGate | undefined;
     };
+
+/** A compiled gate: `review` decides, `confidence` is recorded; `reason` says where it came from. */
+export interface CompiledGate {
+  readonly reason: 'gate' | 'step';
+  readonly review: CompiledExpression | undefined;
+  readonly confidence: CompiledExpression | undefined;
+}
 
 export interface CompiledRoute {
   readonly key: string;
@@ -59,34 +68,69 @@ export function compileIntegration(definition: IntegrationDefinition): CompiledI
     routes: definition.routes.map((route, r) => ({
       key: route.key,
       when: route.when === undefined ? undefined : compileExpression(route.when as Expression),
-      steps: route.steps.map((step, s): CompiledStep => {
-        const pointer = `/routes/${r}/steps/${s}`;
-        if (step.kind === 'filter') {
-          return {
-            kind: 'filter',
-            key: step.key,
-            pointer,
-            when: compileExpression(step.when as Expression),
-          };
-        }
-        return {
-          kind: 'action',
-          key: step.key,
-          pointer,
-          connector: step.connector,
-          version: step.version ?? '',
-          connection: step.connection,
-          action: step.action,
-          linkedAction: step.linkedAction,
-          targetId: step.targetId,
-          settings: step.settings,
-          mapping: compileMapping(step.mapping as Mapping),
-          timeoutMs: step.timeoutMs,
-          retry: step.retry,
-        };
-      }),
+      steps: compileSteps(route.steps, r),
     })),
   };
+}
+
+/**
+ * A route's steps compiled. A `review` step is not run by itself: it puts a gate that always
+ * reviews on the action step after it (validation makes sure there is one).
+ */
+function compileSteps(steps: IntegrationDefinition['routes'][number]['steps'], r: number) {
+  const compiled: CompiledStep[] = [];
+  let review: CompiledGate | undefined;
+  steps.forEach((step, s) => {
+    const pointer = `/routes/${r}/steps/${s}`;
+    if (step.kind === 'review') {
+      review = {
+        reason: 'step',
+        review: undefined,
+        confidence: optionalExpression(step.confidence),
+      };
+      return;
+    }
+    if (step.kind === 'filter') {
+      compiled.push({
+        kind: 'filter',
+        key: step.key,
+        pointer,
+        when: compileExpression(step.when as Expression),
+      });
+      return;
+    }
+    const gate: CompiledGate | undefined =
+      review ??
+      (step.gate
+        ? {
+            reason: 'gate',
+            review: compileExpression(step.gate.review as Expression),
+            confidence: optionalExpression(step.gate.confidence),
+          }
+        : undefined);
+    review = undefined;
+    compiled.push({
+      kind: 'action',
+      key: step.key,
+      pointer,
+      connector: step.connector,
+      version: step.version ?? '',
+      connection: step.connection,
+      action: step.action,
+      linkedAction: step.linkedAction,
+      targetId: step.targetId,
+      settings: step.settings,
+      mapping: compileMapping(step.mapping as Mapping),
+      timeoutMs: step.timeoutMs,
+      retry: step.retry,
+      gate,
+    });
+  });
+  return compiled;
+}
+
+function optionalExpression(expression: unknown): CompiledExpression | undefined {
+  return expression === undefined ? undefined : compileExpression(expression as Expression);
 }
 
 /** JSON-logic truthiness: empty arrays are false, as in json-logic-js. */

@@ -1,12 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import {
   type ConnectorError,
   InvalidInputError,
+  isWaitRequest,
   RateLimitedError,
   RetryableError,
   secretValues,
   toConnectorError,
 } from '@junction/connector-kit';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type pg from 'pg';
 import type { ConnectionRow, ConnectionStore } from '../connections/connection-store.js';
 import type { ConnectorSource } from '../connectors/connector-source.js';
@@ -25,6 +27,7 @@ import {
 } from './compile-integration.js';
 import { rateLimitOf, takeToken } from './connection-throttle.js';
 import { createIntegrationStateStore } from './integration-state-store.js';
+import { type ParkingStep, reviewParking, waitParking } from './park-rows.js';
 import { waitsBehindEarlierRun } from './run-finisher.js';
 import type { RunJobPayload } from './run-queue.js';
 import { stepTimeoutMs } from './step-timeout.js';
@@ -54,6 +57,19 @@ export interface RunExecutorDeps {
   /** A step's timeout when neither the step nor its action sets one (JUNCTION_STEP_TIMEOUT_MS). */
   readonly stepTimeoutMs?: number;
   readonly onStep?: (connector: string, seconds: number, ok: boolean) => void;
+  /**
+   * The signed resume URL of a wait (`ctx.resumeUrl`); undefined where this process does not know
+   * the public URL of the API (a worker without JUNCTION_PUBLIC_URL): its steps cannot wait for a
+   * callback then.
+   */
+  readonly resumeUrl?: (waitId: string) => string | undefined;
+}
+
+/** A step parked the run: the step (with its wait) is in the step log, to be stored with it. */
+class RunParked extends Error {
+  constructor(readonly outcome: string) {
+    super(outcome);
+  }
 }
 
 /**
@@ -206,6 +222,7 @@ export function createRunExecutor(deps: RunExecutorDeps) {
             context,
             links.find((l) => l.step_key === step.key),
             log,
+            definition.review?.slaSeconds,
           );
           outputs[step.key] = output;
         }
@@ -220,6 +237,15 @@ export function createRunExecutor(deps: RunExecutorDeps) {
     } catch (caught) {
       if (caught instanceof StaleAttemptError) {
         refused('step');
+        return;
+      }
+      if (caught instanceof RunParked) {
+        const held = await endAttempt(
+          ref,
+          { state: 'waiting', outcome: caught.outcome },
+          log.take(),
+        );
+        if (!held) refused('outcome');
         return;
       }
       // Junction's own failure (a database error, a bug) fails the attempt like a retryable step
@@ -241,7 +267,9 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       // A rate limit (a 429, Retry-After, Junction's throttle) defers the attempt: it does not
       // use up maxAttempts, only the time budget, so a sustained rate limit leaves no run dead.
       const deferred = thrown.error.kind === 'rateLimited';
-      const counted = run.attempts - run.deferrals;
+      let counted = run.attempts - run.deferrals;
+      // Claims that resumed a parked run are not attempts of the retry budget either.
+      if (counted >= stepPolicy.maxAttempts) counted -= await resumedWaits(run.id);
       const inBudget =
         Date.now() - new Date(run.created_at).getTime() < stepPolicy.maxElapsedSeconds * 1000;
       const retry =
@@ -302,10 +330,11 @@ export function createRunExecutor(deps: RunExecutorDeps) {
 
   async function callAction(
     step: Extract<CompiledStep, { kind: 'action' }>,
-    data: unknown,
+    data: { event: unknown; steps: Record<string, unknown>; links: unknown },
     context: StepContext,
     link: { target_id: string | null; content_hash: Buffer; last_output: unknown } | undefined,
     log: StepLog,
+    slaSeconds: number | undefined,
   ): Promise<unknown> {
     const connector = deps.connectors.get(step.connector, step.version);
     if (!connector)
@@ -327,9 +356,11 @@ export function createRunExecutor(deps: RunExecutorDeps) {
         ),
       );
     }
-    const input = Object.fromEntries(
+    let input = Object.fromEntries(
       Object.entries(mapped.output).filter(([name]) => Object.hasOwn(action.input, name)),
     );
+    const approved = step.gate ? await approvedInput(context, step.key) : undefined;
+    if (approved) input = approved;
     const write = {
       stepKey: step.key,
       connector,
@@ -365,6 +396,63 @@ export function createRunExecutor(deps: RunExecutorDeps) {
     const row = step.connection ? await connectionOf(step.connection) : undefined;
     let secrets: string[] = [];
     let idempotent = true;
+    const waitId = `wt_${randomUUID()}`;
+    const request = (credentials: Record<string, unknown>) => ({
+      connector,
+      credentials,
+      connection: {
+        id: row?.id ?? 'none',
+        name: row?.name ?? 'none',
+        settings: row?.settings ?? {},
+      },
+      idempotencyKey: `${context.run.event_id}:${context.routeKey}:${step.key}`,
+      settings: step.settings,
+      timeoutMs: stepTimeoutMs(step, action, input, deps.stepTimeoutMs),
+      state: createIntegrationStateStore(db, context.run.integration_id),
+      log: (entry: unknown) =>
+        logger.debug({ runId: context.run.id, step: step.key, plugin: entry }, 'plugin log'),
+    });
+    const parking: ParkingStep = {
+      waitId,
+      context,
+      stepKey: step.key,
+      connector: { id: connector.id, version: connector.version },
+      actionKey,
+    };
+    if (step.gate && !approved) {
+      const review = evaluateGate(step, data);
+      if (review.send) {
+        let current: Record<string, unknown> | null | undefined;
+        if (action.current) {
+          const readCurrent = (credentials: Record<string, unknown>) => {
+            secrets = secretValues(connector.definition.auth, credentials);
+            return deps.executor.execute({
+              ...request(credentials),
+              operation: { kind: 'action-current', action: actionKey, input },
+            });
+          };
+          const read = row ? await callOrFail(row, readCurrent) : await readCurrent({});
+          // A record that cannot be read leaves the diff out; the reviewer still decides.
+          current = read.ok ? (read.output as Record<string, unknown> | null) : undefined;
+        }
+        await log.add(context, {
+          state: 'waiting',
+          stepKey: step.key,
+          input,
+          output: { review: waitId },
+          secrets,
+          parking: reviewParking(parking, {
+            reason: step.gate.reason,
+            confidence: review.confidence,
+            input,
+            source: { event: data.event, steps: { ...data.steps } },
+            current,
+            slaSeconds,
+          }),
+        });
+        throw new RunParked('waiting for review');
+      }
+    }
     const limit = row ? rateLimitOf(row.settings, connector.definition.rateLimit) : undefined;
     if (row && limit) {
       // Over the connection's rate limit: the attempt is deferred until a token is due, without
@@ -390,20 +478,9 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       // token is safe: a 401 was not carried out.)
       if (!idempotent) await log.sending(stepId);
       return deps.executor.execute({
-        connector,
+        ...request(credentials),
         operation: { kind: 'action', action: actionKey, input },
-        credentials,
-        connection: {
-          id: row?.id ?? 'none',
-          name: row?.name ?? 'none',
-          settings: row?.settings ?? {},
-        },
-        idempotencyKey: `${context.run.event_id}:${context.routeKey}:${step.key}`,
-        settings: step.settings,
-        timeoutMs: stepTimeoutMs(step, action, input, deps.stepTimeoutMs),
-        state: createIntegrationStateStore(db, context.run.integration_id),
-        log: (entry) =>
-          logger.debug({ runId: context.run.id, step: step.key, plugin: entry }, 'plugin log'),
+        resumeUrl: deps.resumeUrl?.(waitId),
       });
     };
     const result = row ? await callOrFail(row, call) : await call({});
@@ -417,6 +494,18 @@ export function createRunExecutor(deps: RunExecutorDeps) {
         ...(unknown ? { unknownStep: stepId } : {}),
       });
     }
+    if (isWaitRequest(result.output)) {
+      const { deadlineSeconds, callback } = result.output;
+      await log.add(context, {
+        state: 'waiting',
+        stepKey: step.key,
+        input,
+        output: { wait: waitId, callback, deadlineSeconds },
+        secrets,
+        parking: waitParking(parking, result.output),
+      });
+      throw new RunParked(callback ? 'waiting for a callback' : 'waiting for a poll');
+    }
     await log.add(context, {
       state: 'succeeded',
       stepKey: step.key,
@@ -426,6 +515,56 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       secrets,
     });
     return result.output;
+  }
+
+  /** Whether a gated step's write goes to review, and the confidence recorded with it. */
+  function evaluateGate(
+    step: Extract<CompiledStep, { kind: 'action' }>,
+    data: unknown,
+  ): { send: boolean; confidence: number | null } {
+    const gate = step.gate;
+    if (!gate) return { send: false, confidence: null };
+    try {
+      const send = gate.review === undefined ? true : truthy(gate.review(data));
+      const value = gate.confidence?.(data);
+      const confidence =
+        typeof value === 'number' && Number.isFinite(value)
+          ? Math.min(1, Math.max(0, value))
+          : null;
+      return { send, confidence };
+    } catch (error) {
+      throw new StepFailure(
+        new InvalidInputError(`The gate of "${step.key}" failed: ${(error as Error).message}`),
+      );
+    }
+  }
+
+  /** The input a reviewer approved for a step of this run, if one did. */
+  async function approvedInput(
+    context: StepContext,
+    stepKey: string,
+  ): Promise<Record<string, unknown> | undefined> {
+    const row = await db
+      .selectFrom('run_waits')
+      .select('result')
+      .where('run_id', '=', context.run.id)
+      .where('route_key', '=', context.routeKey)
+      .where('step_key', '=', stepKey)
+      .where('kind', '=', 'review')
+      .where('state', '=', 'resumed')
+      .orderBy('created_at', 'desc')
+      .executeTakeFirst();
+    const result = row?.result as { input?: Record<string, unknown> } | null | undefined;
+    return result?.input;
+  }
+
+  /** How many times the run was resumed: those claims are not attempts of the retry budget. */
+  async function resumedWaits(runId: string): Promise<number> {
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from run_waits where run_id = ${runId} and state = 'resumed'`.execute(
+      db,
+    );
+    return rows[0]?.n ?? 0;
   }
 
   /**

@@ -36,6 +36,46 @@ export interface StepRecord {
   readonly error?: unknown;
   readonly record?: StepWrite;
   readonly secrets?: readonly string[];
+  /** For a step that parks its run: its wait (and review item), stored with the step. */
+  readonly parking?: Parking;
+}
+
+/** The rows that park a run, JSON values serialised (see `park-rows.ts`). */
+export interface Parking {
+  readonly wait: WaitRow;
+  readonly review?: ReviewRow;
+  readonly audit?: AuditRow;
+}
+
+export interface WaitRow {
+  readonly id: string;
+  readonly run_id: string;
+  readonly integration_id: string;
+  readonly route_key: string;
+  readonly step_key: string;
+  readonly kind: 'callback' | 'poll' | 'review';
+  readonly connector_id: string;
+  readonly connector_version: string;
+  readonly action_key: string;
+  readonly deadline: string | null;
+  readonly on_timeout: string;
+  readonly poll: string | null;
+  readonly next_poll_at: string | null;
+}
+
+export interface ReviewRow {
+  readonly id: string;
+  readonly run_id: string;
+  readonly integration_id: string;
+  readonly route_key: string;
+  readonly step_key: string;
+  readonly reason: string;
+  readonly confidence: number | null;
+  readonly proposal: string;
+  readonly source: string;
+  readonly current_record: string | null;
+  readonly diff: string | null;
+  readonly sla_due_at: string | null;
 }
 
 /** Hash of what an action is asked to write: equal hashes mean the same write. */
@@ -60,6 +100,7 @@ export interface PreparedStep {
     last_output: string;
   };
   readonly audit?: AuditRow;
+  readonly parking?: Parking;
 }
 
 /** Redacts a step and builds its rows (the step, and for a write its record link and audit). */
@@ -81,6 +122,7 @@ export function prepareStep(context: StepContext, step: StepRecord): PreparedSte
     finished_at: new Date(),
     duration_ms: performance.now() - context.started,
   };
+  if (step.parking) return { row, parking: step.parking };
   const write = step.record;
   if (!write || step.state !== 'succeeded') return { row };
   const targetId = write.targetIdPath ? readPath(step.output, write.targetIdPath) : undefined;
@@ -140,11 +182,12 @@ export function stepCtes(steps: readonly PreparedStep[]): RawBuilder<unknown>[] 
     s.link ? [{ ...s.link, run_id: s.row.run_id, content_hash: hex(s.link.content_hash) }] : [],
   );
   const audits = steps.flatMap((s) =>
-    s.audit
-      ? [{ ...s.audit, body_hash: hex(s.audit.body_hash), content_hash: hex(s.audit.content_hash) }]
-      : [],
+    [s.audit, s.parking?.audit].flatMap((a) =>
+      a ? [{ ...a, body_hash: hex(a.body_hash), content_hash: hex(a.content_hash) }] : [],
+    ),
   );
   return [
+    ...parkingCtes(steps),
     sql`steps as (
       insert into run_steps (run_id, route_key, step_key, attempt, state, input, output, error,
                              started_at, finished_at, duration_ms)
@@ -181,6 +224,42 @@ export function stepCtes(steps: readonly PreparedStep[]): RawBuilder<unknown>[] 
         integration_id text, run_id text, request_id text, data text, body_hash text,
         content_hash text)
       where a.run_id in (select id from fence)
+      returning 1)`,
+  ];
+}
+
+/**
+ * The `waits` and `reviews` CTEs of parked steps; none when no step parks, so that the statements
+ * of runs that never wait keep their text (and their prepared plans).
+ */
+function parkingCtes(steps: readonly PreparedStep[]): RawBuilder<unknown>[] {
+  const waits = steps.flatMap((s) => (s.parking ? [s.parking.wait] : []));
+  if (waits.length === 0) return [];
+  const reviews = steps.flatMap((s) => (s.parking?.review ? [s.parking.review] : []));
+  return [
+    sql`waits as (
+      insert into run_waits (id, run_id, integration_id, route_key, step_key, kind, state,
+                             connector_id, connector_version, action_key, deadline, on_timeout,
+                             poll, next_poll_at)
+      select id, run_id, integration_id, route_key, step_key, kind, 'waiting', connector_id,
+             connector_version, action_key, deadline, on_timeout::jsonb, poll::jsonb, next_poll_at
+      from jsonb_to_recordset(${JSON.stringify(waits)}::jsonb) as w(
+        id text, run_id text, integration_id text, route_key text, step_key text, kind text,
+        connector_id text, connector_version text, action_key text, deadline timestamptz,
+        on_timeout text, poll text, next_poll_at timestamptz)
+      where w.run_id in (select id from fence)
+      returning 1)`,
+    sql`reviews as (
+      insert into review_items (id, run_id, integration_id, route_key, step_key, reason,
+                                confidence, proposal, source, current_record, diff, state,
+                                sla_due_at)
+      select id, run_id, integration_id, route_key, step_key, reason, confidence,
+             proposal::jsonb, source::jsonb, current_record::jsonb, diff::jsonb, 'open', sla_due_at
+      from jsonb_to_recordset(${JSON.stringify(reviews)}::jsonb) as v(
+        id text, run_id text, integration_id text, route_key text, step_key text, reason text,
+        confidence float8, proposal text, source text, current_record text, diff text,
+        sla_due_at timestamptz)
+      where v.run_id in (select id from fence)
       returning 1)`,
   ];
 }

@@ -6,8 +6,10 @@ import {
   createRunContext,
   handleWebhook,
   type LogEntry,
+  pollAction,
   RetryableError,
   type RunContext,
+  readCurrentRecord,
   runAction,
   runPoll,
   type StateStore,
@@ -22,6 +24,8 @@ import type { ResolvedConnector } from '../connectors/connector-source.js';
 /** One call into plugin code. */
 export type Operation =
   | { readonly kind: 'action'; readonly action: string; readonly input: unknown }
+  | { readonly kind: 'action-poll'; readonly action: string; readonly state: unknown }
+  | { readonly kind: 'action-current'; readonly action: string; readonly input: unknown }
   | { readonly kind: 'test' }
   | { readonly kind: 'poll'; readonly trigger: string; readonly cursor: string | null }
   | { readonly kind: 'webhook'; readonly trigger: string; readonly request: WebhookRequest }
@@ -44,6 +48,8 @@ export interface ExecuteRequest {
   readonly settings?: Readonly<Record<string, unknown>>;
   readonly signal?: AbortSignal;
   readonly log?: (entry: LogEntry) => void;
+  /** The step's signed resume URL (`ctx.resumeUrl`), for actions that may wait for a callback. */
+  readonly resumeUrl?: string;
 }
 
 /** Plugin output, or the plugin's failure as a typed error the engine acts on. */
@@ -88,6 +94,7 @@ export function createInProcessExecutor(): PluginExecutor {
         idempotencyKey: request.idempotencyKey,
         connection: request.connection,
         ...(request.settings ? { settings: request.settings } : {}),
+        ...(request.resumeUrl ? { resumeUrl: request.resumeUrl } : {}),
         // The engine retries whole steps, with backoff it records; the client does not retry.
         http: { retries: 0 },
         baseUrl: (request.connection.settings?.baseUrl as string | undefined) ?? definition.baseUrl,
@@ -121,6 +128,10 @@ async function call(request: ExecuteRequest, ctx: RunContext): Promise<unknown> 
   switch (operation.kind) {
     case 'action':
       return runAction(definition, operation.action, ctx, operation.input);
+    case 'action-poll':
+      return pollAction(definition, operation.action, ctx, operation.state);
+    case 'action-current':
+      return readCurrentRecord(definition, operation.action, ctx, operation.input);
     case 'test':
       return definition.auth.test ? definition.auth.test(ctx) : { ok: true, tested: false };
     case 'poll': {
@@ -148,6 +159,10 @@ function describe(operation: Operation): string {
   switch (operation.kind) {
     case 'action':
       return `action "${operation.action}"`;
+    case 'action-poll':
+      return `the poll of action "${operation.action}"`;
+    case 'action-current':
+      return `reading the current record for action "${operation.action}"`;
     case 'test':
       return 'the connection test';
     case 'poll':

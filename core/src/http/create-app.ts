@@ -9,6 +9,7 @@ import type { ConnectionStore } from '../connections/connection-store.js';
 import type { OAuthAuthorizations } from '../connections/oauth-authorizations.js';
 import type { ConnectorSource } from '../connectors/connector-source.js';
 import type { Database } from '../db/schema.js';
+import type { CallbackReceiver } from '../engine/wait-callbacks.js';
 import type { createWebhookIngress } from '../engine/webhook-ingress.js';
 import type { PluginExecutor } from '../executor/plugin-executor.js';
 import type { IntegrationStore } from '../integrations/integration-store.js';
@@ -24,6 +25,7 @@ import { securityHeaders } from './middleware/security-headers.js';
 import { answerToError, HttpProblem, problem, problemResponse } from './problem.js';
 import { createMethodLookup } from './route-matcher.js';
 import { registerAuditRoutes } from './routes/audit-routes.js';
+import { registerCallbackRoutes } from './routes/callback-routes.js';
 import { registerConnectionRoutes } from './routes/connection-routes.js';
 import { registerConnectorRoutes } from './routes/connector-routes.js';
 import { registerDocsRoutes } from './routes/docs-routes.js';
@@ -58,6 +60,8 @@ export interface AppDependencies {
   readonly ingress: ReturnType<typeof createWebhookIngress>;
   /** Prometheus metrics served at `/metrics` (open, like /healthz). */
   readonly metrics?: JunctionMetrics;
+  /** Settles steps waiting for a callback (`POST /callbacks/{token}`). */
+  readonly callbacks?: CallbackReceiver;
 }
 
 /** The HTTP API: every route, its OpenAPI description, and one error path to problem+json. */
@@ -111,6 +115,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   }
   registerMappingRoutes(app, deps.connectors);
   registerHookRoutes(app, deps.ingress);
+  if (deps.callbacks) registerCallbackRoutes(app, deps.callbacks);
   registerRunRoutes(app, deps.db);
   if (deps.metrics) registerMetricsRoute(app, deps.metrics);
   if (deps.plugins) {

@@ -70,6 +70,21 @@ export const StepRetrySchema = z
 export const STEP_TIMEOUT_MAX_MS = 900_000;
 /** A step's timeout when neither the step nor its action says otherwise (JUNCTION_STEP_TIMEOUT_MS). */
 export const STEP_TIMEOUT_DEFAULT_MS = 30_000;
+/**
+ * A gate on an action step: `review` is a JSON-logic condition over `{ event, steps, links }`
+ * (the run so far); when it holds, the step's write waits in the review queue, else it goes on at
+ * once. `confidence` (an expression, 0 to 1) is recorded with each reviewed item, so that
+ * `GET /v1/integrations/{id}/review-stats` shows how reviewers decided by confidence band.
+ */
+export const GateSchema = z
+  .object({
+    review: Expression.openapi({
+      example: { '<': [{ var: 'steps.extract.confidence' }, 0.8] },
+    }),
+    confidence: Expression.optional().openapi({ example: { var: 'steps.extract.confidence' } }),
+  })
+  .strict()
+  .openapi('Gate');
 
 export const ActionStepSchema = z
   .object({
@@ -98,9 +113,24 @@ export const ActionStepSchema = z
     timeoutMs: z.number().int().min(100).max(STEP_TIMEOUT_MAX_MS).optional().openapi({
       example: 60_000,
     }),
+    /** Sends the step's write to the review queue when its condition holds (see Gate). */
+    gate: GateSchema.optional(),
   })
   .strict()
   .openapi('ActionStep');
+
+export const ReviewStepSchema = z
+  .object({
+    kind: z.literal('review'),
+    key,
+    /**
+     * Every write of the next step (an action step) waits for a reviewer: the proposal is its
+     * mapped input, with the data it came from and a diff against the target's current record.
+     */
+    confidence: Expression.optional().openapi({ example: { var: 'steps.extract.confidence' } }),
+  })
+  .strict()
+  .openapi('ReviewStep');
 
 export const FilterStepSchema = z
   .object({
@@ -112,7 +142,11 @@ export const FilterStepSchema = z
   .strict()
   .openapi('FilterStep');
 
-export const StepSchema = z.discriminatedUnion('kind', [ActionStepSchema, FilterStepSchema]);
+export const StepSchema = z.discriminatedUnion('kind', [
+  ActionStepSchema,
+  FilterStepSchema,
+  ReviewStepSchema,
+]);
 
 export const RouteSchema = z
   .object({
@@ -124,6 +158,24 @@ export const RouteSchema = z
   .strict()
   .openapi('Route');
 
+export const ReviewSettingsSchema = z
+  .object({
+    /**
+     * An item of this integration's review queue waiting longer than this is escalated: a
+     * `review-escalated` event goes to every enabled integration triggered by Junction's own
+     * `junction` connector (to route it to a chat webhook, say).
+     */
+    slaSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 86_400)
+      .optional()
+      .openapi({ example: 14_400 }),
+  })
+  .strict()
+  .openapi('ReviewSettings');
+
 export const IntegrationDefinitionSchema = z
   .object({
     name: z.string().min(1).max(200).openapi({ example: 'CRM customers to ERP' }),
@@ -133,6 +185,7 @@ export const IntegrationDefinitionSchema = z
     routing: z.enum(['first', 'all']).default('first'),
     routes: z.array(RouteSchema).min(1).max(50),
     retry: RetryPolicySchema.optional(),
+    review: ReviewSettingsSchema.optional(),
   })
   .strict()
   .openapi('IntegrationDefinition', {
@@ -170,4 +223,5 @@ export const IntegrationDefinitionSchema = z
 export type IntegrationDefinition = z.infer<typeof IntegrationDefinitionSchema>;
 export type Step = z.infer<typeof StepSchema>;
 export type ActionStep = z.infer<typeof ActionStepSchema>;
+export type ReviewStep = z.infer<typeof ReviewStepSchema>;
 export type Route = z.infer<typeof RouteSchema>;

@@ -117,6 +117,24 @@ export function validateIntegration(
         checkExpression(`${at}/when`, step.when, scope, add);
         return;
       }
+      if (step.kind === 'review') {
+        const next = route.steps[s + 1];
+        if (next?.kind !== 'action')
+          add(`${at}/kind`, 'a review step must come right before the action step it reviews');
+        else if (next.gate !== undefined)
+          add(
+            `${base}/steps/${s + 1}/gate`,
+            'this step is reviewed always (the review step before it): leave out its gate',
+          );
+        if (step.confidence !== undefined)
+          checkExpression(`${at}/confidence`, step.confidence, scope, add);
+        return;
+      }
+      if (step.gate !== undefined) {
+        checkExpression(`${at}/gate/review`, step.gate.review, scope, add);
+        if (step.gate.confidence !== undefined)
+          checkExpression(`${at}/gate/confidence`, step.gate.confidence, scope, add);
+      }
       const connector = resolve(at, step);
       if (!connector) return;
       scope.links.add(step.key);

@@ -11,6 +11,7 @@ import * as m0009 from './0009-runs-event-unchecked.js';
 import * as m0010 from './0010-unknown-outcome.js';
 import * as m0011 from './0011-oauth-and-subscriptions.js';
 import * as m0012 from './0012-rate-limits.js';
+import * as m0013 from './0013-waits-and-reviews.js';
 
 /**
  * Junction's migrations, forward-only, in order. A new migration is a new file added at the end;
@@ -29,4 +30,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0010-unknown-outcome': m0010,
   '0011-oauth-and-subscriptions': m0011,
   '0012-rate-limits': m0012,
+  '0013-waits-and-reviews': m0013,
 };

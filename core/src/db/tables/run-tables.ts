@@ -1,13 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
-
-type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
-type OptionalTimestamp = ColumnType<
-  Date | null,
-  Date | string | null | undefined,
-  Date | string | null
->;
-type Json<T = unknown> = ColumnType<T, string, string>;
-type OptionalJson<T = unknown> = ColumnType<T | null, string | null | undefined, string | null>;
+import type { Json, OptionalJson, OptionalTimestamp, Timestamp } from './column-types.js';
 
 export type RunState =
   | 'pending'
@@ -78,7 +70,8 @@ export interface RunStepsTable {
   route_key: string;
   step_key: string;
   attempt: number;
-  state: 'succeeded' | 'skipped' | 'filtered' | 'failed';
+  /** `waiting`: the step parked the run (its wait or review item says for what). */
+  state: 'succeeded' | 'skipped' | 'filtered' | 'failed' | 'waiting' | 'rejected';
   input: OptionalJson;
   output: OptionalJson;
   error: OptionalJson;

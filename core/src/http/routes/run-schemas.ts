@@ -54,7 +54,10 @@ export const StepSchema = z
     route: z.string().openapi({ example: 'all' }),
     step: z.string().openapi({ example: 'customer' }),
     attempt: z.number().int().openapi({ example: 1 }),
-    state: z.enum(['succeeded', 'skipped', 'filtered', 'failed']),
+    state: z.enum(['succeeded', 'skipped', 'filtered', 'failed', 'waiting', 'rejected']).openapi({
+      description:
+        '`waiting`: the step parked the run (for a callback, a poll or a review); `rejected`: a reviewer rejected its write.',
+    }),
     input: z.unknown().openapi({ example: { number: 'C-1042', name: 'ADA' } }),
     output: z.unknown().openapi({ example: { id: 'T-7' } }),
     error: z.record(z.string(), z.unknown()).nullable(),
