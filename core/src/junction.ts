@@ -44,6 +44,7 @@ import {
   pluginSettings,
   startPlugins,
 } from './plugins/index.js';
+import { createReviewQueue, escalateReviews, withJunctionConnector } from './review/index.js';
 import { loadSecretKey } from './secrets/load-secret-key.js';
 import { createSecretBox, type SecretBox } from './secrets/secret-box.js';
 import {
@@ -137,7 +138,8 @@ export async function createJunction(
     });
     const box = createSecretBox(secretKey);
     const signer = createWaitSigner(secretKey);
-    const connectors = options.connectors ?? plugins.catalogue;
+    // Junction's own connector (its `review-escalated` trigger) next to the plugins'.
+    const connectors = withJunctionConnector(options.connectors ?? plugins.catalogue);
     // Where other systems reach this Junction: configured, else the API's address once listening.
     let url: string | undefined;
     const publicUrl = () => config.publicUrl ?? url;
@@ -237,6 +239,7 @@ export async function createJunction(
             executor: services.executor,
             definitionOf: services.integrations.definitionOf,
           }),
+          escalateReviews(database.db, ingestor),
         ],
       });
       stack.push(() => waitSweeper.stop());
@@ -290,6 +293,11 @@ export async function createJunction(
         ingress,
         metrics,
         callbacks: createCallbackReceiver({ db: database.db, connectors, signer }),
+        reviews: createReviewQueue({
+          db: database.db,
+          connectors,
+          claimSeconds: config.reviewClaimSeconds,
+        }),
       });
       const hooks = createWebhookListener({
         ingress,

@@ -212,7 +212,12 @@ describe('bearer tokens on /v1', () => {
     }
     const viewer = created[0] as { id: string; token: string };
     const me = await t.request('/v1/me', { token: viewer.token });
-    expect(await me.json()).toEqual({ id: viewer.id, name: 'a', role: 'viewer' });
+    expect(await me.json()).toEqual({
+      id: viewer.id,
+      name: 'a',
+      role: 'viewer',
+      integrations: null,
+    });
 
     const seen: string[] = [];
     let cursor: string | null = null;

@@ -7,8 +7,12 @@ import type { RoleName } from './principal.js';
 export const permissions = [
   /** Read configuration, runs and their state (never secrets). */
   'read',
-  /** Approve or reject a step waiting for review. */
+  /** See the review queue and its statistics (a token's integration scope applies). */
+  'reviews:read',
+  /** Claim, edit, approve or reject review items (a token's integration scope applies). */
   'reviews:decide',
+  /** Give a review item to a reviewer, or take it back. */
+  'reviews:assign',
   /** Replay, cancel and retry runs. */
   'runs:operate',
   /** Test a connection against its system. */
@@ -26,27 +30,35 @@ export const permissions = [
 ] as const;
 export type Permission = (typeof permissions)[number];
 
-const operator: readonly Permission[] = ['read', 'runs:operate', 'connections:test', 'audit:read'];
+const operator: readonly Permission[] = [
+  'read',
+  'reviews:read',
+  'reviews:assign',
+  'runs:operate',
+  'connections:test',
+  'audit:read',
+];
 
 /**
- * The one role -> permission table. Reviewers decide reviews but operate nothing; editors do what
- * operators do and change configuration, but do not decide reviews (who configures a write does not
- * approve it); admins do everything.
+ * The one role -> permission table. Reviewers see and decide the review queue (of the integrations
+ * their token is limited to) and nothing else; editors do what operators do and change
+ * configuration, but do not decide reviews (who configures a write does not approve it);
+ * operators and admins reassign review items; admins do everything.
  *
- * | role     | read | reviews:decide | runs:operate, connections:test, audit:read | config:write | plugins:manage, tokens:manage, audit:export |
- * | -------- | ---- | -------------- | ------------------------------------------ | ------------ | ------------------------------------------- |
- * | admin    | yes  | yes            | yes                                        | yes          | yes                                         |
- * | editor   | yes  |                | yes                                        | yes          |                                             |
- * | operator | yes  |                | yes                                        |              |                                             |
- * | reviewer | yes  | yes            |                                            |              |                                             |
- * | viewer   | yes  |                |                                            |              |                                             |
+ * | role     | read | reviews:read | reviews:decide | reviews:assign, runs:operate, connections:test, audit:read | config:write | plugins:manage, tokens:manage, audit:export |
+ * | -------- | ---- | ------------ | -------------- | ---------------------------------------------------------- | ------------ | ------------------------------------------- |
+ * | admin    | yes  | yes          | yes            | yes                                                        | yes          | yes                                         |
+ * | editor   | yes  | yes          |                | yes                                                        | yes          |                                             |
+ * | operator | yes  | yes          |                | yes                                                        |              |                                             |
+ * | reviewer |      | yes          | yes            |                                                            |              |                                             |
+ * | viewer   | yes  | yes          |                |                                                            |              |                                             |
  */
 export const rolePermissions: Readonly<Record<RoleName, readonly Permission[]>> = {
   admin: permissions,
   editor: [...operator, 'config:write'],
   operator,
-  reviewer: ['read', 'reviews:decide'],
-  viewer: ['read'],
+  reviewer: ['reviews:read', 'reviews:decide'],
+  viewer: ['read', 'reviews:read'],
 };
 
 /** Whether `role` grants `permission`. */

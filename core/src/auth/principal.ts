@@ -9,6 +9,13 @@ export interface Principal {
   readonly id: string;
   readonly name: string;
   readonly role: RoleName;
+  /** The integrations the token is limited to (reviewer tokens); undefined: all of them. */
+  readonly integrations?: readonly string[];
+}
+
+/** Whether a principal may see and act on items of `integrationId`. */
+export function inScope(principal: Principal, integrationId: string): boolean {
+  return principal.integrations === undefined || principal.integrations.includes(integrationId);
 }
 
 /** The actor string stored with changes: `token:<id>`. */

@@ -33,12 +33,20 @@ export function createTokenVerifier(db: Kysely<Database>, adminToken?: string): 
       if (!token.startsWith(TOKEN_PREFIX)) return undefined;
       const row = await db
         .selectFrom('api_tokens')
-        .select(['id', 'name', 'role'])
+        .select(['id', 'name', 'role', 'integrations'])
         .where('token_hash', '=', hash)
         .where('revoked_at', 'is', null)
         .executeTakeFirst();
       if (!row) return undefined;
-      return { kind: 'token', id: row.id, name: row.name, role: row.role as RoleName };
+      const principal: Principal = {
+        kind: 'token',
+        id: row.id,
+        name: row.name,
+        role: row.role as RoleName,
+      };
+      return row.integrations === null
+        ? principal
+        : { ...principal, integrations: row.integrations };
     },
   };
 }

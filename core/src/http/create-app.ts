@@ -16,6 +16,7 @@ import type { IntegrationStore } from '../integrations/integration-store.js';
 import type { Logger } from '../log/create-logger.js';
 import type { JunctionMetrics } from '../metrics/create-metrics.js';
 import type { PluginHost } from '../plugins/start-plugins.js';
+import type { ReviewQueue } from '../review/index.js';
 import type { AppEnv } from './app-env.js';
 import { authenticate } from './middleware/authenticate.js';
 import { bodyLimit } from './middleware/body-limit.js';
@@ -36,6 +37,7 @@ import { registerMappingRoutes } from './routes/mapping-routes.js';
 import { registerMetricsRoute } from './routes/metrics-route.js';
 import { registerOAuthRoutes } from './routes/oauth-routes.js';
 import { exceptPluginUpload, registerPluginRoutes } from './routes/plugin-routes.js';
+import { registerReviewRoutes } from './routes/review-routes.js';
 import { registerRunRoutes } from './routes/run-routes.js';
 import { registerTokenRoutes } from './routes/token-routes.js';
 import { validationHook } from './validation-hook.js';
@@ -62,6 +64,8 @@ export interface AppDependencies {
   readonly metrics?: JunctionMetrics;
   /** Settles steps waiting for a callback (`POST /callbacks/{token}`). */
   readonly callbacks?: CallbackReceiver;
+  /** The review queue (`/v1/reviews`). */
+  readonly reviews?: ReviewQueue;
 }
 
 /** The HTTP API: every route, its OpenAPI description, and one error path to problem+json. */
@@ -117,6 +121,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   registerHookRoutes(app, deps.ingress);
   if (deps.callbacks) registerCallbackRoutes(app, deps.callbacks);
   registerRunRoutes(app, deps.db);
+  if (deps.reviews) registerReviewRoutes(app, deps.db, deps.reviews);
   if (deps.metrics) registerMetricsRoute(app, deps.metrics);
   if (deps.plugins) {
     registerPluginRoutes(app, deps.plugins);

@@ -76,3 +76,31 @@ export function createdAfter(after: PagePosition | undefined) {
 export function creationPosition(row: { created_at: Date; id: string }): PagePosition {
   return { at: new Date(row.created_at).toISOString(), id: row.id };
 }
+
+/**
+ * A page of rows listed by `seq` (a stable order: the cursor is the last row's seq): cuts the
+ * extra row fetched to know whether another page follows.
+ */
+export function seqPage<T extends { readonly createdAt: string }>(
+  rows: readonly T[],
+  seqs: readonly string[],
+  limit: number,
+): { data: T[]; nextCursor: string | null } {
+  const data = rows.slice(0, limit);
+  const last = data[data.length - 1];
+  return {
+    data,
+    nextCursor:
+      rows.length > limit && last
+        ? encodeCursor({ at: last.createdAt, id: seqs[data.length - 1] as string })
+        : null,
+  };
+}
+
+/** The seq a cursor of `seqPage` names (400 for any other cursor), undefined without one. */
+export function cursorSeq(cursor: string | undefined): string | undefined {
+  const position = decodeCursor(cursor);
+  if (position === undefined) return undefined;
+  if (!/^\d{1,19}$/.test(position.id)) decodeCursor('not a cursor'); // throws the 400 problem
+  return position.id;
+}

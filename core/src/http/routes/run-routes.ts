@@ -14,7 +14,7 @@ import { idempotency } from '../middleware/idempotency.js';
 import { requirePermission } from '../middleware/require-role.js';
 import { idempotencyKey, security } from '../openapi-headers.js';
 import { IdParamSchema, jsonContent, pageSchema, problemResponses } from '../openapi-schemas.js';
-import { decodeCursor, encodeCursor } from '../pagination.js';
+import { cursorSeq, seqPage } from '../pagination.js';
 import { HttpProblem, problem } from '../problem.js';
 import {
   DecisionSchema,
@@ -143,13 +143,6 @@ const operatorOf = (c: Context<AppEnv>): Operator => ({
   requestId: c.get('requestId'),
 });
 
-function cursorSeq(cursor: string | undefined): string | undefined {
-  const position = decodeCursor(cursor);
-  if (position === undefined) return undefined;
-  if (!/^\d{1,19}$/.test(position.id)) decodeCursor('not a cursor'); // throws the 400 problem
-  return position.id;
-}
-
 /** `/v1/runs`: list, read, replay and cancel runs; per-integration replay of dead runs and counts. */
 export function registerRunRoutes(app: OpenAPIHono<AppEnv>, db: Kysely<Database>): void {
   const withIdempotency = idempotency(db);
@@ -172,14 +165,7 @@ export function registerRunRoutes(app: OpenAPIHono<AppEnv>, db: Kysely<Database>
       beforeSeq: cursorSeq(query.cursor),
       limit: query.limit,
     });
-    const more = runs.length > query.limit;
-    const data = more ? runs.slice(0, query.limit) : runs;
-    const last = data[data.length - 1];
-    const nextCursor =
-      more && last
-        ? encodeCursor({ at: last.createdAt, id: seqs[data.length - 1] as string })
-        : null;
-    return c.json({ data, nextCursor }, 200);
+    return c.json(seqPage(runs, seqs, query.limit), 200);
   });
 
   app.openapi(routes.get, async (c) => {

@@ -27,13 +27,26 @@ const TokenSchema = z
     createdAt: z.string().openapi({ format: 'date-time' }),
     createdBy: z.string().nullable(),
     revokedAt: z.string().nullable().openapi({ format: 'date-time' }),
+    integrations: z.array(z.string()).nullable().openapi({
+      description: 'The integrations the token is limited to (reviewer tokens); null: all.',
+    }),
   })
   .openapi('Token');
 
 const CreateTokenSchema = z
   .object({
     name: z.string().min(1).max(200).openapi({ example: 'deploy pipeline' }),
-    role: z.enum(roles).openapi({ example: 'editor' }),
+    role: z.enum(roles).openapi({ example: 'reviewer' }),
+    integrations: z
+      .array(z.string().min(1).max(200))
+      .min(1)
+      .max(500)
+      .optional()
+      .openapi({
+        description:
+          'For a reviewer token: the integrations whose review queue it sees and decides (and nothing else). Omitted: all integrations.',
+        example: ['int_0b7e4c2a-51d3-4a8e-9d1c-3f2e1a0b9c8d'],
+      }),
   })
   .strict()
   .openapi('CreateToken');
@@ -43,7 +56,12 @@ const CreatedTokenSchema = TokenSchema.extend({
 }).openapi('CreatedToken');
 
 const MeSchema = z
-  .object({ id: z.string(), name: z.string(), role: z.enum(roles) })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    role: z.enum(roles),
+    integrations: z.array(z.string()).nullable(),
+  })
   .openapi('Principal');
 
 function toJson(row: ApiToken) {
@@ -54,6 +72,7 @@ function toJson(row: ApiToken) {
     createdAt: new Date(row.created_at).toISOString(),
     createdBy: row.created_by,
     revokedAt: row.revoked_at ? new Date(row.revoked_at).toISOString() : null,
+    integrations: row.integrations ?? null,
   };
 }
 
@@ -87,6 +106,35 @@ const createToken = createRoute({
     ...problemResponses(400, 401, 403, 413, 422),
   },
 });
+
+/** A scope is for reviewer tokens, and names integrations that exist (422 otherwise). */
+async function checkScope(
+  db: Kysely<Database>,
+  body: { role: string; integrations?: string[] | undefined },
+): Promise<void> {
+  const scope = body.integrations;
+  if (scope === undefined) return;
+  const errors: { in: 'body'; pointer: string; detail: string }[] = [];
+  if (body.role !== 'reviewer')
+    errors.push({
+      in: 'body',
+      pointer: '/integrations',
+      detail: 'only reviewer tokens can be limited to integrations',
+    });
+  const found = new Set(
+    (await db.selectFrom('integrations').select('id').where('id', 'in', scope).execute()).map(
+      (r) => r.id,
+    ),
+  );
+  scope.forEach((id, i) => {
+    if (!found.has(id))
+      errors.push({ in: 'body', pointer: `/integrations/${i}`, detail: `no integration "${id}"` });
+  });
+  if (errors.length > 0)
+    throw new HttpProblem(
+      problem(422, `The request body has ${errors.length} problem(s).`, { errors }),
+    );
+}
 
 const listTokens = createRoute({
   method: 'get',
@@ -126,12 +174,13 @@ const revokeToken = createRoute({
 /** `/v1/me` and `/v1/tokens`: who is calling, and the tokens that can call. */
 export function registerTokenRoutes(app: OpenAPIHono<AppEnv>, db: Kysely<Database>): void {
   app.openapi(me, (c) => {
-    const { id, name, role } = c.get('principal');
-    return c.json({ id, name, role }, 200);
+    const { id, name, role, integrations } = c.get('principal');
+    return c.json({ id, name, role, integrations: integrations ? [...integrations] : null }, 200);
   });
 
   app.openapi(createToken, async (c) => {
     const body = c.req.valid('json');
+    await checkScope(db, body);
     const token = generateToken();
     const principal = c.get('principal');
     const row = await db.transaction().execute(async (trx) => {
@@ -141,6 +190,7 @@ export function registerTokenRoutes(app: OpenAPIHono<AppEnv>, db: Kysely<Databas
           id: `tok_${randomUUID()}`,
           name: body.name,
           role: body.role,
+          integrations: body.integrations ?? null,
           token_hash: hashToken(token),
           created_by: actorOf(principal),
         })
@@ -152,7 +202,9 @@ export function registerTokenRoutes(app: OpenAPIHono<AppEnv>, db: Kysely<Databas
         subjectType: 'token',
         subjectId: created.id,
         requestId: c.get('requestId'),
-        data: { after: { name: created.name, role: created.role } },
+        data: {
+          after: { name: created.name, role: created.role, integrations: created.integrations },
+        },
       });
       return created;
     });
