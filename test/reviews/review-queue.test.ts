@@ -154,8 +154,11 @@ async function reviewOf(runId: string) {
   const [row] = await query('select id from review_items where run_id = $1', [runId]);
   const res = await api.get(`/v1/reviews/${row.id}`);
   expect(res.status).toBe(200);
-  return { ...res.body, etag: res.headers.get('etag') as string } as Record<string, any>;
+  return { ...res.body, etag: res.headers.get('etag') as string } as Item;
 }
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON the API answered.
+type Item = Record<string, any>;
 
 const settled = (runId: string) =>
   until(async () => {
@@ -304,11 +307,7 @@ describe('confidence gating and the review queue', () => {
       await invoice(gated, { number: 'INV-B3', confidence: 0.5 }),
     ];
     const items = await Promise.all(runs.map((r) => reviewOf(r.id)));
-    const [one, two, three] = items as [
-      Record<string, any>,
-      Record<string, any>,
-      Record<string, any>,
-    ];
+    const [one, two, three] = items as [Item, Item, Item];
     const claim = await api
       .as(reviewerB.token)
       .post(`/v1/reviews/${three.id}/claim`, { seconds: 1 });
