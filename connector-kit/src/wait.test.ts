@@ -12,7 +12,7 @@ const exporter = defineConnector({
   name: 'Exporter',
   description: 'Exports that finish later',
   version: '1.0.0',
-  contract: '^1.4.0',
+  contract: '^1.6.0',
   auth: { kind: 'none' },
   actions: [
     defineAction({

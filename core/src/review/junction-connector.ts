@@ -24,7 +24,7 @@ export const junctionConnector = defineConnector({
   name: 'Junction',
   description: 'Events of Junction itself (review items past their SLA), to route like any other',
   version: '1.0.0',
-  contract: '^1.4.0',
+  contract: '^1.0.0',
   auth: { kind: 'none' },
   triggers: [
     defineWebhookTrigger({
