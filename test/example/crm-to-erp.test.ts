@@ -1,26 +1,16 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ADMIN_TOKEN, startTestJunction, type TestJunction } from '../support/start-junction.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { expect, it } from 'vitest';
+import { ADMIN_TOKEN } from '../support/start-junction.js';
 import { runExample } from './crm-to-erp.js';
+import { useExampleJunction } from './example-junction.js';
 
-let t: TestJunction;
-let erp: TestDatabase;
-
-beforeAll(async () => {
-  t = await startTestJunction({ JUNCTION_WORKER_POLL_INTERVAL_MS: '100' });
-  erp = await createTestDatabase();
-});
-afterAll(async () => {
-  await t?.close();
-  await erp?.drop();
-});
+const example = useExampleJunction();
 
 it('runs the README example: a CRM webhook creates then updates an ERP row through the postgres connector', async () => {
   const lines: string[] = [];
   const result = await runExample({
-    url: t.url,
+    url: example.junction.url,
     token: ADMIN_TOKEN,
-    erpDatabaseUrl: erp.url,
+    erpDatabaseUrl: example.erp.url,
     log: (l) => lines.push(l),
   });
   expect(result.created).toEqual({
@@ -35,7 +25,7 @@ it('runs the README example: a CRM webhook creates then updates an ERP row throu
   expect(lines.join('\n')).toContain(
     'preview: {"crm_id":"c-1","name":"Ada LOVELACE","email":"ada@example.com","country":"FR","region":"REGION","customer_since":"2026-03-02"}',
   );
-  const { rows } = await t.junction.database.pool.query(
+  const { rows } = await example.junction.junction.database.pool.query(
     `select state, count(*)::int as n from runs where integration_id = $1 group by state`,
     [result.integrationId],
   );

@@ -1,46 +1,18 @@
 import { createHmac } from 'node:crypto';
 import pg from 'pg';
+import { type ExampleOptions, exampleApi } from './example-api.js';
 
 /**
  * The README's end-to-end example: a "CRM" posts signed webhooks; Junction maps them (renames,
  * formats, translates country names, routes by region) and upserts customer rows into a
  * PostgreSQL "ERP" table through the postgres connector. Everything goes through the HTTP API.
  */
-export interface ExampleOptions {
-  /** Junction's base URL, e.g. http://127.0.0.1:3000 */
-  readonly url: string;
-  /** An API token with the editor or admin role. */
-  readonly token: string;
-  /** The ERP database (any PostgreSQL); the example creates its `erp_customers` table. */
-  readonly erpDatabaseUrl: string;
-  readonly log?: (line: string) => void;
-}
 
 const WEBHOOK_SECRET = 'example-crm-webhook-secret';
 
 export async function runExample(options: ExampleOptions) {
   const log = options.log ?? ((line: string) => console.log(line));
-  const api = async (
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ) => {
-    const res = await fetch(`${options.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${options.token}`,
-        'content-type': 'application/json',
-        ...headers,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    // biome-ignore lint/suspicious/noExplicitAny: the example reads whatever JSON the API answers.
-    const json = (await res.json()) as Record<string, any>;
-    if (!res.ok)
-      throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(json)}`);
-    return { json, etag: res.headers.get('etag') ?? '' };
-  };
+  const api = exampleApi(options.url, options.token);
 
   log('1. The ERP: a customers table in PostgreSQL');
   const erp = new pg.Client({ connectionString: options.erpDatabaseUrl });
