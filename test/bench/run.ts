@@ -3,6 +3,7 @@ import { runBatchesBench } from './batches.js';
 import { runEndToEndBench } from './end-to-end.js';
 import { runIngressBench } from './ingress.js';
 import { runMappingBench } from './mapping.js';
+import { runWaitsBench } from './waits.js';
 
 /**
  * Runs every benchmark in turn and prints their figures as JSON (add new benches here).
@@ -14,6 +15,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   ingress: runIngressBench,
   batches: runBatchesBench,
   endToEnd: runEndToEndBench,
+  waits: runWaitsBench,
 };
 
 const only = process.argv.slice(2);

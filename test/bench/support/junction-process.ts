@@ -7,6 +7,7 @@ import { createJunction, type JunctionOptions, loadConfig } from '@junction/core
 import postgres from '@junction/plugin-postgres';
 import pg from 'pg';
 import { crm } from '../../fixtures/connectors/crm.js';
+import { parkingConnector } from './parking-connector.js';
 import { pooledPostgres } from './pooled-postgres-connector.js';
 
 /**
@@ -65,7 +66,12 @@ if (process.env.BENCH_TIME_QUERIES === '1') {
 }
 
 const junction = await createJunction(loadConfig(process.env), {
-  connectors: staticSource([crm, postgres as ConnectorDefinition, pooledPostgres]),
+  connectors: staticSource([
+    crm,
+    postgres as ConnectorDefinition,
+    pooledPostgres,
+    parkingConnector,
+  ]),
 });
 const inspector = new Session();
 process.on('message', async (message: { ask?: string; dir?: string }) => {
