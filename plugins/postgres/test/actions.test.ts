@@ -3,6 +3,7 @@ import {
   buildManifest,
   InvalidInputError,
   RetryableError,
+  readCurrentRecord,
   validateConnector,
 } from '@junction/connector-kit';
 import { checkSamples, createTestContext, runActionForTest } from '@junction/connector-kit/testing';
@@ -149,6 +150,24 @@ describe('postgres actions', () => {
     });
     expect(parse(renamed)).toMatchObject({ name: 'Robert', email: 'bob@x.test' });
     expect(await count()).toBe(2);
+  });
+
+  it('upsert-row reads the current row in the shape of its input, for a review diff', async () => {
+    const input = {
+      table: 'people',
+      keyColumn: 'email',
+      key: 'cara@x.test',
+      values: { name: 'Cara' },
+    };
+    const ctx = contextFor(db.url);
+    expect(await readCurrentRecord(connector, 'upsert-row', ctx, input)).toBeNull();
+    await run('upsert-row', input);
+    expect(
+      await readCurrentRecord(connector, 'upsert-row', ctx, {
+        ...input,
+        values: { name: 'Carla' },
+      }),
+    ).toEqual({ ...input, schema: 'public', values: { name: 'Cara' } });
   });
 
   it('lookup-row and delete-row by key', async () => {

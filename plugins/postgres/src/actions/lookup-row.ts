@@ -1,7 +1,7 @@
-import { defineAction, field, type JsonObject } from '@junction/connector-kit';
+import { defineAction, field } from '@junction/connector-kit';
 import { keyFields, optionalRowField, sampleRow, tableFields } from '../common-fields.js';
 import { withClient } from '../connect.js';
-import { loadTable } from '../table-columns.js';
+import { readRow } from '../read-row.js';
 
 /**
  * Finds the row with the given key.
@@ -22,19 +22,8 @@ export const lookupRow = defineAction({
   sample: { found: true, row: sampleRow },
   async run(ctx, input) {
     return withClient(ctx, async (session) => {
-      const table = await loadTable(
-        session,
-        { schema: input.schema ?? 'public', table: input.table },
-        '/table',
-        [input.keyColumn],
-      );
-      const key = table.column(input.keyColumn, '/keyColumn');
-      const result = await session.prepared<{ row: JsonObject }>(
-        `select row_to_json(r) as row from ${table.sql} as r where r.${key} = $1 limit 1`,
-        [input.key],
-      );
-      const row = result.rows[0];
-      return row === undefined ? { found: false } : { found: true, row: row.row };
+      const row = await readRow(session, input);
+      return row === undefined ? { found: false } : { found: true, row };
     });
   },
 });

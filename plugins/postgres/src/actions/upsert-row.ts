@@ -1,6 +1,7 @@
 import { defineAction, field, InvalidInputError, type JsonObject } from '@junction/connector-kit';
 import { keyFields, rowField, sampleRow, tableFields, valuesField } from '../common-fields.js';
 import { withClient } from '../connect.js';
+import { readRow } from '../read-row.js';
 import { toCells } from '../row-values.js';
 import { loadTable } from '../table-columns.js';
 
@@ -67,6 +68,15 @@ export const upsertRow = defineAction({
         });
       const row = result.rows[0];
       return { created: row?.created === true, row: row?.row ?? {} };
+    });
+  },
+  /** The row as it is now, in the shape of the input (its `values` columns only), for review diffs. */
+  async current(ctx, input) {
+    return withClient(ctx, async (session) => {
+      const columns = Object.keys(input.values);
+      const row = await readRow(session, input, columns);
+      if (row === undefined) return null;
+      return { ...input, values: Object.fromEntries(columns.map((c) => [c, row[c] ?? null])) };
     });
   },
 });
