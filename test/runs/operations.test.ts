@@ -369,7 +369,7 @@ describe('POST /v1/runs/{id}/cancel', () => {
     expect(pointersOf(res, 409)).toEqual([]);
     expect(res.body).toMatchObject({
       state: 'succeeded',
-      detail: 'Only queued or pending runs can be cancelled; this run is succeeded.',
+      detail: 'Only queued, pending or waiting runs can be cancelled; this run is succeeded.',
     });
     expect((await api.post('/v1/runs/run_nope/cancel')).status).toBe(404);
     expect(await snapshot()).toEqual(before);

@@ -194,6 +194,16 @@ describe('asynchronous steps', () => {
     expect((await runState(retrying.run.id, ['dead', 'succeeded'])).state).toBe('dead');
   });
 
+  it('an operator cancels a parked run: its callback URL is closed', async () => {
+    const { run, callbackUrl } = await parkExport('a7');
+    const cancelled = await apiOf(t).post(`/v1/runs/${run.id}/cancel`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.state).toBe('cancelled');
+    const late = await callBack(callbackUrl, { fileUrl: 'x', rows: 1 });
+    expect(late.status).toBe(409);
+    expect(recorded.find((r) => r.key === 'a7')).toBeUndefined();
+  });
+
   it('polls a parked step on its schedule until the work is done', async () => {
     const res = await t.request(countsHook, {
       method: 'POST',

@@ -13,7 +13,8 @@ export type CancelOutcome =
   | { readonly kind: 'refused'; readonly state: RunState };
 
 /**
- * Cancels a run that has not started: `queued` or `pending`. `finishRun` hands the record's lane
+ * Cancels a run that has not started (`queued` or `pending`), or a parked one (`waiting`: its
+ * wait, and its review item if any, are closed, so its callback URL answers 409). `finishRun` hands the record's lane
  * to its next pending run; a queued run's job then finds nothing to claim. With the lane lock and
  * the row lock held, a worker claiming the run at the same moment either sees it cancelled or
  * has already made it `running` (then the answer is refused).
@@ -37,8 +38,22 @@ export async function cancelRun(
       .where('id', '=', runId)
       .forUpdate()
       .executeTakeFirstOrThrow();
-    if (run.state !== 'queued' && run.state !== 'pending')
+    if (run.state !== 'queued' && run.state !== 'pending' && run.state !== 'waiting')
       return { kind: 'refused', state: run.state };
+    if (run.state === 'waiting') {
+      await trx
+        .updateTable('run_waits')
+        .set({ state: 'cancelled', settled_at: new Date() })
+        .where('run_id', '=', run.id)
+        .where('state', '=', 'waiting')
+        .execute();
+      await trx
+        .updateTable('review_items')
+        .set({ state: 'cancelled' })
+        .where('run_id', '=', run.id)
+        .where('state', '=', 'open')
+        .execute();
+    }
     await finishRun(
       trx,
       { id: run.id, integrationId: run.integration_id, sourceRecord: run.source_record },

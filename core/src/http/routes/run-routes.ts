@@ -83,7 +83,8 @@ const routes = {
     tags,
     security,
     middleware: [requirePermission('runs:operate')] as const,
-    summary: 'Cancel a run that has not started (queued or pending); its record moves on',
+    summary:
+      'Cancel a run that has not started (queued or pending) or is parked (waiting); its record moves on',
     request: { params: idParam },
     responses: {
       200: { description: 'The cancelled run.', content: json(RunSchema) },
@@ -197,7 +198,7 @@ export function registerRunRoutes(app: OpenAPIHono<AppEnv>, db: Kysely<Database>
       throw new HttpProblem(
         problem(
           409,
-          `Only queued or pending runs can be cancelled; this run is ${outcome.state}.`,
+          `Only queued, pending or waiting runs can be cancelled; this run is ${outcome.state}.`,
           {
             state: outcome.state,
           },
