@@ -1,8 +1,9 @@
 import pg from 'pg';
 import { createWaitSigner } from '../../core/src/engine/wait-tokens.js';
 import {
-  BENCH_ADMIN_TOKEN,
+  BENCH_CRM_KEY,
   BENCH_SECRET_KEY,
+  benchPost,
   createBenchIntegration,
   signedDelivery,
   targetTableSql,
@@ -175,24 +176,11 @@ export async function runWaitsBench(): Promise<Record<string, unknown>> {
 
 /** An integration whose one step parks each event's run until its callback. */
 async function createParkingIntegration(junctionUrl: string) {
-  const call = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${junctionUrl}${path}`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${BENCH_ADMIN_TOKEN}`,
-        'content-type': 'application/json',
-        ...headers,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await res.json()) as Record<string, unknown>;
-    if (res.status >= 300) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
-    return { json, etag: res.headers.get('etag') ?? '' };
-  };
+  const call = benchPost(junctionUrl);
   const crm = await call('/v1/connections', {
     name: 'CRM (parking)',
     connector: 'test-crm',
-    credentials: { apiKey: 'bench-crm-webhook-secret' },
+    credentials: { apiKey: BENCH_CRM_KEY },
   });
   const created = await call('/v1/integrations', {
     name: 'Parked until a callback (bench)',

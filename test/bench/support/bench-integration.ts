@@ -55,20 +55,9 @@ export function signedDelivery(hookPath: string, id: string): LoadRequest {
   };
 }
 
-/**
- * Through Junction's API: a CRM connection, a postgres connection to `targetUrl`, and an enabled
- * integration (signed webhook trigger, record key `id`, one route with one `upsert-row` step and
- * its mapping), writing through the postgres plugin or the bench's pooled variant of its upsert.
- * Returns the integration id and webhook path.
- */
-export async function createBenchIntegration(
-  junctionUrl: string,
-  targetUrl: string,
-  targetConnector: 'postgres' | 'bench-postgres-pooled' = 'postgres',
-  /** The postgres connection's pool size (its README: match it to the worker concurrency). */
-  poolSize = 10,
-) {
-  const call = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
+/** POSTs JSON to a bench Junction with the admin token; a non-2xx answer throws. */
+export function benchPost(junctionUrl: string) {
+  return async (path: string, body: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${junctionUrl}${path}`, {
       method: 'POST',
       headers: {
@@ -82,6 +71,25 @@ export async function createBenchIntegration(
     if (res.status >= 300) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
     return { json, etag: res.headers.get('etag') ?? '' };
   };
+}
+
+/** The CRM's webhook secret in the benches. */
+export const BENCH_CRM_KEY = CRM_KEY;
+
+/**
+ * Through Junction's API: a CRM connection, a postgres connection to `targetUrl`, and an enabled
+ * integration (signed webhook trigger, record key `id`, one route with one `upsert-row` step and
+ * its mapping), writing through the postgres plugin or the bench's pooled variant of its upsert.
+ * Returns the integration id and webhook path.
+ */
+export async function createBenchIntegration(
+  junctionUrl: string,
+  targetUrl: string,
+  targetConnector: 'postgres' | 'bench-postgres-pooled' = 'postgres',
+  /** The postgres connection's pool size (its README: match it to the worker concurrency). */
+  poolSize = 10,
+) {
+  const call = benchPost(junctionUrl);
   const crmConnection = await call('/v1/connections', {
     name: `CRM (${targetConnector})`,
     connector: 'test-crm',
