@@ -106,12 +106,19 @@ describe('asynchronous steps', () => {
     const { run, callbackUrl } = await parkExport('a1');
     expect(callbackUrl).toMatch(/\/callbacks\/wt_[0-9a-f-]{36}\.[\w-]+$/);
     expect(run.outcome).toBe('waiting for a callback');
-    // Nothing holds the run while it waits: no job, no lock.
-    const jobs = await query(
-      `select count(*)::int as n from graphile_worker._private_jobs where payload->>'runId' = $1`,
-      [run.id],
+    // Nothing holds the run while it waits: its attempt's job is completed (graphile-worker
+    // deletes it right after the attempt), and none is queued or locked for it.
+    const jobsOf = async () =>
+      (
+        await query(
+          `select count(*)::int as n from graphile_worker._private_jobs where payload->>'runId' = $1`,
+          [run.id],
+        )
+      )[0].n as number;
+    await until(async () => (await jobsOf()) === 0);
+    expect((await query('select state from runs where id = $1', [run.id]))[0].state).toBe(
+      'waiting',
     );
-    expect(jobs[0].n).toBe(0);
     const [wait] = await query('select * from run_waits where run_id = $1', [run.id]);
     expect(wait).toMatchObject({ kind: 'callback', state: 'waiting', step_key: 'export' });
 
