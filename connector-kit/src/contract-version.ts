@@ -14,6 +14,12 @@
  * that version (`^1.1.0`); plugins declaring `^1.0.0` keep loading.
  *
  * History:
+ * - 1.7.0: egress rules: `RunContext.egress` (an `EgressGuard`: `check`, `socket()` for database
+ *   drivers, `fetch`, `dispatcher`), which `ctx.http` goes through; `EgressRefusedError` (kind
+ *   `invalidInput`, with the `rule` that refused); `createEgressGuard`, `installEgressGuard` and
+ *   the rule helpers; `toConnectorError` returns the egress refusal a driver's error wraps;
+ *   `destinations` on connectors (fields whose change needs the secrets again) and
+ *   `changedDestinations`; `createRedactor`, the redaction of every form a secret takes.
  * - 1.6.0: asynchronous steps: `ctx.wait(...)` and `ctx.resumeUrl` (an action may return a
  *   `WaitRequest` and park its run until a callback, a poll or a deadline), an action's optional
  *   `poll` and `current` (the target's current record, for review diffs), `isWaitRequest`,
@@ -45,7 +51,7 @@
  * defineConnector({ ..., contract: `^${CONTRACT_VERSION}` });
  * ```
  */
-export const CONTRACT_VERSION = '1.6.0';
+export const CONTRACT_VERSION = '1.7.0';
 
 type Version = readonly [number, number, number];
 
@@ -127,7 +133,7 @@ export function satisfiesRange(range: string, version: string): boolean | undefi
  *
  * @example
  * ```ts
- * isContractSupported('^1.0.0'); // true with CONTRACT_VERSION 1.6.0
+ * isContractSupported('^1.0.0'); // true with CONTRACT_VERSION 1.7.0
  * ```
  */
 export function isContractSupported(contract: string, kitVersion: string = CONTRACT_VERSION) {

@@ -1,4 +1,6 @@
 import { type AuthDefinition, type Credentials, secretValues } from './auth.js';
+import { guardOf } from './egress-guard.js';
+import type { EgressRules } from './egress-rules.js';
 import { createHttpClient, type HttpClientOptions } from './http-client.js';
 import { createLogger, type LogEntry } from './logger.js';
 import type { ConnectionInfo, RunContext, StateStore } from './run-context.js';
@@ -28,13 +30,21 @@ export interface RunContextOptions {
   readonly baseUrl?: string;
   /** The step's resume URL (`ctx.resumeUrl`), for actions that may wait for a callback. */
   readonly resumeUrl?: string;
+  /**
+   * Where plugin code may connect (`ctx.egress`, which `ctx.http` goes through). Default: no
+   * operator lists, so only the built-in refusals apply (link-local and cloud metadata).
+   */
+  readonly egress?: EgressRules;
   /** Timeouts, retries, backoff, extra headers, a custom fetch. */
   readonly http?: Omit<HttpClientOptions, 'auth' | 'credentials' | 'signal' | 'baseUrl'>;
 }
 
+const noLists: EgressRules = {};
+
 /**
  * Builds the {@link RunContext} plugin code receives: an HTTP client that injects the
- * connection's auth and shares the step's abort signal, and a logger that redacts the
+ * connection's auth, shares the step's abort signal and connects only where the egress rules
+ * allow, the egress guard itself (for database drivers), and a logger that redacts the
  * connection's secret values. This is what the platform's executor calls for every step,
  * poll and webhook.
  *
@@ -51,10 +61,15 @@ export function createRunContext(options: RunContextOptions): RunContext {
   // check, a database action) need neither.
   let http: RunContext['http'] | undefined;
   let logger: RunContext['logger'] | undefined;
+  const rules = options.egress ?? noLists;
   return {
     credentials: options.credentials,
+    get egress() {
+      return guardOf(rules);
+    },
     get http() {
       http ??= createHttpClient({
+        egress: guardOf(rules),
         ...options.http,
         auth: options.auth,
         credentials: options.credentials,

@@ -42,6 +42,33 @@ export interface ConnectorInput {
    * ```
    */
   readonly rateLimit?: { readonly requests: number; readonly perSeconds: number };
+  /**
+   * The connection fields that say where its credentials are sent (since contract 1.7). Changing
+   * one requires the connection's secrets to be given again in the same request, so that nobody
+   * who may edit a connection can send its stored secrets to a host of their choosing. The
+   * connection setting `baseUrl` is always one (compared by origin); declare the rest, such as a
+   * database's host and port. URL values are compared by scheme, host and port.
+   *
+   * @example
+   * ```ts
+   * destinations: { credentials: ['host', 'port', 'connectionString'], settings: ['region'] }
+   * ```
+   */
+  readonly destinations?: DestinationFields;
+}
+
+/**
+ * Connection fields that are destinations, by where they sit: credential fields (declared by the
+ * auth) and connection settings.
+ *
+ * @example
+ * ```ts
+ * const destinations: DestinationFields = { credentials: ['host', 'port'] };
+ * ```
+ */
+export interface DestinationFields {
+  readonly credentials?: readonly string[];
+  readonly settings?: readonly string[];
 }
 
 /**

@@ -18,8 +18,9 @@ import { parseRetryAfter } from './retry-after.js';
 export type HeadersLike = Headers | Readonly<Record<string, string | undefined>>;
 
 function header(headers: HeadersLike, name: string): string | undefined {
-  if (headers instanceof Headers) return headers.get(name) ?? undefined;
-  return headers[name.toLowerCase()];
+  // Any fetch's Headers (the global one, undici's), not only instances of the global class.
+  if (typeof headers.get === 'function') return (headers as Headers).get(name) ?? undefined;
+  return (headers as Readonly<Record<string, string | undefined>>)[name.toLowerCase()];
 }
 
 function describe(body: unknown): string {

@@ -151,10 +151,45 @@ export class InvalidInputError extends ConnectorError {
 }
 
 /**
+ * A connection the egress rules refuse (Junction's own ports or database, link-local and cloud
+ * metadata addresses, the operator's deny and allow lists). Never retried: the same call would be
+ * refused again. `rule` names the rule, as the operator's settings and docs/security.md name it.
+ *
+ * @example
+ * ```ts
+ * new EgressRefusedError({ rule: 'link-local', reason: '169.254.169.254, port 80 is a link-local address' });
+ * ```
+ */
+export class EgressRefusedError extends InvalidInputError {
+  readonly rule: string;
+
+  constructor(refusal: { readonly rule: string; readonly reason: string }) {
+    super(`Connection refused by the egress rule "${refusal.rule}": ${refusal.reason}.`);
+    this.name = 'EgressRefusedError';
+    this.rule = refusal.rule;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), rule: this.rule };
+  }
+}
+
+/** The egress refusal an error was caused by (fetch and drivers wrap it), if any. */
+export function egressRefusalIn(thrown: unknown): EgressRefusedError | undefined {
+  let current = thrown;
+  for (let depth = 0; depth < 6 && current instanceof Error; depth++) {
+    if (current instanceof EgressRefusedError) return current;
+    current = current.cause;
+  }
+  return undefined;
+}
+
+/**
  * Wraps anything thrown by plugin code into a {@link ConnectorError}. A `ConnectorError` is
  * returned as is; any other value becomes kind `unknown`, which the engine retries with backoff
  * (bounded by its attempt limit), because most unexpected throws (a dropped socket, a parse error
- * of a truncated body) are transient. Plugins that know better throw `InvalidInputError`.
+ * of a truncated body) are transient. Plugins that know better throw `InvalidInputError`. An
+ * error caused by an {@link EgressRefusedError} (a driver's connect error) becomes that refusal.
  *
  * @example
  * ```ts
@@ -163,6 +198,8 @@ export class InvalidInputError extends ConnectorError {
  */
 export function toConnectorError(thrown: unknown): ConnectorError {
   if (thrown instanceof ConnectorError) return thrown;
+  const refused = egressRefusalIn(thrown);
+  if (refused !== undefined) return refused;
   const message = thrown instanceof Error ? thrown.message : String(thrown);
   return new ConnectorError(message, { kind: 'unknown', cause: thrown });
 }

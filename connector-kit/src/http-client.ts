@@ -1,7 +1,8 @@
 import { applyAuth } from './apply-auth.js';
 import type { AuthDefinition, Credentials } from './auth.js';
+import type { EgressGuard } from './egress-guard.js';
 import { errorFromResponse } from './error-from-response.js';
-import { RateLimitedError, RetryableError } from './errors.js';
+import { egressRefusalIn, RateLimitedError, RetryableError } from './errors.js';
 import { cancelled, readBody, sleep } from './http-support.js';
 import { type PaginateNext, paginate } from './paginate.js';
 import { parseRetryAfter } from './retry-after.js';
@@ -102,6 +103,11 @@ export interface HttpClientOptions {
   readonly maxRetryAfterMs?: number;
   readonly headers?: Readonly<Record<string, string>>;
   readonly signal?: AbortSignal;
+  /**
+   * Connect only where this guard allows, checked at every connection (redirects included); a
+   * refusal throws `EgressRefusedError`, never retried. Ignored when `fetch` is given.
+   */
+  readonly egress?: EgressGuard;
   readonly fetch?: typeof fetch;
 }
 
@@ -117,7 +123,7 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
  * ```
  */
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
-  const doFetch = options.fetch ?? fetch;
+  const doFetch = options.fetch ?? options.egress?.fetch ?? fetch;
   const backoffMs = options.backoffMs ?? 250;
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
 
@@ -160,6 +166,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         res = await doFetch(url, { method, headers, body: body ?? null, signal });
       } catch (cause) {
         if (cancel?.aborted) throw cancelled(method, url, cancel);
+        const refused = egressRefusalIn(cause);
+        if (refused !== undefined) throw refused;
         const timedOut = timeout.aborted;
         const reason = timedOut
           ? `timed out after ${timeoutMs} ms`

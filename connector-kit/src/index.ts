@@ -53,8 +53,28 @@ export {
 } from './contract-version.js';
 export type { RunContextOptions } from './create-run-context.js';
 export { createRunContext } from './create-run-context.js';
-export type { ConnectorDefinition, ConnectorInput } from './define-connector.js';
+export type {
+  ConnectorDefinition,
+  ConnectorInput,
+  DestinationFields,
+} from './define-connector.js';
 export { defineConnector, isConnectorDefinition } from './define-connector.js';
+export type { ConnectionValues } from './destinations.js';
+export { changedDestinations } from './destinations.js';
+export type { ConnectionAbout, EgressGuard, EgressResolver } from './egress-guard.js';
+export { createEgressGuard, guardOf, installEgressGuard } from './egress-guard.js';
+export type {
+  EgressEndpoint,
+  EgressRefusal,
+  EgressRules,
+  EgressTarget,
+} from './egress-rules.js';
+export {
+  createEgressCheck,
+  normaliseAddress,
+  parseEgressEntry,
+  parseEgressList,
+} from './egress-rules.js';
 export type { HeadersLike } from './error-from-response.js';
 export { errorFromResponse } from './error-from-response.js';
 export type { ConnectorErrorKind, ConnectorErrorOptions, InputProblem } from './errors.js';
@@ -62,6 +82,8 @@ export {
   AuthError,
   ConnectorError,
   connectorErrorFromJSON,
+  EgressRefusedError,
+  egressRefusalIn,
   InvalidInputError,
   RateLimitedError,
   RetryableError,
@@ -137,6 +159,8 @@ export type {
 export { compareChangedAt, pollChangedSince } from './poll-changed-since.js';
 export type { RecordTypeDefinition, RecordTypeInput } from './record-type.js';
 export { defineRecordType } from './record-type.js';
+export type { Redactor } from './redactor.js';
+export { createRedactor } from './redactor.js';
 export {
   compactHeaders,
   compactQuery,

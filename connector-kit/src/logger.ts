@@ -1,4 +1,4 @@
-import { REDACTED } from './auth.js';
+import { createRedactor } from './redactor.js';
 
 /**
  * A log level.
@@ -41,25 +41,24 @@ export interface Logger {
   error(message: string, data?: Record<string, unknown>): void;
 }
 
-function redactString(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) out = out.split(secret).join(REDACTED);
+/** Log data as JSON-like values: errors as their name and message, no deeper than 8 levels. */
+function plain(value: Record<string, unknown>, depth: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, member] of Object.entries(value)) out[key] = plainValue(member, depth + 1);
   return out;
 }
 
-function redactValue(value: unknown, secrets: readonly string[], depth = 0): unknown {
-  if (typeof value === 'string') return redactString(value, secrets);
+function plainValue(value: unknown, depth: number): unknown {
+  if (value instanceof Error) return `${value.name}: ${value.message}`;
   if (depth > 8 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return redactString(`${value.name}: ${value.message}`, secrets);
-  if (Array.isArray(value)) return value.map((v) => redactValue(v, secrets, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = redactValue(v, secrets, depth + 1);
-  return out;
+  if (Array.isArray(value)) return value.map((v) => plainValue(v, depth + 1));
+  return plain(value as Record<string, unknown>, depth);
 }
 
 /**
- * Creates a {@link Logger} that redacts `secrets` (exact values, at least 4 characters long)
- * and hands each entry to `sink`.
+ * Creates a {@link Logger} that redacts `secrets` (at least 4 characters long, in every form
+ * {@link createRedactor} knows: raw, encoded, inside base64, split across strings) and hands each
+ * entry to `sink`.
  *
  * @example
  * ```ts
@@ -70,18 +69,13 @@ export function createLogger(options: {
   readonly sink: (entry: LogEntry) => void;
   readonly secrets?: readonly string[];
 }): Logger {
-  // Longest first, so a secret containing another is replaced whole.
-  const secrets = [...new Set(options.secrets ?? [])]
-    .filter((s) => s.length >= 4)
-    .sort((a, b) => b.length - a.length);
+  const redactor = createRedactor(options.secrets ?? []);
   const write = (level: LogLevel) => (message: string, data?: Record<string, unknown>) => {
     const entry: LogEntry = {
       level,
-      message: redactString(message, secrets),
+      message: redactor.text(message),
       time: new Date().toISOString(),
-      ...(data === undefined
-        ? {}
-        : { data: redactValue(data, secrets) as Record<string, unknown> }),
+      ...(data === undefined ? {} : { data: redactor.value(plain(data, 0)) }),
     };
     options.sink(entry);
   };

@@ -1,4 +1,5 @@
 import type { Credentials } from './auth.js';
+import type { EgressGuard } from './egress-guard.js';
 import type { FieldSet, InferFields } from './field.js';
 import type { HttpClient } from './http-client.js';
 import type { Logger } from './logger.js';
@@ -67,6 +68,12 @@ export interface RunContext<
   /** The resolved credential values (for OAuth 2.0: the current access token, already refreshed). */
   readonly credentials: Credentials;
   readonly http: HttpClient;
+  /**
+   * Where this plugin may connect, as the operator set it (`JUNCTION_EGRESS_ALLOW`,
+   * `JUNCTION_EGRESS_DENY`, and Junction's own ports and database, always refused). `ctx.http`
+   * already goes through it; a database driver connects through `ctx.egress.socket()`.
+   */
+  readonly egress: EgressGuard;
   readonly state: StateStore;
   readonly logger: Logger;
   readonly signal: AbortSignal;

@@ -16,6 +16,7 @@ import type { ConnectorSource } from './connectors/connector-source.js';
 import { createDatabase, type JunctionDatabase } from './db/create-database.js';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './db/embedded-postgres.js';
 import { migrate, pendingMigrations } from './db/migrate.js';
+import { junctionEgress } from './egress/junction-egress.js';
 import { createCompiledIntegrationCache } from './engine/compile-integration.js';
 import { createEventIngestor } from './engine/event-ingestor.js';
 import { createRunExecutor } from './engine/execute-run.js';
@@ -30,6 +31,7 @@ import { expireWaits, startWaitSweeper } from './engine/wait-sweeper.js';
 import { callbackPath, createWaitSigner } from './engine/wait-tokens.js';
 import { createWebhookIngress } from './engine/webhook-ingress.js';
 import { createInProcessExecutor, type PluginExecutor } from './executor/plugin-executor.js';
+import { createRedactingExecutor } from './executor/redacting-executor.js';
 import type { AppEnv } from './http/app-env.js';
 import { createApp } from './http/create-app.js';
 import type { CheckState, ReadinessReport } from './http/routes/health-routes.js';
@@ -148,9 +150,15 @@ export async function createJunction(
       const base = publicUrl();
       return base === undefined ? undefined : `${base}${callbackPath(signer.token(waitId))}`;
     };
+    const egress = await junctionEgress({
+      allow: config.egressAllow,
+      deny: config.egressDeny,
+      apiPort: config.port,
+      databaseUrl,
+    });
     const services: JunctionServices = {
       connectors,
-      executor: createInProcessExecutor(),
+      executor: createRedactingExecutor(createInProcessExecutor({ egress: egress.rules })),
       box,
       connections: createConnectionStore({ db: database.db, box, connectors }),
       oauth: createOAuthAuthorizations({ db: database.db, box, connectors }),
@@ -307,6 +315,7 @@ export async function createJunction(
       const server = await listen(app, hooks, config);
       stack.push(() => closeServer(server));
       const { port } = server.address() as AddressInfo;
+      egress.addListeningPort(port);
       url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
       logger.info({ url, role: config.role }, 'Junction API listening');
     }

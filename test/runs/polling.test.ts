@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaticConnectorSource } from '../../core/src/connectors/connector-source.js';
 import { apiOf } from '../support/api.js';
 import { startTestJunction, type TestJunction } from '../support/start-junction.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { until } from '../support/until.js';
 
 // A "CRM" table in the test database is polled through the real postgres plugin; each change
@@ -11,6 +12,8 @@ import { until } from '../support/until.js';
 let t: TestJunction;
 let api: ReturnType<typeof apiOf>;
 let source: pg.Pool;
+/** The CRM's and ERP's tables: a database of their own (Junction's own is refused by egress). */
+let business: TestDatabase;
 let integrationId: string;
 
 const watched = { table: 'crm_contacts', batchSize: 2, safetyLagSeconds: 0 };
@@ -21,14 +24,15 @@ beforeAll(async () => {
     { connectors: createStaticConnectorSource([postgres]) },
   );
   api = apiOf(t);
-  source = new pg.Pool({ connectionString: t.database.url, max: 2 });
+  business = await createTestDatabase();
+  source = new pg.Pool({ connectionString: business.url, max: 2 });
   await source.query(`
     create table crm_contacts (id integer primary key, email text not null, updated_at timestamptz(6));
     create table erp_customers (id integer primary key, email text not null, updated_at timestamptz(6))`);
   const connection = await api.post('/v1/connections', {
     name: 'CRM and ERP database',
     connector: 'postgres',
-    credentials: { connectionString: t.database.url },
+    credentials: { connectionString: business.url },
   });
   expect(connection.status, JSON.stringify(connection.body)).toBe(201);
   const created = await api.post('/v1/integrations', {
@@ -72,6 +76,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await source?.end();
   await t?.close();
+  await business?.drop();
 });
 
 const query = async <R extends pg.QueryResultRow>(text: string, params: unknown[] = []) =>
@@ -163,7 +168,7 @@ describe('polling trigger through the postgres plugin', () => {
       key(2, '2024-05-02T00:00:00+00:00'),
       key(7, '2024-05-02T00:00:00+00:00'),
     ]);
-    const erp = await query<{ id: number; email: string }>(
+    const { rows: erp } = await source.query<{ id: number; email: string }>(
       'select id, email from erp_customers order by id',
     );
     expect(erp).toEqual([
@@ -213,7 +218,8 @@ describe('polling trigger through the postgres plugin', () => {
   }, 60_000);
 
   it('never polls one integration twice at once: a poll finding the lock taken skips and keeps the schedule', async () => {
-    const lock = await source.connect();
+    // Advisory locks are per database: this one is taken in Junction's, as its polls take it.
+    const lock = await t.junction.database.pool.connect();
     try {
       await lock.query('select pg_advisory_lock(hashtextextended($1, 11))', [
         `poll:${integrationId}`,

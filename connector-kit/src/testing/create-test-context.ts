@@ -1,5 +1,6 @@
 import type { AuthDefinition, Credentials } from '../auth.js';
 import { createRunContext } from '../create-run-context.js';
+import type { EgressRules } from '../egress-rules.js';
 import type { HttpClientOptions } from '../http-client.js';
 import type { LogEntry } from '../logger.js';
 import { type ConnectionInfo, createMemoryState, type RunContext } from '../run-context.js';
@@ -29,6 +30,8 @@ export interface TestContextOptions {
   readonly settings?: Readonly<Record<string, unknown>>;
   /** `ctx.resumeUrl`; default a loopback URL that nothing serves (see `simulateCallback`). */
   readonly resumeUrl?: string;
+  /** Egress rules (`ctx.egress`); default none beyond the built-in refusals. */
+  readonly egress?: EgressRules;
 }
 
 /**
@@ -68,6 +71,7 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
     connection: options.connection ?? { id: 'test-connection', name: 'Test connection' },
     settings: options.settings ?? {},
     resumeUrl: options.resumeUrl ?? 'http://127.0.0.1:9/callbacks/test-wait',
+    ...(options.egress === undefined ? {} : { egress: options.egress }),
     http: { retries: 2, backoffMs: 10, timeoutMs: 5_000, ...options.http },
     ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
   });

@@ -161,6 +161,22 @@ export const configOptions = [
     description: 'How long an idle keep-alive connection stays open for its next request.',
   },
   {
+    key: 'egressAllow',
+    env: 'JUNCTION_EGRESS_ALLOW',
+    flag: undefined,
+    default: undefined,
+    description:
+      'Where plugins may connect, when set: CIDRs, addresses and host patterns (10.0.0.0/8, erp.internal, *.corp.example), separated by commas. Unset: anywhere not refused below (private networks and loopback included). See docs/security.md.',
+  },
+  {
+    key: 'egressDeny',
+    env: 'JUNCTION_EGRESS_DENY',
+    flag: undefined,
+    default: undefined,
+    description:
+      "Where plugins may never connect: CIDRs, addresses and host patterns. Junction's own API port and database, link-local addresses and cloud metadata endpoints are always refused.",
+  },
+  {
     key: 'databasePoolSize',
     env: 'JUNCTION_DB_POOL_SIZE',
     flag: undefined,

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { parseEgressList } from '@junction/connector-kit';
 import { z } from 'zod';
 import { parseSecretKey } from '../secrets/load-secret-key.js';
 import { type ConfigKey, configOptions } from './config-options.js';
@@ -51,6 +52,9 @@ export interface JunctionConfig {
   /** Base URL other systems reach the API at (resume URLs); unset: the API's own address. */
   readonly waitSweepMs: number;
   readonly reviewClaimSeconds: number;
+  /** `JUNCTION_EGRESS_ALLOW` and `JUNCTION_EGRESS_DENY`, as entries. */
+  readonly egressAllow: readonly string[];
+  readonly egressDeny: readonly string[];
 }
 
 /** Every problem found in the configuration, listed at once. */
@@ -69,6 +73,16 @@ const integer = (min: number, max: number) =>
     .int({ error: 'must be a whole number' })
     .min(min, { error: `must be at least ${min}` })
     .max(max, { error: `must be at most ${max}` });
+
+/** A list of egress entries; each bad entry is one problem. */
+const egressList = z
+  .string()
+  .optional()
+  .superRefine((text, ctx) => {
+    for (const problem of parseEgressList(text).problems)
+      ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .transform((text) => parseEgressList(text).entries);
 
 const schema = z.object({
   pluginsDir: z.string().min(1).optional(),
@@ -118,6 +132,8 @@ const schema = z.object({
   auditRetentionDays: integer(1, 36_500).optional(),
   waitSweepMs: integer(50, 600_000),
   reviewClaimSeconds: integer(10, 86_400),
+  egressAllow: egressList,
+  egressDeny: egressList,
 });
 
 /** Settings that only make sense together. */
@@ -168,6 +184,8 @@ export function loadConfig(
     databaseUrl: config.databaseUrl,
     adminToken: config.adminToken,
     auditRetentionDays: config.auditRetentionDays,
+    egressAllow: config.egressAllow,
+    egressDeny: config.egressDeny,
     secretKey: config.secretKey,
     publicUrl: config.publicUrl?.replace(/\/+$/, ''),
     workerLocalQueueSize: config.workerLocalQueueSize,

@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { authFields, type FieldSet, validateFields } from '@junction/connector-kit';
+import {
+  authFields,
+  changedDestinations,
+  type FieldSet,
+  secretValues,
+  validateFields,
+} from '@junction/connector-kit';
 import type { Kysely, Selectable } from 'kysely';
 import { recordAudit } from '../audit/record-audit.js';
 import type { ConnectorSource, ResolvedConnector } from '../connectors/connector-source.js';
 import type { Database } from '../db/schema.js';
 import type { ConnectionsTable } from '../db/tables/config-tables.js';
+import { redactorOf } from '../secrets/redactor-of.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { ConfigProblem } from './config-problem.js';
 import { resolveCredentials } from './resolve-credentials.js';
@@ -103,6 +110,53 @@ export function createConnectionStore(deps: {
     }
   }
 
+  /**
+   * Refuses a change of where the connection sends its credentials (its base URL's origin, a
+   * database host...) unless every secret it keeps is given again in the same request: whoever
+   * may edit a connection must not send its stored secrets to a host of their choosing.
+   */
+  function requireSecretsForNewDestination(
+    connector: ResolvedConnector,
+    row: ConnectionRow,
+    input: ConnectionInput,
+    credentials: Record<string, unknown>,
+  ): void {
+    const changed = changedDestinations(
+      connector.definition,
+      { credentials: credentialsOf(row), settings: row.settings },
+      { credentials, settings: input.settings ?? row.settings },
+    );
+    if (changed.length === 0) return;
+    const fields = authFields(connector.definition.auth);
+    const kept = Object.keys(fields).filter(
+      (name) =>
+        fields[name]?.secret === true &&
+        credentials[name] !== undefined &&
+        credentials[name] !== '' &&
+        (input.credentials?.[name] === undefined || input.credentials[name] === null),
+    );
+    if (kept.length === 0) return;
+    const again = kept.map((name) => `credentials.${name}`).join(', ');
+    throw new ConfigProblem(
+      changed.map((pointer) => ({
+        pointer,
+        detail: `changes where this connection sends its credentials; give ${again} again in the same request`,
+      })),
+      `Changing where the connection sends its credentials needs its secrets again (${again}); nothing was changed.`,
+    );
+  }
+
+  /** {@link resolveCredentials}, its errors (a token endpoint's words) without the secrets. */
+  async function resolveRedacted(row: ConnectionRow, options?: { rejectedAccessToken?: string }) {
+    try {
+      return await resolveCredentials({ db, box, connectors, open: credentialsOf }, row, options);
+    } catch (error) {
+      const auth = connectors.get(row.connector_id)?.definition.auth;
+      if (!auth || !(error instanceof Error)) throw error;
+      throw redactorOf(secretValues(auth, credentialsOf(row))).error(error);
+    }
+  }
+
   function snapshot(v: ConnectionView) {
     return {
       name: v.name,
@@ -116,9 +170,11 @@ export function createConnectionStore(deps: {
   return {
     view,
     credentialsOf,
-    /** Credentials ready to use: OAuth 2.0 tokens fetched or refreshed when due. */
-    resolve: (row: ConnectionRow, options?: { rejectedAccessToken?: string }) =>
-      resolveCredentials({ db, box, connectors, open: credentialsOf }, row, options),
+    /**
+     * Credentials ready to use: OAuth 2.0 tokens fetched or refreshed when due. A token
+     * endpoint's refusal comes out without the connection's secrets in it.
+     */
+    resolve: resolveRedacted,
 
     /**
      * Calls a system with a connection's credentials; when an OAuth 2.0 connection's access token
@@ -129,19 +185,14 @@ export function createConnectionStore(deps: {
       row: ConnectionRow,
       call: (credentials: Record<string, unknown>) => Promise<R>,
     ): Promise<R> {
-      const credentials = await resolveCredentials(
-        { db, box, connectors, open: credentialsOf },
-        row,
-      );
+      const credentials = await resolveRedacted(row);
       const result = await call(credentials);
       const auth = connectors.get(row.connector_id)?.definition.auth;
       const error = result.error as { kind?: string; status?: number } | undefined;
       const token = credentials.accessToken;
       if (result.ok || auth?.kind !== 'oauth2' || typeof token !== 'string') return result;
       if (error?.kind !== 'auth' || error.status !== 401) return result;
-      const fresh = await resolveCredentials({ db, box, connectors, open: credentialsOf }, row, {
-        rejectedAccessToken: token,
-      });
+      const fresh = await resolveRedacted(row, { rejectedAccessToken: token });
       return fresh.accessToken === token ? result : call(fresh);
     },
 
@@ -192,6 +243,7 @@ export function createConnectionStore(deps: {
         else credentials[name] = value;
       }
       check(connector, credentials);
+      requireSecretsForNewDestination(connector, row, input, credentials);
       return db.transaction().execute(async (trx) => {
         const updated = await trx
           .updateTable('connections')

@@ -5,7 +5,7 @@ import type { ResolvedConnector } from '../connectors/connector-source.js';
 import type { JunctionDatabase } from '../db/create-database.js';
 import { queryPrepared } from '../db/query-prepared.js';
 import type { RecordLinksTable, RunStepsTable, RunsTable } from '../db/tables/run-tables.js';
-import { redactValues } from './redact.js';
+import { redactValues } from '../secrets/redactor-of.js';
 
 export interface StepContext {
   readonly run: Selectable<RunsTable>;
@@ -107,7 +107,8 @@ export interface PreparedStep {
 export function prepareStep(context: StepContext, step: StepRecord): PreparedStep {
   const secrets = step.secrets ?? [];
   const input = step.input === undefined ? null : redactValues(step.input, secrets);
-  const output = step.output === undefined ? null : redactValues(step.output, secrets);
+  // Outputs come from the executor, which already redacted them (createRedactingExecutor).
+  const output = step.output === undefined ? null : step.output;
   const { run } = context;
   const row = {
     run_id: run.id,

@@ -4,6 +4,7 @@ import {
   type Credentials,
   createMemoryState,
   createRunContext,
+  type EgressRules,
   handleWebhook,
   type LogEntry,
   pollAction,
@@ -66,7 +67,13 @@ export interface PluginExecutor {
   execute(request: ExecuteRequest): Promise<ExecuteResult>;
 }
 
-export function createInProcessExecutor(): PluginExecutor {
+/**
+ * Runs plugin code in this process. `egress`: where it may connect (`ctx.egress`, which `ctx.http`
+ * and the shipped database connectors go through).
+ */
+export function createInProcessExecutor(
+  options: { readonly egress?: EgressRules } = {},
+): PluginExecutor {
   return {
     async execute(request) {
       // The abort signal is made when plugin code first reads it: most calls (a webhook's
@@ -95,6 +102,7 @@ export function createInProcessExecutor(): PluginExecutor {
         connection: request.connection,
         ...(request.settings ? { settings: request.settings } : {}),
         ...(request.resumeUrl ? { resumeUrl: request.resumeUrl } : {}),
+        ...(options.egress ? { egress: options.egress } : {}),
         // The engine retries whole steps, with backoff it records; the client does not retry.
         http: { retries: 0 },
         baseUrl: (request.connection.settings?.baseUrl as string | undefined) ?? definition.baseUrl,

@@ -7,11 +7,11 @@ import type { ConnectorSource, ResolvedConnector } from '../connectors/connector
 import type { Database } from '../db/schema.js';
 import type { SubscriptionState } from '../db/tables/config-tables.js';
 import { hookPath, readHookToken } from '../engine/hook-tokens.js';
-import { redactValues } from '../engine/redact.js';
 import type { ExecuteResult, Operation, PluginExecutor } from '../executor/plugin-executor.js';
 import { currentDefinition } from '../integrations/current-definition.js';
 import type { IntegrationDefinition } from '../integrations/integration-definition.js';
 import type { Logger } from '../log/create-logger.js';
+import { redactValues } from '../secrets/redactor-of.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 
 /** The graphile-worker task that brings an integration's webhook subscription where it should be. */

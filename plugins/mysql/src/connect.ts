@@ -119,7 +119,15 @@ export async function withConnection<T>(
   ctx: RunContext,
   work: (session: Session) => Promise<T>,
 ): Promise<T> {
-  const entry = poolFor(connectionOptions(ctx.credentials));
+  // Every connection goes through the egress guard: the address it reaches is checked.
+  const entry = poolFor(
+    {
+      ...connectionOptions(ctx.credentials),
+      stream: ({ config }: { config: { port: number; host: string } }) =>
+        ctx.egress.socket().connect(config.port, config.host),
+    },
+    ctx.egress.rules,
+  );
   let db: mysql.PoolConnection | undefined;
   let done = false;
   const finish = (destroy: boolean) => {

@@ -34,7 +34,9 @@ export const connector = defineConnector({
   description:
     'Reads new and changed rows from a MySQL or MariaDB table and inserts, updates, upserts, deletes and looks up rows.',
   version: '0.1.0',
-  contract: '^1.2.0',
+  contract: '^1.7.0',
+  // Where the credentials go: changing one needs the password again.
+  destinations: { credentials: ['host', 'port', 'connectionString'] },
   homepage: 'https://mariadb.org/',
   auth: mysqlAuth,
   triggers: [rowChanged],

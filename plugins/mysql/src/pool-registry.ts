@@ -1,5 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { createTableCache, type SqlLedger, type TableCache } from '@junction/connector-kit';
+import {
+  createTableCache,
+  type EgressRules,
+  type SqlLedger,
+  type TableCache,
+} from '@junction/connector-kit';
 import mysql from 'mysql2/promise';
 
 /** Connections per pool: a connection's steps share a few sessions instead of opening one each. */
@@ -54,9 +59,11 @@ let sweeper: NodeJS.Timeout | undefined;
 let created = 0;
 
 /** A process-local keyed hash of the settings: equal settings, equal key; no secret readable. */
-function keyOf(options: mysql.PoolOptions): string {
+function keyOf(options: mysql.PoolOptions, egress: unknown): string {
   salt ??= randomBytes(32);
-  return createHmac('sha256', salt).update(JSON.stringify(options)).digest('hex');
+  return createHmac('sha256', salt)
+    .update(JSON.stringify([options, egress]))
+    .digest('hex');
 }
 
 function sweep(): void {
@@ -88,8 +95,10 @@ function sweep(): void {
  * const entry = poolFor(connectionOptions(ctx.credentials));
  * ```
  */
-export function poolFor(options: mysql.PoolOptions): PoolEntry {
-  const key = keyOf(options);
+export function poolFor(options: mysql.PoolOptions, egress: EgressRules = {}): PoolEntry {
+  // The egress rules are part of the key: a pool's connections go through the guard of the
+  // context that made it.
+  const key = keyOf(options, egress);
   let entry = entries.get(key);
   if (entry === undefined) {
     // maxIdle = connectionLimit: mysql2 starts no idle timer of its own (it would not be unref'd).

@@ -61,6 +61,16 @@ export function clientConfig(credentials: Credentials): pg.ClientConfig {
   };
 }
 
+/** The database a client configuration opens (PostgreSQL's default: the user's name). */
+function databaseOf(config: pg.ClientConfig): string {
+  if (config.connectionString !== undefined) {
+    const url = new URL(config.connectionString);
+    const named = url.searchParams.get('dbname') ?? decodeURIComponent(url.pathname.slice(1));
+    return named || decodeURIComponent(url.username) || 'postgres';
+  }
+  return config.database ?? config.user ?? 'postgres';
+}
+
 function optional<K extends string>(key: K, value: string | undefined) {
   return value === undefined ? {} : { [key]: value };
 }
@@ -163,9 +173,12 @@ export async function withClient<T>(
   ctx: RunContext,
   work: (session: Session) => Promise<T>,
 ): Promise<T> {
-  const config = clientConfig(ctx.credentials);
+  // Every session connects through the egress guard: the address it reaches is checked.
+  const base = clientConfig(ctx.credentials);
+  const about = { postgresDatabase: databaseOf(base) };
+  const config = { ...base, stream: () => ctx.egress.socket(about) };
   const size = ctx.credentials.poolSize;
-  const entry = poolFor(config, typeof size === 'number' ? size : undefined);
+  const entry = poolFor(config, typeof size === 'number' ? size : undefined, ctx.egress.rules);
   let client: pg.PoolClient | undefined;
   let released = false;
   const release = (destroy: boolean) => {

@@ -34,7 +34,9 @@ export const connector = defineConnector({
   description:
     'Reads new and changed rows from a PostgreSQL table and inserts, updates, upserts, deletes and looks up rows.',
   version: '0.2.0',
-  contract: '^1.6.0',
+  contract: '^1.7.0',
+  // Where the credentials go: changing one needs the password again.
+  destinations: { credentials: ['host', 'port', 'connectionString'] },
   homepage: 'https://www.postgresql.org/',
   auth: postgresAuth,
   triggers: [rowChanged],

@@ -1,5 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { createTableCache, type SqlLedger, type TableCache } from '@junction/connector-kit';
+import {
+  createTableCache,
+  type EgressRules,
+  type SqlLedger,
+  type TableCache,
+} from '@junction/connector-kit';
 import pg from 'pg';
 
 /**
@@ -41,9 +46,11 @@ let sweeper: NodeJS.Timeout | undefined;
 let created = 0;
 
 /** A process-local keyed hash of the settings: equal settings, equal key; no secret readable. */
-function keyOf(settings: pg.PoolConfig): string {
+function keyOf(settings: pg.PoolConfig, egress: unknown): string {
   salt ??= randomBytes(32);
-  return createHmac('sha256', salt).update(JSON.stringify(settings)).digest('hex');
+  return createHmac('sha256', salt)
+    .update(JSON.stringify([settings, egress]))
+    .digest('hex');
 }
 
 function sweep(): void {
@@ -61,7 +68,7 @@ function sweep(): void {
 }
 
 /**
- * The pool for these client settings, created on first use (at most `size` clients, idle
+ * The pool for these client settings and egress rules, created on first use (at most `size` clients, idle
  * clients closed after 30 s, the pool closed after 3 minutes unused). Its timers are unref'd: an
  * idle pool never keeps the process alive.
  *
@@ -70,8 +77,14 @@ function sweep(): void {
  * const entry = poolFor(clientConfig(ctx.credentials), 10);
  * ```
  */
-export function poolFor(config: pg.ClientConfig, size = DEFAULT_POOL_SIZE): PoolEntry {
-  const key = keyOf({ ...config, max: size });
+export function poolFor(
+  config: pg.ClientConfig,
+  size = DEFAULT_POOL_SIZE,
+  egress: EgressRules = {},
+): PoolEntry {
+  // The egress rules are part of the key: a pool's sessions connect through the guard of the
+  // context that made it.
+  const key = keyOf({ ...config, max: size }, egress);
   let entry = entries.get(key);
   if (entry === undefined) {
     const pool = new pg.Pool({

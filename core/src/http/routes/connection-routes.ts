@@ -130,6 +130,8 @@ const routes = {
     tags,
     security,
     summary: 'Change a connection (If-Match required)',
+    description:
+      "Changing where the connection sends its credentials (its settings' baseUrl origin, a database host or port, any field its connector declares a destination) needs every secret it keeps given again in `credentials` of the same request; otherwise 422 with a pointer to each destination changed, and nothing changes.",
     middleware: [requirePermission('config:write')] as const,
     request: {
       params: idParam,

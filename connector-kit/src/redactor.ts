@@ -1,0 +1,266 @@
+import { REDACTED } from './auth.js';
+import { ConnectorError, connectorErrorFromJSON } from './errors.js';
+
+/**
+ * Hides secrets in text and values from a target or plugin, in every form a secret is sent or
+ * echoed in: as it is, JSON-escaped, URL- and form-encoded, in hexadecimal, inside base64 at any
+ * offset (so `Basic base64(user:password)` and tokens embedded in base64 blobs are found), the
+ * password of a URL-shaped secret (a connection string), and split across JSON strings or
+ * string values (`["s3cr", "et"]`).
+ *
+ * @example
+ * ```ts
+ * const redactor = createRedactor(['s3cret-token']);
+ * redactor.text('Authorization: Bearer s3cret-token'); // 'Authorization: Bearer [REDACTED]'
+ * redactor.value({ echo: ['s3cret', '-token'] });      // { echo: ['[REDACTED]', '[REDACTED]'] }
+ * ```
+ */
+export interface Redactor {
+  /** Whether there is anything to hide. */
+  readonly empty: boolean;
+  text(text: string): string;
+  /** A copy of `value` with every string (and member name) redacted; other values kept. */
+  value<T>(value: T): T;
+  /** `error` itself when it holds no secret, else a copy of it without the secrets (and no cause). */
+  error<E extends Error>(error: E): E | ConnectorError | Error;
+}
+
+/** Shorter secrets are not hidden: they would hide ordinary words. */
+const MIN_LENGTH = 4;
+/** A secret is searched for across string boundaries only from this length on. */
+const MIN_SPLIT_LENGTH = 6;
+/** Characters dropped before searching a secret split across JSON strings. */
+const JOINERS = /["'\s,+[\]\\]/;
+
+function base64Cores(bytes: Buffer): string[] {
+  const out: string[] = [];
+  for (let offset = 0; offset < 3; offset++) {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
+    // Characters whose six bits all come from the secret's bytes.
+    const first = Math.ceil((8 * offset) / 6);
+    const end = Math.floor((8 * (offset + bytes.length)) / 6);
+    const core = encoded.slice(first, end);
+    out.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  return out;
+}
+
+/** Every form of one secret that text may carry. */
+function formsOf(secret: string): string[] {
+  const percent = encodeURIComponent(secret);
+  const textual = [
+    secret,
+    JSON.stringify(secret).slice(1, -1),
+    percent,
+    percent.replace(/%[0-9A-F]{2}/g, (p) => p.toLowerCase()),
+    new URLSearchParams({ v: secret }).toString().slice(2),
+    encodeURI(secret),
+  ];
+  // Each textual form may itself be carried in hexadecimal or base64 (a JSON body, a token).
+  const binary = [...new Set(textual)].flatMap((form) => {
+    const bytes = Buffer.from(form, 'utf8');
+    return [bytes.toString('hex'), bytes.toString('hex').toUpperCase(), ...base64Cores(bytes)];
+  });
+  return [...textual, ...binary].filter((form) => form.length >= MIN_LENGTH);
+}
+
+/** The password inside a URL-shaped secret (`postgres://user:pw@host/db`), decoded. */
+function urlPassword(secret: string): string | undefined {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(secret)) return undefined;
+  try {
+    const password = decodeURIComponent(new URL(secret).password);
+    return password === '' ? undefined : password;
+  } catch {
+    return undefined;
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+type Holder = Record<string | number, unknown>;
+/** A string value inside a value being redacted, and where it sits. */
+interface Leaf {
+  readonly holder: Holder;
+  readonly key: string | number;
+  readonly value: string;
+}
+
+/** Drops joiner characters, keeping where each kept character came from. */
+function squeeze(text: string): { readonly text: string; readonly at: number[] } {
+  let out = '';
+  const at: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (!JOINERS.test(c)) {
+      out += c;
+      at.push(i);
+    }
+  }
+  return { text: out, at };
+}
+
+/** Marks, in a text of `length` characters, the spans where one of `needles` occurs. */
+function spans(text: string, needles: readonly string[]): boolean[] | undefined {
+  let marked: boolean[] | undefined;
+  for (const needle of needles) {
+    for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + 1)) {
+      marked ??= new Array<boolean>(text.length).fill(false);
+      marked.fill(true, i, i + needle.length);
+    }
+  }
+  return marked;
+}
+
+/** `text` with each marked run replaced by one placeholder. */
+function replaceMarked(text: string, marked: readonly boolean[], offset = 0): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    if (!marked[offset + i]) out += text[i];
+    else if (i === 0 || !marked[offset + i - 1]) out += REDACTED;
+  }
+  return out;
+}
+
+/**
+ * Creates a {@link Redactor} for `secrets` (credential values; those shorter than 4 characters
+ * are ignored). The one redaction Junction applies to everything a target or plugin says before
+ * it is stored, logged or answered.
+ *
+ * @example
+ * ```ts
+ * const redactor = createRedactor(secretValues(connector.auth, credentials));
+ * const safe = redactor.value(output);
+ * ```
+ */
+export function createRedactor(secrets: readonly string[]): Redactor {
+  const wanted = new Set<string>();
+  for (const secret of secrets) {
+    if (typeof secret !== 'string' || secret.length < MIN_LENGTH) continue;
+    wanted.add(secret);
+    const password = urlPassword(secret);
+    if (password !== undefined && password.length >= MIN_LENGTH) wanted.add(password);
+  }
+  // Longest first, so that a form containing another is replaced whole.
+  const forms = [...new Set([...wanted].flatMap(formsOf))].sort((a, b) => b.length - a.length);
+  const squeezed = [
+    ...new Set(forms.map((form) => squeeze(form).text).filter((f) => f.length >= MIN_SPLIT_LENGTH)),
+  ];
+  const empty = forms.length === 0;
+  // One pattern of every form, longest first: one pass finds the longest form at each place.
+  const anyForm = empty ? undefined : new RegExp(forms.map(escapeRegExp).join('|'), 'g');
+  const longForms = forms.filter((f) => f.length >= MIN_SPLIT_LENGTH);
+  const anyLongForm =
+    longForms.length === 0 ? undefined : new RegExp(longForms.map(escapeRegExp).join('|'));
+
+  function text(input: string): string {
+    if (anyForm === undefined || input.length < MIN_LENGTH) return input;
+    anyForm.lastIndex = 0;
+    const out = anyForm.test(input) ? input.replace(anyForm, REDACTED) : input;
+    // A secret split into quoted pieces (`"s3cr" + "et"`, `["s3cr","et"]`): only text with
+    // quotes can hold one, and most values have none.
+    if (squeezed.length === 0 || !/["']/.test(out)) return out;
+    const loose = squeeze(out);
+    const marked = spans(loose.text, squeezed);
+    if (marked === undefined) return out;
+    const inOriginal = new Array<boolean>(out.length).fill(false);
+    loose.at.forEach((position, i) => {
+      if (marked[i]) inOriginal[position] = true;
+    });
+    // Joiners between two hidden characters are hidden with them.
+    for (let i = 1; i < out.length - 1; i++) {
+      if (!inOriginal[i] && JOINERS.test(out[i] as string)) {
+        let j = i;
+        while (j < out.length && !inOriginal[j] && JOINERS.test(out[j] as string)) j++;
+        if (inOriginal[i - 1] && inOriginal[j]) inOriginal.fill(true, i, j);
+        i = j;
+      }
+    }
+    return replaceMarked(out, inOriginal);
+  }
+
+  // Every three characters in a row of a form: a form split between two strings puts one of
+  // them across the boundary, so strings whose boundaries carry none need no further look.
+  const trigrams = new Set<string>();
+  for (const form of longForms) {
+    for (let i = 0; i + 3 <= form.length; i++) trigrams.add(form.slice(i, i + 3));
+  }
+
+  /** Whether two strings in a row may carry a form split between them. */
+  function mayJoin(before: string, after: string): boolean {
+    return (
+      trigrams.has(before.slice(-2) + after.slice(0, 1)) ||
+      trigrams.has(before.slice(-1) + after.slice(0, 2))
+    );
+  }
+
+  /** Redacts a secret spread over several string values (`{ a: 's3cr', b: 'et' }`). */
+  function acrossStrings(leaves: Leaf[]): void {
+    if (leaves.length < 2 || anyLongForm === undefined) return;
+    const filled = leaves.filter((leaf) => leaf.value !== '');
+    if (!filled.some((leaf, i) => i > 0 && mayJoin((filled[i - 1] as Leaf).value, leaf.value))) {
+      return;
+    }
+    const joined = filled.map((leaf) => leaf.value).join('');
+    if (!anyLongForm.test(joined)) return;
+    const marked = spans(joined, longForms);
+    if (marked === undefined) return;
+    let offset = 0;
+    for (const leaf of filled) {
+      const length = leaf.value.length;
+      if (marked.slice(offset, offset + length).some(Boolean)) {
+        leaf.holder[leaf.key] = replaceMarked(leaf.value, marked, offset);
+      }
+      offset += length;
+    }
+  }
+
+  function value<T>(input: T): T {
+    if (empty) return input;
+    if (typeof input === 'string') return text(input) as T;
+    const leaves: Leaf[] = [];
+    const walk = (v: unknown, depth: number, holder: Holder, key: string | number): unknown => {
+      if (typeof v === 'string') {
+        const out = text(v);
+        leaves.push({ holder, key, value: out });
+        return out;
+      }
+      if (v === null || typeof v !== 'object' || depth > 64) return v;
+      if (v instanceof Date) return v;
+      if (Array.isArray(v)) {
+        const copy: unknown[] = new Array(v.length);
+        for (let i = 0; i < v.length; i++)
+          copy[i] = walk(v[i], depth + 1, copy as unknown as Holder, i);
+        return copy;
+      }
+      const copy: Record<string, unknown> = {};
+      for (const [name, member] of Object.entries(v)) {
+        const safe = text(name);
+        copy[safe] = walk(member, depth + 1, copy as Holder, safe);
+      }
+      return copy;
+    };
+    const root: Holder = {};
+    root.value = walk(input, 0, root, 'value');
+    acrossStrings(leaves);
+    return root.value as T;
+  }
+
+  function error<E extends Error>(input: E): E | ConnectorError | Error {
+    if (empty) return input;
+    if (input instanceof ConnectorError) {
+      const json = input.toJSON();
+      const redacted = value(json);
+      if (JSON.stringify(redacted) === JSON.stringify(json)) return input;
+      return connectorErrorFromJSON(redacted);
+    }
+    const message = text(input.message);
+    if (message === input.message) return input;
+    const copy = new Error(message);
+    copy.name = input.name;
+    return copy;
+  }
+
+  return { empty, text, value, error };
+}

@@ -1,0 +1,81 @@
+import { createLogger, createRedactor, InvalidInputError } from '@junction/connector-kit';
+import { describe, expect, it } from 'vitest';
+import { CANARY, CANARY_USER, echoForms, reveals } from './secret-forms.js';
+
+const connectionString = `postgres://${CANARY_USER}:${encodeURIComponent(CANARY)}@erp.internal:5432/erp`;
+
+describe('one redaction for every form a secret takes', () => {
+  const redactor = createRedactor([CANARY]);
+
+  it.each(echoForms(CANARY))('the oracle sees the canary in its %s form', (_name, text) => {
+    expect(reveals(text, CANARY)).toBeDefined();
+  });
+
+  it.each(echoForms(CANARY))('hides it in its %s form', (_name, text) => {
+    const out = redactor.text(text);
+    expect(reveals(out, CANARY), out).toBeUndefined();
+    expect(out).toContain('[REDACTED]');
+  });
+
+  it('hides it in values: strings, member names, and across string values', () => {
+    const half = CANARY.length / 2;
+    const value = {
+      headers: { authorization: `Bearer ${CANARY}` },
+      [`x-${CANARY}`]: 1,
+      parts: [CANARY.slice(0, half), CANARY.slice(half)],
+      nested: { list: [{ deep: encodeURIComponent(CANARY) }] },
+      count: 3,
+      ok: true,
+    };
+    const out = redactor.value(value);
+    expect(reveals(JSON.stringify(out), CANARY)).toBeUndefined();
+    expect(out).toMatchObject({
+      count: 3,
+      ok: true,
+      headers: { authorization: 'Bearer [REDACTED]' },
+    });
+    // The input is left as it was.
+    expect(value.headers.authorization).toContain(CANARY);
+  });
+
+  it('hides the password of a connection string, however it is echoed', () => {
+    const fromUrl = createRedactor([connectionString]);
+    for (const [name, text] of [
+      ['the URL', `connect ${connectionString} failed`],
+      ...echoForms(CANARY),
+    ] as const) {
+      expect(reveals(fromUrl.text(text), CANARY), name).toBeUndefined();
+    }
+  });
+
+  it('keeps ordinary text and short values as they are', () => {
+    expect(createRedactor(['abc']).text('abc abc')).toBe('abc abc');
+    expect(redactor.text('HTTP 404: no customer 42')).toBe('HTTP 404: no customer 42');
+    expect(redactor.value({ a: 'x', b: [1, 'y'] })).toEqual({ a: 'x', b: [1, 'y'] });
+  });
+
+  it('redacts errors, keeping their kind and dropping their cause', () => {
+    const error = new InvalidInputError(`HTTP 400: bad key ${CANARY}`, {
+      status: 400,
+      cause: { echo: CANARY },
+    });
+    const out = redactor.error(error);
+    expect(out).toMatchObject({ kind: 'invalidInput', status: 400 });
+    expect(out.message).toBe('HTTP 400: bad key [REDACTED]');
+    expect(out.cause).toBeUndefined();
+    const plain = new Error(`ECONNREFUSED ${encodeURIComponent(CANARY)}`);
+    expect(redactor.error(plain).message).toBe('ECONNREFUSED [REDACTED]');
+    const clean = new Error('nothing to hide');
+    expect(redactor.error(clean)).toBe(clean);
+  });
+
+  it("redacts plugins' log lines at every level", () => {
+    const entries: unknown[] = [];
+    const logger = createLogger({ secrets: [CANARY], sink: (e) => entries.push(e) });
+    for (const [name, text] of echoForms(CANARY)) {
+      logger.debug(text, { name, text, error: new Error(text) });
+      logger.error(text);
+    }
+    expect(reveals(JSON.stringify(entries), CANARY)).toBeUndefined();
+  });
+});
