@@ -6,7 +6,8 @@ import { until } from '../support/until.js';
 /**
  * Creates and enables an integration whose trigger is an unsigned http webhook (through the
  * connection `hook`, of the http connector with no auth) and whose one route runs `steps`, posts
- * `{ id }` to it, and returns its run once it has ended (succeeded or dead), as the API shows it.
+ * `{ id }` to it, and returns its run once it has ended (succeeded or dead) or waits for an
+ * operator's decision (unknown), as the API shows it.
  */
 export async function runOnWebhook(
   t: TestJunction,
@@ -40,6 +41,6 @@ export async function runOnWebhook(
   return until(async () => {
     const runs = await api.get(`/v1/runs?integration=${created.body.id}`);
     const first = runs.body.data?.[0];
-    return first && ['dead', 'succeeded'].includes(first.state) ? first : undefined;
+    return first && ['dead', 'succeeded', 'unknown'].includes(first.state) ? first : undefined;
   });
 }

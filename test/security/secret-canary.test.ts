@@ -116,7 +116,7 @@ describe('a canary credential echoed by its target appears nowhere anyone can re
   it('reached the target, which echoed it back every way it could', () => {
     const everything = target.seen.join('\n');
     expect(reveals(everything, CANARY)).toBeDefined();
-    expect(target.seen.length).toBeGreaterThanOrEqual(3 * 5);
+    expect(target.seen.length).toBeGreaterThanOrEqual(3 * 4);
   });
 
   it('is in no API answer, for any role', async () => {
