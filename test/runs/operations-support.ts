@@ -12,7 +12,12 @@ export const CRM_KEY = 'crm-webhook-secret';
  */
 export async function createCustomerIntegration(
   api: ReturnType<typeof apiOf>,
-  options: { name: string; targetUrl: string; retry: Record<string, number> },
+  options: {
+    name: string;
+    targetUrl: string;
+    retry: Record<string, number>;
+    ordering?: 'hold' | 'refuse-stale';
+  },
 ): Promise<{ id: string; hook: string }> {
   const crm = await api.post('/v1/connections', {
     name: `${options.name} CRM`,
@@ -34,6 +39,7 @@ export async function createCustomerIntegration(
       recordKey: 'id',
     },
     retry: options.retry,
+    ...(options.ordering ? { ordering: options.ordering } : {}),
     routes: [
       {
         key: 'all',

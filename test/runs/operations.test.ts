@@ -107,6 +107,7 @@ describe('GET /v1/runs', () => {
       startedAt: expect.stringMatching(/Z$/),
       finishedAt: expect.stringMatching(/Z$/),
       nextAttemptAt: null,
+      holdsLane: false,
     });
 
     const byRecord = await api.get(`/v1/runs?integration=${fast.id}&record=L1`);
@@ -369,7 +370,8 @@ describe('POST /v1/runs/{id}/cancel', () => {
     expect(pointersOf(res, 409)).toEqual([]);
     expect(res.body).toMatchObject({
       state: 'succeeded',
-      detail: 'Only queued, pending or waiting runs can be cancelled; this run is succeeded.',
+      detail:
+        "Only queued, pending or waiting runs, or a dead run that keeps its record's place, can be cancelled; this run is succeeded.",
     });
     expect((await api.post('/v1/runs/run_nope/cancel')).status).toBe(404);
     expect(await snapshot()).toEqual(before);

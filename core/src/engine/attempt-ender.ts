@@ -3,7 +3,7 @@ import type { JunctionDatabase } from '../db/create-database.js';
 import { queryPrepared } from '../db/query-prepared.js';
 import type { Logger } from '../log/create-logger.js';
 import { handOn, type RunRef } from './run-finisher.js';
-import { runJobSpecSql } from './run-queue.js';
+import { keepsPlaceSql, runJobSpecSql } from './run-queue.js';
 import { type PreparedStep, stepCtes } from './write-step.js';
 
 /**
@@ -158,7 +158,9 @@ async function endTogether(
           last_error = coalesce(x.error::jsonb, r.last_error),
           sending = case when x.state = 'unknown' then r.sending end,
           decision = null,
-          deferrals = r.deferrals + case when x.deferred then 1 else 0 end
+          deferrals = r.deferrals + case when x.deferred then 1 else 0 end,
+          -- A dead run of an integration ordered 'hold' keeps its record's place.
+          holds_lane = case when x.state = 'dead' then ${sql.raw(keepsPlaceSql('r'))} else false end
         from ends x where r.id = any(${batch.map((e) => e.run.id)}::text[]) and r.id = x.run_id
           and r.id in (select id from fence)
         returning r.id, r.attempts, r.state, r.next_attempt_at

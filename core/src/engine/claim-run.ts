@@ -2,7 +2,7 @@ import { type Selectable, sql } from 'kysely';
 import type { JunctionDatabase } from '../db/create-database.js';
 import { queryPrepared } from '../db/query-prepared.js';
 import type { RunsTable } from '../db/tables/run-tables.js';
-import { unfinishedStatesSql } from './run-queue.js';
+import { holdsLaneSql } from './run-queue.js';
 
 /** A run just claimed for an attempt, with everything the attempt needs. */
 export interface ClaimedRun {
@@ -41,6 +41,7 @@ const runColumns: readonly (keyof RunsTable)[] = [
   'sending',
   'decision',
   'deferrals',
+  'holds_lane',
 ];
 
 /** Which attempt of which run a job was queued for, and the job (graphile-worker's id). */
@@ -64,7 +65,7 @@ export async function claimRuns(
 ): Promise<ClaimedRun[]> {
   // The primary key must find the runs, whatever the statistics of this busy table say: with
   // statistics from before a burst, a plain `state in (...)` lets the planner scan the whole
-  // `runs_lane` partial index (every unfinished run) instead. `coalesce(state, '')` (state is
+  // lane's partial index (every unfinished run) instead. `coalesce(state, '')` (state is
   // never null) keeps that index out of reach of this condition.
   const ids = requests.map((r) => r.runId);
   const attempts = requests.map((r) => r.attempt);
@@ -85,7 +86,7 @@ export async function claimRuns(
              or coalesce(r.state, '') = 'running' and w.job_id = r.job_id)
         and (r.attempts > 0 or r.source_record is null or r.replay_of is not null or not exists (
           select 1 from runs e where e.integration_id = r.integration_id and e.source_record = r.source_record
-            and e.seq < r.seq and e.state in ${sql.raw(unfinishedStatesSql)}))
+            and e.seq < r.seq and ${sql.raw(holdsLaneSql('e'))}))
       returning ${sql.raw(runColumns.map((c) => `r.${c}`).join(', '))}
     )
     select ${sql.raw(runColumns.map((c) => `c.${c}`).join(', '))}, e.data,

@@ -3,7 +3,7 @@ import { refreshPlans } from '../db/refresh-plans.js';
 import { timeOrderedUuidSql } from '../db/time-ordered-uuid.js';
 import type { Logger } from '../log/create-logger.js';
 import { queueRunJobsSql, type RunJobInsert } from './run-job-insert.js';
-import { unfinishedStatesSql } from './run-queue.js';
+import { holdsLaneSql } from './run-queue.js';
 
 /** One item from a trigger, to be stored with its run. */
 export interface NewEvent {
@@ -285,7 +285,7 @@ const storeSqlFor = (jobInsert: RunJobInsert) => `
            case when ins.source_record is not null and (
                   row_number() over (partition by ins.integration_id, ins.source_record order by ins.seq) > 1
                   or (select true from runs r where r.integration_id = ins.integration_id
-                        and r.source_record = ins.source_record and r.state in ${unfinishedStatesSql}
+                        and r.source_record = ins.source_record and ${holdsLaneSql('r')}
                       limit 1) is not null)
                 then 'pending' else 'queued' end as state
     from ins

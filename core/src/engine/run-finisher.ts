@@ -2,7 +2,13 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { RunState } from '../db/tables/run-tables.js';
 import { lockLane } from './lane-locks.js';
-import { customPlansSql, runJobSpecSql, unfinishedStatesSql } from './run-queue.js';
+import {
+  aheadInLaneSql,
+  customPlansSql,
+  holdsLaneSql,
+  keepsPlaceSql,
+  runJobSpecSql,
+} from './run-queue.js';
 
 export interface RunRef {
   readonly id: string;
@@ -12,7 +18,9 @@ export interface RunRef {
 
 /**
  * Ends a run (succeeded, dead, cancelled) and hands its record's lane to the next pending run,
- * under the lane's lock so that an event stored at the same moment is never left behind.
+ * under the lane's lock so that an event stored at the same moment is never left behind. A run
+ * that dies in an integration ordered `hold` keeps its record's place instead; a cancelled one
+ * gives it up.
  */
 export async function finishRun(
   trx: Transaction<Database>,
@@ -29,6 +37,7 @@ export async function finishRun(
       next_attempt_at: null,
       outcome: details.outcome ?? null,
       ...(details.error === undefined ? {} : { last_error: JSON.stringify(details.error) }),
+      holds_lane: state === 'dead' ? sql<boolean>`${sql.raw(keepsPlaceSql('runs'))}` : false,
     })
     .where('id', '=', run.id)
     .execute();
@@ -61,9 +70,9 @@ export async function promoteNext(
       order by seq limit 1
     )
     and not exists (
-      select 1 from runs
-      where integration_id = ${integrationId} and source_record = ${sourceRecord}
-        and state in ('queued', 'running', 'waiting', 'failed', 'unknown')
+      select 1 from runs a
+      where a.integration_id = ${integrationId} and a.source_record = ${sourceRecord}
+        and ${sql.raw(aheadInLaneSql('a'))}
     )
     returning id`.execute(trx);
   const ids = next.rows.map((r) => r.id);
@@ -101,7 +110,7 @@ export async function waitsBehindEarlierRun(
       and r.replay_of is null -- a replay was placed at the head of its lane by an operator
       and exists (select 1 from runs e
                   where e.integration_id = r.integration_id and e.source_record = r.source_record
-                    and e.seq < r.seq and e.state in ${sql.raw(unfinishedStatesSql)})`.execute(db);
+                    and e.seq < r.seq and ${sql.raw(holdsLaneSql('e'))})`.execute(db);
   const lane = check.rows[0];
   if (!lane) return false;
   return db.transaction().execute(async (trx) => {
@@ -111,9 +120,7 @@ export async function waitsBehindEarlierRun(
       where r.id = ${payload.runId} and coalesce(r.state, '') = 'queued'
         and exists (select 1 from runs e
                     where e.integration_id = r.integration_id and e.source_record = r.source_record
-                      and e.seq < r.seq and e.state in ${sql.raw(unfinishedStatesSql)})`.execute(
-      trx,
-    );
+                      and e.seq < r.seq and ${sql.raw(holdsLaneSql('e'))})`.execute(trx);
     return Number(moved.numAffectedRows ?? 0) > 0;
   });
 }
@@ -131,7 +138,7 @@ export async function promoteStrandedRuns(
     where p.state = 'pending' and p.created_at < now() - make_interval(secs => ${olderThanMs / 1000})
       and not exists (select 1 from runs r
                       where r.integration_id = p.integration_id and r.source_record = p.source_record
-                        and r.state in ('queued', 'running', 'waiting', 'failed', 'unknown'))
+                        and ${sql.raw(aheadInLaneSql('r'))})
     limit 100`.execute(db);
   for (const lane of lanes.rows) await handOn(db, lane.integration_id, lane.source_record);
   return lanes.rows.length;

@@ -21,9 +21,27 @@ export const unfinishedStates: readonly RunState[] = [
 
 /**
  * `unfinishedStates` as a SQL list of constants, for `state in <list>`. A constant (not a bound
- * array) lets the planner use the `runs_lane` partial index in a prepared statement's generic plan.
+ * array) lets the planner use the lane index in a prepared statement's generic plan.
  */
 export const unfinishedStatesSql = `(${unfinishedStates.map((s) => `'${s}'`).join(', ')})`;
+
+/**
+ * Whether the run `alias` holds its record's lane (later runs of the record wait behind it): it is
+ * unfinished, or it is a dead run that keeps its place (`holds_lane`, ordering `hold`). Exactly
+ * the predicate of the `runs_lane_held` partial index, so that the planner uses it.
+ */
+export function holdsLaneSql(alias: string): string {
+  return `(${alias}.state in ${unfinishedStatesSql} or ${alias}.holds_lane)`;
+}
+
+/**
+ * Whether the run `alias` holds its record's lane and is not `pending`: a lane with none of these
+ * can hand itself to its oldest pending run.
+ */
+export function aheadInLaneSql(alias: string): string {
+  const active = unfinishedStates.filter((s) => s !== 'pending').map((s) => `'${s}'`);
+  return `(${alias}.state in (${active.join(', ')}) or ${alias}.holds_lane)`;
+}
 
 /**
  * The graphile-worker job of a run, as a `job_spec` SQL expression: `runId` and `attempt` are SQL
@@ -57,3 +75,14 @@ export const enqueueRunsSql = `
  * as much as storing it.
  */
 export const customPlansSql = 'set local plan_cache_mode = force_custom_plan';
+
+/**
+ * Whether the dead run `alias` keeps its record's place: it has a source record and the
+ * integration version it ran is ordered `hold`. Read only for runs that die.
+ */
+export function keepsPlaceSql(alias: string): string {
+  return `(${alias}.source_record is not null and exists (
+    select 1 from integration_versions hv
+    where hv.integration_id = ${alias}.integration_id and hv.version = ${alias}.integration_version
+      and hv.definition->>'ordering' = 'hold'))`;
+}

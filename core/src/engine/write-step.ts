@@ -141,6 +141,7 @@ export function prepareStep(context: StepContext, step: StepRecord): PreparedSte
           content_hash: write.hash,
           last_output: JSON.stringify(output),
           updated_at: new Date(),
+          event_id: run.event_id,
         };
   const audit = auditRow({
     actor: `integration:${run.integration_id}`,
@@ -202,18 +203,19 @@ export function stepCtes(steps: readonly PreparedStep[]): RawBuilder<unknown>[] 
       returning 1)`,
     sql`links as (
       insert into record_links (integration_id, step_key, source_system, source_id,
-                                target_system, target_id, content_hash, last_output, updated_at)
+                                target_system, target_id, content_hash, last_output, updated_at,
+                                event_id)
       select integration_id, step_key, source_system, source_id, target_system, target_id,
-             decode(content_hash, 'hex'), last_output::jsonb, updated_at
+             decode(content_hash, 'hex'), last_output::jsonb, updated_at, event_id
       from jsonb_to_recordset(${JSON.stringify(links)}::jsonb) as l(
         integration_id text, step_key text, source_system text, source_id text,
         target_system text, target_id text, content_hash text, last_output text,
-        updated_at timestamptz, run_id text)
+        updated_at timestamptz, run_id text, event_id text)
       where l.run_id in (select id from fence)
       on conflict (integration_id, step_key, source_id) do update set
         target_system = excluded.target_system, target_id = excluded.target_id,
         content_hash = excluded.content_hash, last_output = excluded.last_output,
-        updated_at = excluded.updated_at
+        updated_at = excluded.updated_at, event_id = excluded.event_id
       returning 1)`,
     sql`audits as (
       insert into audit_entries (at, actor, action, subject_type, subject_id, integration_id,

@@ -176,6 +176,18 @@ export const ReviewSettingsSchema = z
   .strict()
   .openapi('ReviewSettings');
 
+/**
+ * How the events of one source record keep their order when a run of the record dies and is
+ * replayed (docs/delivery.md). `refuse-stale` (the default): later events go ahead of a dead run;
+ * replaying it is refused (409) once a newer event of its record has been applied, so an old event
+ * is never written over a newer one. `hold`: a dead run keeps its record's place; the record's
+ * later events wait behind it (`pending`, the dead run shows `holdsLane`) until it is replayed or
+ * cancelled.
+ */
+export const OrderingSchema = z
+  .enum(['refuse-stale', 'hold'])
+  .openapi('Ordering', { example: 'hold' });
+
 export const IntegrationDefinitionSchema = z
   .object({
     name: z.string().min(1).max(200).openapi({ example: 'CRM customers to ERP' }),
@@ -186,6 +198,7 @@ export const IntegrationDefinitionSchema = z
     routes: z.array(RouteSchema).min(1).max(50),
     retry: RetryPolicySchema.optional(),
     review: ReviewSettingsSchema.optional(),
+    ordering: OrderingSchema.optional(),
   })
   .strict()
   .openapi('IntegrationDefinition', {

@@ -13,8 +13,10 @@ export type CancelOutcome =
   | { readonly kind: 'refused'; readonly state: RunState };
 
 /**
- * Cancels a run that has not started (`queued` or `pending`), or a parked one (`waiting`: its
- * wait, and its review item if any, are closed, so its callback URL answers 409). `finishRun` hands the record's lane
+ * Cancels a run that has not started (`queued` or `pending`), a parked one (`waiting`: its
+ * wait, and its review item if any, are closed, so its callback URL answers 409), or a dead run
+ * that keeps its record's place (ordering `hold`: the record's later runs then go on without
+ * it). `finishRun` hands the record's lane
  * to its next pending run; a queued run's job then finds nothing to claim. With the lane lock and
  * the row lock held, a worker claiming the run at the same moment either sees it cancelled or
  * has already made it `running` (then the answer is refused).
@@ -38,7 +40,8 @@ export async function cancelRun(
       .where('id', '=', runId)
       .forUpdate()
       .executeTakeFirstOrThrow();
-    if (run.state !== 'queued' && run.state !== 'pending' && run.state !== 'waiting')
+    const releases = run.state === 'dead' && run.holds_lane;
+    if (run.state !== 'queued' && run.state !== 'pending' && run.state !== 'waiting' && !releases)
       return { kind: 'refused', state: run.state };
     if (run.state === 'waiting') {
       await trx
@@ -58,7 +61,11 @@ export async function cancelRun(
       trx,
       { id: run.id, integrationId: run.integration_id, sourceRecord: run.source_record },
       'cancelled',
-      { outcome: `cancelled by ${by.actor}` },
+      {
+        outcome: releases
+          ? `cancelled by ${by.actor}: the dead run gave up its record's place`
+          : `cancelled by ${by.actor}`,
+      },
     );
     await recordAudit(trx, {
       actor: by.actor,

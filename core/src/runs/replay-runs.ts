@@ -21,6 +21,8 @@ export interface ReplayRefusal {
   readonly detail: string;
   /** The run that already replays it, when that is the reason. */
   readonly replayedBy?: string;
+  /** A newer event of the same record already applied, when that is the reason. */
+  readonly newerEvent?: string;
 }
 
 export interface ReplayOutcome {
@@ -39,6 +41,7 @@ interface Candidate {
   version_exists: boolean;
   max_attempts: number;
   replayed_by: string | null;
+  newer_event: string | null;
 }
 
 const activeStates: readonly RunState[] = ['queued', 'running', 'waiting', 'failed', 'unknown'];
@@ -49,8 +52,10 @@ const activeStates: readonly RunState[] = ['queued', 'running', 'waiting', 'fail
  * that version's retry policy), queued behind its record's lane as ingestion queues runs. A
  * replayed `failed` run is cancelled in the same transaction (its scheduled retry then finds
  * nothing to do), and its replay takes its place at the head of the lane, ahead of the record's
- * later pending runs. A run is replayed at most once: replay the newest run of a chain. Runs
- * that are not eligible are returned in `refused`, unchanged.
+ * later pending runs, as does the replay of a dead run that kept its record's place (ordering
+ * `hold`). A run is replayed at most once: replay the newest run of a chain. A run whose record
+ * has since had a newer event applied is not replayed (old data never goes over new). Runs that
+ * are not eligible are returned in `refused`, unchanged.
  */
 export async function replayRunsIn(
   trx: Transaction<Database>,
@@ -70,7 +75,13 @@ export async function replayRunsIn(
            e.integration_version as version, i.enabled, v.version is not null as version_exists,
            coalesce((v.definition->'retry'->>'maxAttempts')::int, 5) as max_attempts,
            (select n.id from runs n where n.event_id = r.event_id and n.replay_of = r.id
-            order by n.seq limit 1) as replayed_by
+            order by n.seq limit 1) as replayed_by,
+           -- The record's last applied event, when it is newer than this run's: replaying
+           -- this one would write old data over new.
+           (select l.event_id from record_links l join events ev on ev.id = l.event_id
+            where r.source_record is not null and l.integration_id = r.integration_id
+              and l.source_id = r.source_record and ev.seq > e.seq
+            order by ev.seq desc limit 1) as newer_event
     from runs r
     join events e on e.id = r.event_id
     left join integrations i on i.id = r.integration_id
@@ -102,13 +113,24 @@ export async function replayRunsIn(
       .where('id', '=', run.id)
       .execute();
   }
+  // A replayed dead run that kept its record's place (ordering `hold`) gives it to its replay.
+  await trx
+    .updateTable('runs')
+    .set({ holds_lane: false })
+    .where(
+      'id',
+      'in',
+      eligible.map((r) => r.id),
+    )
+    .where('holds_lane', '=', true)
+    .execute();
   const withLane = eligible.filter((r) => r.source_record !== null);
   const busy = new Set<string>();
   if (withLane.length > 0) {
     const active = await trx
       .selectFrom('runs')
       .select(['integration_id', 'source_record'])
-      .where('state', 'in', activeStates)
+      .where((eb) => eb.or([eb('state', 'in', activeStates), eb('holds_lane', '=', true)]))
       .where((eb) =>
         eb.or(
           withLane.map((r) =>
@@ -162,7 +184,9 @@ export async function replayRunsIn(
   return { replayed: inserted.map(toRunView), refused };
 }
 
-function refusalOf(row: Candidate): { detail: string; replayedBy?: string } | undefined {
+function refusalOf(
+  row: Candidate,
+): { detail: string; replayedBy?: string; newerEvent?: string } | undefined {
   if (row.state !== 'dead' && row.state !== 'failed')
     return { detail: `Only dead or failed runs can be replayed; this run is ${row.state}.` };
   if (row.replayed_by !== null)
@@ -174,6 +198,11 @@ function refusalOf(row: Candidate): { detail: string; replayedBy?: string } | un
   if (!row.enabled) return { detail: 'The integration is disabled; enable it to replay its runs.' };
   if (!row.version_exists)
     return { detail: `Version ${row.version} of the integration no longer exists.` };
+  if (row.newer_event !== null)
+    return {
+      detail: `A newer event of record ${row.source_record} (${row.newer_event}) has already been applied: replaying this older one would write old data over new. Send the record again from its source if it still needs syncing, or set the integration's ordering to "hold" so that later events wait behind a dead run.`,
+      newerEvent: row.newer_event,
+    };
   return undefined;
 }
 

@@ -31,6 +31,11 @@ export interface RunView {
   readonly startedAt: string | null;
   readonly finishedAt: string | null;
   readonly nextAttemptAt: string | null;
+  /**
+   * A dead run that keeps its record's place (ordering `hold`): the record's later runs wait
+   * behind it (`pending`) until it is replayed or cancelled.
+   */
+  readonly holdsLane: boolean;
 }
 
 /** One recorded attempt of one step, as the API shows it. */
@@ -67,6 +72,7 @@ export function toRunView(row: Selectable<RunsTable>): RunView {
     startedAt: iso(row.started_at),
     finishedAt: iso(row.finished_at),
     nextAttemptAt: iso(row.next_attempt_at),
+    holdsLane: row.holds_lane,
   };
 }
 

@@ -12,6 +12,7 @@ import * as m0010 from './0010-unknown-outcome.js';
 import * as m0011 from './0011-oauth-and-subscriptions.js';
 import * as m0012 from './0012-rate-limits.js';
 import * as m0013 from './0013-waits-and-reviews.js';
+import * as m0014 from './0014-lane-holds.js';
 
 /**
  * Junction's migrations, forward-only, in order. A new migration is a new file added at the end;
@@ -31,4 +32,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0011-oauth-and-subscriptions': m0011,
   '0012-rate-limits': m0012,
   '0013-waits-and-reviews': m0013,
+  '0014-lane-holds': m0014,
 };

@@ -62,6 +62,11 @@ export interface RunsTable {
   decision: OptionalJson<RunDecision>;
   /** Attempts deferred by a rate limit: not counted against the retry policy's maxAttempts. */
   deferrals: Generated<number>;
+  /**
+   * A dead run that keeps its record's place (the integration's `ordering` is `hold`): the
+   * record's later runs wait behind it until it is replayed or cancelled.
+   */
+  holds_lane: Generated<boolean>;
 }
 
 export interface RunStepsTable {
@@ -92,6 +97,8 @@ export interface RecordLinksTable {
   last_output: OptionalJson;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** The event whose run last wrote this link (null for links written before it was kept). */
+  event_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface IntegrationStateTable {

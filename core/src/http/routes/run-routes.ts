@@ -70,7 +70,7 @@ const routes = {
     middleware: [requirePermission('runs:operate')] as const,
     summary: 'Replay a dead or failed run: a new run for the same event, linked to this one',
     description:
-      'The new run is bound to the integration version of the event and queued behind its record like a new event (pending while the record has an unfinished run). A failed run (waiting to retry) is cancelled in the same transaction and its replay takes its place in the lane. A run is replayed once: replay the newest run of a chain. 409 for any other state, a run already replayed, or a disabled integration.',
+      "The new run is bound to the integration version of the event and queued behind its record like a new event (pending while the record has an unfinished run). A failed run (waiting to retry) is cancelled in the same transaction and its replay takes its place in the lane. A dead run that keeps its record's place (ordering `hold`) gives it to its replay. A run is replayed once: replay the newest run of a chain. 409 for any other state, a run already replayed, a disabled integration, or a run whose record has since had a newer event applied (`newerEvent`: replaying it would write old data over new).",
     request: { params: idParam, headers: idempotencyKey },
     responses: {
       201: { description: 'The new run.', content: json(RunSchema) },
@@ -84,7 +84,7 @@ const routes = {
     security,
     middleware: [requirePermission('runs:operate')] as const,
     summary:
-      'Cancel a run that has not started (queued or pending) or is parked (waiting); its record moves on',
+      "Cancel a run that has not started (queued or pending), is parked (waiting), or is dead and keeps its record's place (ordering hold); its record moves on",
     request: { params: idParam },
     responses: {
       200: { description: 'The cancelled run.', content: json(RunSchema) },
@@ -198,7 +198,7 @@ export function registerRunRoutes(app: OpenAPIHono<AppEnv>, db: Kysely<Database>
       throw new HttpProblem(
         problem(
           409,
-          `Only queued, pending or waiting runs can be cancelled; this run is ${outcome.state}.`,
+          `Only queued, pending or waiting runs, or a dead run that keeps its record's place, can be cancelled; this run is ${outcome.state}.`,
           {
             state: outcome.state,
           },

@@ -28,6 +28,10 @@ export const RunSchema = z
     startedAt: optionalTimestamp,
     finishedAt: optionalTimestamp,
     nextAttemptAt: optionalTimestamp,
+    holdsLane: z.boolean().openapi({
+      description:
+        "A dead run that keeps its record's place (the integration's ordering is `hold`): the record's later runs wait behind it, `pending`, until it is replayed or cancelled.",
+    }),
   })
   .openapi('Run', {
     example: {
@@ -46,6 +50,7 @@ export const RunSchema = z
       startedAt: '2026-11-28T10:00:00.135Z',
       finishedAt: '2026-11-28T10:00:00.190Z',
       nextAttemptAt: null,
+      holdsLane: false,
     },
   });
 
