@@ -13,8 +13,12 @@ import {
   type OAuthAuthorizations,
 } from './connections/oauth-authorizations.js';
 import type { ConnectorSource } from './connectors/connector-source.js';
+import type { DataFolderLock } from './data-folder/data-folder-lock.js';
+import { holdDataFolderForServer } from './data-folder/hold-data-folder.js';
+import { portProblem } from './data-folder/is-port-free.js';
 import { createDatabase, type JunctionDatabase } from './db/create-database.js';
-import { type EmbeddedPostgres, startEmbeddedPostgres } from './db/embedded-postgres.js';
+import { startEmbeddedPostgres } from './db/embedded-postgres.js';
+import { explainConnectionFailure } from './db/explain-connection-failure.js';
 import { migrate, pendingMigrations } from './db/migrate.js';
 import { junctionEgress } from './egress/junction-egress.js';
 import { createCompiledIntegrationCache } from './engine/compile-integration.js';
@@ -111,11 +115,16 @@ export async function createJunction(
   };
 
   try {
+    if (hasApi) await checkApiPort(config);
     let databaseUrl = config.databaseUrl;
-    let embedded: EmbeddedPostgres | undefined;
+    let folder: DataFolderLock | undefined;
     if (!databaseUrl) {
-      embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
-      stack.push(() => (embedded as EmbeddedPostgres).stop());
+      // One Junction per data folder: it alone starts and stops the embedded PostgreSQL.
+      folder = await holdDataFolderForServer(config.dataDir, (sentence) => logger.warn(sentence));
+      stack.push(() => (folder as DataFolderLock).release());
+      const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
+      stack.push(() => embedded.stop());
+      await folder.update({ databasePort: embedded.port });
       databaseUrl = embedded.url;
     }
     const database = createDatabase(
@@ -124,7 +133,13 @@ export async function createJunction(
       config.databaseConnectTimeoutMs,
     );
     stack.push(() => database.close());
-    await migrate(database.db, database.pool, logger);
+    await migrate(database.db, database.pool, logger).catch((error: unknown) => {
+      throw explainConnectionFailure(
+        error,
+        databaseUrl as string,
+        config.databaseUrl ? { kind: 'url' } : { kind: 'embedded', dataDir: config.dataDir },
+      );
+    });
     const plugins = await startPlugins({
       db: database.db,
       databaseUrl,
@@ -317,6 +332,7 @@ export async function createJunction(
       const { port } = server.address() as AddressInfo;
       egress.addListeningPort(port);
       url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+      await folder?.update({ apiUrl: url });
       logger.info({ url, role: config.role }, 'Junction API listening');
     }
 
@@ -350,6 +366,23 @@ async function checkDatabase(database: JunctionDatabase): Promise<CheckState> {
   }
 }
 
+/** A sentence saying why the API cannot listen where it is configured to, naming the setting. */
+function portSentence(config: Pick<JunctionConfig, 'host' | 'port'>, code: string): string {
+  const where = `${config.host}:${config.port}`;
+  if (code === 'EADDRINUSE')
+    return `Port ${config.port} is already in use (${where}), by another Junction or another program: stop it, or choose another port with PORT=<port> or --port <port> (0 picks a free one).`;
+  if (code === 'EACCES')
+    return `Port ${config.port} needs more privileges than this user has (${where}): choose a port above 1023 with PORT=<port> or --port <port>.`;
+  return `Cannot listen on ${where} (${code}): check HOST (--host) and PORT (--port).`;
+}
+
+/** Refuses, before anything starts, a port that the API could not listen on. */
+async function checkApiPort(config: Pick<JunctionConfig, 'host' | 'port'>): Promise<void> {
+  if (config.port === 0) return;
+  const problem = await portProblem(config.port, config.host);
+  if (problem) throw new Error(portSentence(config, problem));
+}
+
 /** Serves the app, with webhooks answered first by `hooks` (see createWebhookListener). */
 function listen(
   app: OpenAPIHono<AppEnv>,
@@ -374,7 +407,9 @@ function listen(
         if (!hooks(req, res)) void answer(req, res);
       },
     );
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code ? new Error(portSentence(config, error.code), { cause: error }) : error),
+    );
     server.listen(config.port, config.host, () => resolve(server));
   });
 }

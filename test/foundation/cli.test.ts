@@ -1,3 +1,5 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
@@ -24,6 +26,7 @@ describe('junction CLI', () => {
       'DATABASE_URL',
       'JUNCTION_DATA_DIR',
       'PORT',
+      'db',
     ]) {
       expect(output).toContain(word);
     }
@@ -92,5 +95,36 @@ describe('junction CLI', () => {
       await admin.query(`drop database if exists ${name} with (force)`);
       await admin.end();
     }
+  });
+
+  it('names the setting at fault when the database cannot be used, without its password', async () => {
+    const missing = withDatabase(inject('pgServerUrl'), `${inject('pgRunPrefix')}_absent`);
+    const { password } = new URL(missing);
+    const { code, output } = await runCli(['migrate'], { DATABASE_URL: missing });
+    expect(code).toBe(1);
+    expect(output).toContain('DATABASE_URL (--database-url)');
+    expect(output).toContain('does not exist');
+    if (password) expect(output).not.toContain(password);
+    const refused = await runCli(['migrate'], {
+      DATABASE_URL: 'postgres://postgres:pw@127.0.0.1:1/test',
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.output).toContain('ECONNREFUSED');
+    expect(refused.output).toContain('Check DATABASE_URL');
+  });
+
+  it('prints the database URL with `db url`, and says what to do when there is none yet', async () => {
+    const given = await runCli(['db', 'url'], { DATABASE_URL: 'postgres://u:p@db.example:5432/j' });
+    expect(given).toEqual({ code: 0, output: 'postgres://u:p@db.example:5432/j\n' });
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'junction-db-url-'));
+    try {
+      const none = await runCli(['db', 'url'], { JUNCTION_DATA_DIR: dataDir });
+      expect(none.code).toBe(1);
+      expect(none.output).toContain(`No embedded PostgreSQL has been created in ${dataDir} yet`);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+    const help = await runCli(['db', 'url', '--help']);
+    expect(help.output).toContain('print the URL of the database');
   });
 });

@@ -12,12 +12,21 @@ export interface Child {
   exited(timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `node <script> ...args` from the repository root, capturing stdout and stderr together. */
-export function startNode(args: string[], env: Record<string, string | undefined>): Child {
+/**
+ * Starts `node <script> ...args` from the repository root, capturing stdout and stderr together.
+ * `detached`: as the leader of a process group of its own, as a shell starts a command in a
+ * terminal, so that `process.kill(-pid, 'SIGINT')` is what Ctrl-C sends.
+ */
+export function startNode(
+  args: string[],
+  env: Record<string, string | undefined>,
+  options: { detached?: boolean } = {},
+): Child {
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
   let output = '';
   const listeners = new Set<() => void>();

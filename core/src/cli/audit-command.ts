@@ -10,7 +10,7 @@ import { openCommandDatabase } from './open-command-database.js';
 export async function auditVerifyCommand(options: Record<string, unknown>): Promise<void> {
   const config = configFromFlags(options);
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-  const { database, close } = await openCommandDatabase(config, logger);
+  const { database, close } = await openCommandDatabase(config, logger, 'audit verify');
   try {
     const result = await verifyAuditChain(database.db);
     const unsealed =

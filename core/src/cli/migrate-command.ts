@@ -6,7 +6,7 @@ import { openCommandDatabase } from './open-command-database.js';
 export async function migrateCommand(options: Record<string, unknown>): Promise<void> {
   const config = configFromFlags(options);
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-  const { applied, close } = await openCommandDatabase(config, logger);
+  const { applied, close } = await openCommandDatabase(config, logger, 'migrate');
   try {
     process.stdout.write(
       applied.length

@@ -36,12 +36,13 @@ export function sourceFromArgument(
 }
 
 async function withPlugins<T>(
+  command: string,
   options: Record<string, unknown>,
   run: (host: PluginHost) => Promise<T>,
 ): Promise<T> {
   const config = configFromFlags(options);
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-  const { database, url, close } = await openCommandDatabase(config, logger);
+  const { database, url, close } = await openCommandDatabase(config, logger, command);
   let host: PluginHost | undefined;
   try {
     host = await startPlugins({
@@ -68,7 +69,7 @@ export async function pluginInstallCommand(
     ...(typeof options.index === 'string' ? { index: options.index } : {}),
     ...(typeof options.integrity === 'string' ? { integrity: options.integrity } : {}),
   });
-  const installed = await withPlugins(options, (host) =>
+  const installed = await withPlugins('plugin install', options, (host) =>
     host.service.install(source, { actor: actor() }),
   );
   process.stdout.write(
@@ -78,7 +79,7 @@ export async function pluginInstallCommand(
 
 /** `junction plugin list`: one line per plugin version, built-in ones included. */
 export async function pluginListCommand(options: Record<string, unknown>): Promise<void> {
-  const lines = await withPlugins(options, async (host) => {
+  const lines = await withPlugins('plugin list', options, async (host) => {
     const out: string[] = [];
     for (const e of host.catalogue.list().filter((e) => e.source === 'builtin')) {
       out.push(`${e.id}@${e.version}  built-in  ${e.status}`);
@@ -98,7 +99,7 @@ export async function pluginInfoCommand(
   id: string,
   options: Record<string, unknown>,
 ): Promise<void> {
-  const text = await withPlugins(options, async (host) => {
+  const text = await withPlugins('plugin info', options, async (host) => {
     const builtin = host.catalogue.list().find((e) => e.id === id && e.source === 'builtin');
     const installs = await host.service.listInstalls(id);
     if (!builtin && installs.length === 0)
@@ -122,6 +123,8 @@ export async function pluginRemoveCommand(
   version: string,
   options: Record<string, unknown>,
 ): Promise<void> {
-  await withPlugins(options, (host) => host.service.remove(id, version, { actor: actor() }));
+  await withPlugins('plugin remove', options, (host) =>
+    host.service.remove(id, version, { actor: actor() }),
+  );
   process.stdout.write(`Removed ${id}@${version}.\n`);
 }

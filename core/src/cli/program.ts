@@ -67,7 +67,7 @@ export function createProgram(): Command {
   program.addCommand(audit);
 
   const plugin = new Command('plugin').description(
-    'install, list, inspect and remove connector plugins (works on the database directly)',
+    "install, list, inspect and remove connector plugins (on the database directly; a running Junction's own, never stopped)",
   );
   plugin
     .command('install <source>')
@@ -104,6 +104,17 @@ export function createProgram(): Command {
       },
     );
   program.addCommand(withConfigFlags(plugin, ['databaseUrl', 'dataDir', 'logLevel']));
+
+  const db = new Command('db').description('the database Junction uses (for tools such as psql)');
+  db.command('url')
+    .description(
+      'print the URL of the database: DATABASE_URL, else the embedded PostgreSQL of the data folder (its port is kept from one start to the next); exits 1, saying why, when that server is not running',
+    )
+    .action(async (_options: Record<string, unknown>, command: Command) => {
+      const { dbUrlCommand } = await import('./db-command.js');
+      await dbUrlCommand({ ...command.parent?.opts() });
+    });
+  program.addCommand(withConfigFlags(db, ['databaseUrl', 'dataDir']));
 
   program
     .command('version')

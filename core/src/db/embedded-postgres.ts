@@ -1,11 +1,19 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { dataFolderOwner, describeOwner } from '../data-folder/data-folder-lock.js';
+import { isPortFree } from '../data-folder/is-port-free.js';
 import type { Logger } from '../log/create-logger.js';
 import { makeBinariesReachable } from './embedded-postgres-binaries.js';
+import {
+  runningPostmasterPid,
+  serverStatus,
+  spawnPostmaster,
+  stopPostmaster,
+} from './postmaster.js';
 
 /** A PostgreSQL server that Junction started itself, under its data folder. */
 export interface EmbeddedPostgres {
@@ -18,38 +26,70 @@ interface Settings {
   password: string;
   /** Where the server's files are: `<dataDir>/postgres`, or elsewhere when run as root (see below). */
   databaseDir?: string;
+  /** Chosen on first start and kept, so that a URL saved elsewhere keeps working. */
+  port?: number;
 }
 
 /**
- * Starts (and on first use initialises) a PostgreSQL server under `<dataDir>/postgres`, on a free
- * loopback port. A later start on the same folder reuses its data.
+ * Starts (and on first use initialises) a PostgreSQL server under `<dataDir>/postgres`, on the
+ * loopback port chosen on first start and kept in `embedded-postgres.json`. The server runs in a
+ * session of its own (see spawnPostmaster) and logs to `<dataDir>/postgres.log`. A server left
+ * running by a killed process is stopped first, never one that a live Junction holds the data
+ * folder for (see claimDataFolder): then this refuses.
  */
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
   logger: Logger;
+  /** A port other than the kept one (then kept instead). */
   port?: number;
   /** Server settings (`-c name=value`), over Junction's own. */
   settings?: Readonly<Record<string, string>>;
 }): Promise<EmbeddedPostgres> {
   const { dataDir, logger } = options;
   await mkdir(dataDir, { recursive: true });
+  const owner = dataFolderOwner(dataDir);
+  if (owner && owner.pid !== process.pid) throw new Error(`${describeOwner(owner, dataDir)}.`);
   const databaseDir =
     process.getuid?.() === 0
       ? await reachableDatabaseDir(dataDir, logger)
       : path.join(dataDir, 'postgres');
-  const settings = await loadSettings(dataDir, databaseDir);
-  await stopLeftoverServer(databaseDir, logger);
-  const port = options.port ?? (await freePort());
+  const leftover = runningPostmasterPid(databaseDir);
+  if (leftover !== undefined) {
+    logger.warn(
+      { pid: leftover },
+      'stopping the embedded PostgreSQL that a Junction which did not shut down (killed) left running',
+    );
+    await stopPostmaster(leftover);
+  }
+  const settings = await loadSettings(dataDir, databaseDir, options.port);
+  const port = settings.port as number;
+  if (!(await isPortFree(port)))
+    throw new Error(
+      `The embedded PostgreSQL's port ${port} on 127.0.0.1 is in use by another program. Junction keeps that port (in ${path.join(dataDir, SETTINGS_FILE)}) so that saved database URLs keep working: stop that program, or remove "port" from that file to have a new port chosen.`,
+    );
   await makeBinariesReachable(logger);
-  const EmbeddedPostgresServer = await importWithoutExitHooks();
-  const server = new EmbeddedPostgresServer({
+  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
+    logger.info({ databaseDir }, 'initialising embedded PostgreSQL');
+    const EmbeddedPostgresServer = await importWithoutExitHooks();
+    const initdb = new EmbeddedPostgresServer({
+      databaseDir,
+      port,
+      user: 'postgres',
+      password: settings.password,
+      persistent: true,
+      createPostgresUser: process.getuid?.() === 0,
+      onLog: (message: string) => logger.debug({ postgres: message.trim() }, 'embedded postgres'),
+      onError: (error: unknown) =>
+        logger.debug({ postgres: String(error).trim() }, 'embedded postgres'),
+    });
+    await initdb.initialise();
+  }
+  const postmaster = await spawnPostmaster({
     databaseDir,
     port,
-    user: 'postgres',
-    password: settings.password,
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: [
+    logFile: path.join(dataDir, 'postgres.log'),
+    asPostgresUser: process.getuid?.() === 0,
+    flags: [
       '-c',
       'listen_addresses=127.0.0.1',
       '-c',
@@ -59,42 +99,48 @@ export async function startEmbeddedPostgres(options: {
         `${name}=${value}`,
       ]),
     ],
-    onLog: (message: string) => logger.debug({ postgres: message.trim() }, 'embedded postgres'),
-    onError: (error: unknown) =>
-      logger.debug({ postgres: String(error).trim() }, 'embedded postgres'),
   });
-  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
-    logger.info({ databaseDir }, 'initialising embedded PostgreSQL');
-    await server.initialise();
-  }
-  await server.start();
-  const url = urlOf(settings.password, port);
-  logger.info({ port, databaseDir }, 'embedded PostgreSQL started');
-  let stopped: Promise<void> | undefined;
-  return {
-    url,
-    port,
-    stop() {
-      stopped ??= server.stop();
-      return stopped;
-    },
-  };
+  logger.info({ port, databaseDir, pid: postmaster.pid }, 'embedded PostgreSQL started');
+  return { url: urlOf(settings.password, port), port, stop: () => postmaster.stop() };
+}
+
+/** Where the embedded PostgreSQL of a data folder is, or will be when Junction starts. */
+export interface EmbeddedPostgresLocation {
+  readonly url: string;
+  /** Whether its server accepts connections now. */
+  readonly running: boolean;
 }
 
 /**
- * The URL of the embedded PostgreSQL running for the data folder `dataDir`, or undefined if none
- * is: its password from `embedded-postgres.json`, its port from the server's `postmaster.pid`
- * (PostgreSQL writes the port on its fourth line), in the folder that file names. For tools beside
- * a running Junction, such as `npm run example`.
+ * The URL of the embedded PostgreSQL of the data folder `dataDir` (its password and kept port
+ * from `embedded-postgres.json`) and whether it runs; undefined before its first start. For the
+ * one-shot commands, `junction db url` and tools beside a running Junction.
  */
-export function runningEmbeddedPostgresUrl(dataDir: string): string | undefined {
+export function embeddedPostgresLocation(dataDir: string): EmbeddedPostgresLocation | undefined {
+  let settings: Settings;
   try {
-    const settings = JSON.parse(
-      readFileSync(path.join(dataDir, SETTINGS_FILE), 'utf8'),
-    ) as Settings;
-    const databaseDir = settings.databaseDir ?? path.join(dataDir, 'postgres');
-    const port = readFileSync(path.join(databaseDir, 'postmaster.pid'), 'utf8').split('\n')[3];
-    return port?.trim() ? urlOf(settings.password, Number(port)) : undefined;
+    settings = JSON.parse(readFileSync(path.join(dataDir, SETTINGS_FILE), 'utf8')) as Settings;
+  } catch {
+    return undefined;
+  }
+  const databaseDir = settings.databaseDir ?? path.join(dataDir, 'postgres');
+  const pid = runningPostmasterPid(databaseDir);
+  const status = pid === undefined ? undefined : serverStatus(databaseDir, pid);
+  const port = settings.port ?? Number(pidPort(databaseDir));
+  if (!Number.isInteger(port) || port <= 0) return undefined;
+  return { url: urlOf(settings.password, port), running: status === 'ready' };
+}
+
+/** The URL of the embedded PostgreSQL running for `dataDir`, or undefined if none is. */
+export function runningEmbeddedPostgresUrl(dataDir: string): string | undefined {
+  const location = embeddedPostgresLocation(dataDir);
+  return location?.running ? location.url : undefined;
+}
+
+/** The port line of a `postmaster.pid` (data folders from before the port was kept). */
+function pidPort(databaseDir: string): string | undefined {
+  try {
+    return readFileSync(path.join(databaseDir, 'postmaster.pid'), 'utf8').split('\n')[3]?.trim();
   } catch {
     return undefined;
   }
@@ -104,34 +150,32 @@ function urlOf(password: string, port: number): string {
   return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
 }
 
-/** Where the server's password and folder are kept, in the data folder. */
+/** Where the server's password, folder and port are kept, in the data folder. */
 const SETTINGS_FILE = 'embedded-postgres.json';
 
-/** The server's password and where its files are (read by `runningEmbeddedPostgresUrl`). */
-async function loadSettings(dataDir: string, databaseDir: string): Promise<Settings> {
+/** The server's password, where its files are and its port, chosen once and kept. */
+async function loadSettings(
+  dataDir: string,
+  databaseDir: string,
+  port: number | undefined,
+): Promise<Settings> {
   const file = path.join(dataDir, SETTINGS_FILE);
   const known = existsSync(file)
     ? (JSON.parse(await readFile(file, 'utf8')) as Settings)
     : undefined;
-  if (known?.databaseDir === databaseDir) return known;
+  if (
+    known?.databaseDir === databaseDir &&
+    known.port &&
+    (port === undefined || port === known.port)
+  )
+    return known;
   const settings: Settings = {
     password: known?.password ?? randomBytes(18).toString('base64url'),
     databaseDir,
+    port: port ?? known?.port ?? (await choosePort()),
   };
   await writeFile(file, `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
   return settings;
-}
-
-/** A server left running by a process that was killed holds the folder: stop it first. */
-async function stopLeftoverServer(databaseDir: string, logger: Logger): Promise<void> {
-  const pidFile = path.join(databaseDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number.parseInt((await readFile(pidFile, 'utf8')).split('\n')[0] ?? '', 10);
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
-  logger.warn({ pid }, 'stopping an embedded PostgreSQL left running by an earlier process');
-  process.kill(pid, 'SIGINT');
-  const deadline = Date.now() + 30_000;
-  while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 }
 
 /**
@@ -177,15 +221,6 @@ async function enterableByOthers(dir: string): Promise<boolean> {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * embedded-postgres registers process-wide exit and signal hooks when first imported, which would
  * stop the database before Junction has drained its jobs. Junction stops it itself, in order.
@@ -200,6 +235,18 @@ async function importWithoutExitHooks() {
     }
   }
   return module.default;
+}
+
+/**
+ * A free port for a new data folder's server, below Linux's range for outgoing connections
+ * (32768 and up), where a port kept for years is less likely to be taken by a passing connection.
+ */
+async function choosePort(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = 20_000 + randomInt(12_000);
+    if (await isPortFree(port)) return port;
+  }
+  return freePort();
 }
 
 function freePort(): Promise<number> {

@@ -52,6 +52,8 @@ export function startPluginListener(options: {
       delay = 500;
       onChange();
     } catch (error) {
+      // Closed while connecting (a one-shot command that is done): nothing to report.
+      if (closed || client !== next) return;
       logger.warn({ err: (error as Error).message }, 'plugin listener cannot connect; retrying');
       retry();
     }
