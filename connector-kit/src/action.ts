@@ -63,6 +63,20 @@ export interface ActionDefinition<
    * ```
    */
   timeoutMs?(input: InferFields<I>): number;
+  /**
+   * For actions whose calls may take seconds to minutes (a model's answer, a report being built):
+   * when a call has not answered after `afterMs`, the engine parks the run (`waiting`) and frees
+   * its worker while the call goes on; the call's answer (or failure) then settles the step, as a
+   * callback would. Its deadline is the step's timeout: if the process stops meanwhile, an
+   * idempotent action is called again, a non-idempotent one waits for an operator's decision.
+   * Since contract 1.8; engines before it await the call as any other.
+   *
+   * @example
+   * ```ts
+   * detach: { afterMs: 1000 },
+   * ```
+   */
+  readonly detach?: { readonly afterMs: number };
   /** For `upsert`: the input field that identifies the record in the target. */
   readonly upsertKey?: keyof I & string;
   /**

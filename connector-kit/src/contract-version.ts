@@ -14,6 +14,9 @@
  * that version (`^1.1.0`); plugins declaring `^1.0.0` keep loading.
  *
  * History:
+ * - 1.8.0: slow actions free their worker: an action's optional `detach: { afterMs }` (a call that
+ *   has not answered by then parks its run, and its answer settles the step later); manifests
+ *   list it.
  * - 1.7.0: egress rules: `RunContext.egress` (an `EgressGuard`: `check`, `socket()` for database
  *   drivers, `fetch`, `dispatcher`), which `ctx.http` goes through; `EgressRefusedError` (kind
  *   `invalidInput`, with the `rule` that refused); `createEgressGuard`, `installEgressGuard` and
@@ -51,7 +54,7 @@
  * defineConnector({ ..., contract: `^${CONTRACT_VERSION}` });
  * ```
  */
-export const CONTRACT_VERSION = '1.7.0';
+export const CONTRACT_VERSION = '1.8.0';
 
 type Version = readonly [number, number, number];
 
@@ -133,7 +136,7 @@ export function satisfiesRange(range: string, version: string): boolean | undefi
  *
  * @example
  * ```ts
- * isContractSupported('^1.0.0'); // true with CONTRACT_VERSION 1.7.0
+ * isContractSupported('^1.0.0'); // true with CONTRACT_VERSION 1.8.0
  * ```
  */
 export function isContractSupported(contract: string, kitVersion: string = CONTRACT_VERSION) {

@@ -68,6 +68,8 @@ export interface ConnectorManifest {
     readonly description: string;
     readonly idempotent: boolean;
     readonly upsertKey?: string;
+    /** When a call that has not answered frees its worker (contract 1.8), if it may. */
+    readonly detach?: { readonly afterMs: number };
     /** The action's settings fields (contract 1.1), when it declares any. */
     readonly settings?: JsonSchema;
     readonly input: JsonSchema;
@@ -148,6 +150,7 @@ export function buildManifest(connector: ConnectorDefinition): ConnectorManifest
       description: a.description,
       idempotent: a.idempotent,
       ...(a.upsertKey ? { upsertKey: a.upsertKey } : {}),
+      ...(a.detach ? { detach: { afterMs: a.detach.afterMs } } : {}),
       ...(a.settings ? { settings: fieldsToJsonSchema(a.settings) } : {}),
       input: fieldsToJsonSchema(a.input),
       output: fieldsToJsonSchema(a.output),

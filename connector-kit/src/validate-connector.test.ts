@@ -74,4 +74,20 @@ describe('validateConnector', () => {
       { path: '/actions/0/sample/extra', message: 'sample is not a declared field' },
     ]);
   });
+
+  it("checks a slow action's detach: { afterMs } (a whole number of ms)", () => {
+    const withDetach = (detach: unknown) =>
+      validateConnector(
+        defineConnector({ ...acme, actions: [{ ...createContact, detach: detach as never }] }),
+      );
+    expect(withDetach({ afterMs: 1000 })).toEqual([]);
+    expect(withDetach({ afterMs: 0 })).toEqual([]);
+    expect(withDetach({ afterMs: -1 })).toEqual([
+      { path: '/actions/0/detach/afterMs', message: expect.stringContaining('whole number') },
+    ]);
+    expect(withDetach({ afterMs: '1s' })).toHaveLength(1);
+    expect(withDetach(true)).toEqual([
+      { path: '/actions/0/detach', message: 'detach must be { afterMs }' },
+    ]);
+  });
 });

@@ -161,6 +161,7 @@ export function validateConnector(connector: ConnectorDefinition): DefinitionPro
       out.push({ path: `${p}/run`, message: 'run must be a function' });
     if (typeof a.idempotent !== 'boolean')
       out.push({ path: `${p}/idempotent`, message: 'idempotent must be true or false' });
+    if (a.detach !== undefined) checkDetach(a.detach, `${p}/detach`, out);
     if (a.settings !== undefined) checkFieldSet(a.settings, `${p}/settings`, out);
     const inputOk = checkFieldSet(a.input, `${p}/input`, out);
     if (a.kind === 'upsert' && a.upsertKey === undefined)
@@ -174,6 +175,17 @@ export function validateConnector(connector: ConnectorDefinition): DefinitionPro
       checkSample(a.output, a.sample, `${p}/sample`, out);
   });
   return out;
+}
+
+function checkDetach(detach: unknown, path: string, out: DefinitionProblem[]): void {
+  const afterMs = (detach as { afterMs?: unknown } | null)?.afterMs;
+  if (typeof detach !== 'object' || detach === null || Array.isArray(detach))
+    out.push({ path, message: 'detach must be { afterMs }' });
+  else if (typeof afterMs !== 'number' || !Number.isInteger(afterMs) || afterMs < 0)
+    out.push({
+      path: `${path}/afterMs`,
+      message: 'afterMs must be a whole number of ms, 0 or more',
+    });
 }
 
 function checkWebhookSecretOption(option: unknown, out: DefinitionProblem[]): void {

@@ -22,6 +22,7 @@ import { explainConnectionFailure } from './db/explain-connection-failure.js';
 import { migrate, pendingMigrations } from './db/migrate.js';
 import { junctionEgress } from './egress/junction-egress.js';
 import { createCompiledIntegrationCache } from './engine/compile-integration.js';
+import { createDetachedCalls } from './engine/detached-calls.js';
 import { createEventIngestor } from './engine/event-ingestor.js';
 import { createRunExecutor } from './engine/execute-run.js';
 import { startLaneSweeper } from './engine/lane-sweeper.js';
@@ -186,7 +187,11 @@ export async function createJunction(
       logger,
       jobInsert: await chooseRunJobInsert(database.pool, logger),
     });
-    const metrics = createMetrics({ pool: database.pool });
+    const detached = createDetachedCalls({ max: config.detachedCallsMax, logger });
+    const metrics = createMetrics({
+      pool: database.pool,
+      detachedCalls: () => detached.inFlight,
+    });
     stack.push(() => ingestor.close());
     const executeRun = createRunExecutor({
       db: database.db,
@@ -200,6 +205,7 @@ export async function createJunction(
       stepTimeoutMs: config.stepTimeoutMs,
       onStep: metrics.stepFinished,
       resumeUrl,
+      detached,
     });
 
     const pollIntegration = createPoller({
@@ -246,7 +252,14 @@ export async function createJunction(
           deadAfterMs: config.workerDeadAfterMs,
         },
       });
-      stack.push(() => (worker as WorkerHandle).stop(config.shutdownTimeoutMs));
+      // Running jobs and detached calls share the shutdown timeout; a detached call's settlement
+      // needs the database, closed after this.
+      stack.push(async () => {
+        await Promise.all([
+          (worker as WorkerHandle).stop(config.shutdownTimeoutMs),
+          detached.drain(config.shutdownTimeoutMs),
+        ]);
+      });
       const sweeper = startLaneSweeper(database.db, logger);
       stack.push(() => sweeper.stop());
       const waitSweeper = startWaitSweeper({

@@ -115,6 +115,14 @@ export const configOptions = [
       "How long an action step may run when neither the integration's step (timeoutMs) nor the action sets a longer time; at most 900000 (15 minutes).",
   },
   {
+    key: 'detachedCallsMax',
+    env: 'JUNCTION_DETACHED_CALLS_MAX',
+    flag: undefined,
+    default: '100',
+    description:
+      "Slow calls (actions that declare detach, such as the ai connector's extract) a worker process carries on after their runs parked, freeing the worker; past it a call holds its worker until it answers, as other calls do. 0: none detach.",
+  },
+  {
     key: 'workerLocalQueueTtlMs',
     env: 'JUNCTION_WORKER_LOCAL_QUEUE_TTL_MS',
     flag: undefined,
@@ -128,7 +136,7 @@ export const configOptions = [
     flag: '--shutdown-timeout <ms>',
     default: '30000',
     description:
-      'On SIGTERM/SIGINT, how long running jobs may finish before they are released to another worker.',
+      'On SIGTERM/SIGINT, how long running jobs (and detached calls) may finish before they are released to another worker (left to their deadline).',
   },
   {
     key: 'bodyLimitBytes',

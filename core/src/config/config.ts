@@ -39,6 +39,8 @@ export interface JunctionConfig {
   readonly workerDeadAfterMs: number;
   /** How long an action step may run when neither its step nor its action says otherwise. */
   readonly stepTimeoutMs: number;
+  /** Slow calls (actions that declare `detach`) one process carries on after their runs parked. */
+  readonly detachedCallsMax: number;
   readonly shutdownTimeoutMs: number;
   readonly bodyLimitBytes: number;
   /** Node's headers, request and keep-alive timeouts of the HTTP server. */
@@ -122,6 +124,7 @@ const schema = z.object({
   workerReapIntervalMs: integer(50, 600_000),
   workerDeadAfterMs: integer(200, 3_600_000),
   stepTimeoutMs: integer(100, 900_000), // STEP_TIMEOUT_MAX_MS of integration-definition.ts
+  detachedCallsMax: integer(0, 100_000),
   shutdownTimeoutMs: integer(0, 3_600_000),
   bodyLimitBytes: integer(1024, 1024 * 1024 * 1024),
   httpHeadersTimeoutMs: integer(100, 3_600_000),

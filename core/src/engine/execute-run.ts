@@ -8,16 +8,17 @@ import {
   secretValues,
   toConnectorError,
 } from '@junction/connector-kit';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import type { ConnectionRow, ConnectionStore } from '../connections/connection-store.js';
 import type { ConnectorSource } from '../connectors/connector-source.js';
 import type { Database } from '../db/schema.js';
-import type { PluginExecutor } from '../executor/plugin-executor.js';
+import type { ExecuteResult, PluginExecutor } from '../executor/plugin-executor.js';
 import type { IntegrationDefinition } from '../integrations/integration-definition.js';
 import type { Logger } from '../log/create-logger.js';
+import { answerWithin } from './answer-within.js';
 import { createAttemptEnder } from './attempt-ender.js';
-import { defaultRetryPolicy, nextAttemptAt, type RetryPolicy } from './backoff.js';
+import { defaultRetryPolicy, type RetryPolicy } from './backoff.js';
 import { createRunClaimer } from './claim-run.js';
 import {
   type CompiledIntegration,
@@ -26,10 +27,14 @@ import {
   truthy,
 } from './compile-integration.js';
 import { rateLimitOf, takeToken } from './connection-throttle.js';
+import type { DetachedCalls } from './detached-calls.js';
+import { type Failure, failureEnd, unknownOutcome } from './failure-end.js';
 import { createIntegrationStateStore } from './integration-state-store.js';
-import { type ParkingStep, reviewParking, waitParking } from './park-rows.js';
+import { detachedParking, type ParkingStep, reviewParking, waitParking } from './park-rows.js';
 import { waitsBehindEarlierRun } from './run-finisher.js';
 import type { RunJobPayload } from './run-queue.js';
+import { settleDetached } from './settle-detached.js';
+import { resumedWaits } from './settle-wait.js';
 import { stepTimeoutMs } from './step-timeout.js';
 import {
   contentHash,
@@ -63,11 +68,20 @@ export interface RunExecutorDeps {
    * callback then.
    */
   readonly resumeUrl?: (waitId: string) => string | undefined;
+  /**
+   * Where calls of actions that declare `detach` are carried on once their run parked; without
+   * it, such calls are awaited like any other.
+   */
+  readonly detached?: DetachedCalls;
 }
 
 /** A step parked the run: the step (with its wait) is in the step log, to be stored with it. */
 class RunParked extends Error {
-  constructor(readonly outcome: string) {
+  constructor(
+    readonly outcome: string,
+    /** Told whether the attempt's `waiting` outcome was stored (a detached call's settlement). */
+    readonly parked?: (held: boolean) => void,
+  ) {
     super(outcome);
   }
 }
@@ -88,20 +102,14 @@ class StepFailure extends Error {
   }
 }
 
+/**
+ * How long after its call's own timeout a detached step's wait expires: the call's failure
+ * (timed out) settles it first while its process lives; the deadline is for a process that died.
+ */
+const DETACHED_GRACE_MS = 5000;
+
 /** Failures that show a request was not carried out: a non-idempotent step may be sent again. */
 const notCarriedOut: ReadonlySet<string> = new Set(['rateLimited', 'auth', 'invalidInput']);
-
-/** The error of a run whose `sending` step has an unknown outcome. */
-function unknownOutcome(step: string, cause?: ConnectorError) {
-  return {
-    kind: 'unknownOutcome',
-    step,
-    message: `Step "${step}" is not idempotent and was sent, but whether it took effect is unknown${
-      cause ? ` (${cause.message})` : ' (its attempt ended without storing its outcome)'
-    }: it is not sent again by itself. Check the target, then POST /v1/runs/{id}/decide with {"decision": "done", "output": ...} or {"decision": "send-again"}.`,
-    ...(cause ? { cause: cause.toJSON() } : {}),
-  };
-}
 
 /**
  * The `run.execute` task: runs one attempt of one run. Steps that succeeded in an earlier attempt
@@ -222,7 +230,7 @@ export function createRunExecutor(deps: RunExecutorDeps) {
             context,
             links.find((l) => l.step_key === step.key),
             log,
-            definition.review?.slaSeconds,
+            { slaSeconds: definition.review?.slaSeconds, policy: { ...policy, ...step.retry } },
           );
           outputs[step.key] = output;
         }
@@ -240,11 +248,12 @@ export function createRunExecutor(deps: RunExecutorDeps) {
         return;
       }
       if (caught instanceof RunParked) {
-        const held = await endAttempt(
-          ref,
-          { state: 'waiting', outcome: caught.outcome },
-          log.take(),
-        );
+        let held = false;
+        try {
+          held = await endAttempt(ref, { state: 'waiting', outcome: caught.outcome }, log.take());
+        } finally {
+          caught.parked?.(held);
+        }
         if (!held) refused('outcome');
         return;
       }
@@ -262,51 +271,16 @@ export function createRunExecutor(deps: RunExecutorDeps) {
                 `Junction could not finish the attempt: ${(caught as Error).message}`,
               ),
             );
-      const error = thrown.error.toJSON();
-      const stepPolicy = { ...policy, ...thrown.stepRetry };
-      // A rate limit (a 429, Retry-After, Junction's throttle) defers the attempt: it does not
-      // use up maxAttempts, only the time budget, so a sustained rate limit leaves no run dead.
-      const deferred = thrown.error.kind === 'rateLimited';
-      let counted = run.attempts - run.deferrals;
-      // Claims that resumed a parked run are not attempts of the retry budget either.
-      if (counted >= stepPolicy.maxAttempts) counted -= await resumedWaits(run.id);
-      const inBudget =
-        Date.now() - new Date(run.created_at).getTime() < stepPolicy.maxElapsedSeconds * 1000;
-      const retry =
-        inBudget && thrown.error.retryable && (deferred || counted < stepPolicy.maxAttempts);
-      const held = await endAttempt(
-        ref,
-        thrown.unknownStep !== undefined
-          ? { state: 'unknown', error: unknownOutcome(thrown.unknownStep, thrown.error) }
-          : retry
-            ? {
-                state: 'failed',
-                // A rate limit's own time when it gives one; else backoff.
-                retryAt:
-                  deferred && thrown.retryAt
-                    ? thrown.retryAt
-                    : nextAttemptAt(
-                        stepPolicy,
-                        deferred ? run.deferrals + 1 : counted,
-                        thrown.retryAt,
-                      ),
-                error,
-                deferred,
-              }
-            : {
-                state: 'dead',
-                error,
-                outcome: !thrown.error.retryable
-                  ? 'not retryable'
-                  : inBudget
-                    ? 'attempts exhausted'
-                    : 'time budget exhausted',
-              },
-        log.take() ?? lastStep,
+      const end = await failureEnd(run, { ...policy, ...thrown.stepRetry }, thrown, () =>
+        resumedWaits(db, run.id),
       );
+      const held = await endAttempt(ref, end, log.take() ?? lastStep);
       if (!held) refused('outcome');
       else
-        logger.warn({ runId: run.id, attempt: run.attempts, retry, error }, 'run attempt failed');
+        logger.warn(
+          { runId: run.id, attempt: run.attempts, retry: end.state === 'failed', error: end.error },
+          'run attempt failed',
+        );
     }
   };
 
@@ -334,7 +308,7 @@ export function createRunExecutor(deps: RunExecutorDeps) {
     context: StepContext,
     link: { target_id: string | null; content_hash: Buffer; last_output: unknown } | undefined,
     log: StepLog,
-    slaSeconds: number | undefined,
+    { slaSeconds, policy }: { slaSeconds: number | undefined; policy: RetryPolicy },
   ): Promise<unknown> {
     const connector = deps.connectors.get(step.connector, step.version);
     if (!connector)
@@ -397,6 +371,7 @@ export function createRunExecutor(deps: RunExecutorDeps) {
     let secrets: string[] = [];
     let idempotent = true;
     const waitId = `wt_${randomUUID()}`;
+    const timeoutMs = stepTimeoutMs(step, action, input, deps.stepTimeoutMs);
     const request = (credentials: Record<string, unknown>) => ({
       connector,
       credentials,
@@ -407,7 +382,7 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       },
       idempotencyKey: `${context.run.event_id}:${context.routeKey}:${step.key}`,
       settings: step.settings,
-      timeoutMs: stepTimeoutMs(step, action, input, deps.stepTimeoutMs),
+      timeoutMs,
       state: createIntegrationStateStore(db, context.run.integration_id),
       log: (entry: unknown) =>
         logger.debug({ runId: context.run.id, step: step.key, plugin: entry }, 'plugin log'),
@@ -468,6 +443,11 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       }
     }
     const started = performance.now();
+    const detached = action.detach && deps.detached;
+    let sent: () => void = () => {};
+    const sending = new Promise<void>((resolve) => {
+      sent = resolve;
+    });
     const call = async (credentials: Record<string, unknown>) => {
       secrets = secretValues(connector.definition.auth, credentials);
       idempotent =
@@ -477,21 +457,82 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       // waiting for an operator, never sending it a second time. (A send again after a refused
       // token is safe: a 401 was not carried out.)
       if (!idempotent) await log.sending(stepId);
+      sent();
       return deps.executor.execute({
         ...request(credentials),
         operation: { kind: 'action', action: actionKey, input },
         resumeUrl: deps.resumeUrl?.(waitId),
+        ...(detached ? { signal: detached.signal } : {}),
       });
     };
-    const result = row ? await callOrFail(row, call) : await call({});
+    const failureOf = (error: ConnectorError): Failure => ({
+      error,
+      retryAt: error instanceof RateLimitedError ? error.retryAt : undefined,
+      ...(!idempotent && !notCarriedOut.has(error.kind) ? { unknownStep: stepId } : {}),
+    });
+    const calling = row ? callOrFail(row, call) : call({});
+    const answered =
+      detached && action.detach
+        ? await answerWithin(calling, sending, action.detach.afterMs)
+        : { result: await calling };
+    if (!answered && detached) {
+      // No answer yet: the run parks and the worker is freed while the call goes on in this
+      // process; its answer settles the step (settleDetached), or, if this process stops first,
+      // the deadline does (retry for an idempotent action, else an operator decides).
+      let parked: (held: boolean) => void = () => {};
+      const parkedCommitted = new Promise<boolean>((resolve) => {
+        parked = resolve;
+      });
+      const adopted = detached.adopt(() =>
+        settleDetached(
+          { db, logger, calls: detached },
+          {
+            parking,
+            input,
+            write,
+            secrets: () => secrets,
+            policy,
+            failureOf,
+            calling: calling.catch((error: unknown): ExecuteResult => {
+              if (error instanceof StepFailure) return { ok: false, error: error.error };
+              throw error;
+            }),
+            parked: parkedCommitted,
+            onAnswer: (result) =>
+              deps.onStep?.(connector.id, (performance.now() - started) / 1000, result.ok),
+          },
+        ),
+      );
+      if (adopted) {
+        const deadline = new Date(Date.now() + timeoutMs + DETACHED_GRACE_MS);
+        try {
+          await log.add(context, {
+            state: 'waiting',
+            stepKey: step.key,
+            input,
+            output: { detached: waitId, deadline: deadline.toISOString() },
+            secrets,
+            parking: detachedParking(
+              parking,
+              deadline,
+              idempotent ? { kind: 'retry' } : { kind: 'unknown', step: stepId },
+            ),
+          });
+        } catch (error) {
+          parked(false);
+          throw error;
+        }
+        throw new RunParked('waiting for a detached call', parked);
+      }
+    }
+    const result = answered ? answered.result : await calling;
     deps.onStep?.(connector.id, (performance.now() - started) / 1000, result.ok);
     if (!result.ok) {
-      const retryAt = result.error instanceof RateLimitedError ? result.error.retryAt : undefined;
-      const unknown = !idempotent && !notCarriedOut.has(result.error.kind);
-      throw await failStep(log, context, step.key, result.error, retryAt, {
+      const failure = failureOf(result.error);
+      throw await failStep(log, context, step.key, result.error, failure.retryAt, {
         input,
         secrets,
-        ...(unknown ? { unknownStep: stepId } : {}),
+        ...(failure.unknownStep ? { unknownStep: failure.unknownStep } : {}),
       });
     }
     if (isWaitRequest(result.output)) {
@@ -556,15 +597,6 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       .executeTakeFirst();
     const result = row?.result as { input?: Record<string, unknown> } | null | undefined;
     return result?.input;
-  }
-
-  /** How many times the run was resumed: those claims are not attempts of the retry budget. */
-  async function resumedWaits(runId: string): Promise<number> {
-    const { rows } = await sql<{ n: number }>`
-      select count(*)::int as n from run_waits where run_id = ${runId} and state = 'resumed'`.execute(
-      db,
-    );
-    return rows[0]?.n ?? 0;
   }
 
   /**

@@ -49,6 +49,19 @@ export function waitParking(step: ParkingStep, request: WaitRequest): Parking {
   };
 }
 
+/**
+ * The wait of a step whose call answers slowly and goes on outside the attempt (an action's
+ * `detach`): until `deadline` (the step's timeout), then `onTimeout` (retry for an idempotent
+ * action, else an operator's decision).
+ */
+export function detachedParking(
+  step: ParkingStep,
+  deadline: Date,
+  onTimeout: Extract<TimeoutPolicy, { kind: 'retry' | 'unknown' }>,
+): Parking {
+  return { wait: waitRow(step, 'detached', deadline, onTimeout, null) };
+}
+
 /** What a reviewer is shown and decides on. */
 export interface Proposal {
   readonly reason: 'gate' | 'step';

@@ -1,8 +1,9 @@
-import { type Selectable, sql, type Transaction } from 'kysely';
+import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import { type AuditEntryInput, recordAudit } from '../audit/record-audit.js';
 import type { Database } from '../db/schema.js';
 import type { RunWaitsTable, WaitState } from '../db/tables/review-tables.js';
 import type { RunStepsTable, RunsTable } from '../db/tables/run-tables.js';
+import type { FailedEnd } from './failure-end.js';
 import { enqueue, finishRun } from './run-finisher.js';
 
 export type WaitRow = Selectable<RunWaitsTable>;
@@ -22,7 +23,12 @@ export type Settlement =
   /** A reviewer rejected the write: the run stops (cancelled), nothing is written. */
   | { readonly kind: 'reject'; readonly reason: string }
   /** The deadline passed: the step failed; the run is dead, or retried while attempts remain. */
-  | { readonly kind: 'timeout'; readonly retry: boolean };
+  | { readonly kind: 'timeout'; readonly retry: boolean }
+  /**
+   * The step's call failed (a detached call), or its outcome is unknown: the attempt ends as
+   * `end` says (see failureEnd), the step failed with `stepError`.
+   */
+  | { readonly kind: 'failed'; readonly end: FailedEnd; readonly stepError: unknown };
 
 /**
  * Locks a wait and its run for settling, in the caller's transaction: the wait must still be
@@ -72,7 +78,9 @@ export async function settleWait(
       ? 'timed-out'
       : settlement.kind === 'reject'
         ? 'cancelled'
-        : 'resumed';
+        : settlement.kind === 'failed'
+          ? 'failed'
+          : 'resumed';
   const result =
     settlement.kind === 'output'
       ? settlement.output
@@ -80,7 +88,9 @@ export async function settleWait(
         ? { decision: 'approved', input: settlement.input, edited: settlement.edited }
         : settlement.kind === 'reject'
           ? { decision: 'rejected', reason: settlement.reason }
-          : { timedOut: true };
+          : settlement.kind === 'failed'
+            ? { failed: settlement.end.state }
+            : { timedOut: true };
   await trx
     .updateTable('run_waits')
     .set({ state: waitState, result: JSON.stringify(result), settled_at: now })
@@ -108,6 +118,9 @@ export async function settleWait(
       error: JSON.stringify({ kind: 'rejected', reason: settlement.reason }),
     });
     await finishRun(trx, ref, 'cancelled', { outcome: `rejected in review: ${settlement.reason}` });
+  } else if (settlement.kind === 'failed') {
+    await step('failed', { error: JSON.stringify(settlement.stepError) });
+    await endFailed(trx, ref, `${wait.route_key}/${wait.step_key}`, settlement.end);
   } else if (settlement.kind === 'timeout') {
     const error = {
       kind: 'timeout',
@@ -147,6 +160,63 @@ export async function settleWait(
   });
 }
 
+/** Ends a parked run's attempt as failed (retried at `retryAt`), dead, or unknown. */
+async function endFailed(
+  trx: Transaction<Database>,
+  ref: {
+    readonly id: string;
+    readonly integrationId: string;
+    readonly sourceRecord: string | null;
+  },
+  stepId: string,
+  end: FailedEnd,
+): Promise<void> {
+  const error = JSON.stringify(end.error);
+  if (end.state === 'dead') {
+    await finishRun(trx, ref, 'dead', { outcome: end.outcome, error: end.error });
+    return;
+  }
+  if (end.state === 'unknown') {
+    // As an attempt that ended with its non-idempotent step sent: an operator decides.
+    await trx
+      .updateTable('runs')
+      .set({
+        state: 'unknown',
+        sending: stepId,
+        decision: null,
+        outcome: 'unknown outcome',
+        last_error: error,
+        next_attempt_at: null,
+      })
+      .where('id', '=', ref.id)
+      .execute();
+    return;
+  }
+  await trx
+    .updateTable('runs')
+    .set({
+      state: 'failed',
+      next_attempt_at: end.retryAt,
+      last_error: error,
+      outcome: null,
+      ...(end.deferred ? { deferrals: sql<number>`deferrals + 1` } : {}),
+    })
+    .where('id', '=', ref.id)
+    .execute();
+  await enqueue(trx, [ref.id], end.retryAt);
+}
+
+/**
+ * How many times a run was resumed from a wait: those claims are not attempts of the retry budget.
+ */
+export async function resumedWaits(db: Kysely<Database>, runId: string): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    select count(*)::int as n from run_waits where run_id = ${runId} and state = 'resumed'`.execute(
+    db,
+  );
+  return rows[0]?.n ?? 0;
+}
+
 /**
  * Whether a timed-out step may be tried again: attempts that ended parked and were resumed do not
  * count against the run's `max_attempts`.
@@ -155,9 +225,5 @@ export async function canRetry(
   trx: Transaction<Database>,
   run: Selectable<RunsTable>,
 ): Promise<boolean> {
-  const { rows } = await sql<{ n: number }>`
-    select count(*)::int as n from run_waits where run_id = ${run.id} and state = 'resumed'`.execute(
-    trx,
-  );
-  return run.attempts - (rows[0]?.n ?? 0) < run.max_attempts;
+  return run.attempts - (await resumedWaits(trx, run.id)) < run.max_attempts;
 }

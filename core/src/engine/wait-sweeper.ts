@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Logger } from '../log/create-logger.js';
+import { unknownOutcome } from './failure-end.js';
 import { canRetry, lockWait, settleWait } from './settle-wait.js';
 
 /** One periodic task of the sweeper: returns how many items it handled. */
@@ -45,8 +46,9 @@ export function startWaitSweeper(options: {
 
 /**
  * Parked steps whose deadline passed follow their timeout policy: `fail` (the run is dead),
- * `retry` (a new attempt while the retry budget lasts, else dead) or `continue` (the step
- * succeeds with the given output). At most `limit` per sweep, oldest deadline first.
+ * `retry` (a new attempt while the retry budget lasts, else dead), `continue` (the step
+ * succeeds with the given output) or `unknown` (a detached non-idempotent call: an operator
+ * decides). At most `limit` per sweep, oldest deadline first.
  */
 export function expireWaits(db: Kysely<Database>, limit = 100): SweepTask {
   return {
@@ -77,6 +79,23 @@ export function expireWaits(db: Kysely<Database>, limit = 100): SweepTask {
           };
           if (policy.kind === 'continue')
             await settleWait(trx, locked, { kind: 'output', output: policy.output }, audit);
+          else if (policy.kind === 'unknown')
+            // A detached non-idempotent call whose process stopped: it was sent, its outcome is
+            // unknown; it is not sent again by itself, an operator decides.
+            await settleWait(
+              trx,
+              locked,
+              {
+                kind: 'failed',
+                end: { state: 'unknown', error: unknownOutcome(policy.step) },
+                stepError: {
+                  kind: 'timeout',
+                  name: 'WaitTimedOut',
+                  message: `The call of "${policy.step}" gave no answer before its deadline.`,
+                },
+              },
+              audit,
+            );
           else
             await settleWait(
               trx,

@@ -53,7 +53,7 @@ export interface WaitRow {
   readonly integration_id: string;
   readonly route_key: string;
   readonly step_key: string;
-  readonly kind: 'callback' | 'poll' | 'review';
+  readonly kind: 'callback' | 'poll' | 'review' | 'detached';
   readonly connector_id: string;
   readonly connector_version: string;
   readonly action_key: string;

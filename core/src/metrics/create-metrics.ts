@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { WaitKind } from '../db/tables/review-tables.js';
 import { runStates } from '../runs/run-view.js';
 
 /** Junction's Prometheus metrics, in a registry of its own (several Junctions share a process). */
@@ -18,14 +19,19 @@ interface DatabaseSnapshot {
   /** Counts by state; finished states only when they were read. */
   readonly runs: ReadonlyMap<string, number>;
   readonly queueDepth: number;
+  /** Unsettled waits of parked runs, by kind. */
+  readonly waits: ReadonlyMap<string, number>;
 }
+
+const waitKinds: readonly WaitKind[] = ['callback', 'poll', 'review', 'detached'];
 
 const finishedStates = ['succeeded', 'dead', 'cancelled'];
 
 /**
  * Creates the metrics of one Junction: `junction_events_accepted_total`, `junction_runs`,
- * `junction_step_duration_seconds`, `junction_queue_depth`, and prom-client's default process
- * metrics. The two database gauges share one query per scrape (concurrent scrapes share it too).
+ * `junction_step_duration_seconds`, `junction_queue_depth`, `junction_waits` (by kind),
+ * `junction_detached_calls_in_flight`, and prom-client's default process metrics. The database
+ * gauges share one query per scrape (concurrent scrapes share it too).
  * Unfinished runs are counted at every scrape through the partial index of unfinished runs (cost
  * follows the backlog); finished ones (which grow without bound) at most every
  * `finishedCountsMaxAgeMs` (15 s by default), and the last counts are shown in between.
@@ -33,6 +39,8 @@ const finishedStates = ['succeeded', 'dead', 'cancelled'];
 export function createMetrics(options: {
   pool: pg.Pool;
   finishedCountsMaxAgeMs?: number;
+  /** Slow calls this process carries on after their runs parked. */
+  detachedCalls?: () => number;
 }): JunctionMetrics {
   const finishedMaxAgeMs = options.finishedCountsMaxAgeMs ?? 15_000;
   let finished: { counts: Map<string, number>; at: number } | undefined;
@@ -88,6 +96,25 @@ export function createMetrics(options: {
     },
   });
 
+  new Gauge({
+    name: 'junction_waits',
+    help: 'Parked runs by what they wait for (callback, poll, review, detached: a slow call still going on).',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+    async collect() {
+      const { waits } = await snapshot();
+      for (const kind of waitKinds) this.set({ kind }, waits.get(kind) ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'junction_detached_calls_in_flight',
+    help: 'Slow calls this process carries on after their runs parked, freeing their workers (JUNCTION_DETACHED_CALLS_MAX at most).',
+    registers: [registry],
+    collect() {
+      this.set(options.detachedCalls?.() ?? 0);
+    },
+  });
+
   return {
     registry,
     contentType: registry.contentType,
@@ -112,14 +139,18 @@ async function readSnapshot(pool: pg.Pool, withFinished: boolean): Promise<Datab
      union all
      select state, count(*) from runs where $1::boolean and state = any($2::text[]) group by state
      union all
-     select null, count(*) from graphile_worker._private_jobs where is_available and run_at <= now()`,
+     select null, count(*) from graphile_worker._private_jobs where is_available and run_at <= now()
+     union all
+     select 'wait:' || kind, count(*) from run_waits where state = 'waiting' group by kind`,
     [withFinished, finishedStates],
   );
   const runs = new Map<string, number>();
+  const waits = new Map<string, number>();
   let queueDepth = 0;
   for (const row of rows) {
     if (row.state === null) queueDepth = Number(row.n);
+    else if (row.state.startsWith('wait:')) waits.set(row.state.slice(5), Number(row.n));
     else runs.set(row.state, Number(row.n));
   }
-  return { runs, queueDepth };
+  return { runs, queueDepth, waits };
 }

@@ -29,7 +29,7 @@ export const connector = defineConnector({
   description:
     'Structured extraction with any OpenAI-compatible chat completion endpoint, with a confidence for review gates.',
   version: '0.1.0',
-  contract: '^1.3.0',
+  contract: '^1.8.0',
   baseUrl: 'https://api.openai.com/v1',
   auth: aiAuth,
   actions: [extract],

@@ -13,7 +13,7 @@ export interface StandInRequest {
  * How the stand-in answers one request: a completion (an object is sent as JSON text, a string as
  * it is, malformed or not), with every token's probability `tokenConfidence` (their geometric
  * mean is then that number) when the request asked for log-probabilities, after `delayMs`; or an
- * error status as the real API sends it (429 with Retry-After).
+ * error status as the real API sends it (429 with Retry-After), after `delayMs` too.
  */
 export type StandInAnswer =
   | {
@@ -22,12 +22,24 @@ export type StandInAnswer =
       readonly delayMs?: number;
       readonly finishReason?: 'stop' | 'length';
     }
-  | { readonly status: 429; readonly retryAfterSeconds: number }
-  | { readonly status: 400 | 401 | 500 | 503; readonly message?: string };
+  | { readonly status: 429; readonly retryAfterSeconds: number; readonly delayMs?: number }
+  | {
+      readonly status: 400 | 401 | 500 | 503;
+      readonly message?: string;
+      readonly delayMs?: number;
+    };
+
+/** What the stand-in saw and did, in order: request `n` (0-based) received, or answered. */
+export interface StandInEvent {
+  readonly kind: 'received' | 'answered';
+  readonly request: number;
+}
 
 /**
  * A loopback stand-in for an OpenAI-compatible endpoint (`POST /chat/completions`, `GET /models`),
- * for tests and offline examples: answers come from the queue (`next`) first, else from `respond`.
+ * for tests and offline examples: answers come from the queue (`next`) first, else from `respond`
+ * (which may take its time: a promise). `events` tells in which order requests came and were
+ * answered (a request received before another's answer was in flight at the same time).
  *
  * @example
  * ```ts
@@ -36,19 +48,25 @@ export type StandInAnswer =
  * ```
  */
 export async function startModelStandIn(
-  options: { respond?: (request: StandInRequest) => StandInAnswer; host?: string } = {},
+  options: {
+    respond?: (request: StandInRequest) => StandInAnswer | Promise<StandInAnswer>;
+    host?: string;
+  } = {},
 ) {
   const queue: StandInAnswer[] = [];
   const requests: StandInRequest[] = [];
+  const events: StandInEvent[] = [];
   let ids = 0;
   const server = createServer((req, res) => {
     let raw = '';
     req.on('data', (chunk) => {
       raw += chunk;
     });
-    req.on('end', () => {
+    req.on('end', async () => {
+      let index: number | undefined;
       const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
         if (res.destroyed) return;
+        if (index !== undefined) events.push({ kind: 'answered', request: index });
         res.writeHead(status, { 'content-type': 'application/json', ...headers });
         res.end(JSON.stringify(body));
       };
@@ -72,19 +90,25 @@ export async function startModelStandIn(
         body,
         headers: req.headers,
       };
-      requests.push(request);
+      index = requests.push(request) - 1;
+      events.push({ kind: 'received', request: index });
       const answer = queue.shift() ??
-        options.respond?.(request) ?? {
+        (await options.respond?.(request)) ?? {
           status: 500,
           message: 'The stand-in has no answer queued.',
         };
-      if ('status' in answer) {
-        if (answer.status === 429)
-          return send(429, error('Rate limit reached.', 'rate_limit_exceeded'), {
-            'retry-after': String(answer.retryAfterSeconds),
-          });
-        return send(answer.status, error(answer.message ?? 'Error.', 'server_error'));
-      }
+      const later = (reply: () => void) => {
+        const timer = setTimeout(reply, answer.delayMs ?? 0);
+        res.on('close', () => clearTimeout(timer));
+      };
+      if ('status' in answer)
+        return later(() => {
+          if (answer.status === 429)
+            send(429, error('Rate limit reached.', 'rate_limit_exceeded'), {
+              'retry-after': String(answer.retryAfterSeconds),
+            });
+          else send(answer.status, error(answer.message ?? 'Error.', 'server_error'));
+        });
       const content =
         typeof answer.content === 'string' ? answer.content : JSON.stringify(answer.content);
       const tokens = content.match(/.{1,4}/gs) ?? [];
@@ -118,8 +142,7 @@ export async function startModelStandIn(
           total_tokens: Math.ceil(raw.length / 4) + tokens.length,
         },
       };
-      const timer = setTimeout(() => send(200, completion), answer.delayMs ?? 0);
-      res.on('close', () => clearTimeout(timer));
+      later(() => send(200, completion));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, options.host ?? '127.0.0.1', resolve));
@@ -127,6 +150,7 @@ export async function startModelStandIn(
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     requests,
+    events,
     /** Queues answers for the next requests, in order. */
     next(...answers: StandInAnswer[]) {
       queue.push(...answers);

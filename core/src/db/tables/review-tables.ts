@@ -1,17 +1,25 @@
 import type { Generated } from 'kysely';
 import type { Json, OptionalJson, OptionalTimestamp, Timestamp } from './column-types.js';
 
-/** What a parked run waits for. */
-export type WaitKind = 'callback' | 'poll' | 'review';
+/**
+ * What a parked run waits for: a callback, a poll, a reviewer's decision, or the answer of a slow
+ * call still going on in a worker process (`detached`).
+ */
+export type WaitKind = 'callback' | 'poll' | 'review' | 'detached';
 
-/** `waiting` until settled once: resumed, timed out or cancelled. */
-export type WaitState = 'waiting' | 'resumed' | 'timed-out' | 'cancelled';
+/**
+ * `waiting` until settled once: resumed, timed out, cancelled, or `failed` (a detached call that
+ * failed: its attempt failed, under the retry policy).
+ */
+export type WaitState = 'waiting' | 'resumed' | 'timed-out' | 'cancelled' | 'failed';
 
 /** What happens when a wait's deadline passes. */
 export type TimeoutPolicy =
   | { readonly kind: 'fail' }
   | { readonly kind: 'retry' }
-  | { readonly kind: 'continue'; readonly output: Record<string, unknown> };
+  | { readonly kind: 'continue'; readonly output: Record<string, unknown> }
+  /** A non-idempotent step (`<route>/<step>`) was sent: its outcome is unknown, an operator decides. */
+  | { readonly kind: 'unknown'; readonly step: string };
 
 export interface RunWaitsTable {
   id: string;

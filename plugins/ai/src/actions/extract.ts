@@ -36,6 +36,8 @@ export const extract = defineAction({
     'A chat completion whose answer must fit a JSON Schema; returns it with a confidence for gating.',
   kind: 'custom',
   idempotent: true,
+  // A model answers in seconds to minutes: past a second, the run parks and frees its worker.
+  detach: { afterMs: 1000 },
   settings: {
     timeoutSeconds: field.number({
       required: false,
