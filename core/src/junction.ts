@@ -320,6 +320,7 @@ export async function createJunction(
         db: database.db,
         logger,
         tokens: createTokenVerifier(database.db, config.adminToken),
+        adminEnvToken: config.adminToken !== undefined,
         bodyLimitBytes: config.bodyLimitBytes,
         version: junctionVersion(),
         readiness,

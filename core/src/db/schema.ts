@@ -1,6 +1,7 @@
 import type { ColumnType, Insertable, Selectable } from 'kysely';
 import type { AuditTables } from './tables/audit-tables.js';
 import type { ConfigTables } from './tables/config-tables.js';
+import type { ConsoleTables } from './tables/console-tables.js';
 import type { PluginTables } from './tables/plugin-tables.js';
 import type { ReviewTables } from './tables/review-tables.js';
 import type { RunTables } from './tables/run-tables.js';
@@ -32,7 +33,13 @@ export interface ApiTokensTable {
  * Every table Junction owns, in snake_case exactly as in SQL. Each area declares its tables in
  * `db/tables/<area>-tables.ts`; this interface joins them.
  */
-export interface Database extends AuditTables, ConfigTables, PluginTables, ReviewTables, RunTables {
+export interface Database
+  extends AuditTables,
+    ConfigTables,
+    ConsoleTables,
+    PluginTables,
+    ReviewTables,
+    RunTables {
   api_tokens: ApiTokensTable;
 }
 

@@ -8,6 +8,7 @@ import { ConfigProblem } from '../connections/config-problem.js';
 import type { ConnectionStore } from '../connections/connection-store.js';
 import type { OAuthAuthorizations } from '../connections/oauth-authorizations.js';
 import type { ConnectorSource } from '../connectors/connector-source.js';
+import { createConsoleSessions } from '../console/console-sessions.js';
 import type { Database } from '../db/schema.js';
 import type { CallbackReceiver } from '../engine/wait-callbacks.js';
 import type { createWebhookIngress } from '../engine/webhook-ingress.js';
@@ -29,6 +30,7 @@ import { registerAuditRoutes } from './routes/audit-routes.js';
 import { registerCallbackRoutes } from './routes/callback-routes.js';
 import { registerConnectionRoutes } from './routes/connection-routes.js';
 import { registerConnectorRoutes } from './routes/connector-routes.js';
+import { registerConsoleRoutes } from './routes/console-routes.js';
 import { registerDocsRoutes } from './routes/docs-routes.js';
 import { type ReadinessReport, registerHealthRoutes } from './routes/health-routes.js';
 import { registerHookRoutes } from './routes/hook-routes.js';
@@ -66,6 +68,8 @@ export interface AppDependencies {
   readonly callbacks?: CallbackReceiver;
   /** The review queue (`/v1/reviews`). */
   readonly reviews?: ReviewQueue;
+  /** Whether JUNCTION_ADMIN_TOKEN is configured (console sessions opened with it need it). */
+  readonly adminEnvToken?: boolean;
 }
 
 /** The HTTP API: every route, its OpenAPI description, and one error path to problem+json. */
@@ -127,6 +131,15 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     registerPluginRoutes(app, deps.plugins);
     registerConnectorRoutes(app, deps.plugins);
   }
+  registerConsoleRoutes(app, {
+    db: deps.db,
+    sessions: createConsoleSessions({
+      db: deps.db,
+      tokens: deps.tokens,
+      adminEnvToken: deps.adminEnvToken ?? false,
+    }),
+    pages: [],
+  });
   registerDocsRoutes(app, () => openApiDocument(app, deps.version));
 
   let methodsOf: ((path: string) => string[]) | undefined;

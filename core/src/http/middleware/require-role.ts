@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { Kysely } from 'kysely';
 import { recordAudit } from '../../audit/record-audit.js';
 import { type Permission, roleHasPermission, rolesWithPermission } from '../../auth/permissions.js';
@@ -81,24 +81,36 @@ export function recordDenials(db: Kysely<Database>): MiddlewareHandler<AppEnv> {
     if (!(error instanceof HttpProblem) || error.problem.status !== 403) return;
     const principal = c.get('principal');
     if (!principal) return;
-    try {
-      await recordAudit(db, {
-        actor: actorOf(principal),
-        action: 'access.denied',
-        subjectType: 'route',
-        subjectId: `${c.req.method} ${c.req.path}`,
-        requestId: c.get('requestId'),
-        data: {
-          role: principal.role,
-          permission: error.problem.permission ?? null,
-          detail: error.problem.detail ?? null,
-        },
-      });
-    } catch (failure) {
-      requestLogger(c).error(
-        { err: failure },
-        'could not record a denied request in the audit trail',
-      );
-    }
+    await recordDenial(db, c, {
+      permission: error.problem.permission ?? null,
+      detail: error.problem.detail ?? null,
+    });
   };
+}
+
+/**
+ * Leaves the `access.denied` audit entry of a refused request (the API's and the console's), with
+ * the principal as actor and `<METHOD> <path>` as subject; a failure to record it is logged.
+ */
+export async function recordDenial(
+  db: Kysely<Database>,
+  c: Context<AppEnv>,
+  data: { readonly permission: unknown; readonly detail: unknown },
+): Promise<void> {
+  const principal = c.get('principal');
+  try {
+    await recordAudit(db, {
+      actor: actorOf(principal),
+      action: 'access.denied',
+      subjectType: 'route',
+      subjectId: `${c.req.method} ${c.req.path}`,
+      requestId: c.get('requestId'),
+      data: { role: principal.role, ...data },
+    });
+  } catch (failure) {
+    requestLogger(c).error(
+      { err: failure },
+      'could not record a denied request in the audit trail',
+    );
+  }
 }

@@ -34,9 +34,12 @@ export function securityHeaders(): MiddlewareHandler {
   return async (c, next) => {
     await next();
     const html = c.res.headers.get('content-type')?.startsWith('text/html') === true;
-    c.res.headers.set('Content-Security-Policy', html ? pagePolicy : dataPolicy);
+    // A page that set its own policy (the console's) keeps it.
+    if (!(html && c.res.headers.has('Content-Security-Policy')))
+      c.res.headers.set('Content-Security-Policy', html ? pagePolicy : dataPolicy);
     c.res.headers.set('X-Frame-Options', 'DENY');
     c.res.headers.set('X-Content-Type-Options', 'nosniff');
-    c.res.headers.set('Referrer-Policy', 'no-referrer');
+    // The console sets same-origin, so that its form posts carry their Origin (checked).
+    if (!c.res.headers.has('Referrer-Policy')) c.res.headers.set('Referrer-Policy', 'no-referrer');
   };
 }
