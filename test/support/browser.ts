@@ -35,9 +35,9 @@ export async function expectAccessible(page: Page): Promise<void> {
   axeScript ??= await readFile(axeSource, 'utf8');
   await page.evaluate(axeScript);
   const violations = await page.evaluate(async () => {
-    // biome-ignore lint/suspicious/noExplicitAny: axe is a global injected just above.
-    const axe = (globalThis as any).axe;
-    const result = await axe.run(document, { resultTypes: ['violations'] });
+    // biome-ignore lint/suspicious/noExplicitAny: axe and document are the page's own globals.
+    const inPage: any = globalThis;
+    const result = await inPage.axe.run(inPage.document, { resultTypes: ['violations'] });
     return (
       result.violations as {
         id: string;
