@@ -236,7 +236,8 @@ function guardArguments(
           net as unknown as { _normalizeArgs(a: unknown[]): [Record<string, unknown>, unknown] }
         )._normalizeArgs(args)
   ) as [Record<string, unknown>, unknown];
-  if (options.path !== undefined) {
+  // http's agent passes `path: null` for TCP; only a string is a local socket.
+  if (options.path !== undefined && options.path !== null) {
     return new EgressRefusedError({
       rule: 'unix-socket',
       reason: `a local socket (${String(options.path)}) is never reached by plugin code; use TCP`,

@@ -45,6 +45,7 @@ import { createIntegrationStore, type IntegrationStore } from './integrations/in
 import { createLogger, type Logger } from './log/create-logger.js';
 import { countAcceptedEvents } from './metrics/count-accepted-events.js';
 import { createMetrics } from './metrics/create-metrics.js';
+import { createIsolatingExecutor } from './plugin-hosts/isolating-executor.js';
 import {
   type PluginHost,
   type PluginSettings,
@@ -141,11 +142,19 @@ export async function createJunction(
         config.databaseUrl ? { kind: 'url' } : { kind: 'embedded', dataDir: config.dataDir },
       );
     });
+    const egress = await junctionEgress({
+      allow: config.egressAllow,
+      deny: config.egressDeny,
+      apiPort: config.port,
+      databaseUrl,
+    });
+    const settings = pluginSettings(config, options.plugins);
     const plugins = await startPlugins({
       db: database.db,
       databaseUrl,
       logger,
-      settings: pluginSettings(config, options.plugins),
+      settings,
+      egress: () => egress.rules,
     });
     stack.push(() => plugins.close());
 
@@ -166,15 +175,15 @@ export async function createJunction(
       const base = publicUrl();
       return base === undefined ? undefined : `${base}${callbackPath(signer.token(waitId))}`;
     };
-    const egress = await junctionEgress({
-      allow: config.egressAllow,
-      deny: config.egressDeny,
-      apiPort: config.port,
-      databaseUrl,
-    });
     const services: JunctionServices = {
       connectors,
-      executor: createRedactingExecutor(createInProcessExecutor({ egress: egress.rules })),
+      executor: createRedactingExecutor(
+        createIsolatingExecutor({
+          pool: plugins.hosts,
+          memoryMb: settings.hostMemoryMb,
+          inProcess: createInProcessExecutor({ egress: egress.rules }),
+        }),
+      ),
       box,
       connections: createConnectionStore({ db: database.db, box, connectors }),
       oauth: createOAuthAuthorizations({ db: database.db, box, connectors }),

@@ -34,5 +34,10 @@ export type { PreparedInstall, PrepareInstallOptions } from './prepare-install.j
 export { prepareInstall } from './prepare-install.js';
 export type { PluginPackage } from './read-plugin-package.js';
 export { checkContract, LIFECYCLE_SCRIPTS, readPluginPackage } from './read-plugin-package.js';
-export type { LoadedPlugin, VerifyOptions } from './verify-plugin.js';
+export type {
+  ImportRequest,
+  LoadedPlugin,
+  PluginIdentity,
+  VerifyOptions,
+} from './verify-plugin.js';
 export { verifyPlugin } from './verify-plugin.js';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { isPluginError, PluginError } from './plugin-error.js';
-import { type LoadedPlugin, verifyPlugin } from './verify-plugin.js';
+import { type LoadedPlugin, type VerifyOptions, verifyPlugin } from './verify-plugin.js';
 
 /** One plugin that did not load, and why. */
 export interface PluginLoadFailure {
@@ -63,7 +63,10 @@ export async function loadPlugins<T>(
  * const { loaded, failed } = await loadBuiltinPlugins('/app/plugins');
  * ```
  */
-export async function loadBuiltinPlugins(folder: string): Promise<LoadPluginsResult> {
+export async function loadBuiltinPlugins(
+  folder: string,
+  options: Pick<VerifyOptions, 'importConnector'> = {},
+): Promise<LoadPluginsResult> {
   const root = resolve(folder);
   if (!existsSync(root)) return { loaded: [], failed: [] };
   const dirs: string[] = [];
@@ -78,7 +81,7 @@ export async function loadBuiltinPlugins(folder: string): Promise<LoadPluginsRes
   return loadPlugins(
     dirs,
     (dir) => dir,
-    (dir) => verifyPlugin(dir, { requireManifest: false }),
+    (dir) => verifyPlugin(dir, { requireManifest: false, ...options }),
   );
 }
 

@@ -14,7 +14,12 @@ import { fileURLToPath } from 'node:url';
 import { extractTarball } from './extract-tarball.js';
 import { PluginError } from './plugin-error.js';
 import { DEFAULT_LIMITS, type ExtractLimits } from './plugin-source.js';
-import { type LoadedPlugin, verifyPlugin } from './verify-plugin.js';
+import {
+  type LoadedPlugin,
+  type PluginIdentity,
+  type VerifyOptions,
+  verifyPlugin,
+} from './verify-plugin.js';
 
 const INTEGRITY_FILE = '.junction-integrity';
 const ID = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
@@ -33,8 +38,15 @@ export interface StagedPlugin {
 /** Installed plugins on disk: `<root>/<id>/<version>/`, several versions side by side. */
 export interface PluginStore {
   readonly root: string;
-  /** Extracts and verifies a tarball in a staging folder; on refusal nothing is left behind. */
-  stage(bytes: Uint8Array, integrity: string): Promise<StagedPlugin>;
+  /**
+   * Extracts and verifies a tarball in a staging folder; on refusal nothing is left behind.
+   * `beforeCode` refuses it from its manifest before any of its code is loaded.
+   */
+  stage(
+    bytes: Uint8Array,
+    integrity: string,
+    options?: { readonly beforeCode?: (plugin: PluginIdentity) => void },
+  ): Promise<StagedPlugin>;
   /**
    * Makes sure `<id>/<version>` is on disk with this integrity (extracting `bytes()` when not)
    * and loads it. Used by every process to materialise what the database says is installed.
@@ -63,6 +75,8 @@ export interface PluginStoreOptions {
    * the host, linked at `<root>/node_modules/@junction/connector-kit`). Found by default.
    */
   readonly kitDir?: string;
+  /** Where plugin code is imported (a plugin host); default: this process. */
+  readonly importConnector?: VerifyOptions['importConnector'];
 }
 
 /**
@@ -93,14 +107,21 @@ export function createPluginStore(options: PluginStoreOptions): PluginStore {
     return join(root, id, version);
   };
 
-  const stage = async (bytes: Uint8Array, integrity: string): Promise<StagedPlugin> => {
+  const verify = (dir: string, integrity: string, beforeCode?: VerifyOptions['beforeCode']) =>
+    verifyPlugin(dir, {
+      requireManifest: true,
+      importTag: integrity,
+      ...(options.importConnector ? { importConnector: options.importConnector } : {}),
+      ...(beforeCode ? { beforeCode } : {}),
+    });
+  const stage: PluginStore['stage'] = async (bytes, integrity, stageOptions = {}) => {
     await prepare();
     await mkdir(staging, { recursive: true });
     const dir = await mkdtemp(join(staging, 'p-'));
     const discard = () => rm(dir, { recursive: true, force: true });
     try {
       await extractTarball(bytes, dir, limits);
-      const plugin = await verifyPlugin(dir, { requireManifest: true, importTag: integrity });
+      const plugin = await verify(dir, integrity, stageOptions.beforeCode);
       return {
         plugin,
         integrity,
@@ -128,7 +149,7 @@ export function createPluginStore(options: PluginStoreOptions): PluginStore {
       const target = versionDir(entry.id, entry.version);
       const marker = await readFile(join(target, INTEGRITY_FILE), 'utf8').catch(() => undefined);
       if (marker === entry.integrity) {
-        return verifyPlugin(target, { requireManifest: true, importTag: entry.integrity });
+        return verify(target, entry.integrity);
       }
       const staged = await stage(await entry.bytes(), entry.integrity);
       if (staged.plugin.id !== entry.id || staged.plugin.version !== entry.version) {
@@ -139,7 +160,7 @@ export function createPluginStore(options: PluginStoreOptions): PluginStore {
         );
       }
       const dir = await staged.commit();
-      return verifyPlugin(dir, { requireManifest: true, importTag: entry.integrity });
+      return verify(dir, entry.integrity);
     },
     async remove(id, version) {
       await rm(versionDir(id, version), { recursive: true, force: true });

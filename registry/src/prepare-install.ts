@@ -18,6 +18,8 @@ export interface PrepareInstallOptions {
    * (`'a built-in plugin'`, `'the package acme-plugin'`). A taken id is refused (`id-clash`).
    */
   readonly ownerOf?: (id: string, packageName: string) => string | undefined;
+  /** Whether `id@version` is installed already (refused as `already-installed`). */
+  readonly installed?: (id: string, version: string) => boolean;
 }
 
 /**
@@ -45,14 +47,30 @@ export async function prepareInstall(
   } finally {
     await rm(cacheDir, { recursive: true, force: true });
   }
-  const staged = await options.store.stage(tarball.bytes, tarball.integrity);
-  const owner = options.ownerOf?.(staged.plugin.id, staged.plugin.packageName);
-  if (owner !== undefined) {
+  const refuse = (plugin: { id: string; version: string; packageName: string }) => {
+    const owner = options.ownerOf?.(plugin.id, plugin.packageName);
+    if (owner !== undefined) {
+      throw new PluginError(
+        'id-clash',
+        `The connector id "${plugin.id}" belongs to ${owner}; a plugin cannot shadow another plugin's id.`,
+      );
+    }
+    if (options.installed?.(plugin.id, plugin.version)) {
+      throw new PluginError(
+        'already-installed',
+        `${plugin.id}@${plugin.version} is installed already; remove it first to reinstall.`,
+      );
+    }
+  };
+  // Refused from its manifest before its code loads; checked again on what the code declares.
+  const staged = await options.store.stage(tarball.bytes, tarball.integrity, {
+    beforeCode: refuse,
+  });
+  try {
+    refuse(staged.plugin);
+  } catch (error) {
     await staged.discard();
-    throw new PluginError(
-      'id-clash',
-      `The connector id "${staged.plugin.id}" belongs to ${owner}; a plugin cannot shadow another plugin's id.`,
-    );
+    throw error;
   }
   return { ...staged, tarball };
 }

@@ -23,8 +23,29 @@ export interface LoadedPlugin {
   readonly version: string;
   readonly packageName: string;
   readonly dir: string;
+  /** Absolute path of its connector entry. */
+  readonly entry: string;
   readonly manifest: ConnectorManifest;
   readonly connector: ConnectorDefinition;
+  /** Whether its code was loaded by `importConnector` (a plugin host) rather than in-process. */
+  readonly isolated: boolean;
+}
+
+/** What a plugin host needs to import a plugin's connector entry. */
+export interface ImportRequest {
+  readonly dir: string;
+  readonly entry: string;
+  /** `<package name>@<version>`. */
+  readonly label: string;
+  readonly importTag?: string;
+}
+
+/** Who a plugin is, known from its package.json and manifest before any of its code runs. */
+export interface PluginIdentity {
+  /** The connector id its manifest declares. */
+  readonly id: string;
+  readonly version: string;
+  readonly packageName: string;
 }
 
 /** How strictly to verify a folder. */
@@ -36,6 +57,16 @@ export interface VerifyOptions {
   readonly requireManifest: boolean;
   /** Appended to the entry URL so a re-installed version is imported afresh. */
   readonly importTag?: string;
+  /**
+   * Imports the connector somewhere else than this process (a plugin host) and answers the
+   * definition it exports; by default it is imported here.
+   */
+  readonly importConnector?: (request: ImportRequest) => Promise<ConnectorDefinition>;
+  /**
+   * Checks that need no code (an id or version already taken), called with what the manifest
+   * says before the plugin's code is loaded; throws to refuse it.
+   */
+  readonly beforeCode?: (plugin: PluginIdentity) => void;
 }
 
 /**
@@ -85,7 +116,21 @@ export async function verifyPlugin(dir: string, options: VerifyOptions): Promise
     );
   }
 
-  const connector = await importConnector(pkg.entry, options.importTag);
+  if (options.beforeCode && stored !== undefined) {
+    options.beforeCode({
+      id: (stored as ConnectorManifest).id,
+      version: pkg.version,
+      packageName: pkg.name,
+    });
+  }
+  const connector = options.importConnector
+    ? await importElsewhere(options.importConnector, {
+        dir,
+        entry: pkg.entry,
+        label: `${pkg.name}@${pkg.version}`,
+        ...(options.importTag ? { importTag: options.importTag } : {}),
+      })
+    : await importConnector(pkg.entry, options.importTag);
   checkContract(connector.contract, 'the connector definition');
   const problems = validateConnector(connector);
   if (problems.length > 0) {
@@ -106,7 +151,29 @@ export async function verifyPlugin(dir: string, options: VerifyOptions): Promise
     }
   }
   const manifest = buildManifest(connector);
-  return { id: manifest.id, version: pkg.version, packageName: pkg.name, dir, manifest, connector };
+  return {
+    id: manifest.id,
+    version: pkg.version,
+    packageName: pkg.name,
+    dir,
+    entry: pkg.entry,
+    manifest,
+    connector,
+    isolated: options.importConnector !== undefined,
+  };
+}
+
+async function importElsewhere(
+  importer: NonNullable<VerifyOptions['importConnector']>,
+  request: ImportRequest,
+): Promise<ConnectorDefinition> {
+  if (!existsSync(request.entry)) {
+    throw new PluginError(
+      'bad-package',
+      `The connector entry ${request.entry} does not exist in the package.`,
+    );
+  }
+  return importer(request);
 }
 
 async function importConnector(

@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { PluginSource } from '@junction/registry';
+import { junctionEgress } from '../egress/junction-egress.js';
 import { createLogger } from '../log/create-logger.js';
 import { pluginSettings } from '../plugins/plugin-settings.js';
 import { type PluginHost, startPlugins } from '../plugins/start-plugins.js';
@@ -45,11 +46,18 @@ async function withPlugins<T>(
   const { database, url, close } = await openCommandDatabase(config, logger, command);
   let host: PluginHost | undefined;
   try {
+    const egress = await junctionEgress({
+      allow: config.egressAllow,
+      deny: config.egressDeny,
+      apiPort: config.port,
+      databaseUrl: url,
+    });
     host = await startPlugins({
       db: database.db,
       databaseUrl: url,
       logger,
       settings: pluginSettings(config),
+      egress: () => egress.rules,
     });
     return await run(host);
   } finally {

@@ -281,6 +281,29 @@ export const configOptions = [
     default: '52428800',
     description: 'Largest .tgz accepted by POST /v1/plugins/upload, in bytes.',
   },
+  {
+    key: 'pluginIsolation',
+    env: 'JUNCTION_PLUGIN_ISOLATION',
+    flag: undefined,
+    default: 'installed',
+    description:
+      'Which plugins run in plugin host processes: installed (every installed plugin; the plugins shipped with Junction run in-process), all, or none (everything in-process). See docs/security.md.',
+  },
+  {
+    key: 'pluginHosts',
+    env: 'JUNCTION_PLUGIN_HOSTS',
+    flag: undefined,
+    default: '2',
+    description: 'Host processes per isolated plugin version (each serves many calls at once).',
+  },
+  {
+    key: 'pluginHostMemoryMb',
+    env: 'JUNCTION_PLUGIN_HOST_MEMORY_MB',
+    flag: undefined,
+    default: '512',
+    description:
+      'Memory ceiling of one plugin host, in MiB: its JavaScript heap (--max-old-space-size) and its resident size, checked every second; a host over it is stopped and its calls fail as retryable.',
+  },
 ] as const;
 
 export type ConfigOption = (typeof configOptions)[number];

@@ -27,6 +27,10 @@ export interface JunctionConfig {
   readonly pluginMaxFiles: number;
   readonly pluginResyncMs: number;
   readonly pluginUploadLimitBytes: number;
+  /** Which plugins run in host processes (see docs/security.md). */
+  readonly pluginIsolation: 'installed' | 'all' | 'none';
+  readonly pluginHosts: number;
+  readonly pluginHostMemoryMb: number;
   readonly logLevel: LogLevel;
   readonly workerConcurrency: number;
   readonly workerPollIntervalMs: number;
@@ -98,6 +102,11 @@ const schema = z.object({
   pluginMaxFiles: integer(1, 1_000_000),
   pluginResyncMs: integer(100, 86_400_000),
   pluginUploadLimitBytes: integer(1024, 1024 * 1024 * 1024),
+  pluginIsolation: z.enum(['installed', 'all', 'none'], {
+    error: 'must be one of installed, all, none',
+  }),
+  pluginHosts: integer(1, 64),
+  pluginHostMemoryMb: integer(64, 65_536),
   role: z.enum(['all', 'api', 'worker'], { error: 'must be one of all, api, worker' }),
   host: z.string().min(1, { error: 'must not be empty' }),
   port: integer(0, 65535),

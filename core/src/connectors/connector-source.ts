@@ -5,6 +5,16 @@ export interface ResolvedConnector {
   readonly id: string;
   readonly version: string;
   readonly definition: ConnectorDefinition;
+  /**
+   * Where its code runs when not in this process: its folder and entry, for a plugin host (see
+   * core/src/plugin-hosts). Absent: trusted, run in-process. `definition` is then the engine's
+   * view of it (data, with stand-ins for its functions).
+   */
+  readonly isolated?: {
+    readonly dir: string;
+    readonly entry: string;
+    readonly importTag?: string;
+  };
 }
 
 /**

@@ -5,37 +5,16 @@ import {
   createMemoryState,
   createRunContext,
   type EgressRules,
-  handleWebhook,
   type LogEntry,
-  pollAction,
   RetryableError,
-  type RunContext,
-  readCurrentRecord,
-  runAction,
-  runPoll,
   type StateStore,
-  type SubscriptionData,
-  subscribeWebhook,
   toConnectorError,
-  unsubscribeWebhook,
-  type WebhookRequest,
 } from '@junction/connector-kit';
 import type { ResolvedConnector } from '../connectors/connector-source.js';
+import { callOperation, describeOperation } from './call-operation.js';
+import type { Operation } from './operation.js';
 
-/** One call into plugin code. */
-export type Operation =
-  | { readonly kind: 'action'; readonly action: string; readonly input: unknown }
-  | { readonly kind: 'action-poll'; readonly action: string; readonly state: unknown }
-  | { readonly kind: 'action-current'; readonly action: string; readonly input: unknown }
-  | { readonly kind: 'test' }
-  | { readonly kind: 'poll'; readonly trigger: string; readonly cursor: string | null }
-  | { readonly kind: 'webhook'; readonly trigger: string; readonly request: WebhookRequest }
-  | { readonly kind: 'subscribe'; readonly trigger: string; readonly webhookUrl: string }
-  | {
-      readonly kind: 'unsubscribe';
-      readonly trigger: string;
-      readonly subscription: SubscriptionData;
-    };
+export type { Operation } from './operation.js';
 
 export interface ExecuteRequest {
   readonly connector: ResolvedConnector;
@@ -111,7 +90,7 @@ export function createInProcessExecutor(
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           const error = new RetryableError(
-            `${definition.id}: ${describe(request.operation)} did not finish within ${request.timeoutMs} ms.`,
+            `${definition.id}: ${describeOperation(request.operation)} did not finish within ${request.timeoutMs} ms.`,
           );
           timedOut = error;
           controller?.abort(error);
@@ -119,7 +98,10 @@ export function createInProcessExecutor(
         }, request.timeoutMs);
       });
       try {
-        const output = await Promise.race([call(request, ctx), timeout]);
+        const output = await Promise.race([
+          callOperation(definition, request.operation, ctx),
+          timeout,
+        ]);
         return { ok: true, output };
       } catch (thrown) {
         return { ok: false, error: toConnectorError(thrown) };
@@ -128,56 +110,4 @@ export function createInProcessExecutor(
       }
     },
   };
-}
-
-async function call(request: ExecuteRequest, ctx: RunContext): Promise<unknown> {
-  const { definition } = request.connector;
-  const operation = request.operation;
-  switch (operation.kind) {
-    case 'action':
-      return runAction(definition, operation.action, ctx, operation.input);
-    case 'action-poll':
-      return pollAction(definition, operation.action, ctx, operation.state);
-    case 'action-current':
-      return readCurrentRecord(definition, operation.action, ctx, operation.input);
-    case 'test':
-      return definition.auth.test ? definition.auth.test(ctx) : { ok: true, tested: false };
-    case 'poll': {
-      const trigger = definition.triggers?.find((t) => t.key === operation.trigger);
-      if (trigger?.kind !== 'polling') throw new Error(`no polling trigger "${operation.trigger}"`);
-      return runPoll(trigger, ctx, operation.cursor);
-    }
-    case 'webhook': {
-      const trigger = definition.triggers?.find((t) => t.key === operation.trigger);
-      if (trigger?.kind !== 'webhook') throw new Error(`no webhook trigger "${operation.trigger}"`);
-      return handleWebhook(trigger, operation.request, ctx);
-    }
-    case 'subscribe':
-    case 'unsubscribe': {
-      const trigger = definition.triggers?.find((t) => t.key === operation.trigger);
-      if (trigger?.kind !== 'webhook') throw new Error(`no webhook trigger "${operation.trigger}"`);
-      return operation.kind === 'subscribe'
-        ? subscribeWebhook(trigger, ctx, { webhookUrl: operation.webhookUrl })
-        : unsubscribeWebhook(trigger, ctx, operation.subscription);
-    }
-  }
-}
-
-function describe(operation: Operation): string {
-  switch (operation.kind) {
-    case 'action':
-      return `action "${operation.action}"`;
-    case 'action-poll':
-      return `the poll of action "${operation.action}"`;
-    case 'action-current':
-      return `reading the current record for action "${operation.action}"`;
-    case 'test':
-      return 'the connection test';
-    case 'poll':
-    case 'webhook':
-      return `trigger "${operation.trigger}"`;
-    case 'subscribe':
-    case 'unsubscribe':
-      return `${operation.kind} of trigger "${operation.trigger}"`;
-  }
 }

@@ -9,7 +9,15 @@ export interface CatalogueConnector {
   readonly definition: ConnectorDefinition;
   readonly manifest: ConnectorManifest;
   readonly source: 'builtin' | 'installed';
+  /** Set when its code runs in plugin hosts (see ResolvedConnector). */
+  readonly isolated?: { readonly dir: string; readonly entry: string; readonly importTag?: string };
 }
+
+/**
+ * Where a plugin version's code runs: `trusted` in Junction's process, `isolated` in plugin host
+ * processes (see docs/security.md).
+ */
+export type PluginIsolation = 'trusted' | 'isolated';
 
 /** What this process knows of one plugin version (loaded or not). */
 export interface CatalogueEntry {
@@ -17,6 +25,7 @@ export interface CatalogueEntry {
   readonly version: string;
   readonly packageName: string;
   readonly source: 'builtin' | 'installed';
+  readonly isolation: PluginIsolation;
   readonly enabled: boolean;
   readonly status: 'loaded' | 'failed' | 'disabled';
   readonly error?: { readonly kind: PluginErrorKind; readonly message: string };
@@ -74,6 +83,15 @@ export function createPluginCatalogue(): MutableCatalogue {
           definition: e.plugin.connector,
           manifest: e.plugin.manifest,
           source: e.source,
+          ...(e.plugin.isolated
+            ? {
+                isolated: {
+                  dir: e.plugin.dir,
+                  entry: e.plugin.entry,
+                  ...(e.integrity ? { importTag: e.integrity } : {}),
+                },
+              }
+            : {}),
         }
       : undefined;
   const getConnector = (id: string, version?: string) => {

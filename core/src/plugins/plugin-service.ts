@@ -123,11 +123,12 @@ export function createPluginService(deps: PluginServiceDeps): PluginService {
 
   return {
     async install(source, who) {
-      const owners = new Map(
-        (
-          await db.selectFrom('plugin_installs').select(['id', 'package_name']).distinct().execute()
-        ).map((r) => [r.id, r.package_name]),
-      );
+      const rows = await db
+        .selectFrom('plugin_installs')
+        .select(['id', 'version', 'package_name'])
+        .execute();
+      const owners = new Map(rows.map((r) => [r.id, r.package_name]));
+      const versions = new Set(rows.map((r) => `${r.id}@${r.version}`));
       const prepared = await prepareInstall(source, {
         store,
         npmRegistry: deps.npmRegistry,
@@ -137,6 +138,8 @@ export function createPluginService(deps: PluginServiceDeps): PluginService {
           const owner = owners.get(id);
           return owner !== undefined && owner !== packageName ? `the package ${owner}` : undefined;
         },
+        // Both refused from the manifest, before any of the plugin's code loads.
+        installed: (id, version) => versions.has(`${id}@${version}`),
       });
       const { plugin, tarball } = prepared;
       try {

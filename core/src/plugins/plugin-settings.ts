@@ -18,6 +18,15 @@ export interface PluginSettings {
   readonly resyncMs: number;
   /** Largest upload accepted by `POST /v1/plugins/upload` (default 50 MiB). */
   readonly uploadLimitBytes: number;
+  /**
+   * Which plugins run in host processes (`JUNCTION_PLUGIN_ISOLATION`): `installed` (default:
+   * installed plugins, but the versions an operator marked trusted), `all`, `none`.
+   */
+  readonly isolation: 'installed' | 'all' | 'none';
+  /** Host processes per isolated plugin version (`JUNCTION_PLUGIN_HOSTS`, default 2). */
+  readonly hosts: number;
+  /** Memory ceiling of one host in MiB (`JUNCTION_PLUGIN_HOST_MEMORY_MB`, default 512). */
+  readonly hostMemoryMb: number;
 }
 
 /** The workspace's `plugins/` folder, next to `core/`. */
@@ -44,6 +53,9 @@ export function pluginSettings(
     | 'pluginMaxFiles'
     | 'pluginResyncMs'
     | 'pluginUploadLimitBytes'
+    | 'pluginIsolation'
+    | 'pluginHosts'
+    | 'pluginHostMemoryMb'
   >,
   overrides: Partial<PluginSettings> = {},
 ): PluginSettings {
@@ -55,6 +67,9 @@ export function pluginSettings(
     maxFiles: config.pluginMaxFiles,
     resyncMs: config.pluginResyncMs,
     uploadLimitBytes: config.pluginUploadLimitBytes,
+    isolation: config.pluginIsolation,
+    hosts: config.pluginHosts,
+    hostMemoryMb: config.pluginHostMemoryMb,
     ...overrides,
   };
 }

@@ -1,6 +1,7 @@
-import type { ConnectorManifest } from '@junction/connector-kit';
+import type { ConnectorDefinition, ConnectorManifest } from '@junction/connector-kit';
 import {
   asPluginError,
+  type ImportRequest,
   type LoadedPlugin,
   loadBuiltinPlugins,
   loadPlugins,
@@ -17,16 +18,24 @@ export interface PluginSyncDeps {
   readonly store: PluginStore;
   readonly catalogue: MutableCatalogue;
   readonly logger: Logger;
+  /** Imports plugin code in a plugin host; when absent, in this process. */
+  readonly importConnector?: (request: ImportRequest) => Promise<ConnectorDefinition>;
+  /** Whether the built-in plugins run in plugin hosts too (`JUNCTION_PLUGIN_ISOLATION=all`). */
+  readonly isolateBuiltins?: boolean;
 }
 
 /** Loads the built-in plugins into the catalogue; a bad one is listed as failed and logged. */
 export async function syncBuiltins(deps: PluginSyncDeps, folder: string): Promise<void> {
-  const { loaded, failed } = await loadBuiltinPlugins(folder);
+  const { loaded, failed } = await loadBuiltinPlugins(
+    folder,
+    deps.isolateBuiltins && deps.importConnector ? { importConnector: deps.importConnector } : {},
+  );
   const entries: CatalogueEntry[] = loaded.map((plugin) => ({
     id: plugin.id,
     version: plugin.version,
     packageName: plugin.packageName,
     source: 'builtin',
+    isolation: plugin.isolated ? 'isolated' : 'trusted',
     enabled: true,
     status: 'loaded',
     manifest: plugin.manifest,
@@ -49,6 +58,7 @@ export async function syncBuiltins(deps: PluginSyncDeps, folder: string): Promis
  */
 export async function syncInstalled(deps: PluginSyncDeps): Promise<void> {
   const { db, store, catalogue, logger } = deps;
+  const isolation = deps.importConnector ? ('isolated' as const) : ('trusted' as const);
   const rows = await db
     .selectFrom('plugin_installs')
     .select([
@@ -72,6 +82,7 @@ export async function syncInstalled(deps: PluginSyncDeps): Promise<void> {
       version: row.version,
       packageName: row.package_name,
       source: 'installed' as const,
+      isolation,
       enabled: row.enabled,
       integrity: row.integrity,
       manifest: row.manifest as ConnectorManifest,
@@ -131,6 +142,7 @@ export async function syncInstalled(deps: PluginSyncDeps): Promise<void> {
       version: row.version,
       packageName: row.package_name,
       source: 'installed',
+      isolation,
       enabled: true,
       status: 'failed',
       error,
@@ -161,6 +173,7 @@ function loadedEntry(plugin: LoadedPlugin, integrity: string): CatalogueEntry {
     version: plugin.version,
     packageName: plugin.packageName,
     source: 'installed',
+    isolation: plugin.isolated ? 'isolated' : 'trusted',
     enabled: true,
     status: 'loaded',
     integrity,

@@ -1,7 +1,9 @@
-import { createPluginStore } from '@junction/registry';
+import type { EgressRules } from '@junction/connector-kit';
+import { createPluginStore, type ImportRequest } from '@junction/registry';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Logger } from '../log/create-logger.js';
+import { createHostPool, type HostPool } from '../plugin-hosts/host-pool.js';
 import { createPluginCatalogue, type PluginCatalogue } from './plugin-catalogue.js';
 import { startPluginListener } from './plugin-listener.js';
 import { createPluginService, type PluginService } from './plugin-service.js';
@@ -14,6 +16,8 @@ export interface PluginHost {
   readonly catalogue: PluginCatalogue;
   readonly service: PluginService;
   readonly settings: PluginSettings;
+  /** The plugin hosts isolated plugins run in. */
+  readonly hosts: HostPool;
   /** Re-reads the database now (also done on NOTIFY and every `resyncMs`). */
   syncNow(): Promise<void>;
   close(): Promise<void>;
@@ -25,6 +29,8 @@ export interface StartPluginsOptions {
   readonly databaseUrl: string;
   readonly logger: Logger;
   readonly settings: PluginSettings;
+  /** The egress rules plugin hosts run under (default: only the built-in refusals). */
+  readonly egress?: () => EgressRules;
   /** Overrides who pins a plugin version (see `pluginVersionUsers`). */
   readonly versionUsers?: (
     db: Kysely<Database>,
@@ -40,12 +46,29 @@ export interface StartPluginsOptions {
  */
 export async function startPlugins(options: StartPluginsOptions): Promise<PluginHost> {
   const { db, logger, settings } = options;
+  const hosts = createHostPool({
+    size: settings.hosts,
+    memoryMb: settings.hostMemoryMb,
+    egress: options.egress ?? (() => ({})),
+    onHostExit: (label, how) => logger.warn({ plugin: label, how }, 'plugin host ended'),
+  });
+  const importConnector = (request: ImportRequest) =>
+    hosts.load({ ...request, memoryMb: settings.hostMemoryMb });
+  const isolate = settings.isolation !== 'none';
   const store = createPluginStore({
     root: settings.pluginsDir,
     limits: { maxBytes: settings.maxBytes, maxFiles: settings.maxFiles },
+    ...(isolate ? { importConnector } : {}),
   });
   const catalogue = createPluginCatalogue();
-  const deps = { db, store, catalogue, logger };
+  const deps = {
+    db,
+    store,
+    catalogue,
+    logger,
+    ...(isolate ? { importConnector } : {}),
+    isolateBuiltins: settings.isolation === 'all',
+  };
 
   // One sync at a time; a request during a sync runs one more afterwards.
   let running: Promise<void> | undefined;
@@ -95,12 +118,14 @@ export async function startPlugins(options: StartPluginsOptions): Promise<Plugin
     catalogue,
     service,
     settings,
+    hosts,
     syncNow,
     async close() {
       closed = true;
       clearInterval(timer);
       await listener.close();
       await running;
+      await hosts.close();
     },
   };
 }

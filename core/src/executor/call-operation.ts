@@ -1,0 +1,70 @@
+import {
+  type ConnectorDefinition,
+  handleWebhook,
+  pollAction,
+  type RunContext,
+  readCurrentRecord,
+  runAction,
+  runPoll,
+  subscribeWebhook,
+  unsubscribeWebhook,
+} from '@junction/connector-kit';
+import type { Operation } from './operation.js';
+
+/**
+ * Runs one operation of `definition` with `ctx`: the same code in Junction's process (trusted
+ * plugins) and in a plugin host (every other plugin). Imports connector-kit only.
+ */
+export async function callOperation(
+  definition: ConnectorDefinition,
+  operation: Operation,
+  ctx: RunContext,
+): Promise<unknown> {
+  switch (operation.kind) {
+    case 'action':
+      return runAction(definition, operation.action, ctx, operation.input);
+    case 'action-poll':
+      return pollAction(definition, operation.action, ctx, operation.state);
+    case 'action-current':
+      return readCurrentRecord(definition, operation.action, ctx, operation.input);
+    case 'test':
+      return definition.auth.test ? definition.auth.test(ctx) : { ok: true, tested: false };
+    case 'poll': {
+      const trigger = definition.triggers?.find((t) => t.key === operation.trigger);
+      if (trigger?.kind !== 'polling') throw new Error(`no polling trigger "${operation.trigger}"`);
+      return runPoll(trigger, ctx, operation.cursor);
+    }
+    case 'webhook': {
+      const trigger = definition.triggers?.find((t) => t.key === operation.trigger);
+      if (trigger?.kind !== 'webhook') throw new Error(`no webhook trigger "${operation.trigger}"`);
+      return handleWebhook(trigger, operation.request, ctx);
+    }
+    case 'subscribe':
+    case 'unsubscribe': {
+      const trigger = definition.triggers?.find((t) => t.key === operation.trigger);
+      if (trigger?.kind !== 'webhook') throw new Error(`no webhook trigger "${operation.trigger}"`);
+      return operation.kind === 'subscribe'
+        ? subscribeWebhook(trigger, ctx, { webhookUrl: operation.webhookUrl })
+        : unsubscribeWebhook(trigger, ctx, operation.subscription);
+    }
+  }
+}
+
+export function describeOperation(operation: Operation): string {
+  switch (operation.kind) {
+    case 'action':
+      return `action "${operation.action}"`;
+    case 'action-poll':
+      return `the poll of action "${operation.action}"`;
+    case 'action-current':
+      return `reading the current record for action "${operation.action}"`;
+    case 'test':
+      return 'the connection test';
+    case 'poll':
+    case 'webhook':
+      return `trigger "${operation.trigger}"`;
+    case 'subscribe':
+    case 'unsubscribe':
+      return `${operation.kind} of trigger "${operation.trigger}"`;
+  }
+}

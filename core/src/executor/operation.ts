@@ -1,0 +1,16 @@
+import type { SubscriptionData, WebhookRequest } from '@junction/connector-kit';
+
+/** One call into plugin code. */
+export type Operation =
+  | { readonly kind: 'action'; readonly action: string; readonly input: unknown }
+  | { readonly kind: 'action-poll'; readonly action: string; readonly state: unknown }
+  | { readonly kind: 'action-current'; readonly action: string; readonly input: unknown }
+  | { readonly kind: 'test' }
+  | { readonly kind: 'poll'; readonly trigger: string; readonly cursor: string | null }
+  | { readonly kind: 'webhook'; readonly trigger: string; readonly request: WebhookRequest }
+  | { readonly kind: 'subscribe'; readonly trigger: string; readonly webhookUrl: string }
+  | {
+      readonly kind: 'unsubscribe';
+      readonly trigger: string;
+      readonly subscription: SubscriptionData;
+    };
