@@ -1,13 +1,15 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaticConnectorSource } from '../../core/src/connectors/connector-source.js';
+import { createToken } from '../audit/audit-support.js';
 import { crm } from '../fixtures/connectors/crm.js';
 import { targetApi } from '../fixtures/connectors/target-api.js';
-import { createCustomerIntegration } from '../runs/operations-support.js';
+import { createCustomerIntegration, deliver, settled } from '../runs/operations-support.js';
 import { apiOf } from '../support/api.js';
 import { browserMissing, expectAccessible, launchBrowser, screenshot } from '../support/browser.js';
 import { startFakeTarget } from '../support/fake-target.js';
 import { ADMIN_TOKEN, startTestJunction, type TestJunction } from '../support/start-junction.js';
+import { consoleClient } from './console-client.js';
 
 const missing = browserMissing();
 if (missing) console.warn(missing);
@@ -18,6 +20,7 @@ describe.skipIf(missing !== undefined)('the console in a browser', () => {
   let browser: Browser;
   let page: Page;
   let customers: { id: string; hook: string };
+  let dead: { id: string; state: string };
 
   beforeAll(async () => {
     target = await startFakeTarget();
@@ -61,6 +64,95 @@ describe.skipIf(missing !== undefined)('the console in a browser', () => {
     await expectAccessible(page);
     await screenshot(page, 'overview');
     expect(customers.id).toBeTruthy();
+  });
+
+  it("lists an integration's runs after real webhooks, and shows new ones without a reload", async () => {
+    target.failNext({ status: 500, body: { error: 'ERP down' } });
+    dead = await settled(
+      t,
+      await deliver(t, customers.hook, { id: 'c-7', name: 'Ada', country: 'FR' }),
+    );
+    expect(dead.state).toBe('dead');
+    const ok = await settled(
+      t,
+      await deliver(t, customers.hook, { id: 'c-8', name: 'Grace', country: 'US' }),
+    );
+    expect(ok.state).toBe('succeeded');
+    await page.goto(`${t.url}/console/runs?integration=${encodeURIComponent(customers.id)}`);
+    const rows = page.locator('#run-rows tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    await expectAccessible(page);
+    await screenshot(page, 'runs');
+    // A new event's run appears by itself: the rows are refreshed in place.
+    await settled(
+      t,
+      await deliver(t, customers.hook, { id: 'c-9', name: 'Edsger', country: 'NL' }),
+    );
+    await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(3);
+    expect(await page.locator('#run-rows').getAttribute('data-refreshed-at')).toBeTruthy();
+  });
+
+  it('opens a dead run, shows its timeline and error, and replays it', async () => {
+    await page.goto(`${t.url}/console/runs?state=dead`);
+    await page.locator('#run-rows tbody tr a').first().click();
+    await expect.poll(() => page.locator('.cards .state').first().textContent()).toBe('dead');
+    await expect.poll(() => page.getByText('c-7').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('#timeline ~ ol li').count()).toBe(1);
+    await expectAccessible(page);
+    await screenshot(page, 'run');
+    await page.getByText('Replay…').click();
+    await page.getByRole('button', { name: 'Yes, replay' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Replayed');
+    const replayId = page.url().split('/').at(-1) as string;
+    const { rows: replays } = await t.junction.database.pool.query(
+      'select replay_of from runs where id = $1',
+      [replayId],
+    );
+    expect(replays[0]?.replay_of).toBe(dead.id);
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          return page.locator('.cards .state').first().textContent();
+        },
+        { timeout: 30_000 },
+      )
+      .toBe('succeeded');
+  });
+
+  it('shows a viewer no write buttons, and the server refuses a forged replay (403)', async () => {
+    const viewer = await createToken(t, 'viewer');
+    const context = await browser.newContext();
+    try {
+      const viewerPage = await context.newPage();
+      await signIn(viewerPage, viewer.token);
+      await viewerPage.goto(`${t.url}/console/runs/${dead.id}`);
+      await expect
+        .poll(() => viewerPage.locator('.cards .state').first().textContent())
+        .toBe('dead');
+      expect(await viewerPage.getByText('Replay…').count()).toBe(0);
+      expect(await viewerPage.locator('form[method="post"]').count()).toBe(1); // sign-out only
+      await viewerPage.goto(`${t.url}/console/runs?integration=${customers.id}`);
+      expect(await viewerPage.getByText('Replay all dead runs…').count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+    const forger = consoleClient(t.url);
+    await forger.signIn(viewer.token);
+    const before = await t.junction.database.pool.query('select count(*)::int as n from runs');
+    const forged = await forger.post(`/console/runs/${dead.id}/replay`, { _csrf: forger.csrf });
+    expect(forged.status).toBe(403);
+    const all = await forger.post(`/console/integrations/${customers.id}/replay-dead`, {
+      _csrf: forger.csrf,
+    });
+    expect(all.status).toBe(403);
+    const after = await t.junction.database.pool.query('select count(*)::int as n from runs');
+    expect(after.rows[0].n).toBe(before.rows[0].n);
+    const denied = await t.junction.database.pool.query(
+      "select count(*)::int as n from audit_entries where action = 'access.denied' and actor = $1",
+      [`token:${viewer.id}`],
+    );
+    expect(denied.rows[0].n).toBe(2);
   });
 
   it('signs out: the console asks for a token again', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../audit/audit-support.js';
+import { createIntegrationRows } from '../support/create-integration-rows.js';
 import { ADMIN_TOKEN, startTestJunction, type TestJunction } from '../support/start-junction.js';
 import { consoleClient } from './console-client.js';
 
@@ -124,5 +125,54 @@ describe('console sessions', () => {
       redirect: 'manual',
     });
     expect(res.status).toBe(401);
+  });
+});
+
+describe('console runs list', () => {
+  it('pages 120 runs 50 at a time, newest first, with a cursor', async () => {
+    const pool = t.junction.database.pool;
+    await createIntegrationRows(pool, 'int_paged');
+    await pool.query(
+      `insert into events (id, integration_id, integration_version, dedupe_key, source_record, data)
+         select 'ev_paged_' || n, 'int_paged', 1, 'paged-' || n, 'r' || n, '{}' from generate_series(1, 120) n`,
+    );
+    await pool.query(
+      `insert into runs (id, event_id, integration_id, integration_version, source_record, state, max_attempts)
+         select 'run_paged_' || lpad(n::text, 3, '0'), 'ev_paged_' || n, 'int_paged', 1, 'r' || n,
+                case when n % 10 = 0 then 'dead' else 'succeeded' end, 3
+           from generate_series(1, 120) n order by n`,
+    );
+    const user = consoleClient(t.url);
+    await user.signIn(ADMIN_TOKEN);
+    const seen: string[] = [];
+    let path = '/console/runs?integration=int_paged';
+    for (let page = 0; page < 5 && path; page++) {
+      const res = await user.get(path);
+      expect(res.status).toBe(200);
+      seen.push(
+        ...[...res.text.matchAll(/\/console\/runs\/(run_paged_\d+)"/g)].map((m) => m[1] as string),
+      );
+      const next = /href="([^"]+)" rel="next"/.exec(res.text)?.[1];
+      path = next ? next.replaceAll('&amp;', '&') : '';
+    }
+    expect(seen.length).toBe(120);
+    expect(new Set(seen).size).toBe(120);
+    expect(seen[0]).toBe('run_paged_120');
+    expect(seen.at(-1)).toBe('run_paged_001');
+    const dead = await user.get('/console/runs?integration=int_paged&state=dead');
+    expect([...dead.text.matchAll(/state state-dead/g)].length).toBe(12);
+    const record = await user.get('/console/runs/rows?record=r42');
+    expect(record.text).toContain('run_paged_042');
+    expect(record.text).not.toContain('<html');
+  });
+
+  it('answers a bad filter with 400 and says which field is wrong, next to it', async () => {
+    const user = consoleClient(t.url);
+    await user.signIn(ADMIN_TOKEN);
+    const res = await user.get('/console/runs?state=exploded&from=yesterday');
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('id="state-error"');
+    expect(res.text).toMatch(/id="from"[^>]*aria-invalid="true"/);
+    expect(res.text).toContain('No runs match');
   });
 });

@@ -22,7 +22,7 @@ table { border-collapse: collapse; width: 100%; font-size: .92rem; }
 th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: var(--panel); }
 code, pre { font-family: ui-monospace, monospace; font-size: .85rem; }
-pre { background: var(--panel); padding: .6rem; overflow: auto; max-height: 24rem; border: 1px solid var(--line); }
+pre { background: var(--panel); padding: .6rem; white-space: pre-wrap; overflow-wrap: anywhere; border: 1px solid var(--line); }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(11rem, 1fr)); gap: .8rem; margin: 0; }
 .cards div { background: var(--panel); border: 1px solid var(--line); padding: .6rem .8rem; }
 .cards dt { color: var(--muted); font-size: .85rem; } .cards dd { margin: 0; font-size: 1.5rem; font-weight: 600; }

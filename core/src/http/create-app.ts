@@ -31,6 +31,7 @@ import { registerCallbackRoutes } from './routes/callback-routes.js';
 import { registerConnectionRoutes } from './routes/connection-routes.js';
 import { registerConnectorRoutes } from './routes/connector-routes.js';
 import { registerConsoleRoutes } from './routes/console-routes.js';
+import { consoleRunPages } from './routes/console-run-routes.js';
 import { registerDocsRoutes } from './routes/docs-routes.js';
 import { type ReadinessReport, registerHealthRoutes } from './routes/health-routes.js';
 import { registerHookRoutes } from './routes/hook-routes.js';
@@ -138,7 +139,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
       tokens: deps.tokens,
       adminEnvToken: deps.adminEnvToken ?? false,
     }),
-    pages: [],
+    pages: [consoleRunPages(deps.db)],
   });
   registerDocsRoutes(app, () => openApiDocument(app, deps.version));
 
