@@ -324,6 +324,7 @@ export async function createJunction(
         connections: services.connections,
         executor: services.executor,
         ingestor: countAcceptedEvents(ingestor, metrics.eventsAccepted),
+        jsonMaxDepth: config.jsonMaxDepth,
       });
       app = createApp({
         db: database.db,
@@ -331,6 +332,7 @@ export async function createJunction(
         tokens: createTokenVerifier(database.db, config.adminToken),
         adminEnvToken: config.adminToken !== undefined,
         bodyLimitBytes: config.bodyLimitBytes,
+        jsonMaxDepth: config.jsonMaxDepth,
         version: junctionVersion(),
         readiness,
         ...services,

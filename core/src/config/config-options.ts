@@ -146,6 +146,14 @@ export const configOptions = [
     description: 'Largest request body accepted, in bytes (413 above).',
   },
   {
+    key: 'jsonMaxDepth',
+    env: 'JUNCTION_JSON_MAX_DEPTH',
+    flag: undefined,
+    default: '64',
+    description:
+      'Deepest nesting of objects and arrays accepted in a JSON request body or a webhook event (422 naming this setting above).',
+  },
+  {
     key: 'httpHeadersTimeoutMs',
     env: 'JUNCTION_HTTP_HEADERS_TIMEOUT_MS',
     flag: undefined,

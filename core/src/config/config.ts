@@ -47,6 +47,8 @@ export interface JunctionConfig {
   readonly detachedCallsMax: number;
   readonly shutdownTimeoutMs: number;
   readonly bodyLimitBytes: number;
+  /** Deepest nesting of objects and arrays in a JSON request body or webhook event. */
+  readonly jsonMaxDepth: number;
   /** Node's headers, request and keep-alive timeouts of the HTTP server. */
   readonly httpHeadersTimeoutMs: number;
   readonly httpRequestTimeoutMs: number;
@@ -136,6 +138,7 @@ const schema = z.object({
   detachedCallsMax: integer(0, 100_000),
   shutdownTimeoutMs: integer(0, 3_600_000),
   bodyLimitBytes: integer(1024, 1024 * 1024 * 1024),
+  jsonMaxDepth: integer(8, 1000),
   httpHeadersTimeoutMs: integer(100, 3_600_000),
   httpRequestTimeoutMs: integer(100, 3_600_000),
   httpKeepAliveTimeoutMs: integer(100, 3_600_000),

@@ -14,7 +14,12 @@ export interface DryRunStep {
   /** What the action would receive. */
   readonly input?: Record<string, unknown>;
   /** Mapping errors and input checks that would fail, each with a pointer. */
-  readonly problems: readonly { readonly pointer: string; readonly detail: string }[];
+  readonly problems: readonly {
+    readonly pointer: string;
+    readonly detail: string;
+    /** The mapping limit exceeded (`maxStringLength`...), when that is the problem. */
+    readonly limit?: string;
+  }[];
 }
 
 export interface DryRunResult {
@@ -60,9 +65,10 @@ export function dryRun(
         continue;
       }
       const { output, errors } = step.mapping(data);
-      const problems = errors.map((e) => ({
+      const problems: { pointer: string; detail: string; limit?: string }[] = errors.map((e) => ({
         pointer: `${step.pointer}/mapping${e.pointer}`,
         detail: e.message,
+        ...(e.limit ? { limit: e.limit } : {}),
       }));
       const action = findAction(
         connectors.get(step.connector, step.version)?.definition,
@@ -109,8 +115,11 @@ function evaluate(work: () => boolean, pointer: string) {
   try {
     return { value: work(), problems: [] };
   } catch (error) {
-    if (error instanceof ExpressionEvaluationError || error instanceof ExpressionLimitError) {
+    if (error instanceof ExpressionEvaluationError) {
       return { value: false, problems: [{ pointer, detail: error.message }] };
+    }
+    if (error instanceof ExpressionLimitError) {
+      return { value: false, problems: [{ pointer, detail: error.message, limit: error.limit }] };
     }
     throw error;
   }

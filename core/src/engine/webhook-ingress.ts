@@ -7,12 +7,14 @@ import type { PluginExecutor } from '../executor/plugin-executor.js';
 import type { IntegrationDefinition } from '../integrations/integration-definition.js';
 import type { EventIngestor, IngestOutcome } from './event-ingestor.js';
 import { hashHookToken } from './hook-tokens.js';
+import { textProblem, type UnstorablePart, unstorablePart } from './unstorable-part.js';
 
 export type WebhookResult =
   | { readonly kind: 'accepted'; readonly events: readonly IngestOutcome[] }
   | { readonly kind: 'not-found' }
   | { readonly kind: 'disabled' }
   | { readonly kind: 'rejected'; readonly reason: string }
+  | { readonly kind: 'unstorable'; readonly part: UnstorablePart; readonly event: number }
   | { readonly kind: 'failed'; readonly retryable: boolean; readonly message: string };
 
 interface Target {
@@ -36,7 +38,10 @@ export function createWebhookIngress(deps: {
   ingestor: EventIngestor;
   /** How long a token's integration, definition and credentials are reused (ms). */
   cacheMs?: number;
+  /** Deepest nesting of an event's data (JUNCTION_JSON_MAX_DEPTH; 64 unless given). */
+  jsonMaxDepth?: number;
 }) {
+  const maxDepth = deps.jsonMaxDepth ?? 64;
   const cacheMs = deps.cacheMs ?? 1000;
   // Promises are cached, so that concurrent requests for one token share one lookup.
   const cache = new Map<string, { target: Promise<Target | undefined>; until: number }>();
@@ -112,14 +117,18 @@ export function createWebhookIngress(deps: {
       const outcome = result.output as WebhookOutcome;
       if (outcome.kind === 'rejected') return { kind: 'rejected', reason: outcome.reason };
       const recordKey = target.definition.trigger.recordKey;
-      const events = await deps.ingestor.ingest(
-        outcome.events.map((event) => ({
-          integrationId: target.integrationId,
-          dedupeKey: event.dedupeKey,
-          sourceRecord: recordKey ? recordIdOf(event.data, recordKey) : null,
-          data: event.data,
-        })),
-      );
+      const newEvents = outcome.events.map((event) => ({
+        integrationId: target.integrationId,
+        dedupeKey: event.dedupeKey,
+        sourceRecord: recordKey ? recordIdOf(event.data, recordKey) : null,
+        data: event.data,
+      }));
+      // Refused here, on its own: in the shared batch, PostgreSQL would fail every event with it.
+      for (const [index, event] of newEvents.entries()) {
+        const part = unstorableEvent(event, maxDepth);
+        if (part) return { kind: 'unstorable', part, event: index };
+      }
+      const events = await deps.ingestor.ingest(newEvents);
       if (events.length > 0 && events.every((e) => e.kind === 'disabled'))
         return { kind: 'disabled' };
       return { kind: 'accepted', events };
@@ -138,4 +147,16 @@ export function recordIdOf(data: unknown, path: string): string | null {
   return current === null || current === undefined || typeof current === 'object'
     ? null
     : String(current);
+}
+
+/** What of an event PostgreSQL cannot store (its data, dedupe key or record id), if anything. */
+function unstorableEvent(
+  event: { dedupeKey: string; sourceRecord: string | null; data: unknown },
+  maxDepth: number,
+): UnstorablePart | undefined {
+  const key = textProblem(event.dedupeKey, '');
+  if (key) return { ...key, detail: `its dedupe key ${key.detail}` };
+  const record = event.sourceRecord === null ? undefined : textProblem(event.sourceRecord, '');
+  if (record) return { ...record, detail: `its record id ${record.detail}` };
+  return unstorablePart(event.data, maxDepth);
 }

@@ -21,6 +21,7 @@ import type { ReviewQueue } from '../review/index.js';
 import type { AppEnv } from './app-env.js';
 import { authenticate } from './middleware/authenticate.js';
 import { bodyLimit } from './middleware/body-limit.js';
+import { jsonBodyGuard } from './middleware/json-body-guard.js';
 import { requestLog, requestLogger } from './middleware/request-log.js';
 import { recordDenials } from './middleware/require-role.js';
 import { securityHeaders } from './middleware/security-headers.js';
@@ -51,6 +52,8 @@ export interface AppDependencies {
   readonly logger: Logger;
   readonly tokens: TokenVerifier;
   readonly bodyLimitBytes: number;
+  /** Deepest nesting accepted in a JSON request body (JUNCTION_JSON_MAX_DEPTH; 64 unless given). */
+  readonly jsonMaxDepth?: number;
   readonly version: string;
   readonly readiness: () => Promise<ReadinessReport>;
   readonly connectors: ConnectorSource;
@@ -92,6 +95,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     ),
   );
   app.use('/v1/*', authenticate(deps.tokens));
+  app.use('/v1/*', exceptPluginUpload(jsonBodyGuard(deps.jsonMaxDepth ?? 64)));
   app.use('/v1/*', recordDenials(deps.db));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { isDataException } from '../db/data-exception.js';
 import { isDatabaseUnavailable } from '../db/database-unavailable.js';
 import type { Logger } from '../log/create-logger.js';
 
@@ -77,7 +78,8 @@ export interface ProblemAnswer {
 /**
  * The answer to an error no handler expected, logged: while the database is down or restarting,
  * 503 with `Retry-After` ("The database is unavailable: " and `unavailable`), since the client
- * can try again; else the 500 of an unexpected error, which says Junction is broken.
+ * can try again; a value PostgreSQL cannot store (a data exception), 422; else the 500 of an
+ * unexpected error, which says Junction is broken.
  */
 export function answerToError(
   error: unknown,
@@ -89,6 +91,16 @@ export function answerToError(
     return {
       problem: problem(503, `The database is unavailable: ${unavailable}`),
       headers: { 'Retry-After': '5' },
+    };
+  }
+  if (isDataException(error)) {
+    logger.warn({ err: error }, 'the database refused a value of the request');
+    return {
+      problem: problem(
+        422,
+        'The database cannot store a value of the request (text holding a NUL character or a lone UTF-16 surrogate, or a value out of range); nothing was stored.',
+      ),
+      headers: {},
     };
   }
   logger.error({ err: error }, 'unhandled error');

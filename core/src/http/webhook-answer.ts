@@ -29,6 +29,16 @@ export function webhookAnswer(result: WebhookResult): WebhookAnswer {
       return refused(problem(410, 'The integration is disabled; nothing was stored.'));
     case 'rejected':
       return refused(problem(401, `The request was refused: ${result.reason}.`));
+    case 'unstorable': {
+      const { part } = result;
+      const where = result.event === 0 ? 'The event' : `Event ${result.event + 1}`;
+      return refused(
+        problem(422, `${where} cannot be stored: ${part.detail}; nothing was stored.`, {
+          ...(part.reason === 'too-deep' ? { limit: 'JUNCTION_JSON_MAX_DEPTH' } : {}),
+          errors: [{ in: 'body', pointer: part.pointer, detail: part.detail }],
+        }),
+      );
+    }
     case 'failed':
       return refused(
         problem(result.retryable ? 503 : 400, `The request could not be read: ${result.message}`),

@@ -1,5 +1,5 @@
 import { ExpressionValidationError } from './expression-error.js';
-import { resolveLimits, startRun } from './limits.js';
+import { asLimitError, resolveLimits, startRun } from './limits.js';
 import { TreeBuilder } from './tree-builder.js';
 import type {
   CompiledExpression,
@@ -55,6 +55,10 @@ export function compileExpression(
   const readSlots = builder.readSlots;
   return (input: unknown) => {
     const data = input === undefined ? null : input;
-    return evaluator(data, null, startRun(limits, data, readSlots));
+    try {
+      return evaluator(data, null, startRun(limits, data, readSlots));
+    } catch (error) {
+      throw asLimitError(error, '');
+    }
   };
 }

@@ -1,6 +1,6 @@
 import { buildTree } from './compile-expression.js';
 import { ExpressionValidationError } from './expression-error.js';
-import { resolveLimits, startRun } from './limits.js';
+import { asLimitError, resolveLimits, startRun } from './limits.js';
 import { pointerTo } from './operation.js';
 import { OMIT } from './operations/omit-operation.js';
 import { TreeBuilder } from './tree-builder.js';
@@ -17,6 +17,8 @@ export interface FieldError {
   readonly message: string;
   /** `invalid-expression`, `evaluation-failed` or `limit-exceeded`. */
   readonly kind: string;
+  /** The limit exceeded, when `kind` is `limit-exceeded`. */
+  readonly limit?: string;
 }
 
 export interface MappingResult {
@@ -48,13 +50,24 @@ function buildMapping(mapping: Mapping, options: CompileOptions | undefined) {
       readSlots: 0,
     };
   }
+  const refused: Problem[] = [];
   for (const field of Object.keys(mapping)) {
     const pointer = pointerTo('', field);
+    if (reservedFieldNames.has(field)) {
+      refused.push({
+        pointer,
+        message: `"${field}" cannot be an output field: it names a JavaScript object's prototype`,
+      });
+    }
     const { evaluator } = buildTree(mapping[field], options, limits, pointer, builder);
     fields.push({ field, pointer, evaluator });
   }
-  return { limits, fields, problems: builder.problems, readSlots: builder.readSlots };
+  const problems = refused.length > 0 ? [...refused, ...builder.problems] : builder.problems;
+  return { limits, fields, problems, readSlots: builder.readSlots };
 }
+
+/** Output field names a mapping may not have: a target would drop or misread them. */
+const reservedFieldNames: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * Compiles a mapping (every field validated; all problems thrown together in an
@@ -112,13 +125,15 @@ function outputConstructor(): new () => Record<string, unknown> {
 
 const noErrors: readonly FieldError[] = Object.freeze([]);
 
-function fieldError(field: string, fallbackPointer: string, error: unknown): FieldError {
+function fieldError(field: string, fallbackPointer: string, caught: unknown): FieldError {
+  const error = asLimitError(caught, fallbackPointer);
   if (error instanceof Error && 'kind' in error && 'pointer' in error) {
     const pointer = String(error.pointer) || fallbackPointer;
     const message = error.message.startsWith(`${pointer}: `)
       ? error.message.slice(pointer.length + 2)
       : error.message;
-    return { field, pointer, message, kind: String(error.kind) };
+    const limit = 'limit' in error ? { limit: String(error.limit) } : {};
+    return { field, pointer, message, kind: String(error.kind), ...limit };
   }
   throw error;
 }

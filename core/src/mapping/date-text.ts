@@ -129,29 +129,18 @@ function formatToken(token: string, wall: WallTime, ms: number, zone: string): s
   }
 }
 
+/** The most fields (tokens other than literal text) a parsing pattern may hold. */
+export const maxPatternFields = 64;
+
 /** Parses `text` laid out as `pattern` (tokens yyyy MM M dd d HH H mm ss SSS), as a wall time in `zone`. */
 export function parseWithPattern(text: string, pattern: string, zone: string): number | undefined {
-  const fields: string[] = [];
-  let source = '^';
-  let last = 0;
-  for (const match of pattern.matchAll(tokenPattern)) {
-    source += escapeRegExp(pattern.slice(last, match.index));
-    const token = match[0];
-    if (token.startsWith("'")) source += escapeRegExp(token.slice(1, -1));
-    else {
-      fields.push(token);
-      source +=
-        token === 'a' ? '(AM|PM)' : token.length === 1 ? '(\\d{1,2})' : `(\\d{${token.length}})`;
-    }
-    last = match.index + token.length;
-  }
-  source += `${escapeRegExp(pattern.slice(last))}$`;
-  const m = new RegExp(source, 'i').exec(text.trim());
-  if (m === null) return undefined;
+  const parts = patternParts(pattern);
+  if (parts === undefined) return undefined;
+  const values = matchParts(parts, text.trim());
+  if (values === undefined) return undefined;
   const wall = { year: 1970, month: 1, day: 1, hour: 0, minute: 0, second: 0, millisecond: 0 };
   let pm: boolean | undefined;
-  fields.forEach((token, i) => {
-    const raw = m[i + 1] ?? '';
+  for (const [token, raw] of values) {
     const n = Number(raw);
     if (token === 'yyyy') wall.year = n;
     else if (token === 'yy') wall.year = 2000 + n;
@@ -162,11 +151,102 @@ export function parseWithPattern(text: string, pattern: string, zone: string): n
     else if (token === 'ss' || token === 's') wall.second = n;
     else if (token === 'SSS') wall.millisecond = n;
     else if (token === 'a') pm = raw.toUpperCase() === 'PM';
-  });
+  }
   if (pm !== undefined) wall.hour = (wall.hour % 12) + (pm ? 12 : 0);
   return validWall(wall) ? instantOf(wall, zone) : undefined;
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** One piece of a parsing pattern: literal text, a run of digits, or AM/PM. */
+type Part =
+  | { readonly kind: 'literal'; readonly text: string }
+  | { readonly kind: 'field'; readonly token: string; readonly min: number; readonly max: number };
+
+/** The pattern's parts, or undefined when it holds more than `maxPatternFields` fields. */
+function patternParts(pattern: string): readonly Part[] | undefined {
+  const parts: Part[] = [];
+  let literal = '';
+  let fields = 0;
+  for (const token of tokensOf(pattern)) {
+    if (token.startsWith("'")) {
+      literal += token.slice(1, -1);
+      continue;
+    }
+    if (++fields > maxPatternFields) return undefined;
+    if (literal !== '') parts.push({ kind: 'literal', text: literal.toLowerCase() });
+    literal = '';
+    const width = token === 'a' ? 2 : token.length;
+    parts.push({
+      kind: 'field',
+      token,
+      min: width === 1 ? 1 : width,
+      max: width === 1 ? 2 : width,
+    });
+  }
+  if (literal !== '') parts.push({ kind: 'literal', text: literal.toLowerCase() });
+  return parts;
+}
+
+/** Ends of the ways `part` can match `text` at `at`, the longest first (as a greedy pattern would). */
+function endsOf(part: Part, text: string, lower: string, at: number): number[] {
+  if (part.kind === 'literal') {
+    return lower.startsWith(part.text, at) ? [at + part.text.length] : [];
+  }
+  if (part.token === 'a') {
+    const word = lower.slice(at, at + 2);
+    return word === 'am' || word === 'pm' ? [at + 2] : [];
+  }
+  let digits = 0;
+  while (digits < part.max && isDigit(text.charCodeAt(at + digits))) digits++;
+  const ends: number[] = [];
+  for (let n = digits; n >= part.min; n--) ends.push(at + n);
+  return ends;
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+/**
+ * The field values of the match a backtracking regular expression would find, computed without
+ * backtracking: the positions reachable after each part (a set no larger than the number of
+ * fields), then the positions from which the rest can still match, then the first match in the
+ * greedy order. Time is linear in the text and the pattern.
+ */
+function matchParts(
+  parts: readonly Part[],
+  text: string,
+): Array<readonly [string, string]> | undefined {
+  const lower = text.toLowerCase();
+  if (lower.length !== text.length) return undefined;
+  const reach: Array<Set<number>> = [new Set([0])];
+  for (const part of parts) {
+    const next = new Set<number>();
+    for (const at of reach[reach.length - 1] as Set<number>) {
+      for (const end of endsOf(part, text, lower, at)) next.add(end);
+    }
+    if (next.size === 0) return undefined;
+    reach.push(next);
+  }
+  const viable: Array<Set<number>> = new Array(parts.length + 1);
+  viable[parts.length] = new Set([text.length]);
+  if (!(reach[parts.length] as Set<number>).has(text.length)) return undefined;
+  for (let k = parts.length - 1; k >= 0; k--) {
+    const good = new Set<number>();
+    const after = viable[k + 1] as Set<number>;
+    for (const at of reach[k] as Set<number>) {
+      if (endsOf(parts[k] as Part, text, lower, at).some((end) => after.has(end))) good.add(at);
+    }
+    viable[k] = good;
+  }
+  const values: Array<readonly [string, string]> = [];
+  let at = 0;
+  for (let k = 0; k < parts.length; k++) {
+    const part = parts[k] as Part;
+    const after = viable[k + 1] as Set<number>;
+    const end = endsOf(part, text, lower, at).find((e) => after.has(e));
+    if (end === undefined) return undefined;
+    if (part.kind === 'field') values.push([part.token, text.slice(at, end)]);
+    at = end;
+  }
+  return values;
 }

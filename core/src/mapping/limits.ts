@@ -63,3 +63,26 @@ export function checkString(run: Run, text: string, pointer: string): string {
   }
   return text;
 }
+
+/**
+ * The limit error for what the JavaScript engine refused while evaluating: a string or array
+ * longer than it can build (`maxStringLength`, `maxItems`), or a recursion deeper than its stack
+ * (data nested too deep, `maxDepth`). Other errors are returned as they are.
+ */
+export function asLimitError(error: unknown, pointer: string): unknown {
+  if (!(error instanceof RangeError)) return error;
+  if (/string length/i.test(error.message)) {
+    return new ExpressionLimitError(
+      'maxStringLength',
+      pointer,
+      'produced a string too long to build',
+    );
+  }
+  if (/array length/i.test(error.message)) {
+    return new ExpressionLimitError('maxItems', pointer, 'produced an array too long to build');
+  }
+  if (/call stack/i.test(error.message)) {
+    return new ExpressionLimitError('maxDepth', pointer, 'read data nested too deep to evaluate');
+  }
+  return error;
+}

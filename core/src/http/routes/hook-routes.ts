@@ -31,11 +31,11 @@ const receive = createRoute({
   tags: ['webhooks'],
   summary: "Webhook ingress: the trigger's connector verifies the signature and parses the request",
   description:
-    'Open route (the token in the path is the secret). 202 means every event is stored durably with its run; a replayed delivery (same dedupe key) is a no-op that still answers 202. Any body is accepted up to the size limit; the connector decides what it means.',
+    'Open route (the token in the path is the secret). 202 means every event is stored durably with its run; a replayed delivery (same dedupe key) is a no-op that still answers 202. Any body is accepted up to the size limit; the connector decides what it means. An event PostgreSQL cannot store (a NUL character or a lone UTF-16 surrogate in a string or key) or nested deeper than JUNCTION_JSON_MAX_DEPTH is refused with 422 and a pointer into the event; nothing of that delivery is stored and other deliveries are not affected.',
   request: { params: z.object({ token: z.string().min(1).max(200) }) },
   responses: {
     202: { description: 'Stored.', content: { 'application/json': { schema: AcceptedSchema } } },
-    ...problemResponses(400, 401, 404, 413),
+    ...problemResponses(400, 401, 404, 413, 422),
     410: {
       description: 'The integration is disabled; nothing was stored.',
       content: problemResponses(410)[410].content,

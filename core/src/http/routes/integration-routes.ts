@@ -13,6 +13,7 @@ import { IntegrationDefinitionSchema } from '../../integrations/integration-defi
 import type { IntegrationStore } from '../../integrations/integration-store.js';
 import type { AppEnv } from '../app-env.js';
 import { etagOf, requireIfMatch } from '../etag.js';
+import { limitProblem } from '../limit-problem.js';
 import { idempotency } from '../middleware/idempotency.js';
 import { requirePermission } from '../middleware/require-role.js';
 import { idempotencyKey, ifMatch, security } from '../openapi-headers.js';
@@ -466,6 +467,8 @@ export function registerIntegrationRoutes(
       throw new HttpProblem(problem(404, `Integration ${row.id} has no version ${version}.`));
     });
     const result = dryRun(compileIntegration(definition), event, deps.connectors);
+    const over = limitProblem(result.steps.flatMap((step) => step.problems));
+    if (over) throw over;
     return c.json(structuredClone(result) as z.infer<typeof DryRunSchema>, 200);
   });
 }

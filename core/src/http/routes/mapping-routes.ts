@@ -3,6 +3,7 @@ import { validateFields } from '@junction/connector-kit';
 import type { ConnectorSource } from '../../connectors/connector-source.js';
 import { compileMapping, type Mapping, validateMapping } from '../../mapping/index.js';
 import type { AppEnv } from '../app-env.js';
+import { limitProblem } from '../limit-problem.js';
 import { requirePermission } from '../middleware/require-role.js';
 import { security } from '../openapi-headers.js';
 import { problemResponses } from '../openapi-schemas.js';
@@ -47,6 +48,8 @@ const preview = createRoute({
   middleware: [requirePermission('read')] as const,
   summary:
     'Evaluate a mapping on sample data: the output and every per-field error; nothing is stored',
+  description:
+    'An evaluation that exceeds a mapping limit (maxStringLength, maxItems, timeBudgetMs) is answered 422 naming the limit, with a pointer to each expression that exceeded it; a body nested deeper than JUNCTION_JSON_MAX_DEPTH is answered 422 too.',
   request: {
     body: { required: true, content: { 'application/json': { schema: PreviewRequestSchema } } },
   },
@@ -92,6 +95,14 @@ export function registerMappingRoutes(app: OpenAPIHono<AppEnv>, connectors: Conn
       }
     }
     const result = compileMapping(mapping as Mapping)(data);
+    const over = limitProblem(
+      result.errors.map((e) => ({
+        pointer: `/mapping${e.pointer}`,
+        detail: e.message,
+        limit: e.limit,
+      })),
+    );
+    if (over) throw over;
     const errors = result.errors.map((e) => ({
       field: e.field,
       pointer: `/mapping${e.pointer}`,

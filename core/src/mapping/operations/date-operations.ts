@@ -1,8 +1,13 @@
 import { toNumber, toText } from '../coerce.js';
 import { formatDate, parseIso, parseWithPattern } from '../date-text.js';
 import { ExpressionEvaluationError } from '../expression-error.js';
+import { checkString } from '../limits.js';
 import { eager } from '../operation.js';
+import type { Run } from '../types.js';
 import { instantOf, isTimeZone, wallTime } from '../zoned-time.js';
+
+/** Largest distance from the epoch of a JavaScript date, in milliseconds (about 275,000 years). */
+const maxInstant = 8.64e15;
 
 function invalidDate(pointer: string, message: string): ExpressionEvaluationError {
   return new ExpressionEvaluationError('Invalid Date', pointer, message);
@@ -17,15 +22,23 @@ function zoneOf(value: unknown, pointer: string): string {
 
 /** Epoch milliseconds of an ISO 8601 text or an epoch-milliseconds number. */
 function instant(value: unknown, zone: string, pointer: string, pattern?: unknown): number {
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'number' && Math.abs(value) <= maxInstant) return value;
   if (typeof value === 'string') {
     const ms =
       pattern === undefined || pattern === null || pattern === 'iso'
         ? parseIso(value, zone)
         : parseWithPattern(value, toText(pattern), zone);
-    if (ms !== undefined && Number.isFinite(ms)) return ms;
+    if (ms !== undefined && Math.abs(ms) <= maxInstant) return ms;
   }
   throw invalidDate(pointer, `${JSON.stringify(value)} is not a date`);
+}
+
+/** ISO 8601 UTC text of `ms`, or an Invalid Date error when no date is that far from the epoch. */
+function isoText(ms: number, pointer: string): string {
+  if (!(Math.abs(ms) <= maxInstant)) {
+    throw invalidDate(pointer, 'the date is outside the range of dates (year -271821 to 275760)');
+  }
+  return new Date(ms).toISOString();
 }
 
 /** `{"date_parse": [text, format?, zone?]}` -> ISO 8601 UTC text (`2024-03-01T09:00:00.000Z`). */
@@ -36,18 +49,25 @@ export const dateParseOperation = eager({
   chain: false,
   apply: ([value, pattern, zone], _run, p) => {
     if (value === null || value === '') return null;
-    return new Date(instant(value, zoneOf(zone, p), p, pattern)).toISOString();
+    return isoText(instant(value, zoneOf(zone, p), p, pattern), p);
   },
 });
 
-function formatValue(value: unknown, pattern: unknown, zone: unknown, p: string): unknown {
+function formatValue(
+  value: unknown,
+  pattern: unknown,
+  zone: unknown,
+  run: Run,
+  p: string,
+): unknown {
   if (value === null || value === '') return null;
   const tz = zoneOf(zone, p);
-  return formatDate(
+  const text = formatDate(
     instant(value, tz, p),
     pattern === null || pattern === undefined ? 'iso' : toText(pattern),
     tz,
   );
+  return checkString(run, text, p);
 }
 
 /** `{"date_format": [date, format?, zone?]}`: tokens (`dd/MM/yyyy HH:mm`) or `iso` (default). */
@@ -56,10 +76,10 @@ export const dateFormatOperation = eager({
   min: 1,
   max: 3,
   chain: false,
-  apply: ([value, pattern, zone], _run, p) => formatValue(value, pattern, zone, p),
-  unary: (value, _run, p) => formatValue(value, undefined, undefined, p),
-  binary: (value, pattern, _run, p) => formatValue(value, pattern, undefined, p),
-  ternary: (value, pattern, zone, _run, p) => formatValue(value, pattern, zone, p),
+  apply: ([value, pattern, zone], run, p) => formatValue(value, pattern, zone, run, p),
+  unary: (value, run, p) => formatValue(value, undefined, undefined, run, p),
+  binary: (value, pattern, run, p) => formatValue(value, pattern, undefined, run, p),
+  ternary: (value, pattern, zone, run, p) => formatValue(value, pattern, zone, run, p),
 });
 
 const fixedUnits: Readonly<Record<string, number>> = {
@@ -118,7 +138,7 @@ export const dateAddOperation = eager({
     if (value === null || value === '') return null;
     const tz = zoneOf(zone, p);
     const count = Math.trunc(toNumber(amount, p));
-    return new Date(add(instant(value, tz, p), count, unitOf(unitName, p), tz)).toISOString();
+    return isoText(add(instant(value, tz, p), count, unitOf(unitName, p), tz), p);
   },
 });
 

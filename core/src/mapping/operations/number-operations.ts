@@ -35,8 +35,43 @@ export const numberParseOperation = eager({
     const decimal = toText(separator) === ',' ? ',' : '.';
     const group = decimal === '.' ? /[,\s\u00a0']/g : /[.\s\u00a0']/g;
     const text = toText(value).trim().replace(group, '').replace(decimal, '.');
-    if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text)) return null;
+    if (!isDecimalText(text)) return null;
     const n = Number(text);
     return Number.isFinite(n) ? n : null;
   },
 });
+
+function digitsFrom(text: string, start: number): number {
+  let i = start;
+  while (i < text.length) {
+    const code = text.charCodeAt(i);
+    if (code < 48 || code > 57) break;
+    i++;
+  }
+  return i;
+}
+
+/**
+ * Whether `text` is `[+-]digits[.digits][e[+-]digits]` (at least one digit before or after the
+ * point), read once from left to right: a regular expression with two adjacent digit runs
+ * backtracks quadratically on a long run of digits that ends badly.
+ */
+export function isDecimalText(text: string): boolean {
+  let i = text[0] === '+' || text[0] === '-' ? 1 : 0;
+  const integerEnd = digitsFrom(text, i);
+  let digits = integerEnd - i;
+  i = integerEnd;
+  if (text[i] === '.') {
+    const fractionEnd = digitsFrom(text, i + 1);
+    digits += fractionEnd - i - 1;
+    i = fractionEnd;
+  }
+  if (digits === 0) return false;
+  if (text[i] === 'e' || text[i] === 'E') {
+    const sign = text[i + 1] === '+' || text[i + 1] === '-' ? 1 : 0;
+    const exponentEnd = digitsFrom(text, i + 1 + sign);
+    if (exponentEnd === i + 1 + sign) return false;
+    i = exponentEnd;
+  }
+  return i === text.length;
+}

@@ -1,4 +1,5 @@
 import { toNumber, toText } from '../coerce.js';
+import { ExpressionLimitError } from '../expression-error.js';
 import { chargeItems, checkString } from '../limits.js';
 import { argumentList, eager, foldConstant, type Operation } from '../operation.js';
 import type { Evaluator } from '../types.js';
@@ -112,7 +113,18 @@ export const joinOperation = eager({
   apply: ([list, separator = ''], run, p) => {
     if (!Array.isArray(list)) return list === null ? null : toText(list);
     chargeItems(run, list.length, p);
-    return checkString(run, list.map(toText).join(toText(separator)), p);
+    const texts = list.map(toText);
+    const glue = toText(separator);
+    let length = glue.length * Math.max(0, texts.length - 1);
+    for (const text of texts) length += text.length;
+    if (length > run.limits.maxStringLength) {
+      throw new ExpressionLimitError(
+        'maxStringLength',
+        p,
+        `would produce a string of ${length} characters, more than ${run.limits.maxStringLength}`,
+      );
+    }
+    return texts.join(glue);
   },
 });
 
@@ -127,7 +139,20 @@ export const replaceOperation = eager({
     const text = toText(value);
     const needle = toText(search);
     if (needle === '') return text;
-    return checkString(run, text.split(needle).join(toText(replacement)), p);
+    const substitute = toText(replacement);
+    let count = 0;
+    for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + needle.length)) {
+      count++;
+    }
+    const length = text.length + count * (substitute.length - needle.length);
+    if (length > run.limits.maxStringLength) {
+      throw new ExpressionLimitError(
+        'maxStringLength',
+        p,
+        `would produce a string of ${length} characters, more than ${run.limits.maxStringLength}`,
+      );
+    }
+    return text.replaceAll(needle, () => substitute);
   },
 });
 
