@@ -14,6 +14,9 @@
  * that version (`^1.1.0`); plugins declaring `^1.0.0` keep loading.
  *
  * History:
+ * - 1.9.0: `concurrency` in a connector's `rateLimit` (the most calls in flight at once per
+ *   connection, enforced across every Junction process); `requests` and `perSeconds` may be left
+ *   out when `concurrency` is given (`ConnectorRateLimit`).
  * - 1.8.0: slow actions free their worker: an action's optional `detach: { afterMs }` (a call that
  *   has not answered by then parks its run, and its answer settles the step later); manifests
  *   list it.
@@ -54,7 +57,7 @@
  * defineConnector({ ..., contract: `^${CONTRACT_VERSION}` });
  * ```
  */
-export const CONTRACT_VERSION = '1.8.0';
+export const CONTRACT_VERSION = '1.9.0';
 
 type Version = readonly [number, number, number];
 
@@ -136,7 +139,7 @@ export function satisfiesRange(range: string, version: string): boolean | undefi
  *
  * @example
  * ```ts
- * isContractSupported('^1.0.0'); // true with CONTRACT_VERSION 1.8.0
+ * isContractSupported('^1.0.0'); // true with CONTRACT_VERSION 1.9.0
  * ```
  */
 export function isContractSupported(contract: string, kitVersion: string = CONTRACT_VERSION) {

@@ -31,17 +31,18 @@ export interface ConnectorInput {
    */
   readonly baseUrl?: string;
   /**
-   * The API's rate limit per connection (account): at most `requests` calls per `perSeconds`.
-   * Junction spaces its calls through each connection accordingly, across all its worker
-   * processes, deferring the steps beyond it instead of failing them; an operator can override
-   * it per connection (its settings' `rateLimit`).
+   * The API's limits per connection (account): at most `requests` calls per `perSeconds`, and
+   * (since contract 1.9) at most `concurrency` calls in flight at once. Junction enforces both
+   * through each connection across all its worker processes, deferring the steps beyond them
+   * instead of failing them; an operator can override each per connection (its settings'
+   * `rateLimit`).
    *
    * @example
    * ```ts
-   * rateLimit: { requests: 10, perSeconds: 1 },
+   * rateLimit: { requests: 10, perSeconds: 1, concurrency: 4 },
    * ```
    */
-  readonly rateLimit?: { readonly requests: number; readonly perSeconds: number };
+  readonly rateLimit?: ConnectorRateLimit;
   /**
    * The connection fields that say where its credentials are sent (since contract 1.7). Changing
    * one requires the connection's secrets to be given again in the same request, so that nobody
@@ -56,6 +57,19 @@ export interface ConnectorInput {
    */
   readonly destinations?: DestinationFields;
 }
+
+/**
+ * A connector's limits per connection: a rate (`requests` per `perSeconds`, given together), a
+ * bound on calls in flight at once (`concurrency`, since contract 1.9), or both.
+ *
+ * @example
+ * ```ts
+ * const limit: ConnectorRateLimit = { concurrency: 2 };
+ * ```
+ */
+export type ConnectorRateLimit =
+  | { readonly requests: number; readonly perSeconds: number; readonly concurrency?: number }
+  | { readonly concurrency: number };
 
 /**
  * Connection fields that are destinations, by where they sit: credential fields (declared by the

@@ -56,6 +56,7 @@ export { createRunContext } from './create-run-context.js';
 export type {
   ConnectorDefinition,
   ConnectorInput,
+  ConnectorRateLimit,
   DestinationFields,
 } from './define-connector.js';
 export { defineConnector, isConnectorDefinition } from './define-connector.js';

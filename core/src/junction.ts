@@ -22,6 +22,7 @@ import { explainConnectionFailure } from './db/explain-connection-failure.js';
 import { migrate, pendingMigrations } from './db/migrate.js';
 import { junctionEgress } from './egress/junction-egress.js';
 import { createCompiledIntegrationCache } from './engine/compile-integration.js';
+import { createConnectionSlots } from './engine/connection-slots.js';
 import { createDetachedCalls } from './engine/detached-calls.js';
 import { createEventIngestor } from './engine/event-ingestor.js';
 import { createRunExecutor } from './engine/execute-run.js';
@@ -202,6 +203,14 @@ export async function createJunction(
       detachedCalls: () => detached.inFlight,
     });
     stack.push(() => ingestor.close());
+    // Calls in flight per connection (`concurrency`): one database session per call this process
+    // makes at once (its jobs, and the detached calls that outlive theirs).
+    const slots = createConnectionSlots(
+      databaseUrl,
+      config.workerConcurrency + config.detachedCallsMax,
+      config.databaseConnectTimeoutMs,
+    );
+    stack.push(() => slots.close());
     const executeRun = createRunExecutor({
       db: database.db,
       pool: database.pool,
@@ -215,6 +224,7 @@ export async function createJunction(
       onStep: metrics.stepFinished,
       resumeUrl,
       detached,
+      slots,
     });
 
     const pollIntegration = createPoller({

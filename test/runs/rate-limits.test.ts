@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaticConnectorSource } from '../../core/src/connectors/connector-source.js';
 import { crm } from '../fixtures/connectors/crm.js';
 import { targetApi } from '../fixtures/connectors/target-api.js';
-import { apiOf } from '../support/api.js';
+import { apiOf, pointersOf } from '../support/api.js';
 import { startTestJunction, type TestJunction } from '../support/start-junction.js';
 import { until } from '../support/until.js';
 import { CRM_KEY, deliver } from './operations-support.js';
@@ -186,4 +186,115 @@ describe('rate limits', () => {
     expect(run.outcome).toBe('time budget exhausted');
     expect(run.deferrals).toBeGreaterThanOrEqual(2);
   }, 60_000);
+});
+
+/** A customer API whose calls take `delayMs` each; it records the most calls it had at once. */
+async function startSlowTarget(delayMs: number) {
+  let inFlight = 0;
+  let most = 0;
+  let served = 0;
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk) => {
+      raw += chunk;
+    });
+    req.on('end', () => {
+      const body = JSON.parse(raw || '{}') as Record<string, unknown>;
+      inFlight++;
+      most = Math.max(most, inFlight);
+      setTimeout(() => {
+        inFlight--;
+        served++;
+        res.writeHead(201, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ id: `T-${served}`, number: body.number }));
+      }, delayMs);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    most: () => most,
+    served: () => served,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe('concurrency per connection', () => {
+  it('keeps at most `concurrency` calls in flight through a connection across two Junction processes; the excess defers and no run dies', async () => {
+    const slow = await startSlowTarget(200);
+    // A second Junction on the same database: its workers share the connection's slots.
+    const second = await startTestJunction(
+      { DATABASE_URL: t.database.url, JUNCTION_WORKER_CONCURRENCY: '8' },
+      { connectors: createStaticConnectorSource([crm, targetApi]) },
+    );
+    try {
+      const { id, hook } = await integration(
+        'two at a time',
+        { baseUrl: slow.url, rateLimit: { concurrency: 2 } },
+        { maxAttempts: 1 },
+      );
+      const counts = await burst(hook, id, 20, 100);
+      expect(counts).toEqual({ succeeded: 20 });
+      expect(slow.served()).toBe(20);
+      expect(slow.most()).toBe(2);
+      const { rows } = await t.junction.database.pool.query(
+        'select sum(deferrals)::int as deferred, max(attempts - deferrals) as counted from runs where integration_id = $1',
+        [id],
+      );
+      expect(rows[0].deferred).toBeGreaterThan(0);
+      expect(rows[0].counted).toBe(1);
+    } finally {
+      await second.close();
+      await slow.close();
+    }
+  }, 90_000);
+});
+
+describe('settings.rateLimit of a connection', () => {
+  it('refuses a malformed rateLimit at save with a pointer to the field at fault, changing nothing', async () => {
+    const cases: [unknown, string][] = [
+      [{ requests: 0, perSeconds: 1 }, '/settings/rateLimit/requests'],
+      [{ requests: 10 }, '/settings/rateLimit/perSeconds'],
+      [{ perSeconds: 1 }, '/settings/rateLimit/requests'],
+      [{ concurrency: 1.5 }, '/settings/rateLimit/concurrency'],
+      [{ concurrency: 'two' }, '/settings/rateLimit/concurrency'],
+      [{ concurency: 2 }, '/settings/rateLimit/concurency'],
+      [{}, '/settings/rateLimit'],
+      ['10/s', '/settings/rateLimit'],
+    ];
+    const count = async () =>
+      (await t.junction.database.pool.query('select count(*)::int as n from connections')).rows[0]
+        .n;
+    const before = await count();
+    for (const [rateLimit, pointer] of cases) {
+      const res = await api.post('/v1/connections', {
+        name: 'bad limit',
+        connector: 'test-target',
+        credentials: { token: 'erp-token' },
+        settings: { baseUrl: target.url, rateLimit },
+      });
+      expect(pointersOf(res, 422), JSON.stringify(rateLimit)).toEqual([pointer]);
+    }
+    expect(await count()).toBe(before);
+
+    const good = await api.post('/v1/connections', {
+      name: 'good limit',
+      connector: 'test-target',
+      credentials: { token: 'erp-token' },
+      settings: { baseUrl: target.url, rateLimit: { concurrency: 3 } },
+    });
+    expect(good.status, JSON.stringify(good.body)).toBe(201);
+    const patched = await api.patch(
+      `/v1/connections/${good.body.id}`,
+      { settings: { baseUrl: target.url, rateLimit: { requests: 5, perSeconds: -1 } } },
+      { 'if-match': good.headers.get('etag') as string },
+    );
+    expect(pointersOf(patched, 422)).toEqual(['/settings/rateLimit/perSeconds']);
+    const stored = await api.get(`/v1/connections/${good.body.id}`);
+    expect(stored.body.settings.rateLimit).toEqual({ concurrency: 3 });
+  });
 });

@@ -14,6 +14,7 @@ import type { ConnectionsTable } from '../db/tables/config-tables.js';
 import { redactorOf } from '../secrets/redactor-of.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { ConfigProblem } from './config-problem.js';
+import { rateLimitSettingProblems } from './rate-limit-setting.js';
 import { resolveCredentials } from './resolve-credentials.js';
 
 export type ConnectionRow = Selectable<ConnectionsTable>;
@@ -108,6 +109,12 @@ export function createConnectionStore(deps: {
         problems.map((p) => ({ pointer: `/credentials${p.pointer}`, detail: p.message })),
       );
     }
+  }
+
+  /** Refuses settings Junction reads itself when they are malformed (`rateLimit`). */
+  function checkSettings(settings: Record<string, unknown> | undefined): void {
+    const problems = rateLimitSettingProblems(settings);
+    if (problems.length > 0) throw new ConfigProblem(problems);
   }
 
   /**
@@ -207,6 +214,7 @@ export function createConnectionStore(deps: {
       const connector = connectorOf(input.connector, '/connector');
       const credentials = input.credentials ?? {};
       check(connector, credentials);
+      checkSettings(input.settings);
       return db.transaction().execute(async (trx) => {
         const row = await trx
           .insertInto('connections')
@@ -243,6 +251,7 @@ export function createConnectionStore(deps: {
         else credentials[name] = value;
       }
       check(connector, credentials);
+      checkSettings(input.settings);
       requireSecretsForNewDestination(connector, row, input, credentials);
       return db.transaction().execute(async (trx) => {
         const updated = await trx

@@ -12,26 +12,52 @@ export interface RateLimit {
   readonly perSeconds: number;
 }
 
+/** What a connector declares, or an operator sets per connection (`settings.rateLimit`). */
+export interface DeclaredLimits {
+  readonly requests?: number;
+  readonly perSeconds?: number;
+  readonly concurrency?: number;
+}
+
+/** The limits Junction enforces on a connection's calls. */
+export interface ConnectionLimits {
+  readonly rate?: RateLimit;
+  /** The most calls in flight at once through the connection, across all processes. */
+  readonly concurrency?: number;
+}
+
+const positive = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value) && value > 0;
+
 /**
- * The rate limit of a connection: its settings' `rateLimit` (an operator's override) when it is
- * well formed, else the connector's declared `rateLimit`, else none.
+ * The limits of a connection: its connector's declared `rateLimit`, each field overridden by the
+ * connection's settings' `rateLimit` when given (refused at save when malformed; a malformed
+ * field stored before that check is ignored).
  */
-export function rateLimitOf(
+export function limitsOf(
   settings: Readonly<Record<string, unknown>> | undefined,
-  declared: RateLimit | undefined,
-): RateLimit | undefined {
+  declared: DeclaredLimits | undefined,
+): ConnectionLimits {
   const given = settings?.rateLimit;
-  if (given !== null && typeof given === 'object') {
-    const { requests, perSeconds } = given as Record<string, unknown>;
-    if (
-      typeof requests === 'number' &&
-      typeof perSeconds === 'number' &&
-      requests >= 1 &&
-      perSeconds > 0
-    )
-      return { requests, perSeconds };
-  }
-  return declared;
+  const override =
+    given !== null && typeof given === 'object' ? (given as Record<string, unknown>) : {};
+  const pick = (name: keyof DeclaredLimits) =>
+    positive(override[name])
+      ? override[name]
+      : positive(declared?.[name])
+        ? declared[name]
+        : undefined;
+  const requests = pick('requests');
+  const perSeconds = pick('perSeconds');
+  const concurrency = pick('concurrency');
+  return {
+    ...(requests !== undefined && requests >= 1 && perSeconds !== undefined
+      ? { rate: { requests, perSeconds } }
+      : {}),
+    ...(concurrency !== undefined && concurrency >= 1
+      ? { concurrency: Math.floor(concurrency) }
+      : {}),
+  };
 }
 
 /**

@@ -26,7 +26,8 @@ import {
   selectRoutes,
   truthy,
 } from './compile-integration.js';
-import { rateLimitOf, takeToken } from './connection-throttle.js';
+import type { ConnectionSlot, ConnectionSlots } from './connection-slots.js';
+import { type ConnectionLimits, limitsOf, takeToken } from './connection-throttle.js';
 import type { DetachedCalls } from './detached-calls.js';
 import { type Failure, failureEnd, unknownOutcome } from './failure-end.js';
 import { createIntegrationStateStore } from './integration-state-store.js';
@@ -73,6 +74,8 @@ export interface RunExecutorDeps {
    * it, such calls are awaited like any other.
    */
   readonly detached?: DetachedCalls;
+  /** Bounds the calls in flight per connection (a connection's `concurrency`). */
+  readonly slots?: ConnectionSlots;
 }
 
 /** A step parked the run: the step (with its wait) is in the step log, to be stored with it. */
@@ -428,20 +431,8 @@ export function createRunExecutor(deps: RunExecutorDeps) {
         throw new RunParked('waiting for review');
       }
     }
-    const limit = row ? rateLimitOf(row.settings, connector.definition.rateLimit) : undefined;
-    if (row && limit) {
-      // Over the connection's rate limit: the attempt is deferred until a token is due, without
-      // holding a worker meanwhile and without using up the retry budget.
-      const waitMs = await takeToken(deps, row.id, limit);
-      if (waitMs !== undefined) {
-        const retryAt = new Date(Date.now() + waitMs + Math.random() * waitMs);
-        const throttled = new RateLimitedError(
-          `Connection "${row.name}" is at its rate limit (${limit.requests} per ${limit.perSeconds} s): the step waits its turn.`,
-          { retryAt },
-        );
-        throw new StepFailure(throttled, retryAt);
-      }
-    }
+    const limits = row ? limitsOf(row.settings, connector.definition.rateLimit) : {};
+    const slot = row ? await takeLimits(row, limits, run.deferrals) : undefined;
     const started = performance.now();
     const detached = action.detach && deps.detached;
     let sent: () => void = () => {};
@@ -471,6 +462,8 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       ...(!idempotent && !notCarriedOut.has(error.kind) ? { unknownStep: stepId } : {}),
     });
     const calling = row ? callOrFail(row, call) : call({});
+    // The connection's slot is held until the call ends, also when it goes on detached.
+    if (slot) void calling.then(slot.release, slot.release);
     const answered =
       detached && action.detach
         ? await answerWithin(calling, sending, action.detach.afterMs)
@@ -556,6 +549,54 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       secrets,
     });
     return result.output;
+  }
+
+  /**
+   * Takes a call's place under its connection's limits: one of its `concurrency` slots (held
+   * until the call ends), then a token of its rate. Over either, the attempt is deferred (a rate
+   * limit's deferral: no worker waits, the retry budget is not used up).
+   */
+  async function takeLimits(
+    row: ConnectionRow,
+    limits: ConnectionLimits,
+    deferrals: number,
+  ): Promise<ConnectionSlot | undefined> {
+    let slot: ConnectionSlot | undefined;
+    if (limits.concurrency !== undefined && deps.slots) {
+      slot = await deps.slots.take(row.id, limits.concurrency);
+      if (!slot) {
+        // When a call in flight ends is unknown: soon at first, then less often.
+        const base = Math.min(5000, 200 * 2 ** Math.min(deferrals, 5));
+        const retryAt = new Date(Date.now() + base * (0.5 + Math.random()));
+        throw new StepFailure(
+          new RateLimitedError(
+            `Connection "${row.name}" has ${limits.concurrency} call(s) in flight, its concurrency: the step waits its turn.`,
+            { retryAt },
+          ),
+          retryAt,
+        );
+      }
+    }
+    const limit = limits.rate;
+    let waitMs: number | undefined;
+    try {
+      waitMs = limit ? await takeToken(deps, row.id, limit) : undefined;
+    } catch (error) {
+      await slot?.release();
+      throw error;
+    }
+    if (limit && waitMs !== undefined) {
+      await slot?.release();
+      const retryAt = new Date(Date.now() + waitMs + Math.random() * waitMs);
+      throw new StepFailure(
+        new RateLimitedError(
+          `Connection "${row.name}" is at its rate limit (${limit.requests} per ${limit.perSeconds} s): the step waits its turn.`,
+          { retryAt },
+        ),
+        retryAt,
+      );
+    }
+    return slot;
   }
 
   /** Whether a gated step's write goes to review, and the confidence recorded with it. */
