@@ -1,6 +1,7 @@
-import { sql } from 'kysely';
+import { type CompiledQuery, type Kysely, sql } from 'kysely';
 import type { JunctionDatabase } from '../db/create-database.js';
 import { queryPrepared } from '../db/query-prepared.js';
+import type { Database } from '../db/schema.js';
 import type { Logger } from '../log/create-logger.js';
 import { handOn, type RunRef } from './run-finisher.js';
 import { keepsPlaceSql, runJobSpecSql } from './run-queue.js';
@@ -103,14 +104,11 @@ export function createAttemptEnder(
     });
 }
 
-/**
- * One statement for many endings; for each, whether it was stored (its attempt held the run) and
- * whether its record has runs pending behind it.
- */
-async function endTogether(
-  { db, pool }: Pick<JunctionDatabase, 'db' | 'pool'>,
-  batch: readonly Ending[],
-): Promise<{ held: boolean; pending: boolean }[]> {
+/** The statement of `endTogether` (exported for the plan test of hot statements). */
+export function endAttemptsQuery(
+  db: Kysely<Database>,
+  batch: readonly Pick<Ending, 'run' | 'end' | 'step'>[],
+): CompiledQuery<{ i: number; held: boolean; pending: boolean }> {
   const now = new Date().toISOString();
   const ends = batch.map(({ run, end }, i) => ({
     i,
@@ -137,9 +135,7 @@ async function endTogether(
   // For the same reason the pending check is a scalar subquery with a limit, looked up by index
   // for each ending: an `exists` there becomes a hashed subplan that reads every pending (or
   // every) run of the table in each statement.
-  const rows = await queryPrepared(
-    pool,
-    sql<{ i: number; held: boolean; pending: boolean }>`
+  return sql<{ i: number; held: boolean; pending: boolean }>`
       with ends as (
         select * from jsonb_to_recordset(${JSON.stringify(ends)}::jsonb) as x(
           i int, run_id text, attempt int, state text, outcome text, error text,
@@ -178,8 +174,18 @@ async function endTogether(
         where p.integration_id = x.integration_id and p.source_record = x.source_record
           and p.state = 'pending'
         limit 1) is not null as pending
-      from ends x`.compile(db),
-  );
+      from ends x`.compile(db);
+}
+
+/**
+ * One statement for many endings; for each, whether it was stored (its attempt held the run) and
+ * whether its record has runs pending behind it.
+ */
+async function endTogether(
+  { db, pool }: Pick<JunctionDatabase, 'db' | 'pool'>,
+  batch: readonly Ending[],
+): Promise<{ held: boolean; pending: boolean }[]> {
+  const rows = await queryPrepared(pool, endAttemptsQuery(db, batch));
   const results = batch.map(() => ({ held: false, pending: false }));
   for (const row of rows) results[row.i] = { held: row.held, pending: row.pending };
   return results;

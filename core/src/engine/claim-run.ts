@@ -1,6 +1,7 @@
-import { type Selectable, sql } from 'kysely';
+import { type CompiledQuery, type Kysely, type Selectable, sql } from 'kysely';
 import type { JunctionDatabase } from '../db/create-database.js';
 import { queryPrepared } from '../db/query-prepared.js';
+import type { Database } from '../db/schema.js';
 import type { RunsTable } from '../db/tables/run-tables.js';
 import { holdsLaneSql } from './run-queue.js';
 
@@ -51,18 +52,17 @@ export interface ClaimRequest {
   readonly jobId: string;
 }
 
-/**
- * Claims runs for the attempts their jobs were queued for, in ONE statement that also reads their
- * events, the steps done in earlier attempts and the records' links. A first attempt is not
- * claimed while an earlier run of its record is unfinished. A `running` run is claimed again by
- * the job that claimed it: graphile-worker runs a job again only after its execution ended, so
- * that attempt ended without storing its outcome. Returns the runs claimed (the others were
- * cancelled, finished, claimed by a newer job, or wait behind an earlier run).
- */
-export async function claimRuns(
-  database: Pick<JunctionDatabase, 'db' | 'pool'>,
+type ClaimedRow = Selectable<RunsTable> & {
+  data: unknown;
+  done: ClaimedRun['done'] | null;
+  links: ClaimedRun['links'] | null;
+};
+
+/** The statement of `claimRuns` (exported for the plan test of hot statements). */
+export function claimRunsQuery(
+  db: Kysely<Database>,
   requests: readonly ClaimRequest[],
-): Promise<ClaimedRun[]> {
+): CompiledQuery<ClaimedRow> {
   // The primary key must find the runs, whatever the statistics of this busy table say: with
   // statistics from before a burst, a plain `state in (...)` lets the planner scan the whole
   // lane's partial index (every unfinished run) instead. `coalesce(state, '')` (state is
@@ -70,13 +70,7 @@ export async function claimRuns(
   const ids = requests.map((r) => r.runId);
   const attempts = requests.map((r) => r.attempt);
   const jobIds = requests.map((r) => r.jobId);
-  const query = sql<
-    Selectable<RunsTable> & {
-      data: unknown;
-      done: ClaimedRun['done'] | null;
-      links: ClaimedRun['links'] | null;
-    }
-  >`
+  return sql<ClaimedRow>`
     with claimed as (
       update runs r set state = 'running', attempts = r.attempts + 1, started_at = coalesce(r.started_at, now()),
         job_id = w.job_id
@@ -96,8 +90,22 @@ export async function claimRuns(
                                          'content_hash', encode(l.content_hash, 'hex'), 'last_output', l.last_output))
          from record_links l where l.integration_id = c.integration_id and l.source_id = c.source_record) as links
     from claimed c
-    join events e on e.id = c.event_id`.compile(database.db);
-  const rows = await queryPrepared(database.pool, query);
+    join events e on e.id = c.event_id`.compile(db);
+}
+
+/**
+ * Claims runs for the attempts their jobs were queued for, in ONE statement that also reads their
+ * events, the steps done in earlier attempts and the records' links. A first attempt is not
+ * claimed while an earlier run of its record is unfinished. A `running` run is claimed again by
+ * the job that claimed it: graphile-worker runs a job again only after its execution ended, so
+ * that attempt ended without storing its outcome. Returns the runs claimed (the others were
+ * cancelled, finished, claimed by a newer job, or wait behind an earlier run).
+ */
+export async function claimRuns(
+  database: Pick<JunctionDatabase, 'db' | 'pool'>,
+  requests: readonly ClaimRequest[],
+): Promise<ClaimedRun[]> {
+  const rows = await queryPrepared(database.pool, claimRunsQuery(database.db, requests));
   return rows.map(({ data, done, links, ...run }) => ({
     run: run as Selectable<RunsTable>,
     data,

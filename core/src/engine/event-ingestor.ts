@@ -57,7 +57,7 @@ export function createEventIngestor(options: {
   const { pool, logger, delayMs = 2, maxBatch = 1000, maxInFlight = 2, replanEveryMs } = options;
   const statement: StoreStatement = {
     name: `junction_store_events_${options.jobInsert}`,
-    text: storeSqlFor(options.jobInsert),
+    text: storeEventsSql(options.jobInsert),
     replanEveryMs,
   };
   let queue: Pending[] = [];
@@ -260,7 +260,11 @@ async function answerRacedDuplicates(
     throw new Error('an event was neither stored nor found as a duplicate (was it deleted?)');
 }
 
-const storeSqlFor = (jobInsert: RunJobInsert) => `
+/**
+ * The storing statement (see `store`) for one way of queueing jobs; `$1` is the events as a JSON
+ * array of `{ i, integration_id, dedupe_key, source_record, data }`.
+ */
+export const storeEventsSql = (jobInsert: RunJobInsert) => `
   with input as (
     select x.* from jsonb_to_recordset($1::jsonb)
       as x(i int, integration_id text, dedupe_key text, source_record text, data jsonb)

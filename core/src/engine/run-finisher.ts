@@ -62,7 +62,14 @@ export async function promoteNext(
   integrationId: string,
   sourceRecord: string,
 ): Promise<void> {
-  const next = await sql<{ id: string }>`
+  const next = await promoteNextQuery(integrationId, sourceRecord).execute(trx);
+  const ids = next.rows.map((r) => r.id);
+  if (ids.length > 0) await enqueue(trx, ids);
+}
+
+/** The statement of `promoteNext` (exported for the plan test of hot statements). */
+export function promoteNextQuery(integrationId: string, sourceRecord: string) {
+  return sql<{ id: string }>`
     update runs set state = 'queued'
     where id = (
       select id from runs
@@ -74,9 +81,7 @@ export async function promoteNext(
       where a.integration_id = ${integrationId} and a.source_record = ${sourceRecord}
         and ${sql.raw(aheadInLaneSql('a'))}
     )
-    returning id`.execute(trx);
-  const ids = next.rows.map((r) => r.id);
-  if (ids.length > 0) await enqueue(trx, ids);
+    returning id`;
 }
 
 /** Queues jobs for runs (in the caller's transaction). */
@@ -104,13 +109,7 @@ export async function waitsBehindEarlierRun(
   payload: { runId: string; attempt: number },
 ): Promise<boolean> {
   if (payload.attempt > 0) return false; // a retry: it already held the record
-  const check = await sql<{ integration_id: string; source_record: string }>`
-    select r.integration_id, r.source_record from runs r
-    where r.id = ${payload.runId} and coalesce(r.state, '') = 'queued' and r.source_record is not null
-      and r.replay_of is null -- a replay was placed at the head of its lane by an operator
-      and exists (select 1 from runs e
-                  where e.integration_id = r.integration_id and e.source_record = r.source_record
-                    and e.seq < r.seq and ${sql.raw(holdsLaneSql('e'))})`.execute(db);
+  const check = await earlierRunQuery(payload.runId).execute(db);
   const lane = check.rows[0];
   if (!lane) return false;
   return db.transaction().execute(async (trx) => {
@@ -126,6 +125,20 @@ export async function waitsBehindEarlierRun(
 }
 
 /**
+ * The lane of a queued first run that has an earlier unfinished run of its record, if it has one
+ * (the first statement of `waitsBehindEarlierRun`, exported for the plan test).
+ */
+export function earlierRunQuery(runId: string) {
+  return sql<{ integration_id: string; source_record: string }>`
+    select r.integration_id, r.source_record from runs r
+    where r.id = ${runId} and coalesce(r.state, '') = 'queued' and r.source_record is not null
+      and r.replay_of is null -- a replay was placed at the head of its lane by an operator
+      and exists (select 1 from runs e
+                  where e.integration_id = r.integration_id and e.source_record = r.source_record
+                    and e.seq < r.seq and ${sql.raw(holdsLaneSql('e'))})`;
+}
+
+/**
  * Queues pending runs whose record has nothing unfinished ahead of them: the rare run stored at
  * the very moment the run ahead of it ended. Each lane is handled under its lock.
  */
@@ -133,13 +146,18 @@ export async function promoteStrandedRuns(
   db: Kysely<Database>,
   olderThanMs = 5000,
 ): Promise<number> {
-  const lanes = await sql<{ integration_id: string; source_record: string }>`
+  const lanes = await strandedLanesQuery(olderThanMs).execute(db);
+  for (const lane of lanes.rows) await handOn(db, lane.integration_id, lane.source_record);
+  return lanes.rows.length;
+}
+
+/** The lanes `promoteStrandedRuns` hands on (exported for the plan test of hot statements). */
+export function strandedLanesQuery(olderThanMs: number) {
+  return sql<{ integration_id: string; source_record: string }>`
     select distinct p.integration_id, p.source_record from runs p
     where p.state = 'pending' and p.created_at < now() - make_interval(secs => ${olderThanMs / 1000})
       and not exists (select 1 from runs r
                       where r.integration_id = p.integration_id and r.source_record = p.source_record
                         and ${sql.raw(aheadInLaneSql('r'))})
-    limit 100`.execute(db);
-  for (const lane of lanes.rows) await handOn(db, lane.integration_id, lane.source_record);
-  return lanes.rows.length;
+    limit 100`;
 }

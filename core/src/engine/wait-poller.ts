@@ -26,6 +26,24 @@ interface DuePoll {
 }
 
 /**
+ * Claims due polls by moving each one's next poll an interval on (exported for the plan test of
+ * hot statements).
+ */
+export function claimDuePollsQuery(limit: number) {
+  return sql<DuePoll>`
+        update run_waits w set next_poll_at = now() + make_interval(secs => (w.poll->>'everySeconds')::float8)
+        from runs r
+        where w.id in (
+          select id from run_waits
+          where state = 'waiting' and next_poll_at <= now()
+          order by next_poll_at limit ${limit}
+          for update skip locked)
+          and r.id = w.run_id
+        returning w.id, w.run_id, w.route_key, w.step_key, w.connector_id, w.connector_version,
+          w.action_key, w.integration_id, r.integration_version, r.event_id, w.poll`;
+}
+
+/**
  * Polls parked steps that wait with a poll schedule: each due wait is claimed by moving its next
  * poll one interval on (so that another process does not poll it too), then the action's `poll`
  * runs through the executor, outside any transaction. A `done` answer settles the wait (its
@@ -46,17 +64,7 @@ export function pollDueWaits(deps: {
   return {
     name: 'wait polls',
     async run() {
-      const { rows } = await sql<DuePoll>`
-        update run_waits w set next_poll_at = now() + make_interval(secs => (w.poll->>'everySeconds')::float8)
-        from runs r
-        where w.id in (
-          select id from run_waits
-          where state = 'waiting' and next_poll_at <= now()
-          order by next_poll_at limit ${deps.limit ?? 20}
-          for update skip locked)
-          and r.id = w.run_id
-        returning w.id, w.run_id, w.route_key, w.step_key, w.connector_id, w.connector_version,
-          w.action_key, w.integration_id, r.integration_version, r.event_id, w.poll`.execute(db);
+      const { rows } = await claimDuePollsQuery(deps.limit ?? 20).execute(db);
       let settled = 0;
       for (const wait of rows) {
         try {

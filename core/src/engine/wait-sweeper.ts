@@ -44,6 +44,17 @@ export function startWaitSweeper(options: {
   };
 }
 
+/** Waits past their deadline, oldest first (exported for the plan test of hot statements). */
+export function dueWaitsQuery(db: Kysely<Database>, limit: number) {
+  return db
+    .selectFrom('run_waits')
+    .select('id')
+    .where('state', '=', 'waiting')
+    .where('deadline', '<=', new Date())
+    .orderBy('deadline')
+    .limit(limit);
+}
+
 /**
  * Parked steps whose deadline passed follow their timeout policy: `fail` (the run is dead),
  * `retry` (a new attempt while the retry budget lasts, else dead), `continue` (the step
@@ -54,14 +65,7 @@ export function expireWaits(db: Kysely<Database>, limit = 100): SweepTask {
   return {
     name: 'wait deadlines',
     async run() {
-      const due = await db
-        .selectFrom('run_waits')
-        .select('id')
-        .where('state', '=', 'waiting')
-        .where('deadline', '<=', new Date())
-        .orderBy('deadline')
-        .limit(limit)
-        .execute();
+      const due = await dueWaitsQuery(db, limit).execute();
       let settled = 0;
       for (const { id } of due) {
         await db.transaction().execute(async (trx) => {

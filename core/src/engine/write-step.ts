@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { type RawBuilder, type Selectable, sql } from 'kysely';
+import { type CompiledQuery, type Kysely, type RawBuilder, type Selectable, sql } from 'kysely';
 import { type AuditRow, auditRow } from '../audit/record-audit.js';
 import type { ResolvedConnector } from '../connectors/connector-source.js';
 import type { JunctionDatabase } from '../db/create-database.js';
 import { queryPrepared } from '../db/query-prepared.js';
+import type { Database } from '../db/schema.js';
 import type { RecordLinksTable, RunStepsTable, RunsTable } from '../db/tables/run-tables.js';
 import { redactValues } from '../secrets/redactor-of.js';
 
@@ -293,10 +294,19 @@ export async function writeStep(
   prepared: PreparedStep | undefined,
   sending: string | null = null,
 ): Promise<void> {
+  const [row] = await queryPrepared(pool, writeStepQuery(db, attempt, prepared, sending));
+  if (!row?.held) throw new StaleAttemptError(attempt.runId, attempt.attempt);
+}
+
+/** The statement of `writeStep` (exported for the plan test of hot statements). */
+export function writeStepQuery(
+  db: Kysely<Database>,
+  attempt: { readonly runId: string; readonly attempt: number },
+  prepared: PreparedStep | undefined,
+  sending: string | null,
+): CompiledQuery<{ held: boolean }> {
   const { runId } = attempt;
-  const [row] = await queryPrepared(
-    pool,
-    sql<{ held: boolean }>`with fence as (
+  return sql<{ held: boolean }>`with fence as (
         select id from runs
         where id = ${runId} and attempts = ${attempt.attempt} and coalesce(state, '') = 'running'
         for no key update
@@ -305,9 +315,7 @@ export async function writeStep(
         where id in (select id from fence) and sending is distinct from ${sending}::text
         returning 1
       )
-      select exists (select 1 from fence) as held`.compile(db),
-  );
-  if (!row?.held) throw new StaleAttemptError(runId, attempt.attempt);
+      select exists (select 1 from fence) as held`.compile(db);
 }
 
 /**

@@ -5,6 +5,18 @@ import type { EventIngestor } from '../engine/event-ingestor.js';
 import type { SweepTask } from '../engine/wait-sweeper.js';
 import { claimant } from './review-view.js';
 
+/** Open review items past their SLA, not escalated yet (exported for the plan test). */
+export function dueEscalationsQuery(db: Kysely<Database>, limit: number) {
+  return db
+    .selectFrom('review_items')
+    .selectAll()
+    .where('state', '=', 'open')
+    .where('escalated_at', 'is', null)
+    .where('sla_due_at', '<=', new Date())
+    .orderBy('sla_due_at')
+    .limit(limit);
+}
+
 /**
  * Review items waiting past their integration's SLA are escalated once: a `review-escalated`
  * event (dedupe key `review-escalated:<item>`) is stored for every enabled integration triggered
@@ -20,15 +32,7 @@ export function escalateReviews(
   return {
     name: 'review SLAs',
     async run() {
-      const due = await db
-        .selectFrom('review_items')
-        .selectAll()
-        .where('state', '=', 'open')
-        .where('escalated_at', 'is', null)
-        .where('sla_due_at', '<=', new Date())
-        .orderBy('sla_due_at')
-        .limit(limit)
-        .execute();
+      const due = await dueEscalationsQuery(db, limit).execute();
       if (due.length === 0) return 0;
       const { rows: routes } = await sql<{ id: string }>`
         select i.id from integrations i

@@ -30,6 +30,20 @@ export async function listReviews(
   principal: Principal,
 ): Promise<{ items: ReviewView[]; seqs: string[] }> {
   const now = new Date();
+  const rows = await listReviewsQuery(db, filter, principal, now).execute();
+  return {
+    items: rows.map((r) => toReviewView(r, now.getTime())),
+    seqs: rows.map((r) => String(r.seq)),
+  };
+}
+
+/** The statement of `listReviews` (exported for the plan test of hot statements). */
+export function listReviewsQuery(
+  db: Kysely<Database>,
+  filter: ReviewFilter,
+  principal: Pick<Principal, 'id' | 'integrations'>,
+  now: Date,
+) {
   let query = db
     .selectFrom('review_items')
     .selectAll()
@@ -60,11 +74,7 @@ export async function listReviews(
   if (filter.minAgeSeconds !== undefined)
     query = query.where('created_at', '<=', new Date(now.getTime() - filter.minAgeSeconds * 1000));
   if (filter.afterSeq !== undefined) query = query.where('seq', '>', filter.afterSeq);
-  const rows = await query.execute();
-  return {
-    items: rows.map((r) => toReviewView(r, now.getTime())),
-    seqs: rows.map((r) => String(r.seq)),
-  };
+  return query;
 }
 
 /** How reviewers decided one confidence band's items. */

@@ -13,6 +13,24 @@ export type CancelOutcome =
   | { readonly kind: 'refused'; readonly state: RunState };
 
 /**
+ * Closes a waiting run's wait and open review item (exported for the plan test of hot statements).
+ */
+export function closeParkingQueries(db: Kysely<Database>, runId: string) {
+  return [
+    db
+      .updateTable('run_waits')
+      .set({ state: 'cancelled', settled_at: new Date() })
+      .where('run_id', '=', runId)
+      .where('state', '=', 'waiting'),
+    db
+      .updateTable('review_items')
+      .set({ state: 'cancelled' })
+      .where('run_id', '=', runId)
+      .where('state', '=', 'open'),
+  ] as const;
+}
+
+/**
  * Cancels a run that has not started (`queued` or `pending`), a parked one (`waiting`: its
  * wait, and its review item if any, are closed, so its callback URL answers 409), or a dead run
  * that keeps its record's place (ordering `hold`: the record's later runs then go on without
@@ -44,18 +62,7 @@ export async function cancelRun(
     if (run.state !== 'queued' && run.state !== 'pending' && run.state !== 'waiting' && !releases)
       return { kind: 'refused', state: run.state };
     if (run.state === 'waiting') {
-      await trx
-        .updateTable('run_waits')
-        .set({ state: 'cancelled', settled_at: new Date() })
-        .where('run_id', '=', run.id)
-        .where('state', '=', 'waiting')
-        .execute();
-      await trx
-        .updateTable('review_items')
-        .set({ state: 'cancelled' })
-        .where('run_id', '=', run.id)
-        .where('state', '=', 'open')
-        .execute();
+      for (const query of closeParkingQueries(trx, run.id)) await query.execute();
     }
     await finishRun(
       trx,

@@ -26,6 +26,12 @@ export async function listRuns(
   db: Kysely<Database>,
   filter: RunFilter,
 ): Promise<{ runs: RunView[]; seqs: string[] }> {
+  const rows = await listRunsQuery(db, filter).execute();
+  return { runs: rows.map(toRunView), seqs: rows.map((r) => String(r.seq)) };
+}
+
+/** The statement of `listRuns` (exported for the plan test of hot statements). */
+export function listRunsQuery(db: Kysely<Database>, filter: RunFilter) {
   let query = db
     .selectFrom('runs')
     .selectAll()
@@ -40,8 +46,7 @@ export async function listRuns(
   if (filter.from !== undefined) query = query.where('created_at', '>=', filter.from);
   if (filter.to !== undefined) query = query.where('created_at', '<', filter.to);
   if (filter.beforeSeq !== undefined) query = query.where('seq', '<', filter.beforeSeq);
-  const rows = await query.execute();
-  return { runs: rows.map(toRunView), seqs: rows.map((r) => String(r.seq)) };
+  return query;
 }
 
 /** A run with its event and every recorded step attempt, in the order they were recorded. */

@@ -13,6 +13,7 @@ import * as m0011 from './0011-oauth-and-subscriptions.js';
 import * as m0012 from './0012-rate-limits.js';
 import * as m0013 from './0013-waits-and-reviews.js';
 import * as m0014 from './0014-lane-holds.js';
+import * as m0015 from './0015-hot-path-indexes.js';
 import * as m0020 from './0020-console-sessions.js';
 
 /**
@@ -34,5 +35,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0012-rate-limits': m0012,
   '0013-waits-and-reviews': m0013,
   '0014-lane-holds': m0014,
+  '0015-hot-path-indexes': m0015,
   '0020-console-sessions': m0020,
 };
