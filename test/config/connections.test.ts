@@ -113,10 +113,12 @@ describe('connections', () => {
     expect(stale.headers.get('etag')).toBe('"r1"');
     expect((await api.get(`/v1/connections/${id}`)).body.name).toBe('ERP');
 
+    expect(stale.body.detail).toContain('with or without its double quotes');
+    // The ETag without its quotes, as a shell passes -H "If-Match: "r1"", names it too.
     const renamed = await api.patch(
       `/v1/connections/${id}`,
       { name: 'ERP 2', credentials: { username: 'sync2' } },
-      { 'if-match': '"r1"' },
+      { 'if-match': 'r1' },
     );
     expect(renamed.status).toBe(200);
     expect(renamed.headers.get('etag')).toBe('"r2"');

@@ -257,3 +257,19 @@ describe('bearer tokens on /v1', () => {
     expect(body.errors).toEqual([expect.objectContaining({ pointer: '/cursor' })]);
   });
 });
+
+describe('query parameters', () => {
+  it('answers 400 for a parameter the route does not take, naming it, instead of ignoring it', async () => {
+    const typo = await expectProblem(await t.request('/v1/runs?integraton=int_1&limit=5'), 400);
+    expect(typo.detail).toContain('integraton');
+    expect(typo.detail).toContain('integration'); // what the route does take
+    expect(typo.errors).toEqual([
+      { in: 'query', pointer: '/integraton', detail: 'unknown query parameter' },
+    ]);
+    const none = await expectProblem(await t.request('/v1/me?verbose=1'), 400);
+    expect(none.detail).toContain('it takes none');
+    expect((await t.request('/v1/runs?limit=5')).status).toBe(200);
+    // Checked after authentication: without a token the answer is 401 as for any /v1 route.
+    await expectProblem(await t.request('/v1/runs?integraton=x', { token: null }), 401);
+  });
+});

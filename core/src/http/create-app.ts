@@ -22,6 +22,7 @@ import type { AppEnv } from './app-env.js';
 import { authenticate } from './middleware/authenticate.js';
 import { bodyLimit } from './middleware/body-limit.js';
 import { jsonBodyGuard } from './middleware/json-body-guard.js';
+import { rejectUnknownQuery } from './middleware/reject-unknown-query.js';
 import { requestLog, requestLogger } from './middleware/request-log.js';
 import { recordDenials } from './middleware/require-role.js';
 import { securityHeaders } from './middleware/security-headers.js';
@@ -97,6 +98,10 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   app.use('/v1/*', authenticate(deps.tokens));
   app.use('/v1/*', exceptPluginUpload(jsonBodyGuard(deps.jsonMaxDepth ?? 64)));
   app.use('/v1/*', recordDenials(deps.db));
+  app.use(
+    '/v1/*',
+    rejectUnknownQuery(() => openApiDocument(app, deps.version)),
+  );
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -21,12 +21,16 @@ export function requireIfMatch(c: Context, currentRevision: number): void {
     );
   }
   const current = etagOf(currentRevision);
-  const tags = header.split(',').map((t) => t.trim().replace(/^W\//, ''));
+  // An ETag is quoted ("r3"); shells often drop the quotes (-H "If-Match: "r3"" sends r3): both count.
+  const tags = header
+    .split(',')
+    .map((t) => t.trim().replace(/^W\//, ''))
+    .map((t) => (t === '*' || t.startsWith('"') ? t : `"${t}"`));
   if (!tags.includes(current) && !tags.includes('*')) {
     throw new HttpProblem(
       problem(
         412,
-        `If-Match ${header} is stale: the current ETag is ${current}. Read it again, then retry.`,
+        `If-Match ${header} is stale: the current ETag is ${current}. Read the object again and send its ETag header as it came (with or without its double quotes), then retry.`,
       ),
       { ETag: current },
     );

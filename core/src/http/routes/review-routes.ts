@@ -153,14 +153,17 @@ const routes = {
   }),
 };
 
-/** The revision an `If-Match` names (`"r3"`), undefined without one; 412 for any other form. */
+/**
+ * The revision an `If-Match` names (`"r3"`, or `r3` as shells pass it without its quotes),
+ * undefined without one; 412 for any other form.
+ */
 function ifMatchRevision(c: Context<AppEnv>): number | undefined {
   const header = c.req.header('if-match');
   if (header === undefined) return undefined;
-  const match = /^(?:W\/)?"r(\d+)"$/.exec(header.trim());
+  const match = /^(?:W\/)?("?)r(\d+)\1$/.exec(header.trim());
   if (!match)
     throw new HttpProblem(problem(412, `If-Match ${header} is not an ETag of this item.`));
-  return Number(match[1]);
+  return Number(match[2]);
 }
 
 /** A review operation's answer: the item with its ETag, or the problem of its refusal. */
@@ -186,7 +189,7 @@ function answer(c: Context<AppEnv>, result: ReviewResult) {
       throw new HttpProblem(
         problem(
           412,
-          `If-Match is stale: the current ETag is ${etagOf(result.revision)}. Read it again, then retry.`,
+          `If-Match is stale: the current ETag is ${etagOf(result.revision)}. Read the item again and send its ETag header as it came (with or without its double quotes), then retry.`,
         ),
         { ETag: etagOf(result.revision) },
       );
