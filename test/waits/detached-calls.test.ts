@@ -184,6 +184,37 @@ describe('slow AI steps park their run instead of holding a worker', () => {
     expect(failures).toEqual([{ end: 'failed' }]);
   }, 120_000);
 
+  it('a non-idempotent call that fails after it was sent leaves the decision to an operator; one refused is not retried', async () => {
+    await post(hooks.send, 'fail:s1');
+    await post(hooks.send, 'bad:s2');
+    const unknown = await runOf('fail:s1', ['unknown', 'succeeded', 'dead']);
+    expect(unknown).toMatchObject({
+      state: 'unknown',
+      sending: 'all/send',
+      outcome: 'unknown outcome',
+    });
+    expect(unknown?.last_error).toMatchObject({ kind: 'unknownOutcome', step: 'all/send' });
+    const [wait] = await query('select kind, state from run_waits where run_id = $1', [
+      unknown?.id,
+    ]);
+    expect(wait).toEqual({ kind: 'detached', state: 'failed' });
+    // The operator checked the target: it was sent. The run goes on with that output.
+    const decided = await apiOf(t).post(`/v1/runs/${unknown?.id}/decide`, {
+      decision: 'done',
+      output: { sent: 'checked by hand' },
+    });
+    expect(decided.status, JSON.stringify(decided.body)).toBe(200);
+    expect((await runOf('fail:s1', ['succeeded', 'dead'])).state).toBe('succeeded');
+    expect(recorded.filter((r) => r.key === 'fail:s1')).toEqual([
+      { key: 'fail:s1', value: 'checked by hand' },
+    ]);
+    // Refused (bad input): not carried out, so not unknown; and never retried.
+    expect(await runOf('bad:s2', ['unknown', 'succeeded', 'dead'])).toMatchObject({
+      state: 'dead',
+      outcome: 'not retryable',
+    });
+  }, 120_000);
+
   it('counts parked runs by kind and the calls in flight in /metrics', async () => {
     let release: () => void = () => {};
     const held = new Promise<void>((resolve) => {

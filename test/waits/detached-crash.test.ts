@@ -31,6 +31,7 @@ let t: TestJunction;
 let model: ModelStandIn;
 let answer: (request: StandInRequest) => Promise<StandInAnswer>;
 let hook: string;
+let sendHook: string;
 let dataDir: string;
 const children: Child[] = [];
 
@@ -40,7 +41,9 @@ beforeAll(async () => {
   t = await startTestJunction({ JUNCTION_ROLE: 'api' }, { connectors });
   // The step's timeout (10 s: the worker is killed well before its call would time out) is the
   // detached call's deadline, with a few seconds of grace.
-  ({ extract: hook } = await createAiIntegrations(apiOf(t), model.url, { timeoutMs: 10_000 }));
+  ({ extract: hook, send: sendHook } = await createAiIntegrations(apiOf(t), model.url, {
+    timeoutMs: 10_000,
+  }));
 }, 60_000);
 afterAll(async () => {
   for (const child of children) child.process.kill('SIGKILL');
@@ -54,8 +57,8 @@ const query = async (text: string, values: unknown[] = []) =>
   // biome-ignore lint/suspicious/noExplicitAny: tests read whatever rows come back.
   (await t.junction.database.pool.query(text, values)).rows as Record<string, any>[];
 
-async function post(id: string): Promise<string> {
-  const res = await t.request(hook, {
+async function post(id: string, to = hook): Promise<string> {
+  const res = await t.request(to, {
     method: 'POST',
     token: null,
     headers: { 'content-type': 'application/json' },
@@ -70,6 +73,18 @@ async function post(id: string): Promise<string> {
     return rows.length ? rows : undefined;
   });
   return run?.id as string;
+}
+
+function startWorkerProcess(): Child {
+  const child = startNode(['--import', 'tsx', script], {
+    ...workerEnv,
+    DATABASE_URL: t.database.url,
+    JUNCTION_SECRET_KEY: TEST_SECRET_KEY,
+    JUNCTION_DATA_DIR: dataDir,
+    JUNCTION_DB_POOL_SIZE: '5',
+  });
+  children.push(child);
+  return child;
 }
 
 /** The run once it is parked on a detached call and its attempt's job is gone. */
@@ -101,14 +116,7 @@ describe('a detached call whose process stops', () => {
       if (requestsFor(text) === 1) await new Promise(() => {});
       return { content: invoice(text) };
     };
-    const a = startNode(['--import', 'tsx', script], {
-      ...workerEnv,
-      DATABASE_URL: t.database.url,
-      JUNCTION_SECRET_KEY: TEST_SECRET_KEY,
-      JUNCTION_DATA_DIR: dataDir,
-      JUNCTION_DB_POOL_SIZE: '5',
-    });
-    children.push(a);
+    const a = startWorkerProcess();
     await a.waitFor(/ready \d+/, 60_000);
     const runId = await post('k1');
     expect(await parked(runId)).toMatchObject({ kind: 'detached', wait_state: 'waiting' });
@@ -151,6 +159,31 @@ describe('a detached call whose process stops', () => {
       [runId],
     );
     expect(timeouts).toEqual([{ actor: 'system' }]);
+  }, 120_000);
+
+  it('killed with a non-idempotent call in flight: at the deadline the run waits for an operator, nothing is sent again', async () => {
+    const a = startWorkerProcess();
+    await a.waitFor(/ready \d+/, 60_000);
+    const runId = await post('hang:u1', sendHook);
+    await parked(runId);
+    a.process.kill('SIGKILL');
+    expect((await a.exited(10_000)).signal).toBe('SIGKILL');
+    const b = await startTestJunction(
+      { ...workerEnv, JUNCTION_ROLE: 'worker', DATABASE_URL: t.database.url },
+      { connectors },
+    );
+    try {
+      const run = await finished(runId);
+      expect(run).toMatchObject({ state: 'unknown', sending: 'all/send' });
+      expect(run.last_error).toMatchObject({ kind: 'unknownOutcome', step: 'all/send' });
+    } finally {
+      await b.close();
+    }
+    const waits = await query('select state, on_timeout from run_waits where run_id = $1', [runId]);
+    expect(waits).toEqual([
+      { state: 'timed-out', on_timeout: { kind: 'unknown', step: 'all/send' } },
+    ]);
+    expect(recorded.filter((r) => r.key === 'hang:u1')).toEqual([]);
   }, 120_000);
 
   it('stopped gracefully: shutdown waits for the call in flight and settles its step', async () => {

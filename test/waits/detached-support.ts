@@ -5,9 +5,10 @@ import type { apiOf } from '../support/api.js';
 export const invoice = (text: string) => ({ supplier: 'Acme', number: text, total: 12.5 });
 
 /**
- * Two enabled integrations on the `test-async` webhook trigger: `extract` asks the `ai`
+ * Three enabled integrations on the `test-async` webhook trigger: `extract` asks the `ai`
  * connector (the model stand-in at `modelUrl`) to read the posted document (its `table`) and
- * records the answer; `fast` only records. Answers their webhook paths.
+ * records the answer; `fast` only records; `send` sends the document with a slow non-idempotent
+ * action (`send-slowly`), then records. Answers their webhook paths.
  */
 export async function createAiIntegrations(
   api: ReturnType<typeof apiOf>,
@@ -79,5 +80,17 @@ export async function createAiIntegrations(
       record('record', { var: 'steps.extract.data' }),
     ]),
     fast: await create('Fast jobs', [record('record', { var: 'event.table' })]),
+    send: await create('Slow sends', [
+      {
+        kind: 'action',
+        key: 'send',
+        connector: 'test-async',
+        connection: jobs.body.id,
+        action: 'send-slowly',
+        ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+        mapping: { text: { var: 'event.table' } },
+      },
+      record('record', { var: 'steps.send.sent' }),
+    ]),
   };
 }

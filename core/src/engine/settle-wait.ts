@@ -25,10 +25,15 @@ export type Settlement =
   /** The deadline passed: the step failed; the run is dead, or retried while attempts remain. */
   | { readonly kind: 'timeout'; readonly retry: boolean }
   /**
-   * The step's call failed (a detached call), or its outcome is unknown: the attempt ends as
-   * `end` says (see failureEnd), the step failed with `stepError`.
+   * The step's call failed (a detached call), or gave no answer by the deadline (`timedOut`): the
+   * attempt ends as `end` says (see failureEnd), the step failed with `stepError`.
    */
-  | { readonly kind: 'failed'; readonly end: FailedEnd; readonly stepError: unknown };
+  | {
+      readonly kind: 'failed';
+      readonly end: FailedEnd;
+      readonly stepError: unknown;
+      readonly timedOut?: boolean;
+    };
 
 /**
  * Locks a wait and its run for settling, in the caller's transaction: the wait must still be
@@ -79,7 +84,9 @@ export async function settleWait(
       : settlement.kind === 'reject'
         ? 'cancelled'
         : settlement.kind === 'failed'
-          ? 'failed'
+          ? settlement.timedOut
+            ? 'timed-out'
+            : 'failed'
           : 'resumed';
   const result =
     settlement.kind === 'output'
@@ -89,7 +96,7 @@ export async function settleWait(
         : settlement.kind === 'reject'
           ? { decision: 'rejected', reason: settlement.reason }
           : settlement.kind === 'failed'
-            ? { failed: settlement.end.state }
+            ? { failed: settlement.end.state, ...(settlement.timedOut ? { timedOut: true } : {}) }
             : { timedOut: true };
   await trx
     .updateTable('run_waits')

@@ -92,6 +92,7 @@ export function expireWaits(db: Kysely<Database>, limit = 100): SweepTask {
               {
                 kind: 'failed',
                 end: { state: 'unknown', error: unknownOutcome(policy.step) },
+                timedOut: true,
                 stepError: {
                   kind: 'timeout',
                   name: 'WaitTimedOut',
