@@ -55,7 +55,7 @@ details.confirm { display: inline-block; } details.confirm[open] { border: 1px s
 export const consoleJs = `(() => {
   const busy = new WeakSet();
   const refresh = async (el) => {
-    if (document.hidden || busy.has(el) || el.contains(document.activeElement)) return;
+    if (document.hidden || busy.has(el) || el.contains(document.activeElement) || el.querySelector('input:checked')) return;
     busy.add(el);
     try {
       const res = await fetch(el.dataset.poll, { credentials: 'same-origin', headers: { 'X-Console-Fragment': '1' } });

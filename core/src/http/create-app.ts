@@ -32,6 +32,7 @@ import { registerAuditRoutes } from './routes/audit-routes.js';
 import { registerCallbackRoutes } from './routes/callback-routes.js';
 import { registerConnectionRoutes } from './routes/connection-routes.js';
 import { registerConnectorRoutes } from './routes/connector-routes.js';
+import { consoleReviewPages } from './routes/console-review-routes.js';
 import { registerConsoleRoutes } from './routes/console-routes.js';
 import { consoleRunPages } from './routes/console-run-routes.js';
 import { registerDocsRoutes } from './routes/docs-routes.js';
@@ -148,7 +149,10 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
       tokens: deps.tokens,
       adminEnvToken: deps.adminEnvToken ?? false,
     }),
-    pages: [consoleRunPages(deps.db)],
+    pages: [
+      consoleRunPages(deps.db),
+      ...(deps.reviews ? [consoleReviewPages(deps.db, deps.reviews)] : []),
+    ],
   });
   registerDocsRoutes(app, () => openApiDocument(app, deps.version));
 
