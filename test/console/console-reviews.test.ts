@@ -118,6 +118,7 @@ describe.skipIf(missing !== undefined)('the review queue in a browser', () => {
     await expectAccessible(page);
     await page.keyboard.press('c');
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Claimed');
+    await expect.poll(() => page.getByLabel('amount', { exact: true }).count()).toBe(1);
     await screenshot(page, 'review');
     await page.keyboard.press('e');
     const amount = page.getByLabel('amount', { exact: true });
@@ -151,7 +152,15 @@ describe.skipIf(missing !== undefined)('the review queue in a browser', () => {
     // Approving moved to the next open item.
     await expect.poll(() => page.getByText('INV-102').count()).toBeGreaterThan(0);
     await page.getByRole('button', { name: 'Claim' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Claimed');
     await page.keyboard.press('r');
+    await expect
+      .poll(() =>
+        page
+          .getByLabel('Reason for rejecting')
+          .evaluate((el) => el === el.ownerDocument.activeElement),
+      )
+      .toBe(true);
     await page.keyboard.type('Duplicate of INV-99');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Rejected');
