@@ -225,6 +225,7 @@ export async function createJunction(
       resumeUrl,
       detached,
       slots,
+      shadowSettleMs: config.shadowSettleMs,
     });
 
     const pollIntegration = createPoller({

@@ -108,6 +108,8 @@ describe('GET /v1/runs', () => {
       finishedAt: expect.stringMatching(/Z$/),
       nextAttemptAt: null,
       holdsLane: false,
+      stage: 'auto',
+      stageReview: false,
     });
 
     const byRecord = await api.get(`/v1/runs?integration=${fast.id}&record=L1`);

@@ -216,6 +216,14 @@ export const configOptions = [
       'How often a worker process settles parked runs past their deadline, polls due waits and escalates reviews past their SLA.',
   },
   {
+    key: 'shadowSettleMs',
+    env: 'JUNCTION_SHADOW_SETTLE_MS',
+    flag: undefined,
+    default: '300000',
+    description:
+      'How long after a shadow run its intended writes are compared with what the target holds (the manual process is given that long to write the record).',
+  },
+  {
     key: 'reviewClaimSeconds',
     env: 'JUNCTION_REVIEW_CLAIM_SECONDS',
     flag: undefined,

@@ -59,6 +59,8 @@ export interface JunctionConfig {
   readonly auditRetentionDays: number | undefined;
   /** Base URL other systems reach the API at (resume URLs); unset: the API's own address. */
   readonly waitSweepMs: number;
+  /** How long after a shadow run its intended writes are compared with the target (ms). */
+  readonly shadowSettleMs: number;
   readonly reviewClaimSeconds: number;
   /** `JUNCTION_EGRESS_ALLOW` and `JUNCTION_EGRESS_DENY`, as entries. */
   readonly egressAllow: readonly string[];
@@ -146,6 +148,7 @@ const schema = z.object({
   databaseConnectTimeoutMs: integer(100, 600_000),
   auditRetentionDays: integer(1, 36_500).optional(),
   waitSweepMs: integer(50, 600_000),
+  shadowSettleMs: integer(0, 7 * 86_400_000),
   reviewClaimSeconds: integer(10, 86_400),
   egressAllow: egressList,
   egressDeny: egressList,

@@ -4,6 +4,7 @@ import type { ConfigTables } from './tables/config-tables.js';
 import type { ConsoleTables } from './tables/console-tables.js';
 import type { PluginTables } from './tables/plugin-tables.js';
 import type { ReviewTables } from './tables/review-tables.js';
+import type { RolloutTables } from './tables/rollout-tables.js';
 import type { RunTables } from './tables/run-tables.js';
 
 /** A timestamptz the database fills in when the row is made. */
@@ -39,6 +40,7 @@ export interface Database
     ConsoleTables,
     PluginTables,
     ReviewTables,
+    RolloutTables,
     RunTables {
   api_tokens: ApiTokensTable;
 }

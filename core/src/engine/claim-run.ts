@@ -43,6 +43,9 @@ const runColumns: readonly (keyof RunsTable)[] = [
   'decision',
   'deferrals',
   'holds_lane',
+  'stage',
+  'stage_version',
+  'stage_review',
 ];
 
 /** Which attempt of which run a job was queued for, and the job (graphile-worker's id). */
@@ -85,7 +88,7 @@ export function claimRunsQuery(
     )
     select ${sql.raw(runColumns.map((c) => `c.${c}`).join(', '))}, e.data,
       (select json_agg(json_build_object('route_key', s.route_key, 'step_key', s.step_key, 'state', s.state, 'output', s.output))
-         from run_steps s where s.run_id = c.id and s.state in ('succeeded', 'skipped', 'filtered')) as done,
+         from run_steps s where s.run_id = c.id and s.state in ('succeeded', 'skipped', 'filtered', 'shadowed')) as done,
       (select json_agg(json_build_object('step_key', l.step_key, 'target_id', l.target_id,
                                          'content_hash', encode(l.content_hash, 'hex'), 'last_output', l.last_output))
          from record_links l where l.integration_id = c.integration_id and l.source_id = c.source_record) as links

@@ -4,6 +4,7 @@ import { timeOrderedUuidSql } from '../db/time-ordered-uuid.js';
 import type { Logger } from '../log/create-logger.js';
 import { queueRunJobsSql, type RunJobInsert } from './run-job-insert.js';
 import { holdsLaneSql } from './run-queue.js';
+import { stageSampleSql } from './stage-sample.js';
 
 /** One item from a trigger, to be stored with its run. */
 export interface NewEvent {
@@ -273,6 +274,8 @@ export const storeEventsSql = (jobInsert: RunJobInsert) => `
     select 'evt_' || ${timeOrderedUuidSql}, x.integration_id, g.current_version, x.dedupe_key,
            x.source_record, coalesce(x.data, 'null'::jsonb)
     from input x join integrations g on g.id = x.integration_id and g.enabled
+    -- An integration whose rollout stage is off accepts no events.
+    where (select ro.stage from integration_rollouts ro where ro.integration_id = g.id) is distinct from 'off'
     order by x.i
     on conflict (integration_id, dedupe_key) do nothing
     returning id, seq, integration_id, integration_version, dedupe_key, source_record
@@ -286,6 +289,10 @@ export const storeEventsSql = (jobInsert: RunJobInsert) => `
   ), planned as (
     select ins.id as event_id, x.i, ins.integration_id, ins.integration_version, ins.source_record,
            'run_' || ${timeOrderedUuidSql} as run_id, v.max_attempts,
+           coalesce(ro.stage, 'auto') as stage, ro.version as stage_version,
+           case ro.stage when 'review-all' then true
+                         when 'sampled' then ${stageSampleSql('ins.integration_id', 'coalesce(ins.source_record, ins.dedupe_key)', 'ro.sample_percent')}
+                         else false end as stage_review,
            case when ins.source_record is not null and (
                   row_number() over (partition by ins.integration_id, ins.source_record order by ins.seq) > 1
                   or (select true from runs r where r.integration_id = ins.integration_id
@@ -295,9 +302,12 @@ export const storeEventsSql = (jobInsert: RunJobInsert) => `
     from ins
     join input x on x.integration_id = ins.integration_id and x.dedupe_key = ins.dedupe_key
     join versions v on v.integration_id = ins.integration_id and v.version = ins.integration_version
+    left join integration_rollouts ro on ro.integration_id = ins.integration_id
   ), new_runs as (
-    insert into runs (id, event_id, integration_id, integration_version, source_record, state, max_attempts)
-    select run_id, event_id, integration_id, integration_version, source_record, state, max_attempts from planned
+    insert into runs (id, event_id, integration_id, integration_version, source_record, state,
+                      max_attempts, stage, stage_version, stage_review)
+    select run_id, event_id, integration_id, integration_version, source_record, state,
+           max_attempts, stage, stage_version, stage_review from planned
     returning id, state
   ), ${queueRunJobsSql(jobInsert, "select r.id from new_runs r where r.state = 'queued'")}
   select p.i, p.event_id, p.run_id, true as enabled from planned p where (select n from jobs) >= 0
@@ -305,7 +315,9 @@ export const storeEventsSql = (jobInsert: RunJobInsert) => `
   select x.i, (select e.id from events e
                where e.integration_id = x.integration_id and e.dedupe_key = x.dedupe_key
                limit 1), null,
-         (select g.enabled from integrations g where g.id = x.integration_id)
+         (select g.enabled and (select ro.stage from integration_rollouts ro
+                                where ro.integration_id = g.id) is distinct from 'off'
+          from integrations g where g.id = x.integration_id)
   from input x
   where not exists (select 1 from ins where ins.integration_id = x.integration_id
                                          and ins.dedupe_key = x.dedupe_key)`;

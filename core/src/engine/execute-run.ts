@@ -11,7 +11,7 @@ import {
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import type { ConnectionRow, ConnectionStore } from '../connections/connection-store.js';
-import type { ConnectorSource } from '../connectors/connector-source.js';
+import type { ConnectorSource, ResolvedConnector } from '../connectors/connector-source.js';
 import type { Database } from '../db/schema.js';
 import type { ExecuteResult, PluginExecutor } from '../executor/plugin-executor.js';
 import type { IntegrationDefinition } from '../integrations/integration-definition.js';
@@ -36,6 +36,7 @@ import { waitsBehindEarlierRun } from './run-finisher.js';
 import type { RunJobPayload } from './run-queue.js';
 import { settleDetached } from './settle-detached.js';
 import { resumedWaits } from './settle-wait.js';
+import { shadowRow, writesTarget } from './shadow-rows.js';
 import { stepTimeoutMs } from './step-timeout.js';
 import {
   contentHash,
@@ -76,6 +77,11 @@ export interface RunExecutorDeps {
   readonly detached?: DetachedCalls;
   /** Bounds the calls in flight per connection (a connection's `concurrency`). */
   readonly slots?: ConnectionSlots;
+  /**
+   * How long after a shadow run the target is re-read to compare what it holds with what the run
+   * would have written (ms; JUNCTION_SHADOW_SETTLE_MS).
+   */
+  readonly shadowSettleMs?: number;
 }
 
 /** A step parked the run: the step (with its wait) is in the step log, to be stored with it. */
@@ -223,6 +229,10 @@ export function createRunExecutor(deps: RunExecutorDeps) {
               state: passes ? 'succeeded' : 'filtered',
               stepKey: step.key,
               output: { passes },
+              // A shadow run records what its rules skipped: a record on the target is extra.
+              ...(!passes && run.stage === 'shadow'
+                ? { shadows: skippedWrites(route.steps, step.key, data, context) }
+                : {}),
             });
             if (!passes) break;
             continue;
@@ -336,7 +346,22 @@ export function createRunExecutor(deps: RunExecutorDeps) {
     let input = Object.fromEntries(
       Object.entries(mapped.output).filter(([name]) => Object.hasOwn(action.input, name)),
     );
-    const approved = step.gate ? await approvedInput(context, step.key) : undefined;
+    const writes = writesTarget(action);
+    if (context.run.stage === 'shadow' && writes) {
+      // Shadow: the write is recorded, not made; it is compared with the target later.
+      const output = { shadow: true };
+      await log.add(context, {
+        state: 'shadowed',
+        stepKey: step.key,
+        input,
+        output,
+        shadows: [shadowOf(step, connector, action, input, context, 'write')],
+      });
+      return output;
+    }
+    // review-all, or a record inside the sampled share: every write goes to the review queue.
+    const stageReview = context.run.stage_review === true && writes;
+    const approved = step.gate || stageReview ? await approvedInput(context, step.key) : undefined;
     if (approved) input = approved;
     const write = {
       stepKey: step.key,
@@ -397,8 +422,9 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       connector: { id: connector.id, version: connector.version },
       actionKey,
     };
-    if (step.gate && !approved) {
-      const review = evaluateGate(step, data);
+    if ((step.gate || stageReview) && !approved) {
+      const gated = evaluateGate(step, data);
+      const review = { ...gated, send: gated.send || stageReview };
       if (review.send) {
         let current: Record<string, unknown> | null | undefined;
         if (action.current) {
@@ -420,7 +446,7 @@ export function createRunExecutor(deps: RunExecutorDeps) {
           output: { review: waitId },
           secrets,
           parking: reviewParking(parking, {
-            reason: step.gate.reason,
+            reason: gated.send && step.gate ? step.gate.reason : 'rollout',
             confidence: review.confidence,
             input,
             source: { event: data.event, steps: { ...data.steps } },
@@ -597,6 +623,54 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       );
     }
     return slot;
+  }
+
+  /**
+   * The writes a shadow run's filter skipped (the action steps after it in its route whose
+   * mapping can be evaluated and whose action can read its target), recorded as `none`.
+   */
+  function skippedWrites(
+    steps: readonly CompiledStep[],
+    filterKey: string,
+    data: { event: unknown; steps: Record<string, unknown>; links: unknown },
+    context: StepContext,
+  ) {
+    const after = steps.slice(steps.findIndex((s) => s.key === filterKey) + 1);
+    return after.flatMap((step) => {
+      if (step.kind !== 'action') return [];
+      const connector = deps.connectors.get(step.connector, step.version);
+      const action = connector?.definition.actions?.find((a) => a.key === step.action);
+      if (!connector || !action?.current || !writesTarget(action)) return [];
+      const mapped = step.mapping(data);
+      if (mapped.errors.length > 0) return [];
+      const input = Object.fromEntries(
+        Object.entries(mapped.output).filter(([name]) => Object.hasOwn(action.input, name)),
+      );
+      return [shadowOf(step, connector, action, input, context, 'none')];
+    });
+  }
+
+  /** The shadow_writes row of a write a shadow run records instead of making it. */
+  function shadowOf(
+    step: Extract<CompiledStep, { kind: 'action' }>,
+    connector: ResolvedConnector,
+    action: Parameters<typeof shadowRow>[0]['action'],
+    input: Record<string, unknown>,
+    context: StepContext,
+    intended: 'write' | 'none',
+  ) {
+    const settleMs = deps.shadowSettleMs ?? 300_000;
+    const stepKey = step.key;
+    return shadowRow({
+      context,
+      stepKey,
+      connector,
+      connectionId: step.connection,
+      action,
+      input,
+      intended,
+      settleMs,
+    });
   }
 
   /** Whether a gated step's write goes to review, and the confidence recorded with it. */

@@ -64,7 +64,8 @@ export function detachedParking(
 
 /** What a reviewer is shown and decides on. */
 export interface Proposal {
-  readonly reason: 'gate' | 'step';
+  /** `gate`, `step`, or `rollout` (the integration's stage: review-all, or inside the sample). */
+  readonly reason: 'gate' | 'step' | 'rollout';
   readonly confidence: number | null;
   /** The input the action would receive. */
   readonly input: Record<string, unknown>;

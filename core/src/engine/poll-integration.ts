@@ -60,8 +60,10 @@ export function createPoller(deps: PollerDeps) {
         [`poll:${integrationId}`],
       );
       const row = await client.query<{ enabled: boolean; definition: IntegrationDefinition }>(
-        `select i.enabled, v.definition from integrations i
+        `select i.enabled and ro.stage is distinct from 'off' as enabled, v.definition
+         from integrations i
          join integration_versions v on v.integration_id = i.id and v.version = i.current_version
+         left join integration_rollouts ro on ro.integration_id = i.id
          where i.id = $1`,
         [integrationId],
       );
@@ -69,7 +71,7 @@ export function createPoller(deps: PollerDeps) {
       const definition = integration?.definition;
       const trigger = definition ? pollingTriggerOf(deps.connectors, definition) : undefined;
       if (!integration?.enabled || !definition || !trigger) {
-        // Disabled, deleted or no longer polling: the schedule ends here.
+        // Disabled, off (rollout), deleted or no longer polling: the schedule ends here.
         await client.query('rollback');
         return { kind: 'not-polling' };
       }

@@ -13,6 +13,8 @@ export type WebhookResult =
   | { readonly kind: 'accepted'; readonly events: readonly IngestOutcome[] }
   | { readonly kind: 'not-found' }
   | { readonly kind: 'disabled' }
+  /** The integration's rollout stage is `off`: it accepts no events. */
+  | { readonly kind: 'off' }
   | { readonly kind: 'rejected'; readonly reason: string }
   | { readonly kind: 'unstorable'; readonly part: UnstorablePart; readonly event: number }
   | { readonly kind: 'failed'; readonly retryable: boolean; readonly message: string };
@@ -20,6 +22,8 @@ export type WebhookResult =
 interface Target {
   readonly integrationId: string;
   readonly enabled: boolean;
+  /** The rollout stage is `off`. */
+  readonly off: boolean;
   readonly definition: IntegrationDefinition;
   readonly connector: ResolvedConnector | undefined;
   readonly credentials: Record<string, unknown>;
@@ -67,7 +71,8 @@ export function createWebhookIngress(deps: {
       .innerJoin('integration_versions as v', (j) =>
         j.onRef('v.integration_id', '=', 'i.id').onRef('v.version', '=', 'i.current_version'),
       )
-      .select(['i.id', 'i.enabled', 'v.definition'])
+      .leftJoin('integration_rollouts as ro', 'ro.integration_id', 'i.id')
+      .select(['i.id', 'i.enabled', 'v.definition', 'ro.stage'])
       .where('h.token_hash', '=', key)
       .executeTakeFirst();
     let target: Target | undefined;
@@ -79,6 +84,7 @@ export function createWebhookIngress(deps: {
       target = {
         integrationId: row.id,
         enabled: row.enabled,
+        off: row.stage === 'off',
         definition,
         connector: deps.connectors.get(definition.trigger.connector, definition.trigger.version),
         credentials: connectionRow ? deps.connections.credentialsOf(connectionRow) : {},
@@ -92,11 +98,22 @@ export function createWebhookIngress(deps: {
     return target;
   }
 
+  /** Why events were refused that the cached lookup let through: disabled or off meanwhile. */
+  async function refusalOf(integrationId: string): Promise<WebhookResult> {
+    const row = await deps.db
+      .selectFrom('integration_rollouts')
+      .select('stage')
+      .where('integration_id', '=', integrationId)
+      .executeTakeFirst();
+    return row?.stage === 'off' ? { kind: 'off' } : { kind: 'disabled' };
+  }
+
   return {
     async receive(token: string, request: WebhookRequest): Promise<WebhookResult> {
       const target = await resolve(token);
       if (!target) return { kind: 'not-found' };
       if (!target.enabled) return { kind: 'disabled' };
+      if (target.off) return { kind: 'off' };
       if (!target.connector)
         return {
           kind: 'failed',
@@ -130,7 +147,7 @@ export function createWebhookIngress(deps: {
       }
       const events = await deps.ingestor.ingest(newEvents);
       if (events.length > 0 && events.every((e) => e.kind === 'disabled'))
-        return { kind: 'disabled' };
+        return refusalOf(target.integrationId);
       return { kind: 'accepted', events };
     },
   };

@@ -39,6 +39,27 @@ export interface StepRecord {
   readonly secrets?: readonly string[];
   /** For a step that parks its run: its wait (and review item), stored with the step. */
   readonly parking?: Parking;
+  /** For a shadow run: the writes it did not make, to compare with the target later. */
+  readonly shadows?: readonly ShadowRow[];
+}
+
+/** A `shadow_writes` row, JSON values serialised (see `shadow-rows.ts`). */
+export interface ShadowRow {
+  readonly id: string;
+  readonly integration_id: string;
+  readonly run_id: string;
+  readonly route_key: string;
+  readonly step_key: string;
+  readonly stage_version: number | null;
+  readonly connector_id: string;
+  readonly connector_version: string;
+  readonly connection_id: string | null;
+  readonly action_key: string;
+  readonly action_kind: string;
+  readonly intended: 'write' | 'none';
+  readonly input: string;
+  readonly target_key: string | null;
+  readonly compare_at: string;
 }
 
 /** The rows that park a run, JSON values serialised (see `park-rows.ts`). */
@@ -102,6 +123,7 @@ export interface PreparedStep {
   };
   readonly audit?: AuditRow;
   readonly parking?: Parking;
+  readonly shadows?: readonly ShadowRow[];
 }
 
 /** Redacts a step and builds its rows (the step, and for a write its record link and audit). */
@@ -125,6 +147,7 @@ export function prepareStep(context: StepContext, step: StepRecord): PreparedSte
     duration_ms: performance.now() - context.started,
   };
   if (step.parking) return { row, parking: step.parking };
+  if (step.shadows) return { row, shadows: step.shadows };
   const write = step.record;
   if (!write || step.state !== 'succeeded') return { row };
   const targetId = write.targetIdPath ? readPath(step.output, write.targetIdPath) : undefined;
@@ -191,6 +214,7 @@ export function stepCtes(steps: readonly PreparedStep[]): RawBuilder<unknown>[] 
   );
   return [
     ...parkingCtes(steps),
+    ...shadowCtes(steps),
     sql`steps as (
       insert into run_steps (run_id, route_key, step_key, attempt, state, input, output, error,
                              started_at, finished_at, duration_ms)
@@ -264,6 +288,29 @@ function parkingCtes(steps: readonly PreparedStep[]): RawBuilder<unknown>[] {
         confidence float8, proposal text, source text, current_record text, diff text,
         sla_due_at timestamptz)
       where v.run_id in (select id from fence)
+      returning 1)`,
+  ];
+}
+
+/** The `shadows` CTE of shadow runs' unmade writes; none when there are none (see parkingCtes). */
+function shadowCtes(steps: readonly PreparedStep[]): RawBuilder<unknown>[] {
+  const rows = steps.flatMap((s) => s.shadows ?? []);
+  if (rows.length === 0) return [];
+  return [
+    sql`shadows as (
+      insert into shadow_writes (id, integration_id, run_id, route_key, step_key, stage_version,
+                                 connector_id, connector_version, connection_id, action_key,
+                                 action_kind, intended, input, target_key, compare_at)
+      select id, integration_id, run_id, route_key, step_key, stage_version, connector_id,
+             connector_version, connection_id, action_key, action_kind, intended, input::jsonb,
+             target_key, compare_at
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as w(
+        id text, integration_id text, run_id text, route_key text, step_key text,
+        stage_version int, connector_id text, connector_version text, connection_id text,
+        action_key text, action_kind text, intended text, input text, target_key text,
+        compare_at timestamptz)
+      where w.run_id in (select id from fence)
+      on conflict (id) do nothing
       returning 1)`,
   ];
 }

@@ -18,6 +18,7 @@ import type { Logger } from '../log/create-logger.js';
 import type { JunctionMetrics } from '../metrics/create-metrics.js';
 import type { PluginHost } from '../plugins/start-plugins.js';
 import type { ReviewQueue } from '../review/index.js';
+import { createRolloutStore } from '../rollout/index.js';
 import type { AppEnv } from './app-env.js';
 import { authenticate } from './middleware/authenticate.js';
 import { bodyLimit } from './middleware/body-limit.js';
@@ -44,6 +45,7 @@ import { registerMetricsRoute } from './routes/metrics-route.js';
 import { registerOAuthRoutes } from './routes/oauth-routes.js';
 import { exceptPluginUpload, registerPluginRoutes } from './routes/plugin-routes.js';
 import { registerReviewRoutes } from './routes/review-routes.js';
+import { registerRolloutRoutes } from './routes/rollout-routes.js';
 import { registerRunRoutes } from './routes/run-routes.js';
 import { registerTokenRoutes } from './routes/token-routes.js';
 import { validationHook } from './validation-hook.js';
@@ -132,6 +134,10 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
       publicUrl: deps.publicUrl ?? (() => undefined),
     });
   }
+  registerRolloutRoutes(app, {
+    db: deps.db,
+    rollouts: createRolloutStore(deps.db, deps.connectors),
+  });
   registerMappingRoutes(app, deps.connectors);
   registerHookRoutes(app, deps.ingress);
   if (deps.callbacks) registerCallbackRoutes(app, deps.callbacks);

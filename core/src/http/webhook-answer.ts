@@ -27,6 +27,14 @@ export function webhookAnswer(result: WebhookResult): WebhookAnswer {
       return refused(problem(404, 'No integration has this webhook URL.'));
     case 'disabled':
       return refused(problem(410, 'The integration is disabled; nothing was stored.'));
+    case 'off':
+      return refused(
+        problem(
+          409,
+          "The integration's rollout stage is off: it accepts no events, and nothing was stored. Move it to shadow or a later stage (PUT /v1/integrations/{id}/rollout) to accept them.",
+          { stage: 'off' },
+        ),
+      );
     case 'rejected':
       return refused(problem(401, `The request was refused: ${result.reason}.`));
     case 'unstorable': {

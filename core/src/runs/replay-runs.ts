@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { recordAudit } from '../audit/record-audit.js';
 import type { Database } from '../db/schema.js';
+import type { RolloutStage } from '../db/tables/rollout-tables.js';
 import type { RunState } from '../db/tables/run-tables.js';
 import { laneOf } from '../engine/event-ingestor.js';
 import { lockLanes } from '../engine/lane-locks.js';
@@ -42,6 +43,9 @@ interface Candidate {
   max_attempts: number;
   replayed_by: string | null;
   newer_event: string | null;
+  stage: RolloutStage | null;
+  stage_version: number | null;
+  stage_review: boolean | null;
 }
 
 const activeStates: readonly RunState[] = ['queued', 'running', 'waiting', 'failed', 'unknown'];
@@ -72,7 +76,7 @@ export async function replayRunsIn(
   await lockLanes(trx, lanes);
   const { rows } = await sql<Candidate>`
     select r.id, r.event_id, r.integration_id, r.source_record, r.state,
-           e.integration_version as version, i.enabled, v.version is not null as version_exists,
+           r.stage, r.stage_version, r.stage_review, e.integration_version as version, i.enabled, v.version is not null as version_exists,
            coalesce((v.definition->'retry'->>'maxAttempts')::int, 5) as max_attempts,
            (select n.id from runs n where n.event_id = r.event_id and n.replay_of = r.id
             order by n.seq limit 1) as replayed_by,
@@ -157,6 +161,10 @@ export async function replayRunsIn(
       state,
       max_attempts: r.max_attempts,
       replay_of: r.id,
+      // A replay runs in the stage of the run it replays (a shadow run's replay writes nothing).
+      stage: r.stage,
+      stage_version: r.stage_version,
+      stage_review: r.stage_review,
     };
   });
   const inserted = await trx.insertInto('runs').values(values).returningAll().execute();

@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import type { RolloutStage } from '../db/tables/rollout-tables.js';
 import type { RunState, RunStepsTable, RunsTable } from '../db/tables/run-tables.js';
 
 /** Every state a run can be in, in the order of its life. */
@@ -36,6 +37,10 @@ export interface RunView {
    * behind it (`pending`) until it is replayed or cancelled.
    */
   readonly holdsLane: boolean;
+  /** The integration's rollout stage when the run was created. */
+  readonly stage: RolloutStage;
+  /** Whether the rollout sent the run's writes to review (review-all, or inside the sample). */
+  readonly stageReview: boolean;
 }
 
 /** One recorded attempt of one step, as the API shows it. */
@@ -73,6 +78,8 @@ export function toRunView(row: Selectable<RunsTable>): RunView {
     finishedAt: iso(row.finished_at),
     nextAttemptAt: iso(row.next_attempt_at),
     holdsLane: row.holds_lane,
+    stage: row.stage ?? 'auto',
+    stageReview: row.stage_review === true,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { Json, OptionalJson, OptionalTimestamp, Timestamp } from './column-types.js';
+import type { RolloutStage } from './rollout-tables.js';
 
 export type RunState =
   | 'pending'
@@ -67,6 +68,12 @@ export interface RunsTable {
    * record's later runs wait behind it until it is replayed or cancelled.
    */
   holds_lane: Generated<boolean>;
+  /** The integration's rollout stage when the run was created; null (before rollouts): auto. */
+  stage: ColumnType<RolloutStage | null, RolloutStage | null | undefined, RolloutStage | null>;
+  /** The rollout's stage version then (see rollout_stages). */
+  stage_version: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Whether the rollout sends the run's writes to review (review-all, or inside the sample). */
+  stage_review: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
 }
 
 export interface RunStepsTable {
@@ -75,8 +82,11 @@ export interface RunStepsTable {
   route_key: string;
   step_key: string;
   attempt: number;
-  /** `waiting`: the step parked the run (its wait or review item says for what). */
-  state: 'succeeded' | 'skipped' | 'filtered' | 'failed' | 'waiting' | 'rejected';
+  /**
+   * `waiting`: the step parked the run (its wait or review item says for what); `shadowed`: a
+   * writing step of a shadow run, recorded and not called (its shadow_writes row says what).
+   */
+  state: 'succeeded' | 'skipped' | 'filtered' | 'failed' | 'waiting' | 'rejected' | 'shadowed';
   input: OptionalJson;
   output: OptionalJson;
   error: OptionalJson;

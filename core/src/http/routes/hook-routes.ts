@@ -36,6 +36,11 @@ const receive = createRoute({
   responses: {
     202: { description: 'Stored.', content: { 'application/json': { schema: AcceptedSchema } } },
     ...problemResponses(400, 401, 404, 413, 422),
+    409: {
+      description:
+        "The integration's rollout stage is off: it accepts no events; nothing was stored.",
+      content: problemResponses(409)[409].content,
+    },
     410: {
       description: 'The integration is disabled; nothing was stored.',
       content: problemResponses(410)[410].content,

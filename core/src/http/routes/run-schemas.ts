@@ -32,6 +32,14 @@ export const RunSchema = z
       description:
         "A dead run that keeps its record's place (the integration's ordering is `hold`): the record's later runs wait behind it, `pending`, until it is replayed or cancelled.",
     }),
+    stage: z.enum(['off', 'shadow', 'review-all', 'sampled', 'auto']).openapi({
+      description:
+        "The integration's rollout stage when the run was created: in `shadow` its writing steps were recorded, not called; each step ran in it.",
+    }),
+    stageReview: z.boolean().openapi({
+      description:
+        'Whether the rollout sent its writes to review (`review-all`, or a record inside the `sampled` share).',
+    }),
   })
   .openapi('Run', {
     example: {
@@ -51,6 +59,8 @@ export const RunSchema = z
       finishedAt: '2026-11-28T10:00:00.190Z',
       nextAttemptAt: null,
       holdsLane: false,
+      stage: 'auto',
+      stageReview: false,
     },
   });
 
@@ -59,10 +69,12 @@ export const StepSchema = z
     route: z.string().openapi({ example: 'all' }),
     step: z.string().openapi({ example: 'customer' }),
     attempt: z.number().int().openapi({ example: 1 }),
-    state: z.enum(['succeeded', 'skipped', 'filtered', 'failed', 'waiting', 'rejected']).openapi({
-      description:
-        '`waiting`: the step parked the run (for a callback, a poll or a review); `rejected`: a reviewer rejected its write.',
-    }),
+    state: z
+      .enum(['succeeded', 'skipped', 'filtered', 'failed', 'waiting', 'rejected', 'shadowed'])
+      .openapi({
+        description:
+          '`waiting`: the step parked the run (for a callback, a poll or a review); `rejected`: a reviewer rejected its write; `shadowed`: a writing step of a run in shadow, recorded (its input is the intended call) and not called.',
+      }),
     input: z.unknown().openapi({ example: { number: 'C-1042', name: 'ADA' } }),
     output: z.unknown().openapi({ example: { id: 'T-7' } }),
     error: z.record(z.string(), z.unknown()).nullable(),
