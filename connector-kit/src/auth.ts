@@ -11,7 +11,16 @@ import { type WebhookSecretOption, webhookSecretFields } from './webhook-secret.
  * ```
  */
 export type AuthTestResult =
-  | { readonly ok: true }
+  | {
+      readonly ok: true;
+      /**
+       * Since 1.10: `false` when there was nothing to check (a connection that only receives
+       * webhooks, say); `detail` then says why.
+       */
+      readonly tested?: boolean;
+      /** Since 1.10: what was checked, or why nothing could be, for the operator. */
+      readonly detail?: string;
+    }
   | { readonly ok: false; readonly reason: string };
 
 interface AuthBase {

@@ -14,6 +14,9 @@
  * that version (`^1.1.0`); plugins declaring `^1.0.0` keep loading.
  *
  * History:
+ * - 1.10.0: an auth `test` that passes may say what it checked, or that there was nothing to
+ *   check (`AuthTestResult`'s optional `tested` and `detail`), as a connection that only
+ *   receives webhooks does.
  * - 1.9.0: `concurrency` in a connector's `rateLimit` (the most calls in flight at once per
  *   connection, enforced across every Junction process); `requests` and `perSeconds` may be left
  *   out when `concurrency` is given (`ConnectorRateLimit`).
@@ -57,7 +60,7 @@
  * defineConnector({ ..., contract: `^${CONTRACT_VERSION}` });
  * ```
  */
-export const CONTRACT_VERSION = '1.9.0';
+export const CONTRACT_VERSION = '1.10.0';
 
 type Version = readonly [number, number, number];
 

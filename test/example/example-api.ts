@@ -1,4 +1,6 @@
 import path from 'node:path';
+import pg from 'pg';
+import { dataFolderOwner } from '../../core/src/data-folder/data-folder-lock.js';
 import { embeddedDatabaseUrl } from './embedded-database-url.js';
 
 /** What every example is given: where Junction is, a token, the ERP database, a log. */
@@ -41,10 +43,12 @@ export function exampleApi(url: string, defaultToken: string) {
 }
 
 /**
- * Runs an example from the command line against a running Junction: JUNCTION_URL (default
+ * Runs an example from the command line against a running Junction: JUNCTION_URL (default: the
+ * address of the Junction running with the data folder JUNCTION_DATA_DIR, else
  * http://127.0.0.1:3000), JUNCTION_TOKEN (the admin token printed on first start),
- * ERP_DATABASE_URL (default: the embedded PostgreSQL under JUNCTION_DATA_DIR). A problem is one
- * sentence and a non-zero exit.
+ * ERP_DATABASE_URL (default: a database `junction_example_erp` on the embedded PostgreSQL of that
+ * data folder, made if absent: Junction's own database is out of its connectors' reach). A
+ * problem is one sentence and a non-zero exit.
  */
 export function runExampleCli(run: (options: ExampleOptions) => Promise<unknown>, done: string) {
   const token = process.env.JUNCTION_TOKEN ?? process.env.JUNCTION_ADMIN_TOKEN;
@@ -52,20 +56,44 @@ export function runExampleCli(run: (options: ExampleOptions) => Promise<unknown>
     console.error('Set JUNCTION_TOKEN to the admin token Junction printed on first start.');
     process.exit(2);
   }
-  let erpDatabaseUrl: string;
+  const dataDir = path.resolve(process.env.JUNCTION_DATA_DIR ?? '.junction');
+  const url =
+    process.env.JUNCTION_URL ?? dataFolderOwner(dataDir)?.apiUrl ?? 'http://127.0.0.1:3000';
+  const prepare = async (): Promise<ExampleOptions> => {
+    const erpDatabaseUrl =
+      process.env.ERP_DATABASE_URL ?? (await exampleDatabase(embeddedDatabaseUrl(dataDir)));
+    try {
+      await fetch(`${url}/healthz`);
+    } catch (error) {
+      throw new Error(
+        `Cannot reach Junction at ${url} (${(error as Error).cause ?? (error as Error).message}): start it with npm start, or set JUNCTION_URL to its address.`,
+      );
+    }
+    return { url, token, erpDatabaseUrl };
+  };
+  prepare()
+    .then((options) => run(options))
+    .then(
+      () => console.log(done),
+      (error: unknown) => {
+        console.error(error instanceof Error ? error.message : String(error));
+        process.exit(1);
+      },
+    );
+}
+
+/** A database of the examples' own on the server of `serverUrl`, created if absent. */
+async function exampleDatabase(serverUrl: string): Promise<string> {
+  const name = 'junction_example_erp';
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
   try {
-    erpDatabaseUrl =
-      process.env.ERP_DATABASE_URL ??
-      embeddedDatabaseUrl(path.resolve(process.env.JUNCTION_DATA_DIR ?? '.junction'));
-  } catch (error) {
-    console.error((error as Error).message);
-    process.exit(2);
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (!rowCount) await client.query(`create database ${name}`);
+  } finally {
+    await client.end();
   }
-  run({ url: process.env.JUNCTION_URL ?? 'http://127.0.0.1:3000', token, erpDatabaseUrl }).then(
-    () => console.log(done),
-    (error: unknown) => {
-      console.error(error instanceof Error ? error.message : String(error));
-      process.exit(1);
-    },
-  );
+  const parsed = new URL(serverUrl);
+  parsed.pathname = `/${name}`;
+  return parsed.toString();
 }

@@ -18,7 +18,8 @@ function text(credentials: Readonly<Record<string, unknown>>, key: string): stri
  * The HTTP connection's auth: one custom kind whose `authKind` credential picks none, API key
  * (header or query), basic, bearer or an OAuth 2.0 access token, applied to every request by
  * `ctx.http`. The `test` hook sends `GET` to the connection setting `testPath` (default `/`): a
- * 401/403 answer or no answer fails it; any other answer shows the credentials were accepted.
+ * 401/403 answer or no answer fails it; any other answer shows the credentials were accepted. A
+ * connection without `baseUrl` only receives webhooks: its test says so, calling nothing.
  *
  * @example
  * ```ts
@@ -62,6 +63,15 @@ export const httpAuth = defineCustomAuth({
     }
   },
   async test(ctx) {
+    const baseUrl = ctx.connection.settings?.baseUrl;
+    if (typeof baseUrl !== 'string' || baseUrl === '') {
+      return {
+        ok: true,
+        tested: false,
+        detail:
+          'This connection has no baseUrl: it only receives webhooks, whose signatures are checked against its webhookSecret as they arrive, so there is nothing to call now. Set settings.baseUrl to send requests with it (then this test calls it).',
+      };
+    }
     const path = ctx.connection.settings?.testPath;
     try {
       await ctx.http.request({ path: typeof path === 'string' ? path : '/', retries: 0 });

@@ -29,7 +29,7 @@ export const connector = defineConnector({
   description:
     'Calls any JSON REST API with its authentication, and receives signed JSON webhooks.',
   version: '0.1.0',
-  contract: '^1.7.0',
+  contract: '^1.10.0',
   // The connection setting baseUrl (always a destination) is where every request goes.
   destinations: { settings: ['baseUrl'] },
   auth: httpAuth,

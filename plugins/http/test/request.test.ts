@@ -246,9 +246,21 @@ describe('request action', () => {
         auth: connector.auth,
         credentials: { authKind: 'bearer', token: 't' },
         baseUrl: server?.url,
+        connection: { id: 'c', name: 'API', settings: { baseUrl: server?.url } },
       });
     expect(await connector.auth.test?.(ctx())).toEqual({ ok: true });
     const failed = await connector.auth.test?.(ctx());
     expect(failed?.ok).toBe(false);
+  });
+
+  it('test hook: a connection without baseUrl only receives webhooks, and its test says so, calling nothing', async () => {
+    const ctx = createTestContext({
+      auth: connector.auth,
+      credentials: { authKind: 'none', webhookSecret: 's3cret' },
+      connection: { id: 'c', name: 'CRM', settings: {} },
+    });
+    const result = await connector.auth.test?.(ctx);
+    expect(result).toMatchObject({ ok: true, tested: false });
+    expect(result?.ok && result.detail).toContain('only receives webhooks');
   });
 });

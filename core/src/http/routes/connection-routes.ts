@@ -69,9 +69,26 @@ const UpdateConnectionSchema = z
   .openapi('UpdateConnection');
 
 const TestResultSchema = z
-  .object({ ok: z.boolean(), tested: z.boolean(), reason: z.string().optional() })
+  .object({
+    ok: z.boolean(),
+    tested: z.boolean().openapi({ description: 'false when there was nothing to check.' }),
+    reason: z.string().optional().openapi({ description: 'Why the test failed.' }),
+    detail: z
+      .string()
+      .optional()
+      .openapi({ description: 'What was checked, or why nothing could be.' }),
+  })
   .openapi('ConnectionTestResult', {
     example: { ok: false, tested: true, reason: 'The API key was refused (401).' },
+    examples: [
+      { ok: false, tested: true, reason: 'The API key was refused (401).' },
+      {
+        ok: true,
+        tested: false,
+        detail:
+          'This connection has no baseUrl: it only receives webhooks, whose signatures are checked against its webhookSecret as they arrive, so there is nothing to call now.',
+      },
+    ],
   });
 
 const idParam = IdParamSchema;
@@ -261,12 +278,18 @@ export function registerConnectionRoutes(
       return c.json({ ok: false, tested: true, reason: (error as Error).message }, 200);
     }
     if (!result.ok) return c.json({ ok: false, tested: true, reason: result.error.message }, 200);
-    const output = result.output as { ok: boolean; tested?: boolean; reason?: string };
+    const output = result.output as {
+      ok: boolean;
+      tested?: boolean;
+      reason?: string;
+      detail?: string;
+    };
     return c.json(
       {
         ok: output.ok,
         tested: output.tested ?? true,
         ...(output.reason ? { reason: output.reason } : {}),
+        ...(output.detail ? { detail: output.detail } : {}),
       },
       200,
     );

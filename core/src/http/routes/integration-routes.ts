@@ -127,9 +127,11 @@ const DryRunSchema = z
 
 const TestRequestSchema = z
   .object({
-    event: z
-      .record(z.string(), z.unknown())
-      .openapi({ example: { id: 'c-42', name: 'Ada', country: 'FR' } }),
+    event: z.record(z.string(), z.unknown()).openapi({
+      description:
+        "The event as the integration's trigger produces it: its output fields, which mappings read as `event.<field>`. For the http connector's webhook-received, the posted JSON goes in `body`. GET /v1/connectors/{id} lists each trigger's output fields and a sample.",
+      example: { body: { id: 'c-42', name: 'Ada', country: 'FR' } },
+    }),
     version: z
       .number()
       .int()
