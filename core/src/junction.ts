@@ -53,6 +53,7 @@ import {
   pluginSettings,
   startPlugins,
 } from './plugins/index.js';
+import { createRetentionTask, RETENTION_TASK, scheduleRetention } from './retention/index.js';
 import { createReviewQueue, escalateReviews, withJunctionConnector } from './review/index.js';
 import { loadSecretKey } from './secrets/load-secret-key.js';
 import { createSecretBox, type SecretBox } from './secrets/secret-box.js';
@@ -255,6 +256,13 @@ export async function createJunction(
           ...options.tasks,
           [RUN_TASK]: async (payload, helpers) =>
             executeRun(payload as RunJobPayload, helpers.job.id),
+          [RETENTION_TASK]: createRetentionTask({
+            db: database.db,
+            logger,
+            defaultDays: config.retentionDays,
+            intervalMs: config.retentionIntervalMs,
+            onDeleted: metrics.retentionDeleted,
+          }),
           [POLL_TASK]: async (payload) => {
             await pollIntegration(payload as PollJobPayload);
           },
@@ -300,6 +308,7 @@ export async function createJunction(
       });
       stack.push(() => waitSweeper.stop());
       await reconcilePollSchedules(database.db, connectors, logger);
+      await scheduleRetention(database.db, 0, 'preserve_run_at');
       const sealer = startAuditSealer({
         db: database.db,
         logger,

@@ -14,6 +14,7 @@ import {
 import { claimDuePollsQuery } from '../../core/src/engine/wait-poller.js';
 import { dueWaitsQuery } from '../../core/src/engine/wait-sweeper.js';
 import { type PreparedStep, writeStepQuery } from '../../core/src/engine/write-step.js';
+import { expireRunsQuery, retentionTargetsQuery } from '../../core/src/retention/index.js';
 import { dueEscalationsQuery } from '../../core/src/review/escalate-reviews.js';
 import { listReviewsQuery } from '../../core/src/review/list-reviews.js';
 import { closeParkingQueries } from '../../core/src/runs/cancel-run.js';
@@ -199,6 +200,12 @@ describe('hot statements on a grown database', () => {
         ).compile(),
       ),
     );
+  });
+
+  it('retention: the integrations to sweep, and one batch of expired runs with what goes with them', async () => {
+    await expectIndexed(compiled(retentionTargetsQuery().compile(db)));
+    const cutoff = new Date(Date.now() - 30 * 86_400_000);
+    await expectIndexed(compiled(expireRunsQuery('grown_b', cutoff, 500).compile(db)));
   });
 
   it('run lists: newest first, by integration, by state', async () => {

@@ -240,6 +240,22 @@ export const configOptions = [
       'Days audit entry bodies are kept; older bodies are dropped, hashes and metadata stay. Unset: kept forever.',
   },
   {
+    key: 'retentionDays',
+    env: 'JUNCTION_RETENTION_DAYS',
+    flag: undefined,
+    default: '30',
+    description:
+      'Days succeeded and cancelled runs, their steps and their events are kept after they finish, for integrations whose definition sets no retention.days. Dead, waiting and unknown-outcome runs are kept until resolved, record links as long as they live, audit entries by JUNCTION_AUDIT_RETENTION_DAYS.',
+  },
+  {
+    key: 'retentionIntervalMs',
+    env: 'JUNCTION_RETENTION_INTERVAL_MS',
+    flag: undefined,
+    default: '600000',
+    description:
+      'How often the retention job (a graphile-worker job, one at a time across all processes) deletes expired runs, in batches.',
+  },
+  {
     key: 'pluginsDir',
     env: 'JUNCTION_PLUGINS_DIR',
     flag: undefined,

@@ -57,6 +57,10 @@ export interface JunctionConfig {
   readonly databaseConnectTimeoutMs: number;
   /** Days audit entry bodies are kept; unset keeps them forever. */
   readonly auditRetentionDays: number | undefined;
+  /** Days succeeded and cancelled runs (steps, events) are kept, unless an integration says. */
+  readonly retentionDays: number;
+  /** How often the retention job runs. */
+  readonly retentionIntervalMs: number;
   /** Base URL other systems reach the API at (resume URLs); unset: the API's own address. */
   readonly waitSweepMs: number;
   /** How long after a shadow run its intended writes are compared with the target (ms). */
@@ -147,6 +151,8 @@ const schema = z.object({
   databasePoolSize: integer(2, 1000),
   databaseConnectTimeoutMs: integer(100, 600_000),
   auditRetentionDays: integer(1, 36_500).optional(),
+  retentionDays: integer(1, 36_500),
+  retentionIntervalMs: integer(1000, 86_400_000),
   waitSweepMs: integer(50, 600_000),
   shadowSettleMs: integer(0, 7 * 86_400_000),
   reviewClaimSeconds: integer(10, 86_400),

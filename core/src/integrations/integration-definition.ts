@@ -188,6 +188,17 @@ export const OrderingSchema = z
   .enum(['refuse-stale', 'hold'])
   .openapi('Ordering', { example: 'hold' });
 
+/**
+ * How long this integration's finished runs are kept: succeeded and cancelled runs, their steps
+ * and their events are deleted `days` after they finished (JUNCTION_RETENTION_DAYS when unset).
+ * Dead, waiting and unknown-outcome runs are kept until resolved; record links as long as the link
+ * lives; the audit trail by its own rules.
+ */
+export const RetentionSchema = z
+  .object({ days: z.number().int().min(1).max(36_500).openapi({ example: 90 }) })
+  .strict()
+  .openapi('Retention');
+
 export const IntegrationDefinitionSchema = z
   .object({
     name: z.string().min(1).max(200).openapi({ example: 'CRM customers to ERP' }),
@@ -199,6 +210,7 @@ export const IntegrationDefinitionSchema = z
     retry: RetryPolicySchema.optional(),
     review: ReviewSettingsSchema.optional(),
     ordering: OrderingSchema.optional(),
+    retention: RetentionSchema.optional(),
   })
   .strict()
   .openapi('IntegrationDefinition', {

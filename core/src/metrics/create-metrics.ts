@@ -10,6 +10,8 @@ export interface JunctionMetrics {
   eventsAccepted(integrationId: string, count: number): void;
   /** One action call of a step: its connector, duration and whether it succeeded. */
   stepFinished(connector: string, seconds: number, ok: boolean): void;
+  /** Rows the retention job of this process deleted, by table. */
+  retentionDeleted(counts: Readonly<Record<string, number>>): void;
   /** The Prometheus text exposition (runs by state and queue depth are read at this moment). */
   scrape(): Promise<string>;
   readonly contentType: string;
@@ -58,6 +60,13 @@ export function createMetrics(options: {
     help: "Duration of a step's action call, by connector and outcome (ok or error).",
     labelNames: ['connector', 'outcome'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+
+  const retention = new Counter({
+    name: 'junction_retention_deleted_total',
+    help: 'Rows deleted by the retention job run in this process (expired runs, their steps, events, waits and review items), by table.',
+    labelNames: ['table'] as const,
     registers: [registry],
   });
 
@@ -120,6 +129,9 @@ export function createMetrics(options: {
     contentType: registry.contentType,
     eventsAccepted(integrationId, count) {
       if (count > 0) accepted.inc({ integration: integrationId }, count);
+    },
+    retentionDeleted(counts) {
+      for (const [table, n] of Object.entries(counts)) if (n > 0) retention.inc({ table }, n);
     },
     stepFinished(connector, seconds, ok) {
       steps.observe({ connector, outcome: ok ? 'ok' : 'error' }, seconds);
