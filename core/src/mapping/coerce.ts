@@ -1,4 +1,4 @@
-import { notANumber } from './expression-error.js';
+import { notANumber, shownValue } from './expression-error.js';
 
 /** JSON-logic truthiness: like JavaScript, except that an empty array is false. */
 export function truthy(value: unknown): boolean {
@@ -12,7 +12,7 @@ export function toNumber(value: unknown, pointer: string): number {
   if (value !== null && typeof value === 'object')
     throw notANumber(pointer, 'an array or object is not a number');
   const n = Number(value);
-  if (Number.isNaN(n)) throw notANumber(pointer, `${JSON.stringify(value)} is not a number`);
+  if (Number.isNaN(n)) throw notANumber(pointer, `${shownValue(value)} is not a number`);
   return n;
 }
 

@@ -52,3 +52,24 @@ export function invalidArguments(pointer: string, message: string): ExpressionEv
 export function notANumber(pointer: string, message = 'not a number'): ExpressionEvaluationError {
   return new ExpressionEvaluationError('NaN', pointer, message);
 }
+
+const SHOWN_TEXT = 60;
+
+/**
+ * A value as an error message shows it, in bounded time and length: a long text is cut, an array
+ * or object is named, never serialised (a 30,000-key object would cost milliseconds and fill the
+ * run's error with data).
+ *
+ * @example
+ * ```ts
+ * shownValue('x'.repeat(1000)); // "xxx…" (60 characters, then …)
+ * shownValue({ a: 1 });         // an object
+ * ```
+ */
+export function shownValue(value: unknown): string {
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > SHOWN_TEXT ? `${value.slice(0, SHOWN_TEXT)}…` : value);
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (value !== null && typeof value === 'object') return 'an object';
+  return String(value);
+}

@@ -1,5 +1,5 @@
 import { toText, truthy } from '../coerce.js';
-import { invalidArguments } from '../expression-error.js';
+import { invalidArguments, shownValue } from '../expression-error.js';
 import { chargeItems } from '../limits.js';
 import {
   argumentList,
@@ -30,7 +30,7 @@ function iteration(
   if (fixed !== undefined && !Array.isArray(fixed.value)) {
     builder.problem(
       `${site.argPointer}/0`,
-      `"${site.name}" iterates an array, got ${JSON.stringify(fixed.value)}`,
+      `"${site.name}" iterates an array, got ${shownValue(fixed.value)}`,
     );
     return undefined;
   }

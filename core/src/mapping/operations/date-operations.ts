@@ -1,6 +1,6 @@
 import { toNumber, toText } from '../coerce.js';
 import { formatDate, parseIso, parseWithPattern } from '../date-text.js';
-import { ExpressionEvaluationError } from '../expression-error.js';
+import { ExpressionEvaluationError, shownValue } from '../expression-error.js';
 import { checkString } from '../limits.js';
 import { eager } from '../operation.js';
 import type { Run } from '../types.js';
@@ -16,7 +16,7 @@ function invalidDate(pointer: string, message: string): ExpressionEvaluationErro
 function zoneOf(value: unknown, pointer: string): string {
   if (value === undefined || value === null || value === '') return 'UTC';
   const zone = toText(value);
-  if (!isTimeZone(zone)) throw invalidDate(pointer, `unknown time zone ${JSON.stringify(zone)}`);
+  if (!isTimeZone(zone)) throw invalidDate(pointer, `unknown time zone ${shownValue(zone)}`);
   return zone;
 }
 
@@ -30,7 +30,7 @@ function instant(value: unknown, zone: string, pointer: string, pattern?: unknow
         : parseWithPattern(value, toText(pattern), zone);
     if (ms !== undefined && Math.abs(ms) <= maxInstant) return ms;
   }
-  throw invalidDate(pointer, `${JSON.stringify(value)} is not a date`);
+  throw invalidDate(pointer, `${shownValue(value)} is not a date`);
 }
 
 /** ISO 8601 UTC text of `ms`, or an Invalid Date error when no date is that far from the epoch. */
@@ -98,7 +98,7 @@ const calendarUnits: Readonly<Record<string, readonly [months: number, days: num
 function unitOf(value: unknown, pointer: string): string {
   const unit = toText(value).replace(/s$/, '');
   if (Object.hasOwn(fixedUnits, unit) || Object.hasOwn(calendarUnits, unit)) return unit;
-  throw invalidDate(pointer, `unknown unit ${JSON.stringify(value)}`);
+  throw invalidDate(pointer, `unknown unit ${shownValue(value)}`);
 }
 
 function addCalendar(ms: number, months: number, days: number, zone: string): number {

@@ -2,14 +2,23 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { compileExpression } from './compile-expression.js';
-import { ExpressionEvaluationError, ExpressionValidationError } from './expression-error.js';
-import type { Expression } from './types.js';
+import {
+  compileExpression,
+  type Expression,
+  ExpressionEvaluationError,
+  ExpressionValidationError,
+} from '../../core/src/mapping/index.js';
 
-/** The community suites live beside the repository: `../shared/conformance/json-logic`. */
-const repoRoot = resolve(import.meta.dirname, '../../..');
-const suitesDir = resolve(repoRoot, '../shared/conformance/json-logic/suites');
-const present = existsSync(join(suitesDir, 'index.json'));
+/**
+ * The JSON Logic community's conformance suites (json-logic/compat-tables, Apache-2.0), kept in
+ * this folder so that every clone runs them. A machine of the project that holds a newer copy
+ * beside the repository (`../shared/conformance/json-logic`) runs that one instead.
+ */
+const repoRoot = resolve(import.meta.dirname, '../..');
+const shared = resolve(repoRoot, '../shared/conformance/json-logic/suites');
+const suitesDir = existsSync(join(shared, 'index.json'))
+  ? shared
+  : resolve(import.meta.dirname, 'json-logic/suites');
 
 /** Cases passing today: the test fails below this floor (json-logic-js passes 782 of 1138). */
 const floor = 1138;
@@ -40,11 +49,6 @@ function passes(c: Case): boolean {
 }
 
 describe('JSON-logic community conformance suites', () => {
-  if (!present) {
-    it.skip(`skipped: the suites are not at ${suitesDir} (they come from the shared workspace)`, () => {});
-    return;
-  }
-
   it(`passes at least ${floor} cases`, () => {
     const index = JSON.parse(readFileSync(join(suitesDir, 'index.json'), 'utf8')) as string[];
     const rows: { suite: string; passed: number; total: number }[] = [];
