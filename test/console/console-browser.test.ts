@@ -120,6 +120,38 @@ describe.skipIf(missing !== undefined)('the console in a browser', () => {
       .toBe('succeeded');
   });
 
+  it("shows an integration's versions with a diff, and disables it behind a confirmation", async () => {
+    const api = apiOf(t);
+    const current = await api.get(`/v1/integrations/${customers.id}`);
+    const definition = structuredClone(current.body.definition);
+    definition.routes[0].steps[0].mapping.name = { var: 'event.name' };
+    const updated = await api.put(`/v1/integrations/${customers.id}`, definition, {
+      'if-match': current.headers.get('etag') as string,
+    });
+    expect(updated.status, JSON.stringify(updated.body)).toBe(200);
+    await page.goto(`${t.url}/console/integrations`);
+    await page.getByRole('link', { name: 'CRM customers to ERP' }).click();
+    await page.getByRole('button', { name: 'Compare' }).click();
+    const changed = page.locator('.diff-changed', {
+      hasText: '/routes/0/steps/0/mapping/name/var',
+    });
+    await expect.poll(() => changed.count()).toBe(1);
+    expect(await changed.textContent()).toContain('event.name');
+    await expectAccessible(page);
+    await screenshot(page, 'integration');
+    await page.getByText('Disable…').click();
+    await page.getByRole('button', { name: 'Yes, disable' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Disabled');
+    const { rows } = await t.junction.database.pool.query(
+      'select enabled from integrations where id = $1',
+      [customers.id],
+    );
+    expect(rows[0].enabled).toBe(false);
+    await page.getByText('Enable…').click();
+    await page.getByRole('button', { name: 'Yes, enable' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Enabled');
+  });
+
   it('shows a viewer no write buttons, and the server refuses a forged replay (403)', async () => {
     const viewer = await createToken(t, 'viewer');
     const context = await browser.newContext();

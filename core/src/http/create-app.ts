@@ -33,6 +33,7 @@ import { registerAuditRoutes } from './routes/audit-routes.js';
 import { registerCallbackRoutes } from './routes/callback-routes.js';
 import { registerConnectionRoutes } from './routes/connection-routes.js';
 import { registerConnectorRoutes } from './routes/connector-routes.js';
+import { consoleIntegrationPages } from './routes/console-integration-routes.js';
 import { consoleReviewPages } from './routes/console-review-routes.js';
 import { registerConsoleRoutes } from './routes/console-routes.js';
 import { consoleRunPages } from './routes/console-run-routes.js';
@@ -157,6 +158,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     }),
     pages: [
       consoleRunPages(deps.db),
+      consoleIntegrationPages(deps.db, deps.integrations),
       ...(deps.reviews ? [consoleReviewPages(deps.db, deps.reviews)] : []),
     ],
   });
