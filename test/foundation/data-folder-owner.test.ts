@@ -145,6 +145,14 @@ describe('one Junction per data folder', () => {
     expect(stopped.code).toBe(1);
     expect(stopped.output).toContain(databaseUrl);
     expect(stopped.output).toContain('is not running');
+
+    // With no Junction running, a command starts the database for itself and stops it after.
+    const alone = await runCli(['plugin', 'list']);
+    expect(alone.code, alone.output).toBe(0);
+    expect(alone.output).toContain('http@');
+    expect(alone.output).not.toMatch(/plugin listener|level":50/);
+    expect(postmasterPid() === undefined || !alive(postmasterPid() as number)).toBe(true);
+    expect((await runCli(['db', 'url'])).code).toBe(1);
   }, 240_000);
 
   it('drains a running step on Ctrl-C (SIGINT to the process group) before stopping the database', async () => {
