@@ -55,6 +55,7 @@ import {
 } from './plugins/index.js';
 import { createRetentionTask, RETENTION_TASK, scheduleRetention } from './retention/index.js';
 import { createReviewQueue, escalateReviews, withJunctionConnector } from './review/index.js';
+import { compareShadowWrites } from './rollout/index.js';
 import { loadSecretKey } from './secrets/load-secret-key.js';
 import { createSecretBox, type SecretBox } from './secrets/secret-box.js';
 import {
@@ -290,20 +291,23 @@ export async function createJunction(
       });
       const sweeper = startLaneSweeper(database.db, logger);
       stack.push(() => sweeper.stop());
+      // What the sweep tasks that call plugins need (polls of parked steps, shadow comparisons).
+      const pluginCalls = {
+        db: database.db,
+        logger,
+        connectors,
+        connections: services.connections,
+        executor: services.executor,
+        definitionOf: services.integrations.definitionOf,
+      };
       const waitSweeper = startWaitSweeper({
         logger,
         everyMs: config.waitSweepMs,
         tasks: [
           expireWaits(database.db),
-          pollDueWaits({
-            db: database.db,
-            logger,
-            connectors,
-            connections: services.connections,
-            executor: services.executor,
-            definitionOf: services.integrations.definitionOf,
-          }),
+          pollDueWaits(pluginCalls),
           escalateReviews(database.db, ingestor),
+          compareShadowWrites(pluginCalls),
         ],
       });
       stack.push(() => waitSweeper.stop());

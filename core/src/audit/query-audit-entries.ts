@@ -116,7 +116,8 @@ export const auditCsvColumns = [
   'sealed_at',
 ] as const;
 
-function csvCell(value: string | number | null): string {
+/** One RFC 4180 CSV cell: quoted when it holds a quote, a comma or a line break. */
+export function csvCell(value: string | number | null): string {
   if (value === null) return '';
   const text = String(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;

@@ -43,6 +43,18 @@ export function claimDuePollsQuery(limit: number) {
           w.action_key, w.integration_id, r.integration_version, r.event_id, w.poll`;
 }
 
+/** What a sweep task that calls plugins needs; `limit`: items per sweep. */
+export interface PluginSweepDeps {
+  readonly db: Kysely<Database>;
+  readonly logger: Logger;
+  readonly connectors: ConnectorSource;
+  readonly connections: ConnectionStore;
+  readonly executor: PluginExecutor;
+  readonly definitionOf: (integrationId: string, version: number) => Promise<IntegrationDefinition>;
+  readonly timeoutMs?: number;
+  readonly limit?: number;
+}
+
 /**
  * Polls parked steps that wait with a poll schedule: each due wait is claimed by moving its next
  * poll one interval on (so that another process does not poll it too), then the action's `poll`
@@ -50,16 +62,7 @@ export function claimDuePollsQuery(limit: number) {
  * output becomes the step's, the run is queued again); any other answer or failure leaves it
  * to the next poll or its deadline.
  */
-export function pollDueWaits(deps: {
-  db: Kysely<Database>;
-  logger: Logger;
-  connectors: ConnectorSource;
-  connections: ConnectionStore;
-  executor: PluginExecutor;
-  definitionOf: (integrationId: string, version: number) => Promise<IntegrationDefinition>;
-  timeoutMs?: number;
-  limit?: number;
-}): SweepTask {
+export function pollDueWaits(deps: PluginSweepDeps): SweepTask {
   const { db, logger } = deps;
   return {
     name: 'wait polls',

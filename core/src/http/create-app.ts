@@ -46,6 +46,7 @@ import { registerMetricsRoute } from './routes/metrics-route.js';
 import { registerOAuthRoutes } from './routes/oauth-routes.js';
 import { exceptPluginUpload, registerPluginRoutes } from './routes/plugin-routes.js';
 import { registerReviewRoutes } from './routes/review-routes.js';
+import { registerRolloutReportRoutes } from './routes/rollout-report-routes.js';
 import { registerRolloutRoutes } from './routes/rollout-routes.js';
 import { registerRunRoutes } from './routes/run-routes.js';
 import { registerTokenRoutes } from './routes/token-routes.js';
@@ -139,6 +140,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     db: deps.db,
     rollouts: createRolloutStore(deps.db, deps.connectors),
   });
+  registerRolloutReportRoutes(app, deps.db);
   registerMappingRoutes(app, deps.connectors);
   registerHookRoutes(app, deps.ingress);
   if (deps.callbacks) registerCallbackRoutes(app, deps.callbacks);

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { WaitKind } from '../db/tables/review-tables.js';
 import { runStates } from '../runs/run-view.js';
+import { registerRolloutGauges } from './rollout-gauges.js';
 
 /** Junction's Prometheus metrics, in a registry of its own (several Junctions share a process). */
 export interface JunctionMetrics {
@@ -32,7 +33,8 @@ const finishedStates = ['succeeded', 'dead', 'cancelled'];
 /**
  * Creates the metrics of one Junction: `junction_events_accepted_total`, `junction_runs`,
  * `junction_step_duration_seconds`, `junction_queue_depth`, `junction_waits` (by kind),
- * `junction_detached_calls_in_flight`, and prom-client's default process metrics. The database
+ * `junction_detached_calls_in_flight`, the rollout gauges (`registerRolloutGauges`), and
+ * prom-client's default process metrics. The database
  * gauges share one query per scrape (concurrent scrapes share it too).
  * Unfinished runs are counted at every scrape through the partial index of unfinished runs (cost
  * follows the backlog); finished ones (which grow without bound) at most every
@@ -123,6 +125,8 @@ export function createMetrics(options: {
       this.set(options.detachedCalls?.() ?? 0);
     },
   });
+
+  registerRolloutGauges(registry, options.pool);
 
   return {
     registry,

@@ -20,7 +20,7 @@ const metrics = createRoute({
   tags: ['health'],
   summary: 'Prometheus metrics (text exposition format)',
   description:
-    'Open route, like /healthz. `junction_events_accepted_total{integration}`, `junction_runs{state}`, `junction_step_duration_seconds{connector,outcome}` (histogram), `junction_queue_depth`, and the default process metrics. One database query per scrape.',
+    'Open route, like /healthz. `junction_events_accepted_total{integration}`, `junction_runs{state}`, `junction_step_duration_seconds{connector,outcome}` (histogram), `junction_queue_depth`, `junction_shadow_writes{integration,outcome}` and `junction_rollout_discrepancies{integration,kind,state}` (rollout), and the default process metrics. Two database queries per scrape.',
   responses: {
     200: {
       description: 'The metrics of this process.',

@@ -158,3 +158,113 @@ export const HistorySchema = z
     ),
   })
   .openapi('RolloutHistory');
+
+const time = (name: string, description: string) =>
+  z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ param: { name, in: 'query' }, description, example: '2026-12-01T00:00:00Z' });
+
+export const ReportQuerySchema = z.object({
+  from: time('from', 'Shadow writes made at or after this time.'),
+  to: time('to', 'Shadow writes made before this time.'),
+  format: z
+    .enum(['json', 'ndjson', 'csv'])
+    .default('json')
+    .openapi({
+      param: { name: 'format', in: 'query' },
+      description:
+        '`json`: the summary with examples; `ndjson`, `csv`: every discrepancy of the window, one per line.',
+      example: 'json',
+    }),
+});
+
+export const DiscrepancySchema = z
+  .object({
+    id: z.string(),
+    integration: z.string(),
+    run: z.string(),
+    step: z.string(),
+    targetKey: z.string().nullable(),
+    kind: z.enum(['missing', 'extra', 'field']).openapi({
+      description:
+        '`missing`: the run would have written a record the target does not hold; `extra`: the target holds a record the run would not have (its rules skipped it, or it would have deleted it); `field`: a value differs.',
+    }),
+    field: z.string().nullable().openapi({ description: 'JSON pointer into the intended input.' }),
+    intended: z.unknown(),
+    actual: z.unknown(),
+    explained: z.object({ by: z.string(), at: timestamp, reason: z.string() }).nullable(),
+    createdAt: timestamp,
+  })
+  .openapi('RolloutDiscrepancy', {
+    example: {
+      id: 'dsc_4f0c6a2e-5b1d-4c3e-9a8f-7e6d5c4b3a21',
+      integration: 'int_crm-to-erp',
+      run: 'run_0b6f3c1e-8d2a-4f7b-9c1d-2e3f4a5b6c7d',
+      step: 'order',
+      targetKey: 'SO-1042',
+      kind: 'field',
+      field: '/values/total',
+      intended: 125,
+      actual: 152,
+      explained: null,
+      createdAt: '2026-12-06T10:05:00.000Z',
+    },
+  });
+
+const count = z.number().int();
+
+export const ReportSchema = z
+  .object({
+    integration: z.string(),
+    from: timestamp.nullable(),
+    to: timestamp.nullable(),
+    writes: z.object({
+      intended: count,
+      pending: count.openapi({ description: 'Not compared yet (settling).' }),
+      compared: count,
+      matched: count,
+      discrepant: count,
+      unreadable: count.openapi({ description: 'The target could not be read.' }),
+    }),
+    matchRate: z.number().nullable().openapi({ description: 'matched / compared.' }),
+    discrepancies: z.object({
+      total: count,
+      open: count,
+      explained: count,
+      byKind: z.object({ missing: count, extra: count, field: count }),
+      byField: z.array(z.object({ field: z.string(), total: count, open: count })),
+    }),
+    examples: z.array(DiscrepancySchema),
+  })
+  .openapi('RolloutReport', {
+    example: {
+      integration: 'int_crm-to-erp',
+      from: '2026-12-01T00:00:00.000Z',
+      to: null,
+      writes: {
+        intended: 120,
+        pending: 2,
+        compared: 118,
+        matched: 115,
+        discrepant: 3,
+        unreadable: 0,
+      },
+      matchRate: 0.9746,
+      discrepancies: {
+        total: 3,
+        open: 2,
+        explained: 1,
+        byKind: { missing: 1, extra: 1, field: 1 },
+        byField: [{ field: '/values/total', total: 1, open: 1 }],
+      },
+      examples: [],
+    },
+  });
+
+export const ExplainSchema = z
+  .object({ reason: z.string().min(1).max(2000) })
+  .strict()
+  .openapi('DiscrepancyExplanation', {
+    example: { reason: 'The manual process rounds totals to whole euros.' },
+  });
