@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { createWaitSigner } from '../../core/src/engine/wait-tokens.js';
+import { runSlowSteps } from './slow-steps.js';
 import {
   BENCH_CRM_KEY,
   BENCH_SECRET_KEY,
@@ -24,7 +25,8 @@ const SOCKETS = 50;
  * another integration waiting for callbacks, then with none again once they are resumed; and the
  * resumption itself: PARKED callbacks posted by 50 connections, answered per second and p99, and
  * resumed runs finished per second. Drain rate with parked runs / mean of the rates without: the
- * goal is at least 0.95. About 90 s.
+ * goal is at least 0.95. Then slow AI steps with and without detached calls (slow-steps.ts).
+ * About 2 minutes.
  */
 export async function runWaitsBench(): Promise<Record<string, unknown>> {
   const postgres = await openBenchPostgres();
@@ -42,6 +44,7 @@ export async function runWaitsBench(): Promise<Record<string, unknown>> {
     const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
     const client = createClient(junction.url, SOCKETS);
+    let figures: Record<string, unknown>;
     try {
       const writes = await createBenchIntegration(junction.url, targetUrl, 'bench-postgres-pooled');
       const parking = await createParkingIntegration(junction.url);
@@ -163,12 +166,19 @@ export async function runWaitsBench(): Promise<Record<string, unknown>> {
         { what: `drain, ${PARKED} parked (2)`, ...withParked[1] },
         { what: 'drain, nothing parked (after)', ...after },
       ]);
-      return result;
+      figures = result;
     } finally {
       client.close();
       await db.end();
       await junction.stop();
     }
+    const slowSteps = await runSlowSteps(postgres);
+    console.log('\nslow AI steps:');
+    console.table([
+      { what: 'detached (default)', ...(slowSteps.detached as object) },
+      { what: 'held in the worker slot', ...(slowSteps.heldInSlot as object) },
+    ]);
+    return { ...figures, slowSteps };
   } finally {
     await postgres.close();
   }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { getHeapSpaceStatistics } from 'node:v8';
 import type { ConnectorDefinition } from '@junction/connector-kit';
 import { createJunction, type JunctionOptions, loadConfig } from '@junction/core';
+import { connector as ai } from '@junction/plugin-ai';
 import postgres from '@junction/plugin-postgres';
 import pg from 'pg';
 import { crm } from '../../fixtures/connectors/crm.js';
@@ -71,6 +72,7 @@ const junction = await createJunction(loadConfig(process.env), {
     postgres as ConnectorDefinition,
     pooledPostgres,
     parkingConnector,
+    ai as ConnectorDefinition,
   ]),
 });
 const inspector = new Session();
