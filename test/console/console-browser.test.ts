@@ -187,6 +187,19 @@ describe.skipIf(missing !== undefined)('the console in a browser', () => {
     expect(denied.rows[0].n).toBe(2);
   });
 
+  it('verifies the audit chain with one button, and lists tokens for an admin', async () => {
+    await page.goto(`${t.url}/console/audit?action=run.*`);
+    await page.getByRole('button', { name: 'Verify the chain' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('The chain verifies');
+    await expectAccessible(page);
+    await screenshot(page, 'audit');
+    await page.goto(`${t.url}/console/tokens`);
+    await expect
+      .poll(() => page.getByRole('heading', { name: 'Tokens', exact: true }).count())
+      .toBe(1);
+    await expectAccessible(page);
+  });
+
   it('signs out: the console asks for a token again', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/console\/sign-in/);

@@ -176,3 +176,69 @@ describe('console runs list', () => {
     expect(res.text).toContain('No runs match');
   });
 });
+
+describe('console audit and tokens', () => {
+  it('filters the audit trail and verifies its chain with one button', async () => {
+    const user = consoleClient(t.url);
+    await user.signIn(ADMIN_TOKEN);
+    const signIns = await user.get('/console/audit?action=console.*');
+    expect(signIns.status).toBe(200);
+    expect(signIns.text).toContain('console.sign-in');
+    expect(signIns.text).not.toContain('>token.create<');
+    const verified = await user.get('/console/audit?verify=1&action=none.at.all');
+    expect(verified.text).toContain('The chain verifies');
+    const bad = await user.get('/console/audit?from=soon');
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('id="a-from-error"');
+    const viewer = await createToken(t, 'viewer');
+    const looker = consoleClient(t.url);
+    await looker.signIn(viewer.token);
+    expect((await looker.get('/console/audit')).status).toBe(403);
+  });
+
+  it('lets an admin make a token (shown once) and revoke it; others are refused', async () => {
+    const admin = consoleClient(t.url);
+    await admin.signIn(ADMIN_TOKEN);
+    const bad = await admin.post('/console/tokens', {
+      _csrf: admin.csrf,
+      name: 'night shift',
+      role: 'operator',
+      integrations: 'int_nope',
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.text).toContain('only reviewer tokens can be limited');
+    expect(bad.text).toMatch(/id="t-integrations"[^>]*aria-invalid="true"/);
+    const made = await admin.post('/console/tokens', {
+      _csrf: admin.csrf,
+      name: 'night shift',
+      role: 'operator',
+      integrations: '',
+    });
+    expect(made.status).toBe(201);
+    const token = /id="made-token" value="(jct_[^"]+)"/.exec(made.text)?.[1] as string;
+    expect(token).toBeTruthy();
+    expect(made.headers.getSetCookie().join('')).not.toContain(token);
+    const me = await t.request('/v1/me', { token });
+    expect(me.status).toBe(200);
+    const operator = consoleClient(t.url);
+    await operator.signIn(token);
+    expect((await operator.get('/console/tokens')).status).toBe(403);
+    const forged = await operator.post('/console/tokens', {
+      _csrf: operator.csrf,
+      name: 'escalate',
+      role: 'admin',
+    });
+    expect(forged.status).toBe(403);
+    const { rows } = await t.junction.database.pool.query(
+      "select id from api_tokens where name = 'night shift'",
+    );
+    const revoked = await admin.post(`/console/tokens/${rows[0].id}/revoke`, { _csrf: admin.csrf });
+    expect(revoked.status).toBe(303);
+    expect((await t.request('/v1/me', { token })).status).toBe(401);
+    expect((await operator.get('/console/runs')).status).toBe(303);
+    const escalated = await t.junction.database.pool.query(
+      "select count(*)::int as n from api_tokens where name = 'escalate'",
+    );
+    expect(escalated.rows[0].n).toBe(0);
+  });
+});

@@ -31,12 +31,13 @@ export function runsFilterOf(query: Record<string, string | undefined>): {
   if (filter.state !== '' && !(runStates as readonly string[]).includes(filter.state))
     problems.state = `Not a run state; one of ${runStates.join(', ')}.`;
   for (const name of ['from', 'to'] as const)
-    if (filter[name] !== '' && utc(filter[name]) === undefined)
+    if (filter[name] !== '' && utcOf(filter[name]) === undefined)
       problems[name] = 'Not a date and time (YYYY-MM-DDTHH:MM, UTC).';
   return { filter, problems };
 }
 
-const utc = (value: string): Date | undefined => {
+/** A datetime-local value (no zone) read as UTC; undefined when it is not one. */
+export const utcOf = (value: string): Date | undefined => {
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/.test(value)) return undefined;
   const at = new Date(`${value}Z`);
   return Number.isNaN(at.getTime()) ? undefined : at;
@@ -57,8 +58,8 @@ export async function runsPageData(
     ...(filter.integration ? { integrationId: filter.integration } : {}),
     ...(filter.state ? { states: [filter.state as RunState] } : {}),
     ...(filter.record ? { sourceRecord: filter.record } : {}),
-    ...(filter.from ? { from: utc(filter.from) } : {}),
-    ...(filter.to ? { to: utc(filter.to) } : {}),
+    ...(filter.from ? { from: utcOf(filter.from) } : {}),
+    ...(filter.to ? { to: utcOf(filter.to) } : {}),
     ...(cursor ? { beforeSeq: cursor } : {}),
     limit: runsPageSize,
   });

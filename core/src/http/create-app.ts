@@ -33,10 +33,12 @@ import { registerAuditRoutes } from './routes/audit-routes.js';
 import { registerCallbackRoutes } from './routes/callback-routes.js';
 import { registerConnectionRoutes } from './routes/connection-routes.js';
 import { registerConnectorRoutes } from './routes/connector-routes.js';
+import { consoleAuditPages } from './routes/console-audit-routes.js';
 import { consoleIntegrationPages } from './routes/console-integration-routes.js';
 import { consoleReviewPages } from './routes/console-review-routes.js';
 import { registerConsoleRoutes } from './routes/console-routes.js';
 import { consoleRunPages } from './routes/console-run-routes.js';
+import { consoleTokenPages } from './routes/console-token-routes.js';
 import { registerDocsRoutes } from './routes/docs-routes.js';
 import { type ReadinessReport, registerHealthRoutes } from './routes/health-routes.js';
 import { registerHookRoutes } from './routes/hook-routes.js';
@@ -161,6 +163,8 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     pages: [
       consoleRunPages(deps.db),
       consoleIntegrationPages(deps.db, deps.integrations),
+      consoleAuditPages(deps.db),
+      consoleTokenPages(deps.db),
       ...(deps.reviews ? [consoleReviewPages(deps.db, deps.reviews)] : []),
     ],
   });

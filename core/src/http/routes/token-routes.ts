@@ -1,9 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
-import { recordAudit } from '../../audit/record-audit.js';
 import { actorOf, roles } from '../../auth/principal.js';
-import { generateToken, hashToken } from '../../auth/tokens.js';
+import { createApiToken, revokeApiToken, tokenScopeProblems } from '../../auth/token-admin.js';
 import type { ApiToken, Database } from '../../db/schema.js';
 import type { AppEnv } from '../app-env.js';
 import { requirePermission } from '../middleware/require-role.js';
@@ -110,26 +108,9 @@ const createToken = createRoute({
 /** A scope is for reviewer tokens, and names integrations that exist (422 otherwise). */
 async function checkScope(
   db: Kysely<Database>,
-  body: { role: string; integrations?: string[] | undefined },
+  body: { role: (typeof roles)[number]; integrations?: string[] | undefined },
 ): Promise<void> {
-  const scope = body.integrations;
-  if (scope === undefined) return;
-  const errors: { in: 'body'; pointer: string; detail: string }[] = [];
-  if (body.role !== 'reviewer')
-    errors.push({
-      in: 'body',
-      pointer: '/integrations',
-      detail: 'only reviewer tokens can be limited to integrations',
-    });
-  const found = new Set(
-    (await db.selectFrom('integrations').select('id').where('id', 'in', scope).execute()).map(
-      (r) => r.id,
-    ),
-  );
-  scope.forEach((id, i) => {
-    if (!found.has(id))
-      errors.push({ in: 'body', pointer: `/integrations/${i}`, detail: `no integration "${id}"` });
-  });
+  const errors = (await tokenScopeProblems(db, body)).map((p) => ({ in: 'body' as const, ...p }));
   if (errors.length > 0)
     throw new HttpProblem(
       problem(422, `The request body has ${errors.length} problem(s).`, { errors }),
@@ -181,32 +162,9 @@ export function registerTokenRoutes(app: OpenAPIHono<AppEnv>, db: Kysely<Databas
   app.openapi(createToken, async (c) => {
     const body = c.req.valid('json');
     await checkScope(db, body);
-    const token = generateToken();
-    const principal = c.get('principal');
-    const row = await db.transaction().execute(async (trx) => {
-      const created = await trx
-        .insertInto('api_tokens')
-        .values({
-          id: `tok_${randomUUID()}`,
-          name: body.name,
-          role: body.role,
-          integrations: body.integrations ?? null,
-          token_hash: hashToken(token),
-          created_by: actorOf(principal),
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      await recordAudit(trx, {
-        actor: actorOf(principal),
-        action: 'token.create',
-        subjectType: 'token',
-        subjectId: created.id,
-        requestId: c.get('requestId'),
-        data: {
-          after: { name: created.name, role: created.role, integrations: created.integrations },
-        },
-      });
-      return created;
+    const { row, token } = await createApiToken(db, body, {
+      actor: actorOf(c.get('principal')),
+      requestId: c.get('requestId'),
     });
     return c.json({ ...toJson(row), token }, 201);
   });
@@ -227,33 +185,9 @@ export function registerTokenRoutes(app: OpenAPIHono<AppEnv>, db: Kysely<Databas
 
   app.openapi(revokeToken, async (c) => {
     const { id } = c.req.valid('param');
-    const row = await db.transaction().execute(async (trx) => {
-      const current = await trx
-        .selectFrom('api_tokens')
-        .selectAll()
-        .where('id', '=', id)
-        .forUpdate()
-        .executeTakeFirst();
-      // Revoking a revoked token changes nothing and records nothing.
-      if (!current || current.revoked_at) return current;
-      const revoked = await trx
-        .updateTable('api_tokens')
-        .set({ revoked_at: new Date() })
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      await recordAudit(trx, {
-        actor: actorOf(c.get('principal')),
-        action: 'token.revoke',
-        subjectType: 'token',
-        subjectId: id,
-        requestId: c.get('requestId'),
-        data: {
-          before: { name: current.name, role: current.role, revokedAt: null },
-          after: { revokedAt: toJson(revoked).revokedAt },
-        },
-      });
-      return revoked;
+    const row = await revokeApiToken(db, id, {
+      actor: actorOf(c.get('principal')),
+      requestId: c.get('requestId'),
     });
     if (!row) throw new HttpProblem(problem(404, `No token with id ${id}.`));
     return c.json(toJson(row), 200);
