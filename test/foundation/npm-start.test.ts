@@ -62,4 +62,62 @@ describe('npm start', () => {
       await killLeftBehind(`JUNCTION_DATA_DIR=${dataDir}`);
     }
   });
+
+  it('stops on Ctrl-C in the terminal (SIGINT to npm, its shell and Junction) and then stops its embedded PostgreSQL', async () => {
+    const folder = path.join(dataDir, 'embedded');
+    // Started as a shell starts a command in a terminal: the leader of a process group.
+    const npm = spawn('npm', ['start'], {
+      cwd: repoRoot,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        JUNCTION_DATA_DIR: folder,
+        JUNCTION_ADMIN_TOKEN: 'npm-start-admin-token-0123456789',
+        PORT: '0',
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let output = '';
+    npm.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    npm.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    try {
+      const url = await until(async () => output.match(/listening on (http:\/\/\S+)/)?.[1], 90_000);
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      const settings = JSON.parse(
+        await readFile(path.join(folder, 'embedded-postgres.json'), 'utf8'),
+      );
+      const databaseDir = settings.databaseDir ?? path.join(folder, 'postgres');
+      const postmaster = Number(
+        (await readFile(path.join(databaseDir, 'postmaster.pid'), 'utf8')).split('\n')[0],
+      );
+      // The database is outside the terminal's process group: Ctrl-C does not reach it.
+      const stat = await readFile(`/proc/${postmaster}/stat`, 'utf8').catch(() => undefined);
+      if (stat)
+        expect(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]).not.toBe(String(npm.pid));
+      process.kill(-(npm.pid as number), 'SIGINT');
+      await until(async () => output.includes('Junction stopped'), 30_000);
+      expect(output).toContain('"signal":"SIGINT"');
+      await until(async () => {
+        try {
+          process.kill(postmaster, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      }, 30_000);
+    } finally {
+      try {
+        process.kill(-(npm.pid as number), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      await killLeftBehind(`JUNCTION_DATA_DIR=${folder}`);
+    }
+  }, 180_000);
 });
