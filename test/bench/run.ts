@@ -1,6 +1,7 @@
 import { runAuditBench } from './audit.js';
 import { runBatchesBench } from './batches.js';
 import { runEndToEndBench } from './end-to-end.js';
+import { runGrowthBench } from './growth.js';
 import { runIngressBench } from './ingress.js';
 import { runMappingBench } from './mapping.js';
 import { runWaitsBench } from './waits.js';
@@ -16,6 +17,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   batches: runBatchesBench,
   endToEnd: runEndToEndBench,
   waits: runWaitsBench,
+  growth: runGrowthBench,
 };
 
 const only = process.argv.slice(2);
