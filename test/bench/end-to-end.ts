@@ -42,7 +42,8 @@ const ROUNDS = Number(process.env.BENCH_E2E_ROUNDS ?? 3);
  * statements per run and the share of run time in audit inserts (and in every statement); the
  * Junction process's peak RSS at the end. BENCH_PROFILE=1 adds a CPU profile of each variant's
  * last drain; BENCH_PG_STATEMENTS=1 the statements PostgreSQL ran for Junction and for (2), by
- * total time (pg_stat_statements). About 100 s.
+ * total time (pg_stat_statements); BENCH_E2E_LOCAL_QUEUE sets Junction's local queue (prefetch)
+ * size (default: worker concurrency + 1; 1 turns it off). About 100 s.
  */
 export async function runEndToEndBench(): Promise<Record<string, unknown>> {
   const postgres = await openBenchPostgres();
@@ -223,6 +224,10 @@ async function openJunction(databaseUrl: string, targetUrl: string): Promise<Jun
     JUNCTION_ROLE: 'all',
     JUNCTION_WORKER_CONCURRENCY: String(CONCURRENCY),
     BENCH_TIME_QUERIES: '1',
+    // BENCH_E2E_LOCAL_QUEUE: Junction's local queue size (prefetch); 1 turns it off.
+    ...(process.env.BENCH_E2E_LOCAL_QUEUE
+      ? { JUNCTION_WORKER_LOCAL_QUEUE_SIZE: process.env.BENCH_E2E_LOCAL_QUEUE }
+      : {}),
   });
   const target = new pg.Client({ connectionString: targetUrl });
   await target.connect();
