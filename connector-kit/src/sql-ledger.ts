@@ -100,7 +100,14 @@ export function createSqlLedger(options: SqlLedgerOptions) {
      */
     async writeOnce<T>(session: LedgerSession, key: string, write: () => Promise<T>): Promise<T> {
       if (!created) {
-        await session.query(createSql, []);
+        try {
+          await session.query(createSql, []);
+        } catch {
+          // Two sessions (two Junction processes, two steps) creating the table at the same
+          // moment: PostgreSQL lets one of them fail on its catalog's unique index once the other
+          // has committed. The table is there then, and this finds it; any other error comes back.
+          await session.query(createSql, []);
+        }
         created = true;
       }
       await session.query('begin', []);
