@@ -45,6 +45,8 @@ export interface ChaosReport {
    * the killed one's included) had finished; the slowest and the median.
    */
   readonly recoveryMs: { readonly max: number; readonly median: number };
+  /** What Junction recorded for events missing from a target (only when some are). */
+  readonly lostRuns?: readonly unknown[];
   /** From the last kill -9 until every run had finished. */
   readonly drainAfterLastKillMs: number;
   /** From an event's 202 to its run's end: the median, and the slowest (a run a kill held up). */
@@ -191,8 +193,23 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
        from (select extract(epoch from r.finished_at - e.received_at) * 1000 as ms
              from runs r join events e on e.id = r.event_id where r.finished_at is not null) x`,
     );
-    const missing = (ids: Set<string>, held: Map<string, number>) =>
-      [...ids].filter((id) => !held.has(id)).length;
+    const missingIds = (ids: Set<string>, held: Map<string, number>) =>
+      [...ids].filter((id) => !held.has(id));
+    const missing = (ids: Set<string>, held: Map<string, number>) => missingIds(ids, held).length;
+    // What Junction recorded for the events missing from a target (for a report that fails).
+    const lostIds = [
+      ...missingIds(acknowledged.insert, insertCounts),
+      ...missingIds(acknowledged.upsert, upsertWrites),
+    ];
+    const lostRuns = (
+      await junctionDb.query(
+        `select e.source_record, r.integration_id, r.state, r.attempts, r.outcome, r.last_error,
+                (select json_agg(json_build_object('attempt', s.attempt, 'state', s.state, 'output', s.output, 'error', s.error) order by s.id)
+                 from run_steps s where s.run_id = r.id) as steps
+         from events e join runs r on r.event_id = e.id where e.source_record = any($1::text[])`,
+        [lostIds],
+      )
+    ).rows;
     const beyondOne = (held: Map<string, number>) =>
       [...held.values()].reduce((n, count) => n + count - 1, 0);
     return {
@@ -212,6 +229,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         resent: beyondOne(upsertWrites),
         runs: await runs(integrations.upsert.integrationId),
       },
+      ...(lostRuns.length > 0 ? { lostRuns } : {}),
       recoveryMs: {
         max: Math.max(0, ...recoveryMs),
         median: recoveryMs.sort((x, y) => x - y)[Math.floor(recoveryMs.length / 2)] ?? 0,

@@ -14,6 +14,7 @@ describe('chaos: worker processes killed with SIGKILL during a stream of events'
       drainTimeoutMs: 120_000,
     });
     expect(report.kills).toBeGreaterThan(0);
+    expect(report.lostRuns, JSON.stringify(report.lostRuns)).toBeUndefined();
     expect(report.insertOnly).toMatchObject({ acknowledged: 80, lost: 0, duplicated: 0 });
     expect(report.insertOnly.runs).toEqual({ succeeded: 80 });
     expect(report.deduplicating).toMatchObject({ acknowledged: 80, lost: 0 });
