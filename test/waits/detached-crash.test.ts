@@ -186,6 +186,41 @@ describe('a detached call whose process stops', () => {
     expect(recorded.filter((r) => r.key === 'hang:u1')).toEqual([]);
   }, 120_000);
 
+  it('past JUNCTION_DETACHED_CALLS_MAX, a slow call holds its worker slot until it answers, as before', async () => {
+    // Both calls are unanswered after a second (the model waits for both, then takes 1.5 s).
+    answer = async (request) => {
+      await until(async () => requestsFor('m1') + requestsFor('m2') === 2, 60_000).catch(() => {});
+      return { content: invoice(request.messages[1]?.content ?? ''), delayMs: 1500 };
+    };
+    const worker = await startTestJunction(
+      {
+        ...workerEnv,
+        JUNCTION_ROLE: 'worker',
+        DATABASE_URL: t.database.url,
+        JUNCTION_WORKER_CONCURRENCY: '2',
+        JUNCTION_DETACHED_CALLS_MAX: '1',
+      },
+      { connectors },
+    );
+    try {
+      const runs = [await post('m1'), await post('m2')];
+      for (const runId of runs) expect((await finished(runId)).state).toBe('succeeded');
+      const steps = await query(
+        `select run_id, string_agg(step_key || ':' || state, ' ' order by id) as steps
+         from run_steps where run_id = any($1) group by run_id`,
+        [runs],
+      );
+      // One call was carried on detached (its run parked); the other, past the bound, was
+      // awaited in its slot: its step succeeded in its first attempt without parking.
+      expect(steps.map((s) => s.steps).sort()).toEqual([
+        'extract:succeeded record:succeeded',
+        'extract:waiting extract:succeeded record:succeeded',
+      ]);
+    } finally {
+      await worker.close();
+    }
+  }, 120_000);
+
   it('stopped gracefully: shutdown waits for the call in flight and settles its step', async () => {
     let answerNow: () => void = () => {};
     const held = new Promise<void>((resolve) => {
