@@ -4,7 +4,12 @@ import { createStaticConnectorSource } from '../../core/src/connectors/connector
 import { createToken } from '../audit/audit-support.js';
 import { crm } from '../fixtures/connectors/crm.js';
 import { targetApi } from '../fixtures/connectors/target-api.js';
-import { createCustomerIntegration, deliver, settled } from '../runs/operations-support.js';
+import {
+  CRM_KEY,
+  createCustomerIntegration,
+  deliver,
+  settled,
+} from '../runs/operations-support.js';
 import { apiOf } from '../support/api.js';
 import { browserMissing, expectAccessible, launchBrowser, screenshot } from '../support/browser.js';
 import { startFakeTarget } from '../support/fake-target.js';
@@ -185,6 +190,20 @@ describe.skipIf(missing !== undefined)('the console in a browser', () => {
       [`token:${viewer.id}`],
     );
     expect(denied.rows[0].n).toBe(2);
+  });
+
+  it('shows connections with secrets as set or unset only, and tests one', async () => {
+    await page.goto(`${t.url}/console/connections`);
+    await expect.poll(() => page.getByRole('button', { name: /^Test / }).count()).toBe(2);
+    expect(await page.content()).not.toContain(CRM_KEY);
+    expect(await page.content()).not.toContain('erp-token');
+    expect(await page.locator('td li', { hasText: 'apiKey' }).textContent()).toContain('set');
+    await expectAccessible(page);
+    await screenshot(page, 'connections');
+    await page.getByRole('button', { name: 'Test CRM customers to ERP ERP' }).click();
+    await expect
+      .poll(async () => (await page.locator('.notice, .problem').allTextContents()).join(''))
+      .toContain('CRM customers to ERP ERP:');
   });
 
   it('verifies the audit chain with one button, and lists tokens for an admin', async () => {

@@ -35,7 +35,7 @@ export function ReviewPage(props: {
   );
   const values = props.typed ?? item.proposal;
   return (
-    <Layout title={`Review ${item.id.slice(0, 13)}`} session={session} current="/console/reviews">
+    <Layout title={`Review ${item.id}`} session={session} current="/console/reviews">
       <Flash {...props.flash} />
       <dl class="cards">
         <div>
@@ -63,8 +63,7 @@ export function ReviewPage(props: {
       </dl>
       <p>
         Waiting since <Time at={item.createdAt} /> for the run{' '}
-        <a href={`/console/runs/${encodeURIComponent(item.run)}`}>{item.run.slice(0, 13)}</a> (
-        {item.reason}).{' '}
+        <a href={`/console/runs/${encodeURIComponent(item.run)}`}>{item.run}</a> ({item.reason}).{' '}
         {item.assignee === null
           ? 'Claimed by nobody.'
           : `Claimed by ${mine ? 'you' : item.assignee} until `}

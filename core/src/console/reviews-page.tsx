@@ -71,12 +71,12 @@ export function ReviewRows(props: { data: ReviewsPageData; session: ConsoleSessi
                   name="ids"
                   value={item.id}
                   form="bulk"
-                  aria-label={`Select ${item.id.slice(0, 13)}`}
+                  aria-label={`Select ${item.id}`}
                 />
               </td>
             )}
             <th scope="row">
-              <a href={`/console/reviews/${encodeURIComponent(item.id)}`}>{item.id.slice(0, 13)}</a>
+              <a href={`/console/reviews/${encodeURIComponent(item.id)}`}>{item.id}</a>
             </th>
             <td>{names.get(item.integration) ?? item.integration}</td>
             <td>

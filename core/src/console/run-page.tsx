@@ -29,7 +29,7 @@ export function RunPage(props: {
   const { run, session } = props;
   const id = encodeURIComponent(run.id);
   return (
-    <Layout title={`Run ${run.id.slice(0, 13)}`} session={session} current="/console/runs">
+    <Layout title={`Run ${run.id}`} session={session} current="/console/runs">
       <Flash {...props.flash} />
       <dl class="cards">
         <div>
@@ -80,17 +80,13 @@ export function RunPage(props: {
         {run.replayOf && (
           <>
             A replay of{' '}
-            <a href={`/console/runs/${encodeURIComponent(run.replayOf)}`}>
-              {run.replayOf.slice(0, 13)}
-            </a>
-            .
+            <a href={`/console/runs/${encodeURIComponent(run.replayOf)}`}>{run.replayOf}</a>.
           </>
         )}
         {props.replays.map((r) => (
           <>
             {' '}
-            Replayed as{' '}
-            <a href={`/console/runs/${encodeURIComponent(r.id)}`}>{r.id.slice(0, 13)}</a> ({r.state}
+            Replayed as <a href={`/console/runs/${encodeURIComponent(r.id)}`}>{r.id}</a> ({r.state}
             ).
           </>
         ))}

@@ -51,7 +51,7 @@ export function RunRows(props: { data: RunsPageData }) {
         {data.runs.map((r) => (
           <tr>
             <th scope="row">
-              <a href={`/console/runs/${encodeURIComponent(r.id)}`}>{r.id.slice(0, 13)}</a>
+              <a href={`/console/runs/${encodeURIComponent(r.id)}`}>{r.id}</a>
             </th>
             <td>{names.get(r.integration) ?? r.integration}</td>
             <td>

@@ -34,6 +34,7 @@ import { registerCallbackRoutes } from './routes/callback-routes.js';
 import { registerConnectionRoutes } from './routes/connection-routes.js';
 import { registerConnectorRoutes } from './routes/connector-routes.js';
 import { consoleAuditPages } from './routes/console-audit-routes.js';
+import { consoleConnectionPages } from './routes/console-connection-routes.js';
 import { consoleIntegrationPages } from './routes/console-integration-routes.js';
 import { consoleReviewPages } from './routes/console-review-routes.js';
 import { registerConsoleRoutes } from './routes/console-routes.js';
@@ -164,6 +165,12 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
       consoleRunPages(deps.db),
       consoleIntegrationPages(deps.db, deps.integrations),
       consoleAuditPages(deps.db),
+      consoleConnectionPages({
+        db: deps.db,
+        store: deps.connections,
+        connectors: deps.connectors,
+        executor: deps.executor,
+      }),
       consoleTokenPages(deps.db),
       ...(deps.reviews ? [consoleReviewPages(deps.db, deps.reviews)] : []),
     ],

@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import type { Kysely } from 'kysely';
 import { actorOf } from '../../auth/principal.js';
 import type { ConnectionStore } from '../../connections/connection-store.js';
+import { testConnection } from '../../connections/test-connection.js';
 import type { ConnectorSource } from '../../connectors/connector-source.js';
 import type { Database } from '../../db/schema.js';
 import type { PluginExecutor } from '../../executor/plugin-executor.js';
@@ -259,39 +260,10 @@ export function registerConnectionRoutes(
 
   app.openapi(routes.test, async (c) => {
     const row = await load(c.req.valid('param').id);
-    const connector = deps.connectors.get(row.connector_id);
-    if (!connector)
-      throw new HttpProblem(problem(409, `The connector "${row.connector_id}" is not installed.`));
-    let result: Awaited<ReturnType<PluginExecutor['execute']>>;
-    try {
-      result = await store.callWith(row, (credentials) =>
-        deps.executor.execute({
-          connector,
-          operation: { kind: 'test' },
-          credentials,
-          connection: { id: row.id, name: row.name, settings: row.settings },
-          idempotencyKey: `test:${row.id}:${Date.now()}`,
-          timeoutMs: 15_000,
-        }),
-      );
-    } catch (error) {
-      return c.json({ ok: false, tested: true, reason: (error as Error).message }, 200);
-    }
-    if (!result.ok) return c.json({ ok: false, tested: true, reason: result.error.message }, 200);
-    const output = result.output as {
-      ok: boolean;
-      tested?: boolean;
-      reason?: string;
-      detail?: string;
-    };
-    return c.json(
-      {
-        ok: output.ok,
-        tested: output.tested ?? true,
-        ...(output.reason ? { reason: output.reason } : {}),
-        ...(output.detail ? { detail: output.detail } : {}),
-      },
-      200,
-    );
+    const outcome = await testConnection({ ...deps, store }, row);
+    if (outcome.kind === 'not-installed')
+      throw new HttpProblem(problem(409, `The connector "${outcome.connector}" is not installed.`));
+    const { kind: _kind, ...answer } = outcome;
+    return c.json(answer, 200);
   });
 }

@@ -188,9 +188,7 @@ export function consoleReviewPages(db: Kysely<Database>, queue: ReviewQueue) {
         : '/console/reviews';
       if (ids.length === 0) return back(c, to, 'problem', 'Tick the items to approve first.');
       const { approved, refused } = await queue.approveMany(ids, who(c));
-      const refusedText = refused
-        .map((r) => `${r.id.slice(0, 13)}: ${refusalText(r.refusal)}`)
-        .join(' ');
+      const refusedText = refused.map((r) => `${r.id}: ${refusalText(r.refusal)}`).join(' ');
       return back(
         c,
         to,
