@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { isDataException } from '../db/data-exception.js';
 import { refreshPlans } from '../db/refresh-plans.js';
 import { timeOrderedUuidSql } from '../db/time-ordered-uuid.js';
 import type { Logger } from '../log/create-logger.js';
@@ -125,10 +126,32 @@ export function createEventIngestor(options: {
         offset += pending.events.length;
       }
     } catch (error) {
+      if (client !== undefined && batch.length > 1 && isDataException(error)) {
+        // One caller's events failed the whole statement: store each caller's apart, so that
+        // only that caller is refused (the ingress refuses what it knows PostgreSQL cannot hold).
+        logger.warn(
+          { err: error, callers: batch.length },
+          'a batch of events was refused; storing each caller apart',
+        );
+        await commitEach(client, batch);
+        return;
+      }
       logger.error({ err: error, events: batch.length }, 'storing events failed');
       for (const pending of batch) pending.reject(error);
     } finally {
       client?.release(); // a client whose connection broke is dropped by the pool
+    }
+  }
+
+  /** Stores each caller's events in a statement of its own, answering each caller. */
+  async function commitEach(client: pg.PoolClient, batch: readonly Pending[]): Promise<void> {
+    for (const pending of batch) {
+      try {
+        pending.resolve(await store(client, pending.events, statement));
+      } catch (error) {
+        logger.error({ err: error, events: pending.events.length }, 'storing events failed');
+        pending.reject(error);
+      }
     }
   }
 
