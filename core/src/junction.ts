@@ -138,7 +138,8 @@ export async function createJunction(
       config.databaseConnectTimeoutMs,
     );
     stack.push(() => database.close());
-    await migrate(database.db, database.pool, logger).catch((error: unknown) => {
+    const migrating = { auditRetentionDays: config.auditRetentionDays };
+    await migrate(database.db, database.pool, logger, migrating).catch((error: unknown) => {
       throw explainConnectionFailure(
         error,
         databaseUrl as string,

@@ -159,6 +159,9 @@ describe('audit chain', () => {
     const early = await pruneAuditBodies(junctionDb.db, { retentionDays: 30 });
     expect(early.dropped).toBe(0);
     await sealAuditEntries(junctionDb.db);
+    // Sealed, but no retention in the database's policy (written by junction migrate): kept.
+    expect((await pruneAuditBodies(junctionDb.db, { retentionDays: 30 })).dropped).toBe(0);
+    await superuser.query('update audit_policy set retention_days = 30');
     const pruned = await pruneAuditBodies(junctionDb.db, { retentionDays: 30 });
     expect(pruned).toMatchObject({ locked: true, dropped: 2 });
     const { rows } = await superuser.query(

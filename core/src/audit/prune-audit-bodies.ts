@@ -13,7 +13,9 @@ export interface PruneResult {
 /**
  * Retention: drops the bodies of sealed entries older than `retentionDays`, keeping their
  * metadata and hashes so the chain still verifies, and records the run itself as an audit entry
- * (`audit.retention`) in the same transaction. Runs under the sealer's advisory lock.
+ * (`audit.retention`) in the same transaction. Runs under the sealer's advisory lock. Only as far
+ * as the database's `audit_policy` allows (written by `junction migrate`): the audit guard refuses
+ * to drop a body otherwise.
  */
 export async function pruneAuditBodies(
   db: Kysely<Database>,
@@ -32,6 +34,7 @@ export async function pruneAuditBodies(
       where id in (
         select id from audit_entries
         where at < ${cutoff} and seq is not null and body_dropped_at is null and data is not null
+          and at < now() - (select make_interval(days => retention_days) from public.audit_policy)
         order by id limit ${batchSize}
       )
     `.execute(trx);

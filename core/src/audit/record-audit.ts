@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { bodyHashOf, contentHashOf } from './audit-hash.js';
 import { redactSecrets } from './redact-secrets.js';
 
 /** What one audit entry says: who did what to which subject, with what data. */
@@ -24,37 +23,25 @@ export interface AuditEntryInput {
   readonly at?: Date;
 }
 
-/** The row of an audit entry as inserted: its body redacted and hashed, its content hash set. */
+/**
+ * The row of an audit entry as inserted: its body redacted, without hashes (the database refuses
+ * an entry that brings its own: the sealer computes them from what was stored).
+ */
 export function auditRow(entry: AuditEntryInput) {
   // Millisecond precision, as the timestamptz(3) column keeps it, so the hash verifies later.
   const at = new Date(Math.floor((entry.at ?? new Date()).getTime()));
   const data = entry.data === undefined ? null : redactSecrets(entry.data);
-  // Hashed as it will read back from jsonb (undefined members gone, dates as strings).
   const body = data === null ? null : JSON.stringify(data);
-  const bodyHash = body === null ? null : bodyHashOf(JSON.parse(body));
-  const fields = {
+  return {
     at,
     actor: entry.actor,
     action: entry.action,
-    subjectType: entry.subjectType,
-    subjectId: entry.subjectId,
-    integrationId: entry.integrationId ?? null,
-    runId: entry.runId ?? null,
-    requestId: entry.requestId ?? null,
-    bodyHash,
-  };
-  return {
-    at,
-    actor: fields.actor,
-    action: fields.action,
-    subject_type: fields.subjectType,
-    subject_id: fields.subjectId,
-    integration_id: fields.integrationId,
-    run_id: fields.runId,
-    request_id: fields.requestId,
+    subject_type: entry.subjectType,
+    subject_id: entry.subjectId,
+    integration_id: entry.integrationId ?? null,
+    run_id: entry.runId ?? null,
+    request_id: entry.requestId ?? null,
     data: body,
-    body_hash: bodyHash,
-    content_hash: contentHashOf(fields),
   };
 }
 

@@ -38,9 +38,7 @@ export async function sealAuditEntries(
         'integration_id',
         'run_id',
         'request_id',
-        'content_hash',
-        'body_hash',
-        sql<unknown>`case when content_hash is null then data end`.as('data'),
+        'data',
       ])
       .where('seq', 'is', null)
       .orderBy('id')
@@ -65,21 +63,19 @@ export async function sealAuditEntries(
     const bodyHashes: Array<Buffer | null> = [];
     const contentHashes: Buffer[] = [];
     for (const row of pending) {
-      // Rows written without hashes (before the chain existed, or by hand) get them now.
-      const bodyHash = row.content_hash ? row.body_hash : bodyHashOf(row.data);
-      const contentHash =
-        row.content_hash ??
-        contentHashOf({
-          at: row.at,
-          actor: row.actor,
-          action: row.action,
-          subjectType: row.subject_type,
-          subjectId: row.subject_id,
-          integrationId: row.integration_id,
-          runId: row.run_id,
-          requestId: row.request_id,
-          bodyHash,
-        });
+      // The sealer computes every hash itself, from what is stored (an entry may not bring its own).
+      const bodyHash = bodyHashOf(row.data);
+      const contentHash = contentHashOf({
+        at: row.at,
+        actor: row.actor,
+        action: row.action,
+        subjectType: row.subject_type,
+        subjectId: row.subject_id,
+        integrationId: row.integration_id,
+        runId: row.run_id,
+        requestId: row.request_id,
+        bodyHash,
+      });
       seq += 1;
       const hash = chainHashOf(prev, seq, contentHash);
       ids.push(row.id);

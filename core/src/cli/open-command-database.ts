@@ -28,6 +28,8 @@ export async function openCommandDatabase(
   config: JunctionConfig,
   logger: Logger,
   command: string,
+  /** A role to grant what Junction's processes need, after migrating (`migrate --grant`). */
+  grant?: string,
 ): Promise<CommandDatabase> {
   const stack: Array<() => Promise<void>> = [];
   const close = async () => {
@@ -54,15 +56,16 @@ export async function openCommandDatabase(
     }
     const database = createDatabase(url, 2, config.databaseConnectTimeoutMs);
     stack.push(() => database.close());
-    const { applied } = await migrate(database.db, database.pool, logger).catch(
-      (error: unknown) => {
-        throw explainConnectionFailure(
-          error,
-          url as string,
-          config.databaseUrl ? { kind: 'url' } : { kind: 'embedded', dataDir: config.dataDir },
-        );
-      },
-    );
+    const { applied } = await migrate(database.db, database.pool, logger, {
+      auditRetentionDays: config.auditRetentionDays,
+      grant,
+    }).catch((error: unknown) => {
+      throw explainConnectionFailure(
+        error,
+        url as string,
+        config.databaseUrl ? { kind: 'url' } : { kind: 'embedded', dataDir: config.dataDir },
+      );
+    });
     return { database, url, applied, close };
   } catch (error) {
     await close();

@@ -50,6 +50,10 @@ export function createProgram(): Command {
 
   const migrate = new Command('migrate')
     .description('apply pending database migrations, then exit')
+    .option(
+      '--grant <role>',
+      "after migrating, grant this runtime role what Junction's processes need (rows, no schema changes, the audit trail append-only)",
+    )
     .action(async (options: Record<string, unknown>) => {
       const { migrateCommand } = await import('./migrate-command.js');
       await migrateCommand(options);

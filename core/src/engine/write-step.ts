@@ -207,11 +207,7 @@ export function stepCtes(steps: readonly PreparedStep[]): RawBuilder<unknown>[] 
   const links = steps.flatMap((s) =>
     s.link ? [{ ...s.link, run_id: s.row.run_id, content_hash: hex(s.link.content_hash) }] : [],
   );
-  const audits = steps.flatMap((s) =>
-    [s.audit, s.parking?.audit].flatMap((a) =>
-      a ? [{ ...a, body_hash: hex(a.body_hash), content_hash: hex(a.content_hash) }] : [],
-    ),
-  );
+  const audits = steps.flatMap((s) => [s.audit, s.parking?.audit].flatMap((a) => (a ? [a] : [])));
   return [
     ...parkingCtes(steps),
     ...shadowCtes(steps),
@@ -244,13 +240,12 @@ export function stepCtes(steps: readonly PreparedStep[]): RawBuilder<unknown>[] 
       returning 1)`,
     sql`audits as (
       insert into audit_entries (at, actor, action, subject_type, subject_id, integration_id,
-                                 run_id, request_id, data, body_hash, content_hash)
+                                 run_id, request_id, data)
       select at, actor, action, subject_type, subject_id, integration_id, run_id, request_id,
-             data::jsonb, decode(body_hash, 'hex'), decode(content_hash, 'hex')
+             data::jsonb
       from jsonb_to_recordset(${JSON.stringify(audits)}::jsonb) as a(
         at timestamptz, actor text, action text, subject_type text, subject_id text,
-        integration_id text, run_id text, request_id text, data text, body_hash text,
-        content_hash text)
+        integration_id text, run_id text, request_id text, data text)
       where a.run_id in (select id from fence)
       returning 1)`,
   ];
