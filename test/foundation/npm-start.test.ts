@@ -3,17 +3,22 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiOf, requesterAt } from '../support/api.js';
 import { repoRoot } from '../support/child-process.js';
+import { createRelayIntegration, startSlowTarget } from '../support/relay-integration.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { until } from '../support/until.js';
 
 let database: TestDatabase;
 let dataDir: string;
+let target: Awaited<ReturnType<typeof startSlowTarget>>;
 beforeAll(async () => {
   database = await createTestDatabase();
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'junction-npm-start-'));
+  target = await startSlowTarget(3000);
 });
 afterAll(async () => {
+  await target?.close();
   await database?.drop();
   await rm(dataDir, { recursive: true, force: true });
 });
@@ -89,6 +94,16 @@ describe('npm start', () => {
     try {
       const url = await until(async () => output.match(/listening on (http:\/\/\S+)/)?.[1], 90_000);
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      // A step in flight, longer than npm takes to exit on Ctrl-C.
+      const api = apiOf(requesterAt(url, 'npm-start-admin-token-0123456789'));
+      const hook = await createRelayIntegration(api, target.url);
+      const posted = await fetch(`${url}${hook}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ id: 'npm-ctrl-c' }),
+      });
+      expect(posted.status).toBe(202);
+      await until(async () => target.received('npm-ctrl-c') === 1);
       const settings = JSON.parse(
         await readFile(path.join(folder, 'embedded-postgres.json'), 'utf8'),
       );
@@ -103,6 +118,9 @@ describe('npm start', () => {
       process.kill(-(npm.pid as number), 'SIGINT');
       await until(async () => output.includes('Junction stopped'), 30_000);
       expect(output).toContain('"signal":"SIGINT"');
+      // It drained: npm exiting meanwhile was not taken for a second Ctrl-C.
+      expect(output).not.toContain('second signal');
+      expect(target.requests.every((r) => r.answered)).toBe(true);
       await until(async () => {
         try {
           process.kill(postmaster, 0);

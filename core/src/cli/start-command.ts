@@ -28,6 +28,9 @@ export async function startCommand(options: Record<string, unknown>): Promise<vo
   const { logger } = junction;
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals | 'npm exited') => {
+    // Ctrl-C under npm start reaches npm too, which may exit while Junction drains: not a
+    // second signal (that one means exit now).
+    if (signal === 'npm exited' && signals > 0) return;
     signals += 1;
     if (signals > 1) {
       logger.warn({ signal }, 'second signal: exiting now');
