@@ -148,6 +148,42 @@ describe('rollout stages', () => {
     ]);
   });
 
+  it('refuses each rollout route to a role without its permission, changing nothing', async () => {
+    const { id } = await h.integration(orders('Roles'));
+    const reviewer = await h.token('reviewer');
+    const operator = await h.token('operator');
+    const call = (token: string, method: string, path: string, body?: unknown) =>
+      t.request(path, {
+        method,
+        token,
+        headers: { 'content-type': 'application/json', 'if-match': '"r0"' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    const base = `/v1/integrations/${id}/rollout`;
+    // Reviewers see the review queue and nothing else.
+    for (const path of [base, `${base}/history`, `${base}/report`])
+      expect((await call(reviewer, 'GET', path)).status).toBe(403);
+    expect((await call(operator, 'GET', base)).status).toBe(200);
+    // Operators read and explain, but do not change configuration.
+    expect((await call(operator, 'PUT', base, { stage: 'off' })).status).toBe(403);
+    expect((await call(operator, 'POST', `${base}/rollback`, {})).status).toBe(403);
+    expect(
+      (await call(operator, 'PUT', `${base}/criteria`, { shadow: { minRuns: 1 } })).status,
+    ).toBe(403);
+    expect(
+      (await call(reviewer, 'POST', '/v1/rollout/discrepancies/dsc_x/explain', { reason: 'x' }))
+        .status,
+    ).toBe(403);
+    expect((await h.api.get(base)).body).toMatchObject({
+      stage: 'auto',
+      revision: 0,
+      criteria: null,
+    });
+    // A rollback with nothing to roll back to is refused.
+    const nothing = await h.api.post(`${base}/rollback`, {}, { 'if-match': '"r0"' });
+    expect(nothing.status).toBe(409);
+  });
+
   it('off refuses events with a clear answer and stores nothing; shadow accepts them again', async () => {
     const { id, hook } = await h.integration(orders('Off'));
     expect((await h.setStage(id, { stage: 'off' })).status).toBe(200);
