@@ -134,8 +134,16 @@ describe.skipIf(missing !== undefined)('the console in a browser', () => {
       'if-match': current.headers.get('etag') as string,
     });
     expect(updated.status, JSON.stringify(updated.body)).toBe(200);
+    const rollout = await api.get(`/v1/integrations/${customers.id}/rollout`);
+    const staged = await api.put(
+      `/v1/integrations/${customers.id}/rollout`,
+      { stage: 'shadow' },
+      { 'if-match': rollout.headers.get('etag') as string },
+    );
+    expect(staged.status, JSON.stringify(staged.body)).toBe(200);
     await page.goto(`${t.url}/console/integrations`);
     await page.getByRole('link', { name: 'CRM customers to ERP' }).click();
+    await expect.poll(() => page.locator('#rollout ~ p strong').textContent()).toBe('shadow');
     await page.getByRole('button', { name: 'Compare' }).click();
     const changed = page.locator('.diff-changed', {
       hasText: '/routes/0/steps/0/mapping/name/var',

@@ -1,3 +1,4 @@
+import type { DiscrepancyReport } from '../rollout/index.js';
 import { JsonBlock, Time } from './console-format.js';
 import type { ConsoleSession } from './console-sessions.js';
 import type { JsonChange } from './json-diff.js';
@@ -63,6 +64,7 @@ export function IntegrationPage(props: {
   diff: { from: number; to: number; changes: readonly JsonChange[] } | undefined;
   canWrite: boolean;
   counts: Readonly<Record<string, number>>;
+  rollout: { stage: string; samplePercent: number | null; report: DiscrepancyReport };
   flash: { done?: string; problem?: string };
 }) {
   const { integration: i, session } = props;
@@ -95,6 +97,7 @@ export function IntegrationPage(props: {
           fields={{ revision: String(i.revision) }}
         />
       )}
+      <RolloutSection {...props.rollout} />
       <section aria-labelledby="versions">
         <h2 id="versions">Versions</h2>
         <form method="get" action={`/console/integrations/${id}`}>
@@ -183,5 +186,68 @@ export function IntegrationPage(props: {
         />
       </section>
     </Layout>
+  );
+}
+
+/** The rollout stage and, for writes a shadow run recorded, the discrepancy report's summary. */
+function RolloutSection(props: {
+  stage: string;
+  samplePercent: number | null;
+  report: DiscrepancyReport;
+}) {
+  const { report: r } = props;
+  return (
+    <section aria-labelledby="rollout">
+      <h2 id="rollout">Rollout</h2>
+      <p>
+        Stage <strong>{props.stage}</strong>
+        {props.samplePercent !== null ? ` (${props.samplePercent}% reviewed)` : ''}. Change it with{' '}
+        <code>PUT /v1/integrations/&#123;id&#125;/rollout</code>.
+      </p>
+      {r.writes.intended === 0 ? (
+        <p class="muted">No shadow writes in the last 30 days.</p>
+      ) : (
+        <>
+          <p>
+            Shadow writes in the last 30 days: {r.writes.intended} intended, {r.writes.compared}{' '}
+            compared, {r.writes.matched} matched
+            {r.matchRate === null ? '' : ` (${(r.matchRate * 100).toFixed(1)}%)`},{' '}
+            {r.writes.pending} waiting to be compared, {r.writes.unreadable} unreadable.
+            Discrepancies: {r.discrepancies.open} open, {r.discrepancies.explained} explained.
+          </p>
+          {r.examples.length > 0 && (
+            <table>
+              <caption class="muted">Discrepancies, open ones first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Kind</th>
+                  <th scope="col">Record</th>
+                  <th scope="col">Field</th>
+                  <th scope="col">Intended</th>
+                  <th scope="col">In the target</th>
+                  <th scope="col">Explained</th>
+                </tr>
+              </thead>
+              <tbody>
+                {r.examples.map((d) => (
+                  <tr>
+                    <td>{d.kind}</td>
+                    <td>
+                      <a href={`/console/runs/${encodeURIComponent(d.run)}`}>
+                        {d.targetKey ?? d.run}
+                      </a>
+                    </td>
+                    <td>{d.field ?? '–'}</td>
+                    <td>{JSON.stringify(d.intended ?? null)}</td>
+                    <td>{JSON.stringify(d.actual ?? null)}</td>
+                    <td>{d.explained ? d.explained.reason : 'no'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </>
+      )}
+    </section>
   );
 }

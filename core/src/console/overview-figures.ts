@@ -8,6 +8,8 @@ export interface OverviewFigures {
     readonly id: string;
     readonly name: string;
     readonly enabled: boolean;
+    /** Its rollout stage (auto when it never had one). */
+    readonly stage: string;
     readonly version: number;
     readonly lastHour: number;
     readonly lastDay: number;
@@ -60,9 +62,10 @@ export async function overviewFigures(db: Kysely<Database>): Promise<OverviewFig
       .groupBy('integration_id')
       .execute(),
     db
-      .selectFrom('integrations')
-      .select(['id', 'name', 'enabled', 'current_version'])
-      .orderBy('name')
+      .selectFrom('integrations as i')
+      .leftJoin('integration_rollouts as r', 'r.integration_id', 'i.id')
+      .select(['i.id', 'i.name', 'i.enabled', 'i.current_version', 'r.stage'])
+      .orderBy('i.name')
       .limit(500)
       .execute(),
     sql<{ dead: string; waiting: string; reviews: string; depth: string; workers: string }>`
@@ -92,6 +95,7 @@ export async function overviewFigures(db: Kysely<Database>): Promise<OverviewFig
         id: i.id,
         name: i.name,
         enabled: i.enabled,
+        stage: i.stage ?? 'auto',
         version: i.current_version,
         lastHour: Number(r?.hour ?? 0),
         lastDay: Number(r?.day ?? 0),

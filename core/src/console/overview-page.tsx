@@ -77,6 +77,7 @@ export function OverviewPage(props: { session: ConsoleSession; figures: Overview
               <tr>
                 <th scope="col">Integration</th>
                 <th scope="col">State</th>
+                <th scope="col">Stage</th>
                 <th scope="col">Version</th>
                 <th scope="col">Runs, last hour</th>
                 <th scope="col">Runs, last day</th>
@@ -93,6 +94,7 @@ export function OverviewPage(props: { session: ConsoleSession; figures: Overview
                   <td>
                     <StateBadge state={i.enabled ? 'enabled' : 'disabled'} />
                   </td>
+                  <td>{i.stage}</td>
                   <td>{i.version}</td>
                   <td>
                     <a href={`/console/runs?integration=${encodeURIComponent(i.id)}`}>

@@ -5,6 +5,7 @@ import { IntegrationPage, IntegrationsPage } from '../../console/integrations-pa
 import { jsonDiff } from '../../console/json-diff.js';
 import type { Database } from '../../db/schema.js';
 import type { IntegrationStore } from '../../integrations/integration-store.js';
+import { discrepancyReport } from '../../rollout/index.js';
 import { runStats } from '../../runs/run-queries.js';
 import {
   back,
@@ -67,7 +68,7 @@ export function consoleIntegrationPages(db: Kysely<Database>, store: Integration
           ? undefined
           : pick(c.req.query('from'), row.current_version);
       const to = pick(c.req.query('to'), row.current_version);
-      const [definition, diff, counts] = await Promise.all([
+      const [definition, diff, counts, rollout, report] = await Promise.all([
         store.definitionOf(row.id, shown),
         from === undefined
           ? undefined
@@ -75,6 +76,12 @@ export function consoleIntegrationPages(db: Kysely<Database>, store: Integration
               ([a, b]) => ({ from, to, changes: jsonDiff(a, b) }),
             ),
         runStats(db, row.id),
+        db
+          .selectFrom('integration_rollouts')
+          .select(['stage', 'sample_percent'])
+          .where('integration_id', '=', row.id)
+          .executeTakeFirst(),
+        discrepancyReport(db, row.id, { from: new Date(Date.now() - 30 * 86_400_000) }, 10),
       ]);
       return c.html(
         <IntegrationPage
@@ -96,6 +103,11 @@ export function consoleIntegrationPages(db: Kysely<Database>, store: Integration
           diff={diff}
           canWrite={can(c, 'config:write')}
           counts={counts}
+          rollout={{
+            stage: rollout?.stage ?? 'auto',
+            samplePercent: rollout?.sample_percent ?? null,
+            report,
+          }}
           flash={takeFlash(c)}
         />,
       );
