@@ -18,6 +18,7 @@ import { holdDataFolderForServer } from './data-folder/hold-data-folder.js';
 import { portProblem } from './data-folder/is-port-free.js';
 import { createDatabase, type JunctionDatabase } from './db/create-database.js';
 import { startEmbeddedPostgres } from './db/embedded-postgres.js';
+import { embeddedRuntimeUrl } from './db/embedded-runtime-role.js';
 import { explainConnectionFailure } from './db/explain-connection-failure.js';
 import { migrate, pendingMigrations } from './db/migrate.js';
 import { junctionEgress } from './egress/junction-egress.js';
@@ -132,20 +133,31 @@ export async function createJunction(
       await folder.update({ databasePort: embedded.port });
       databaseUrl = embedded.url;
     }
-    const database = createDatabase(
+    // On the embedded PostgreSQL, the server's own role migrates and the processes connect as a
+    // runtime role that owns nothing (see embeddedRuntimeUrl); with DATABASE_URL, as given.
+    const owner = createDatabase(
       databaseUrl,
-      config.databasePoolSize,
+      folder ? 2 : config.databasePoolSize,
       config.databaseConnectTimeoutMs,
     );
-    stack.push(() => database.close());
+    stack.push(() => owner.close());
     const migrating = { auditRetentionDays: config.auditRetentionDays };
-    await migrate(database.db, database.pool, logger, migrating).catch((error: unknown) => {
+    await migrate(owner.db, owner.pool, logger, migrating).catch((error: unknown) => {
       throw explainConnectionFailure(
         error,
         databaseUrl as string,
         config.databaseUrl ? { kind: 'url' } : { kind: 'embedded', dataDir: config.dataDir },
       );
     });
+    let database = owner;
+    if (folder) {
+      database = createDatabase(
+        await embeddedRuntimeUrl(owner.pool, databaseUrl),
+        config.databasePoolSize,
+        config.databaseConnectTimeoutMs,
+      );
+      stack.push(() => database.close());
+    }
     const egress = await junctionEgress({
       allow: config.egressAllow,
       deny: config.egressDeny,

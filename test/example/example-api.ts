@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
 import { dataFolderOwner } from '../../core/src/data-folder/data-folder-lock.js';
@@ -82,18 +83,28 @@ export function runExampleCli(run: (options: ExampleOptions) => Promise<unknown>
     );
 }
 
-/** A database of the examples' own on the server of `serverUrl`, created if absent. */
+/**
+ * A database of the examples' own on the server of `serverUrl`, owned by a role of its own (a new
+ * password each run), both created if absent: the ERP connection never holds Junction's role.
+ */
 async function exampleDatabase(serverUrl: string): Promise<string> {
   const name = 'junction_example_erp';
+  const password = randomBytes(18).toString('base64url');
   const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
   try {
+    const role = await client.query('select 1 from pg_roles where rolname = $1', [name]);
+    const verb = role.rowCount ? 'alter' : 'create';
+    await client.query(`${verb} role ${name} login password '${password}'`);
     const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
-    if (!rowCount) await client.query(`create database ${name}`);
+    if (!rowCount) await client.query(`create database ${name} owner ${name}`);
+    else await client.query(`alter database ${name} owner to ${name}`);
   } finally {
     await client.end();
   }
   const parsed = new URL(serverUrl);
   parsed.pathname = `/${name}`;
+  parsed.username = name;
+  parsed.password = password;
   return parsed.toString();
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot, startNode } from '../support/child-process.js';
 
@@ -33,6 +34,28 @@ describe('junction start with no DATABASE_URL', () => {
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     const me = await fetch(`${url}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(await me.json()).toMatchObject({ role: 'admin' });
+    // The server's own role migrated; Junction's connections are the runtime role's, which owns
+    // nothing and cannot touch the audit trail's history.
+    const settings = JSON.parse(
+      await readFile(path.join(dataDir, 'embedded-postgres.json'), 'utf8'),
+    );
+    const owner = new pg.Client({
+      connectionString: `postgres://postgres:${encodeURIComponent(settings.password)}@127.0.0.1:${settings.port}/postgres`,
+    });
+    await owner.connect();
+    try {
+      const { rows } = await owner.query(
+        `select r.rolsuper as superuser,
+                (select count(*)::int from pg_stat_activity where usename = r.rolname) as connections,
+                has_table_privilege(r.rolname, 'audit_entries', 'delete') as can_delete_audit
+         from pg_roles r where r.rolname = 'junction_runtime'`,
+      );
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ superuser: false, can_delete_audit: false });
+      expect(rows[0].connections).toBeGreaterThan(0);
+    } finally {
+      await owner.end();
+    }
     const pidFile = path.join(dataDir, 'postgres', 'postmaster.pid');
     expect(existsSync(pidFile)).toBe(true);
 
