@@ -73,7 +73,9 @@ describe('graceful shutdown', () => {
     worker.process.kill('SIGTERM');
     expect(await worker.exited()).toEqual({ code: 0, signal: null });
     expect(await rows('test_job_runs', 'finishes')).toEqual([{ job_key: 'finishes', worker: 'A' }]);
-    const left = await client.query(`select count(*)::int as n from graphile_worker.jobs`);
+    const left = await client.query(
+      `select count(*)::int as n from graphile_worker.jobs where task_identifier = 'test.record'`,
+    );
     expect(left.rows[0].n).toBe(0);
   });
 
