@@ -14,6 +14,11 @@
  * that version (`^1.1.0`); plugins declaring `^1.0.0` keep loading.
  *
  * History:
+ * - 1.11.0: record types say what they can do: a record type's optional operations `list`
+ *   (keyset pages from a cursor, `RecordPage`), `get`, `create`, `update`, `delete`, `createMany`,
+ *   `updateMany`, `deleteMany` (`RecordOperations`) and `settings`; manifests list a record type's
+ *   `capabilities` and `settings`; `recordCapabilities`; the shared SQL table record type
+ *   (`createSqlRecordStore`, `sqlTableRecordType`); the testing module's `checkRecordType`.
  * - 1.10.0: an auth `test` that passes may say what it checked, or that there was nothing to
  *   check (`AuthTestResult`'s optional `tested` and `detail`), as a connection that only
  *   receives webhooks does.
@@ -60,7 +65,7 @@
  * defineConnector({ ..., contract: `^${CONTRACT_VERSION}` });
  * ```
  */
-export const CONTRACT_VERSION = '1.10.0';
+export const CONTRACT_VERSION = '1.11.0';
 
 type Version = readonly [number, number, number];
 

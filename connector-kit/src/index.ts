@@ -158,8 +158,14 @@ export type {
   ChangedSinceRequest,
 } from './poll-changed-since.js';
 export { compareChangedAt, pollChangedSince } from './poll-changed-since.js';
-export type { RecordTypeDefinition, RecordTypeInput } from './record-type.js';
-export { defineRecordType } from './record-type.js';
+export type {
+  RecordCapability,
+  RecordOperations,
+  RecordPage,
+  RecordTypeDefinition,
+  RecordTypeInput,
+} from './record-type.js';
+export { defineRecordType, RECORD_CAPABILITIES, recordCapabilities } from './record-type.js';
 export type { Redactor } from './redactor.js';
 export { createRedactor } from './redactor.js';
 export {
@@ -200,6 +206,18 @@ export {
   ledgerFields,
   usesLedger,
 } from './sql-ledger.js';
+export type {
+  SqlRecord,
+  SqlRecordSession,
+  SqlRecordStore,
+  SqlRecordStoreOptions,
+} from './sql-records.js';
+export {
+  createSqlRecordStore,
+  sqlRecordFields,
+  sqlRecordSettings,
+  sqlTableRecordType,
+} from './sql-records.js';
 export type { TableCache } from './table-cache.js';
 export { createTableCache } from './table-cache.js';
 export { testAuth } from './test-auth.js';

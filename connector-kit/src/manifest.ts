@@ -2,6 +2,7 @@ import { type AuthDefinition, authFields } from './auth.js';
 import { CONTRACT_VERSION } from './contract-version.js';
 import type { ConnectorDefinition } from './define-connector.js';
 import { fieldsToJsonSchema, type JsonSchema } from './fields-to-json-schema.js';
+import { type RecordCapability, recordCapabilities } from './record-type.js';
 
 /**
  * The file name `pack` writes the manifest to, at the package root.
@@ -48,6 +49,10 @@ export interface ConnectorManifest {
     readonly key: string;
     readonly updatedAt?: string;
     readonly schema: JsonSchema;
+    /** The record type's settings fields (contract 1.11), when it declares any. */
+    readonly settings?: JsonSchema;
+    /** What the record type can do (contract 1.11): list, get, create, update, delete, ...Many. */
+    readonly capabilities?: readonly RecordCapability[];
   }[];
   readonly triggers: readonly {
     readonly key: string;
@@ -131,6 +136,8 @@ export function buildManifest(connector: ConnectorDefinition): ConnectorManifest
       key: r.key,
       ...(r.updatedAt ? { updatedAt: r.updatedAt } : {}),
       schema: fieldsToJsonSchema(r.fields),
+      ...(r.settings ? { settings: fieldsToJsonSchema(r.settings) } : {}),
+      ...(recordCapabilities(r).length > 0 ? { capabilities: recordCapabilities(r) } : {}),
     })),
     triggers: (connector.triggers ?? []).map((t) => ({
       key: t.key,

@@ -1,22 +1,106 @@
-import type { FieldSet } from './field.js';
+import type { FieldSet, InferFields } from './field.js';
+import type { RunContext } from './run-context.js';
 
 /**
- * A kind of record the external system holds (contact, invoice), with its fields.
+ * One page of a record type's `list`: the records in key order and the cursor of the next page
+ * (absent on the last page). Pass `next` back as `cursor` to read on from there (keyset: a page
+ * starts after the last key of the one before, so records written meanwhile are neither skipped
+ * nor read twice).
+ *
+ * @example
+ * ```ts
+ * const page: RecordPage<{ id: string }> = { records: [{ id: 'a' }], next: 'a' };
+ * ```
+ */
+export interface RecordPage<R> {
+  readonly records: readonly R[];
+  readonly next?: string;
+}
+
+/**
+ * What a record type can do with the records of the external system (contract 1.11). Each is
+ * optional: a record type offers the ones its system has; the `...Many` forms write a batch in
+ * as few calls as the system allows. Keys are passed as strings (`String(record[key])`).
+ *
+ * @example
+ * ```ts
+ * const ops: RecordOperations<{ id: string; name: string }> = {
+ *   get: (ctx, key) => ctx.http.get<{ id: string; name: string }>(`/things/${key}`),
+ * };
+ * ```
+ */
+export interface RecordOperations<R> {
+  /** A page of records in key order, after `cursor` (from the start without one). */
+  list?(ctx: RunContext, page: { cursor?: string; limit: number }): Promise<RecordPage<R>>;
+  /** The record with this key; `undefined` when there is none. */
+  get?(ctx: RunContext, key: string): Promise<R | undefined>;
+  /** Creates a record (its key may be left out when the system assigns it); the stored record. */
+  create?(ctx: RunContext, record: Partial<R>): Promise<R>;
+  /** Changes the given fields of the record `record[key]`; the stored record, `undefined` if gone. */
+  update?(ctx: RunContext, record: Partial<R>): Promise<R | undefined>;
+  /** Deletes the record; whether there was one. */
+  delete?(ctx: RunContext, key: string): Promise<boolean>;
+  /** Creates a batch; the stored records in the same order. */
+  createMany?(ctx: RunContext, records: readonly Partial<R>[]): Promise<R[]>;
+  /** Updates a batch; per record, the stored record or `undefined` when it is gone. */
+  updateMany?(ctx: RunContext, records: readonly Partial<R>[]): Promise<(R | undefined)[]>;
+  /** Deletes a batch; the keys that were there (and are now deleted). */
+  deleteMany?(ctx: RunContext, keys: readonly string[]): Promise<string[]>;
+}
+
+/**
+ * The names of a record type's capabilities, in the order manifests list them.
+ *
+ * @example
+ * ```ts
+ * const offered = RECORD_CAPABILITIES.filter((name) => typeof recordType[name] === 'function');
+ * ```
+ */
+export const RECORD_CAPABILITIES = [
+  'list',
+  'get',
+  'create',
+  'update',
+  'delete',
+  'createMany',
+  'updateMany',
+  'deleteMany',
+] as const satisfies readonly (keyof RecordOperations<unknown>)[];
+
+/**
+ * One capability of a record type.
+ *
+ * @example
+ * ```ts
+ * const can: RecordCapability = 'list';
+ * ```
+ */
+export type RecordCapability = (typeof RECORD_CAPABILITIES)[number];
+
+/**
+ * A kind of record the external system holds (contact, invoice), with its fields, its key, its
+ * modified-at field and what Junction can do with its records.
  *
  * @example
  * ```ts
  * const names = (connector.recordTypes ?? []).map((r: RecordTypeDefinition) => r.name);
  * ```
  */
-export interface RecordTypeDefinition<F extends FieldSet = FieldSet> {
+export interface RecordTypeDefinition<F extends FieldSet = FieldSet>
+  extends RecordOperations<InferFields<F>> {
   /** Lowercase kebab-case or snake_case, unique among the connector's record types. */
   readonly name: string;
   readonly description?: string;
   readonly fields: F;
   /** The field that identifies a record in the external system. */
   readonly key: string;
-  /** The field holding the last-modified instant, used for incremental sync. */
+  /** The field holding the last-modified instant (or a version), used for incremental sync. */
   readonly updatedAt?: string;
+  /**
+   * Settings a user gives where the record type is used (a table, a list id), read as
+   * `ctx.settings` by the operations (contract 1.11).
+   */
+  readonly settings?: FieldSet;
 }
 
 /**
@@ -34,7 +118,8 @@ export interface RecordTypeInput<F extends FieldSet> extends RecordTypeDefinitio
 
 /**
  * Declares a record type; `key` and `updatedAt` must name declared fields (checked by the
- * compiler here and by `validateConnector` at run time).
+ * compiler here and by `validateConnector` at run time), and the operations' records are typed
+ * by `fields`.
  *
  * @example
  * ```ts
@@ -42,6 +127,8 @@ export interface RecordTypeInput<F extends FieldSet> extends RecordTypeDefinitio
  *   name: 'contact',
  *   fields: { id: field.string(), email: field.string(), updated_at: field.dateTime() },
  *   key: 'id', updatedAt: 'updated_at',
+ *   list: (ctx, { cursor, limit }) => ctx.http.get('/contacts', { query: { after: cursor, limit } }),
+ *   get: (ctx, key) => ctx.http.get(`/contacts/${encodeURIComponent(key)}`),
  * });
  * ```
  */
@@ -49,4 +136,16 @@ export function defineRecordType<const F extends FieldSet>(
   definition: RecordTypeInput<F>,
 ): RecordTypeDefinition<F> {
   return definition;
+}
+
+/**
+ * The capabilities a record type offers (the operations it defines).
+ *
+ * @example
+ * ```ts
+ * recordCapabilities(contact); // ['get']
+ * ```
+ */
+export function recordCapabilities(recordType: RecordTypeDefinition): RecordCapability[] {
+  return RECORD_CAPABILITIES.filter((name) => typeof recordType[name] === 'function');
 }

@@ -2,6 +2,7 @@ import { checkFieldSet } from './check-field-set.js';
 import { isContractSupported } from './contract-version.js';
 import type { ConnectorDefinition } from './define-connector.js';
 import type { FieldSet } from './field.js';
+import { RECORD_CAPABILITIES } from './record-type.js';
 import { validateFields } from './validate-fields.js';
 
 /**
@@ -123,6 +124,10 @@ export function validateConnector(connector: ConnectorDefinition): DefinitionPro
         path: `${p}/updatedAt`,
         message: `updatedAt "${r.updatedAt}" is not one of the fields`,
       });
+    if (r.settings !== undefined) checkFieldSet(r.settings, `${p}/settings`, out);
+    for (const name of RECORD_CAPABILITIES)
+      if (r[name] !== undefined && typeof r[name] !== 'function')
+        out.push({ path: `${p}/${name}`, message: `${name} must be a function` });
   });
 
   const triggers = c.triggers ?? [];

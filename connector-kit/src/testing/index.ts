@@ -7,6 +7,9 @@
  * import { createTestContext, startTestServer, runActionForTest } from '@junction/connector-kit/testing';
  * ```
  */
+
+export type { RecordTypeCheckOptions, RecordTypeCheckReport } from './check-record-type.js';
+export { checkRecordType, listAllForTest } from './check-record-type.js';
 export type { TestContext, TestContextOptions } from './create-test-context.js';
 export { createTestContext } from './create-test-context.js';
 export type { PollingTestResult, ReplayRequest } from './harness.js';

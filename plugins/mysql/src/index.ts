@@ -16,6 +16,7 @@ import { lookupRow } from './actions/lookup-row.js';
 import { updateRow } from './actions/update-row.js';
 import { upsertRow } from './actions/upsert-row.js';
 import { mysqlAuth } from './mysql-auth.js';
+import { tableRow } from './table-row.js';
 import { rowChanged } from './triggers/row-changed.js';
 
 export { pollSettingsFields } from './poll-settings.js';
@@ -32,13 +33,14 @@ export const connector = defineConnector({
   id: 'mysql',
   name: 'MySQL / MariaDB',
   description:
-    'Reads new and changed rows from a MySQL or MariaDB table and inserts, updates, upserts, deletes and looks up rows.',
+    'Reads new and changed rows from a MySQL or MariaDB table and inserts, updates, upserts, deletes and looks up rows; offers any table as a record type (keyset pages, batched writes).',
   version: '0.1.0',
-  contract: '^1.7.0',
+  contract: '^1.11.0',
   // Where the credentials go: changing one needs the password again.
   destinations: { credentials: ['host', 'port', 'connectionString'] },
   homepage: 'https://mariadb.org/',
   auth: mysqlAuth,
+  recordTypes: [tableRow],
   triggers: [rowChanged],
   actions: [insertRow, updateRow, upsertRow, deleteRow, lookupRow],
 });

@@ -1,0 +1,448 @@
+import { InvalidInputError } from './errors.js';
+import { field, type JsonObject, type JsonValue } from './field.js';
+import { defineRecordType, type RecordTypeDefinition } from './record-type.js';
+import type { RunContext } from './run-context.js';
+import type { SqlLedgerDialect } from './sql-ledger.js';
+
+/**
+ * What a SQL record store needs of a database session: one statement at a time, its rows, the
+ * number of rows it changed and, for MySQL, the first id an insert generated. Adapt a driver's
+ * client to it (node-postgres: `rowCount`; mysql2: `affectedRows`, `insertId`).
+ *
+ * @example
+ * ```ts
+ * const session: SqlRecordSession = {
+ *   query: async (text, values) => {
+ *     const r = await client.query(text, values);
+ *     return { rows: r.rows, changed: r.rowCount ?? 0 };
+ *   },
+ * };
+ * ```
+ */
+export interface SqlRecordSession {
+  query(
+    text: string,
+    values: readonly unknown[],
+  ): Promise<{ rows: readonly Record<string, unknown>[]; changed: number; insertId?: number }>;
+}
+
+/**
+ * A row of a table as a record: its key (as text), its modified-at instant (ISO 8601, when the
+ * table has that column) and every column's value.
+ *
+ * @example
+ * ```ts
+ * const row: SqlRecord = { key: '42', modifiedAt: '2026-01-01T00:00:00.000Z', values: { id: 42, name: 'Ann' } };
+ * ```
+ */
+export interface SqlRecord {
+  readonly key: string;
+  readonly modifiedAt?: string | null;
+  readonly values: JsonObject;
+}
+
+/**
+ * The fields of a table row record type (see {@link SqlRecord}).
+ *
+ * @example
+ * ```ts
+ * defineRecordType({ name: 'row', fields: sqlRecordFields, key: 'key', updatedAt: 'modifiedAt' });
+ * ```
+ */
+export const sqlRecordFields = {
+  key: field.string({ description: 'The key column, as text.' }),
+  modifiedAt: field.dateTime({
+    required: false,
+    nullable: true,
+    description: 'The modified-at column, when the table has one.',
+  }),
+  values: field.json({ type: 'object', description: 'Every column of the row.' }),
+} as const;
+
+const IDENTIFIER = '^[A-Za-z_][A-Za-z0-9_$]{0,62}$';
+const TABLE = '^[A-Za-z_][A-Za-z0-9_$]{0,62}(\\.[A-Za-z_][A-Za-z0-9_$]{0,62})?$';
+
+/**
+ * The settings of a table row record type: the table, its key column and modified-at column.
+ *
+ * @example
+ * ```ts
+ * validateFields(sqlRecordSettings, { table: 'crm.contacts', keyColumn: 'id', modifiedAtColumn: 'updated_at' });
+ * ```
+ */
+export const sqlRecordSettings = {
+  table: field.string({ pattern: TABLE, label: 'Table', description: 'table or schema.table' }),
+  keyColumn: field.string({
+    pattern: IDENTIFIER,
+    label: 'Key column',
+    description: 'A unique column (usually the primary key); pages are read in its order.',
+  }),
+  modifiedAtColumn: field.string({
+    required: false,
+    pattern: IDENTIFIER,
+    label: 'Modified-at column',
+    description: 'Set to the current time on every write through Junction unless given.',
+  }),
+} as const;
+
+/** Where a table row record type reads and writes. */
+export interface SqlRecordStoreOptions {
+  readonly dialect: SqlLedgerDialect;
+  /** `table` or `schema.table`, plain identifiers. */
+  readonly table: string;
+  readonly keyColumn: string;
+  readonly modifiedAtColumn?: string | undefined;
+}
+
+function toJson(value: unknown): JsonValue {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'bigint') return value.toString();
+  if (Buffer.isBuffer(value)) return value.toString('base64');
+  if (Array.isArray(value)) return value.map(toJson);
+  if (typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJson(v)]));
+  }
+  return value as JsonValue;
+}
+
+function instant(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  const text = String(value).replace(' ', 'T');
+  const date = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
+  return Number.isNaN(date.getTime()) ? String(value) : date.toISOString();
+}
+
+function checkName(name: string, pattern: string, pointer: string): void {
+  if (!new RegExp(pattern).test(name))
+    throw new InvalidInputError(`"${name}" is not a plain SQL identifier.`, {
+      problems: [{ pointer, message: 'must be a plain SQL identifier' }],
+    });
+}
+
+/**
+ * The statements of a table row record type, shared by the PostgreSQL and MySQL/MariaDB
+ * connectors: keyset pages in key order (`where key > cursor order by key limit n`), reads by
+ * key, and batched writes in one statement per batch (PostgreSQL: one
+ * `json_populate_recordset` statement typed by the table's own row type; MySQL: multi-row
+ * `insert ... values` and a multi-table `update ... join`), each batch in one transaction.
+ * Identifiers are checked and quoted; values always travel as bind parameters.
+ *
+ * @example
+ * ```ts
+ * const store = createSqlRecordStore({ dialect: 'postgres', table: 'contacts', keyColumn: 'id' });
+ * const page = await store.list(session, { limit: 100 });
+ * ```
+ */
+export function createSqlRecordStore(options: SqlRecordStoreOptions) {
+  checkName(options.table, TABLE, '/table');
+  checkName(options.keyColumn, IDENTIFIER, '/keyColumn');
+  if (options.modifiedAtColumn !== undefined)
+    checkName(options.modifiedAtColumn, IDENTIFIER, '/modifiedAtColumn');
+  const postgres = options.dialect === 'postgres';
+  const quote = (name: string) => (postgres ? `"${name}"` : `\`${name}\``);
+  const table = options.table.split('.').map(quote).join('.');
+  const keyName = options.keyColumn;
+  const modName = options.modifiedAtColumn;
+  const K = quote(keyName);
+  const p = (n: number) => (postgres ? `$${n}` : '?');
+  const now = postgres ? 'now()' : 'current_timestamp(3)';
+
+  const toRecord = (row: Record<string, unknown>): SqlRecord => ({
+    key: String(row[keyName]),
+    ...(modName !== undefined ? { modifiedAt: instant(row[modName]) } : {}),
+    values: toJson(row) as JsonObject,
+  });
+
+  /** Groups records by their set of columns (one statement per group), keeping positions. */
+  function groups<T>(items: readonly T[], columnsOf: (item: T) => string[]) {
+    const byShape = new Map<string, { columns: string[]; at: number[] }>();
+    items.forEach((item, i) => {
+      const columns = columnsOf(item).sort();
+      for (const c of columns) checkName(c, IDENTIFIER, `/${i}/values/${c}`);
+      const shape = columns.join(',');
+      const group = byShape.get(shape) ?? { columns, at: [] };
+      group.at.push(i);
+      byShape.set(shape, group);
+    });
+    return [...byShape.values()];
+  }
+
+  /** MySQL sends JSON objects and arrays as JSON text. */
+  const param = (value: unknown) =>
+    !postgres && value !== null && typeof value === 'object' ? JSON.stringify(value) : value;
+
+  async function byKeys(session: SqlRecordSession, keys: readonly string[]) {
+    const found = new Map<string, SqlRecord>();
+    if (keys.length === 0) return found;
+    const marks = keys.map((_, i) => p(i + 1)).join(', ');
+    const { rows } = await session.query(
+      `select * from ${table} where ${K} in (${marks})`,
+      keys as unknown[],
+    );
+    for (const row of rows) {
+      const record = toRecord(row);
+      found.set(record.key, record);
+    }
+    return found;
+  }
+
+  async function transaction<T>(session: SqlRecordSession, work: () => Promise<T>): Promise<T> {
+    await session.query('begin', []);
+    try {
+      const result = await work();
+      await session.query('commit', []);
+      return result;
+    } catch (error) {
+      await session.query('rollback', []).catch(() => {});
+      throw error;
+    }
+  }
+
+  async function insertGroup(
+    session: SqlRecordSession,
+    rows: readonly JsonObject[],
+    columns: string[],
+  ): Promise<SqlRecord[]> {
+    const stamp = modName !== undefined && !columns.includes(modName);
+    const names = [...columns, ...(stamp ? [modName] : [])].map(quote).join(', ');
+    if (postgres) {
+      const picked = columns.map((c) => `r.${quote(c)}`);
+      const select = [...picked, ...(stamp ? [now] : [])].join(', ');
+      const text =
+        columns.length === 0 && !stamp
+          ? `insert into ${table} select from generate_series(1, $1) returning *`
+          : `insert into ${table} (${names}) select ${select} from json_populate_recordset(null::${table}, $1::json) with ordinality r order by r.ordinality returning *`;
+      const result = await session.query(text, [
+        columns.length === 0 && !stamp ? rows.length : JSON.stringify(rows),
+      ]);
+      return result.rows.map(toRecord);
+    }
+    const values: unknown[] = [];
+    const tuples = rows.map((row) => {
+      const marks = columns.map((c) => {
+        values.push(param(row[c] ?? null));
+        return '?';
+      });
+      return `(${[...marks, ...(stamp ? [now] : [])].join(', ')})`;
+    });
+    const result = await session.query(
+      `insert into ${table} (${names}) values ${tuples.join(', ')}`,
+      values,
+    );
+    // The key given, or the generated ones: a multi-row insert takes consecutive ids.
+    const keys = columns.includes(keyName)
+      ? rows.map((row) => String(row[keyName]))
+      : rows.map((_, i) => String((result.insertId ?? 0) + i));
+    const found = await byKeys(session, keys);
+    return keys.map((key) => {
+      const record = found.get(key);
+      if (record === undefined)
+        throw new Error(`The row ${key} inserted in ${table} is not there.`);
+      return record;
+    });
+  }
+
+  async function updateGroup(
+    session: SqlRecordSession,
+    rows: readonly JsonObject[],
+    columns: string[],
+  ): Promise<Map<string, SqlRecord>> {
+    const set = columns.filter((c) => c !== keyName);
+    const stamp = modName !== undefined && !set.includes(modName);
+    const target = postgres ? '' : 't.';
+    const assignments = [
+      ...set.map((c) => `${postgres ? '' : 't.'}${quote(c)} = r.${quote(c)}`),
+      ...(stamp ? [`${target}${quote(modName)} = ${now}`] : []),
+    ];
+    if (assignments.length === 0)
+      assignments.push(`${target}${K} = ${postgres ? table : 't'}.${K}`);
+    if (postgres) {
+      const result = await session.query(
+        `update ${table} set ${assignments.join(', ')} from json_populate_recordset(null::${table}, $1::json) r where ${table}.${K} = r.${K} returning ${table}.*`,
+        [JSON.stringify(rows)],
+      );
+      return new Map(result.rows.map((row) => [String(row[keyName]), toRecord(row)]));
+    }
+    const values: unknown[] = [];
+    const selects = rows.map((row, i) => {
+      const cells = [keyName, ...set].map((c) => {
+        values.push(param(row[c] ?? null));
+        return i === 0 ? `? as ${quote(c)}` : '?';
+      });
+      return `select ${cells.join(', ')}`;
+    });
+    await session.query(
+      `update ${table} t join (${selects.join(' union all ')}) r on t.${K} = r.${K} set ${assignments.join(', ')}`,
+      values,
+    );
+    return byKeys(
+      session,
+      rows.map((row) => String(row[keyName])),
+    );
+  }
+
+  return {
+    /** The quoted table name the statements use. */
+    table,
+    /** A page in key order after `cursor`; `next` is absent on the last page. */
+    async list(
+      session: SqlRecordSession,
+      page: { cursor?: string | undefined; limit: number },
+    ): Promise<{ records: SqlRecord[]; next?: string }> {
+      const limit = Math.max(1, Math.min(Math.trunc(page.limit), 10_000));
+      const after = page.cursor === undefined ? '' : `where ${K} > ${p(1)} `;
+      const values = page.cursor === undefined ? [limit + 1] : [page.cursor, limit + 1];
+      const { rows } = await session.query(
+        `select * from ${table} ${after}order by ${K} limit ${p(values.length)}`,
+        values,
+      );
+      const records = rows.slice(0, limit).map(toRecord);
+      const last = records.at(-1);
+      return rows.length > limit && last !== undefined ? { records, next: last.key } : { records };
+    },
+    /** The row with this key, or `undefined`. */
+    async get(session: SqlRecordSession, key: string): Promise<SqlRecord | undefined> {
+      return (await byKeys(session, [key])).get(key);
+    },
+    /** Inserts rows (`values` of each; the key column may be left to the database). */
+    async createMany(
+      session: SqlRecordSession,
+      records: readonly { values?: JsonObject }[],
+    ): Promise<SqlRecord[]> {
+      const rows = records.map((r) => r.values ?? {});
+      if (rows.length === 0) return [];
+      const out: SqlRecord[] = new Array(rows.length);
+      await transaction(session, async () => {
+        for (const group of groups(rows, (row) => Object.keys(row))) {
+          const created = await insertGroup(
+            session,
+            group.at.map((i) => rows[i]!),
+            group.columns,
+          );
+          group.at.forEach((i, n) => {
+            out[i] = created[n]!;
+          });
+        }
+      });
+      return out;
+    },
+    /** Changes the given columns of each row by key; `undefined` for a row that is not there. */
+    async updateMany(
+      session: SqlRecordSession,
+      records: readonly { key?: string; values?: JsonObject }[],
+    ): Promise<(SqlRecord | undefined)[]> {
+      const rows = records.map((r, i) => {
+        if (typeof r.key !== 'string')
+          throw new InvalidInputError('An update needs the key of the row.', {
+            problems: [{ pointer: `/${i}/key`, message: 'is required' }],
+          });
+        return { ...(r.values ?? {}), [keyName]: r.key };
+      });
+      if (rows.length === 0) return [];
+      const out: (SqlRecord | undefined)[] = new Array(rows.length).fill(undefined);
+      await transaction(session, async () => {
+        for (const group of groups(rows, (row) => Object.keys(row))) {
+          const found = await updateGroup(
+            session,
+            group.at.map((i) => rows[i]!),
+            group.columns,
+          );
+          for (const i of group.at) out[i] = found.get(records[i]!.key!);
+        }
+      });
+      return out;
+    },
+    /** Deletes rows by key; the keys that were there. */
+    async deleteMany(session: SqlRecordSession, keys: readonly string[]): Promise<string[]> {
+      if (keys.length === 0) return [];
+      const marks = keys.map((_, i) => p(i + 1)).join(', ');
+      if (postgres) {
+        const { rows } = await session.query(
+          `delete from ${table} where ${K} in (${marks}) returning ${K}`,
+          keys as unknown[],
+        );
+        return rows.map((row) => String(row[keyName]));
+      }
+      return transaction(session, async () => {
+        const { rows } = await session.query(
+          `select ${K} from ${table} where ${K} in (${marks}) for update`,
+          keys as unknown[],
+        );
+        await session.query(`delete from ${table} where ${K} in (${marks})`, keys as unknown[]);
+        return rows.map((row) => String(row[keyName]));
+      });
+    },
+  };
+}
+
+export type SqlRecordStore = ReturnType<typeof createSqlRecordStore>;
+
+/**
+ * The `table_row` record type of a SQL connector: any table, chosen by its settings (`table`,
+ * `keyColumn`, `modifiedAtColumn`), with every capability. `withSession` runs work on a session
+ * of the connection (the connector's pool, egress guard and error classification).
+ *
+ * @example
+ * ```ts
+ * export const tableRow = sqlTableRecordType('postgres', (ctx, work) =>
+ *   withClient(ctx, ({ client }) => work({
+ *     query: async (text, values) => {
+ *       const r = await client.query(text, values as unknown[]);
+ *       return { rows: r.rows, changed: r.rowCount ?? 0 };
+ *     },
+ *   })),
+ * );
+ * ```
+ */
+export function sqlTableRecordType(
+  dialect: SqlLedgerDialect,
+  withSession: <T>(ctx: RunContext, work: (session: SqlRecordSession) => Promise<T>) => Promise<T>,
+): RecordTypeDefinition<typeof sqlRecordFields> {
+  const stores = new Map<string, SqlRecordStore>();
+  const storeFor = (ctx: RunContext) => {
+    const s = ctx.settings;
+    const options: SqlRecordStoreOptions = {
+      dialect,
+      table: String(s.table ?? ''),
+      keyColumn: String(s.keyColumn ?? ''),
+      modifiedAtColumn: typeof s.modifiedAtColumn === 'string' ? s.modifiedAtColumn : undefined,
+    };
+    const id = JSON.stringify(options);
+    let store = stores.get(id);
+    if (store === undefined) {
+      store = createSqlRecordStore(options);
+      if (stores.size > 100) stores.clear();
+      stores.set(id, store);
+    }
+    return store;
+  };
+  const run = async <T>(
+    ctx: RunContext,
+    work: (store: SqlRecordStore, s: SqlRecordSession) => Promise<T>,
+  ): Promise<T> => {
+    // Settings are checked before any session is opened (a refusal is a rejected promise).
+    const store = storeFor(ctx);
+    return withSession(ctx, (session) => work(store, session));
+  };
+  return defineRecordType({
+    name: 'table_row',
+    description:
+      'The rows of one table (settings: table, key column, modified-at column), read in pages in key order and written in batches.',
+    fields: sqlRecordFields,
+    key: 'key',
+    updatedAt: 'modifiedAt',
+    settings: sqlRecordSettings,
+    list: (ctx, page) => run(ctx, (store, s) => store.list(s, page)),
+    get: (ctx, key) => run(ctx, (store, s) => store.get(s, key)),
+    create: (ctx, record) =>
+      run(ctx, async (store, s) => (await store.createMany(s, [record]))[0]!),
+    update: (ctx, record) => run(ctx, async (store, s) => (await store.updateMany(s, [record]))[0]),
+    delete: (ctx, key) =>
+      run(ctx, async (store, s) => (await store.deleteMany(s, [key])).length > 0),
+    createMany: (ctx, records) => run(ctx, (store, s) => store.createMany(s, records)),
+    updateMany: (ctx, records) => run(ctx, (store, s) => store.updateMany(s, records)),
+    deleteMany: (ctx, keys) => run(ctx, (store, s) => store.deleteMany(s, keys)),
+  });
+}

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { field } from '../field.js';
+import { defineRecordType } from '../record-type.js';
+import { checkRecordType } from './check-record-type.js';
+import { createTestContext } from './create-test-context.js';
+
+type Note = { id: string; title: string; version: number };
+
+/** An in-memory record type; `faults` breaks it the ways a connector can get wrong. */
+function notes(
+  faults: { repeatOnPage?: boolean; forgetUpdate?: boolean; badField?: boolean } = {},
+) {
+  const store = new Map<string, Note>();
+  let next = 1;
+  const sorted = () => [...store.values()].sort((a, b) => a.id.localeCompare(b.id));
+  return defineRecordType({
+    name: 'note',
+    fields: { id: field.string(), title: field.string(), version: field.integer() },
+    key: 'id',
+    updatedAt: 'version',
+    async list(_ctx, { cursor, limit }) {
+      const after = sorted().filter((n) => cursor === undefined || n.id > cursor);
+      const records = after.slice(0, limit);
+      const last = records.at(-1);
+      // A page that ends one record early repeats that record on the next page.
+      const nextCursor = faults.repeatOnPage && records.length > 1 ? records.at(-2)?.id : last?.id;
+      return after.length > limit && nextCursor !== undefined
+        ? { records, next: nextCursor }
+        : { records };
+    },
+    async get(_ctx, key) {
+      const n = store.get(key);
+      return n && (faults.badField ? ({ ...n, version: 'one' } as unknown as Note) : { ...n });
+    },
+    async create(_ctx, record) {
+      const n = {
+        id: `n${String(next++).padStart(4, '0')}`,
+        title: record.title ?? '',
+        version: 1,
+      };
+      store.set(n.id, n);
+      return { ...n };
+    },
+    async update(_ctx, record) {
+      const n = store.get(record.id ?? '');
+      if (!n) return undefined;
+      const changed = { ...n, ...(faults.forgetUpdate ? {} : record), version: n.version + 1 };
+      store.set(n.id, changed);
+      return { ...changed };
+    },
+    async delete(_ctx, key) {
+      return store.delete(key);
+    },
+  });
+}
+
+const options = {
+  samples: [{ title: 'a' }, { title: 'b' }, { title: 'c' }, { title: 'd' }, { title: 'e' }],
+  change: (n: Note) => ({ id: n.id, title: `${n.title}!` }),
+};
+
+describe('checkRecordType', () => {
+  it('reports records whose fields do not match the declaration', async () => {
+    const bad = {
+      ...notes(),
+      fields: { id: field.string(), title: field.integer(), version: field.integer() },
+    };
+    const report = await checkRecordType(bad, createTestContext(), options);
+    expect(report.problems).toContain('create: the record n0001 /title must be integer');
+    expect(report.problems).toContain('list: the record n0001 /title must be integer');
+  });
+
+  it('finds nothing wrong with a record type that keeps its declaration', async () => {
+    const report = await checkRecordType(notes(), createTestContext(), options);
+    expect(report.problems).toEqual([]);
+    expect(report.checked).toEqual(['create', 'get', 'list', 'update', 'delete']);
+    expect(report.created).toBe(5);
+    expect(report.pages).toBeGreaterThan(2);
+  });
+
+  it('reports a list whose pages repeat a record', async () => {
+    const report = await checkRecordType(
+      notes({ repeatOnPage: true }),
+      createTestContext(),
+      options,
+    );
+    expect(report.problems).toContain('list: n0002 is listed twice');
+  });
+
+  it('reports an update that is not stored', async () => {
+    const report = await checkRecordType(
+      notes({ forgetUpdate: true }),
+      createTestContext(),
+      options,
+    );
+    expect(
+      report.problems.some((p) => p.startsWith('update: ') && p.includes('lacks the change')),
+    ).toBe(true);
+  });
+
+  it('reports a record read back differently from how it was created', async () => {
+    const report = await checkRecordType(notes({ badField: true }), createTestContext(), options);
+    expect(report.problems.some((p) => p.startsWith('get: ') && p.includes('/version'))).toBe(
+      false,
+    );
+    expect(report.problems.some((p) => p.startsWith('get: n0001 reads'))).toBe(true);
+  });
+});
