@@ -76,6 +76,16 @@ describe('ordering "refuse-stale" (the default)', () => {
     expect(bulk.body.skipped.map((s: { runId: string }) => s.runId).sort()).toEqual(
       keys.map((k) => dead.get(k)?.dead.id).sort(),
     );
+    // Retention deletes the newer event with its succeeded run; the replay is still refused.
+    await t.junction.database.pool.query(
+      `with gone as (delete from runs where event_id = $1 returning id)
+       delete from run_steps where run_id in (select id from gone)`,
+      [newer.get('RS2')],
+    );
+    await t.junction.database.pool.query('delete from events where id = $1', [newer.get('RS2')]);
+    const afterRetention = await api.post(`/v1/runs/${dead.get('RS2')?.dead.id}/replay`);
+    expect(pointersOf(afterRetention, 409)).toEqual([]);
+    expect(afterRetention.body).toMatchObject({ newerEvent: newer.get('RS2') });
     for (const key of keys) {
       expect((await runsOfEvent(t, dead.get(key)?.eventId as string)).map((r) => r.state)).toEqual([
         'dead',

@@ -82,10 +82,13 @@ export async function replayRunsIn(
             order by n.seq limit 1) as replayed_by,
            -- The record's last applied event, when it is newer than this run's: replaying
            -- this one would write old data over new.
-           (select l.event_id from record_links l join events ev on ev.id = l.event_id
+           -- An event retention has deleted since is newer when its write came after this
+           -- run's event arrived (a dead run and its event are kept).
+           (select l.event_id from record_links l left join events ev on ev.id = l.event_id
             where r.source_record is not null and l.integration_id = r.integration_id
-              and l.source_id = r.source_record and ev.seq > e.seq
-            order by ev.seq desc limit 1) as newer_event
+              and l.source_id = r.source_record and l.event_id <> r.event_id
+              and (ev.seq > e.seq or ev.id is null and l.updated_at > e.received_at)
+            order by ev.seq desc nulls first limit 1) as newer_event
     from runs r
     join events e on e.id = r.event_id
     left join integrations i on i.id = r.integration_id
