@@ -126,8 +126,9 @@ export function createEgressGuard(
 
   function socket(about: ConnectionAbout = {}): net.Socket {
     const created = new net.Socket();
+    guardedSockets.add(created);
     const connect = created.connect;
-    created.connect = function guardedConnect(this: net.Socket, ...args: unknown[]) {
+    const guardedConnect = function guardedConnect(this: net.Socket, ...args: unknown[]) {
       const guarded = guardArguments({ check, lookupFor }, args, about);
       if (guarded instanceof EgressRefusedError) {
         process.nextTick(() => this.destroy(guarded));
@@ -135,6 +136,12 @@ export function createEgressGuard(
       }
       return (connect as (...a: unknown[]) => net.Socket).apply(this, guarded);
     } as net.Socket['connect'];
+    // Defined, not assigned: a plugin host freezes the prototype's connect.
+    Object.defineProperty(created, 'connect', {
+      value: guardedConnect,
+      writable: true,
+      configurable: true,
+    });
     return created;
   }
 
@@ -204,6 +211,9 @@ export function installEgressGuard(guard: EgressGuard): () => void {
   const prototype = net.Socket.prototype;
   const original = prototype.connect;
   prototype.connect = function guardedConnect(this: net.Socket, ...args: unknown[]) {
+    // A guard's own socket was checked by it, with what its driver said of the connection.
+    if (guardedSockets.has(this))
+      return (original as (...a: unknown[]) => net.Socket).apply(this, args);
     const guarded = guardArguments(guard, args);
     if (guarded instanceof EgressRefusedError) {
       process.nextTick(() => this.destroy(guarded));
@@ -215,6 +225,9 @@ export function installEgressGuard(guard: EgressGuard): () => void {
     prototype.connect = original;
   };
 }
+
+/** Sockets made by a guard's `socket()`: checked there, not again by an installed guard. */
+const guardedSockets = new WeakSet<net.Socket>();
 
 /** Lookups made by guards: a connection that already carries one is not wrapped again. */
 const guardLookups = new WeakSet<object>();

@@ -62,6 +62,8 @@ export interface MaterialiseEntry {
   readonly id: string;
   readonly version: string;
   readonly integrity: string;
+  /** Loads its code in this process even when the store imports elsewhere (a trusted version). */
+  readonly inProcess?: boolean;
   bytes(): Promise<Uint8Array>;
 }
 
@@ -107,12 +109,18 @@ export function createPluginStore(options: PluginStoreOptions): PluginStore {
     return join(root, id, version);
   };
 
-  const verify = (dir: string, integrity: string, beforeCode?: VerifyOptions['beforeCode']) =>
+  const verify = (
+    dir: string,
+    integrity: string,
+    more: { beforeCode?: VerifyOptions['beforeCode']; inProcess?: boolean } = {},
+  ) =>
     verifyPlugin(dir, {
       requireManifest: true,
       importTag: integrity,
-      ...(options.importConnector ? { importConnector: options.importConnector } : {}),
-      ...(beforeCode ? { beforeCode } : {}),
+      ...(options.importConnector && !more.inProcess
+        ? { importConnector: options.importConnector }
+        : {}),
+      ...(more.beforeCode ? { beforeCode: more.beforeCode } : {}),
     });
   const stage: PluginStore['stage'] = async (bytes, integrity, stageOptions = {}) => {
     await prepare();
@@ -121,7 +129,9 @@ export function createPluginStore(options: PluginStoreOptions): PluginStore {
     const discard = () => rm(dir, { recursive: true, force: true });
     try {
       await extractTarball(bytes, dir, limits);
-      const plugin = await verify(dir, integrity, stageOptions.beforeCode);
+      const plugin = await verify(dir, integrity, {
+        ...(stageOptions.beforeCode ? { beforeCode: stageOptions.beforeCode } : {}),
+      });
       return {
         plugin,
         integrity,
@@ -149,7 +159,7 @@ export function createPluginStore(options: PluginStoreOptions): PluginStore {
       const target = versionDir(entry.id, entry.version);
       const marker = await readFile(join(target, INTEGRITY_FILE), 'utf8').catch(() => undefined);
       if (marker === entry.integrity) {
-        return verify(target, entry.integrity);
+        return verify(target, entry.integrity, { inProcess: entry.inProcess === true });
       }
       const staged = await stage(await entry.bytes(), entry.integrity);
       if (staged.plugin.id !== entry.id || staged.plugin.version !== entry.version) {
@@ -160,7 +170,7 @@ export function createPluginStore(options: PluginStoreOptions): PluginStore {
         );
       }
       const dir = await staged.commit();
-      return verify(dir, entry.integrity);
+      return verify(dir, entry.integrity, { inProcess: entry.inProcess === true });
     },
     async remove(id, version) {
       await rm(versionDir(id, version), { recursive: true, force: true });

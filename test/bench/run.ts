@@ -3,6 +3,7 @@ import { runBatchesBench } from './batches.js';
 import { runEndToEndBench } from './end-to-end.js';
 import { runGrowthBench } from './growth.js';
 import { runIngressBench } from './ingress.js';
+import { runIsolationBench } from './isolation.js';
 import { runMappingBench } from './mapping.js';
 import { runWaitsBench } from './waits.js';
 
@@ -18,6 +19,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   endToEnd: runEndToEndBench,
   waits: runWaitsBench,
   growth: runGrowthBench,
+  isolation: runIsolationBench,
 };
 
 const only = process.argv.slice(2);

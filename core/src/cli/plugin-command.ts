@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { PluginSource } from '@junction/registry';
 import { junctionEgress } from '../egress/junction-egress.js';
 import { createLogger } from '../log/create-logger.js';
-import { pluginSettings } from '../plugins/plugin-settings.js';
+import { installIsolation, pluginSettings } from '../plugins/plugin-settings.js';
 import { type PluginHost, startPlugins } from '../plugins/start-plugins.js';
 import { configFromFlags } from './flags.js';
 import { openCommandDatabase } from './open-command-database.js';
@@ -90,11 +90,11 @@ export async function pluginListCommand(options: Record<string, unknown>): Promi
   const lines = await withPlugins('plugin list', options, async (host) => {
     const out: string[] = [];
     for (const e of host.catalogue.list().filter((e) => e.source === 'builtin')) {
-      out.push(`${e.id}@${e.version}  built-in  ${e.status}`);
+      out.push(`${e.id}@${e.version}  built-in  ${e.status}  ${e.isolation}`);
     }
     for (const s of await host.service.listInstalls()) {
       out.push(
-        `${s.id}@${s.version}  ${s.source.kind}  ${s.enabled ? s.status : 'disabled'}${s.error ? `  ${s.error.message}` : ''}`,
+        `${s.id}@${s.version}  ${s.source.kind}  ${s.enabled ? s.status : 'disabled'}  ${installIsolation(host.settings, s.trusted)}${s.error ? `  ${s.error.message}` : ''}`,
       );
     }
     return out;
@@ -114,10 +114,12 @@ export async function pluginInfoCommand(
       throw new Error(`No plugin with id ${id} is built in or installed.`);
     const out: string[] = [];
     if (builtin)
-      out.push(`${id}@${builtin.version}: built-in (${builtin.packageName}), ${builtin.status}`);
+      out.push(
+        `${id}@${builtin.version}: built-in (${builtin.packageName}), ${builtin.status}, ${builtin.isolation}`,
+      );
     for (const s of installs) {
       out.push(
-        `${id}@${s.version}: ${s.packageName}, ${s.enabled ? s.status : 'disabled'}, from ${s.source.kind} ${s.source.location}, integrity ${s.integrity}, installed by ${s.installedBy} at ${s.installedAt}`,
+        `${id}@${s.version}: ${s.packageName}, ${s.enabled ? s.status : 'disabled'}, ${installIsolation(host.settings, s.trusted)}, from ${s.source.kind} ${s.source.location}, integrity ${s.integrity}, installed by ${s.installedBy} at ${s.installedAt}`,
       );
     }
     return out.join('\n');

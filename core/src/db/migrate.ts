@@ -43,7 +43,13 @@ export async function migrate(
   try {
     await lockClient.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
     await runMigrations({ pgPool: pool, logger: createGraphileLogger(logger) });
-    const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+    const migrator = new Migrator({
+      db,
+      provider: { getMigrations: async () => migrations },
+      // Numbers are reserved per change and land in any order (0018 after 0020): a database
+      // migrated by an earlier Junction takes the lower numbers it lacks.
+      allowUnorderedMigrations: true,
+    });
     const { error, results = [] } = await migrator.migrateToLatest();
     const failed = results.find((r) => r.status === 'Error');
     if (error || failed) {
@@ -65,7 +71,13 @@ export async function migrate(
 
 /** Names of Junction migrations this build knows that the database has not applied yet. */
 export async function pendingMigrations(db: Kysely<Database>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    // Numbers are reserved per change and land in any order (0018 after 0020): a database
+    // migrated by an earlier Junction takes the lower numbers it lacks.
+    allowUnorderedMigrations: true,
+  });
   const all = await migrator.getMigrations();
   return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
 }

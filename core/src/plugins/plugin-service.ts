@@ -30,6 +30,8 @@ export interface PluginInstallSummary {
   readonly integrity: string;
   readonly sizeBytes: number;
   readonly enabled: boolean;
+  /** An operator trusted this exact version to run in Junction's process (see docs/security.md). */
+  readonly trusted: boolean;
   readonly status: 'loaded' | 'failed';
   readonly error: { readonly kind: string; readonly message: string } | null;
   readonly installedBy: string;
@@ -44,6 +46,16 @@ export interface PluginService {
     id: string,
     version: string,
     enabled: boolean,
+    who: PluginActor,
+  ): Promise<PluginInstallSummary>;
+  /**
+   * Marks an installed version trusted (it runs in Junction's process) or not (plugin hosts);
+   * audited as `plugin.trust` / `plugin.distrust`.
+   */
+  setTrusted(
+    id: string,
+    version: string,
+    trusted: boolean,
     who: PluginActor,
   ): Promise<PluginInstallSummary>;
   /** Installed versions (not built-ins), by id then install time. */
@@ -75,6 +87,7 @@ const summaryColumns = [
   'integrity',
   'size_bytes',
   'enabled',
+  'trusted',
   'status',
   'error',
   'installed_by',
@@ -90,6 +103,7 @@ type SummaryRow = {
   integrity: string;
   size_bytes: number;
   enabled: boolean;
+  trusted: boolean;
   status: string;
   error: unknown;
   installed_by: string;
@@ -105,6 +119,7 @@ function toSummary(row: SummaryRow): PluginInstallSummary {
     integrity: row.integrity,
     sizeBytes: row.size_bytes,
     enabled: row.enabled,
+    trusted: row.trusted,
     status: row.status === 'failed' ? 'failed' : 'loaded',
     error: (row.error as PluginInstallSummary['error']) ?? null,
     installedBy: row.installed_by,
@@ -295,6 +310,47 @@ export function createPluginService(deps: PluginServiceDeps): PluginService {
           },
         });
         await notify(trx, { op: enabled ? 'enable' : 'disable', id, version });
+        return updated;
+      });
+      await deps.afterChange();
+      return toSummary(row);
+    },
+
+    async setTrusted(id, version, trusted, who) {
+      const row = await db.transaction().execute(async (trx) => {
+        const before = await trx
+          .selectFrom('plugin_installs')
+          .select(['trusted', 'integrity'])
+          .where('id', '=', id)
+          .where('version', '=', version)
+          .forUpdate()
+          .executeTakeFirst();
+        if (!before)
+          throw new PluginOperationError(
+            'not-found',
+            `The plugin ${id}@${version} is not installed.`,
+          );
+        const updated = await trx
+          .updateTable('plugin_installs')
+          .set({ trusted, updated_at: new Date() })
+          .where('id', '=', id)
+          .where('version', '=', version)
+          .returning(summaryColumns)
+          .executeTakeFirstOrThrow();
+        await recordAudit(trx, {
+          actor: who.actor,
+          action: trusted ? 'plugin.trust' : 'plugin.distrust',
+          subjectType: 'plugin',
+          subjectId: `${id}@${version}`,
+          ...(who.requestId ? { requestId: who.requestId } : {}),
+          data: {
+            before: { trusted: before.trusted },
+            after: { trusted },
+            integrity: before.integrity,
+            ...(who.clientAddress ? { clientAddress: who.clientAddress } : {}),
+          },
+        });
+        await notify(trx, { op: trusted ? 'trust' : 'distrust', id, version });
         return updated;
       });
       await deps.afterChange();

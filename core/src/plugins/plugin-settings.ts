@@ -73,3 +73,15 @@ export function pluginSettings(
     ...overrides,
   };
 }
+
+/**
+ * Where an installed version runs: `isolated` (plugin hosts) unless the operator trusted that
+ * exact version; `JUNCTION_PLUGIN_ISOLATION=all` isolates every version, `none` none.
+ */
+export function installIsolation(
+  settings: Pick<PluginSettings, 'isolation'>,
+  trusted: boolean,
+): 'trusted' | 'isolated' {
+  if (settings.isolation === 'all') return 'isolated';
+  return settings.isolation === 'none' || trusted ? 'trusted' : 'isolated';
+}

@@ -22,6 +22,8 @@ export interface PluginSyncDeps {
   readonly importConnector?: (request: ImportRequest) => Promise<ConnectorDefinition>;
   /** Whether the built-in plugins run in plugin hosts too (`JUNCTION_PLUGIN_ISOLATION=all`). */
   readonly isolateBuiltins?: boolean;
+  /** Whether versions an operator trusted run in-process (false under `all`); default true. */
+  readonly trustMarks?: boolean;
 }
 
 /** Loads the built-in plugins into the catalogue; a bad one is listed as failed and logged. */
@@ -58,7 +60,10 @@ export async function syncBuiltins(deps: PluginSyncDeps, folder: string): Promis
  */
 export async function syncInstalled(deps: PluginSyncDeps): Promise<void> {
   const { db, store, catalogue, logger } = deps;
-  const isolation = deps.importConnector ? ('isolated' as const) : ('trusted' as const);
+  const isolationOf = (row: { trusted: boolean }) =>
+    deps.importConnector && !(row.trusted && deps.trustMarks !== false)
+      ? ('isolated' as const)
+      : ('trusted' as const);
   const rows = await db
     .selectFrom('plugin_installs')
     .select([
@@ -67,6 +72,7 @@ export async function syncInstalled(deps: PluginSyncDeps): Promise<void> {
       'package_name',
       'integrity',
       'enabled',
+      'trusted',
       'status',
       'error',
       'manifest',
@@ -82,7 +88,7 @@ export async function syncInstalled(deps: PluginSyncDeps): Promise<void> {
       version: row.version,
       packageName: row.package_name,
       source: 'installed' as const,
-      isolation,
+      isolation: isolationOf(row),
       enabled: row.enabled,
       integrity: row.integrity,
       manifest: row.manifest as ConnectorManifest,
@@ -101,7 +107,12 @@ export async function syncInstalled(deps: PluginSyncDeps): Promise<void> {
       entries.push({ ...base, status: 'disabled' });
     } else {
       const current = catalogue.installedEntry(row.id, row.version);
-      if (current?.plugin && current.integrity === row.integrity) entries.push(current);
+      if (
+        current?.plugin &&
+        current.integrity === row.integrity &&
+        current.isolation === isolationOf(row)
+      )
+        entries.push(current);
       else toLoad.push(row);
     }
   }
@@ -115,6 +126,7 @@ export async function syncInstalled(deps: PluginSyncDeps): Promise<void> {
         id: r.id,
         version: r.version,
         integrity: r.integrity,
+        inProcess: isolationOf(r) === 'trusted',
         bytes: async () =>
           (
             await db
@@ -142,7 +154,7 @@ export async function syncInstalled(deps: PluginSyncDeps): Promise<void> {
       version: row.version,
       packageName: row.package_name,
       source: 'installed',
-      isolation,
+      isolation: isolationOf(row),
       enabled: true,
       status: 'failed',
       error,

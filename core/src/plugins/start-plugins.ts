@@ -68,6 +68,7 @@ export async function startPlugins(options: StartPluginsOptions): Promise<Plugin
     logger,
     ...(isolate ? { importConnector } : {}),
     isolateBuiltins: settings.isolation === 'all',
+    trustMarks: settings.isolation !== 'all',
   };
 
   // One sync at a time; a request during a sync runs one more afterwards.

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { getHeapSpaceStatistics } from 'node:v8';
 import type { ConnectorDefinition } from '@junction/connector-kit';
 import { createJunction, type JunctionOptions, loadConfig } from '@junction/core';
@@ -18,11 +19,21 @@ import { pooledPostgres } from './pooled-postgres-connector.js';
  * Sends `{ ready: { url } }` over IPC once listening; stops on SIGTERM. With
  * BENCH_TIME_QUERIES=1 it counts and times every statement it sends, by its first words
  * (answering `{ ask: 'queries' }`), by wrapping pg's Client#query: a bench-only probe, no engine
- * change.
+ * change. BENCH_ISOLATE_POSTGRES=1 runs the postgres connector in plugin hosts.
  * `{ ask: 'profile-start' }` and `{ ask: 'profile-stop', dir }` take a CPU profile of just that
  * window (node:inspector), written to `dir` as a .cpuprofile.
  */
 type ConnectorSource = NonNullable<JunctionOptions['connectors']>;
+
+/**
+ * BENCH_ISOLATE_POSTGRES=1: the postgres connector runs in plugin hosts, as an installed plugin
+ * does (the isolation bench), from its built package.
+ */
+const postgresEntry = fileURLToPath(import.meta.resolve('@junction/plugin-postgres'));
+const isolatedPostgres =
+  process.env.BENCH_ISOLATE_POSTGRES === '1'
+    ? { dir: path.dirname(path.dirname(postgresEntry)), entry: postgresEntry }
+    : undefined;
 
 function staticSource(definitions: readonly ConnectorDefinition[]): ConnectorSource {
   const get = (id: string) => definitions.find((d) => d.id === id);
@@ -30,7 +41,8 @@ function staticSource(definitions: readonly ConnectorDefinition[]): ConnectorSou
     get(id, version) {
       const definition = get(id);
       if (!definition || (version !== undefined && version !== definition.version)) return;
-      return { id, version: definition.version, definition };
+      const isolated = id === 'postgres' ? isolatedPostgres : undefined;
+      return { id, version: definition.version, definition, ...(isolated ? { isolated } : {}) };
     },
     versions: (id) => (get(id) ? [(get(id) as ConnectorDefinition).version] : []),
   };

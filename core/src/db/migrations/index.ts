@@ -16,6 +16,7 @@ import * as m0014 from './0014-lane-holds.js';
 import * as m0015 from './0015-hot-path-indexes.js';
 import * as m0016 from './0016-retention.js';
 import * as m0017 from './0017-least-privilege.js';
+import * as m0018 from './0018-plugin-trust.js';
 import * as m0019 from './0019-rollout.js';
 import * as m0020 from './0020-console-sessions.js';
 
@@ -41,6 +42,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0015-hot-path-indexes': m0015,
   '0016-retention': m0016,
   '0017-least-privilege': m0017,
+  '0018-plugin-trust': m0018,
   '0019-rollout': m0019,
   '0020-console-sessions': m0020,
 };

@@ -18,6 +18,8 @@ export interface PluginInstallsTable {
   tarball: Buffer;
   size_bytes: number;
   enabled: Generated<boolean>;
+  /** An operator trusted this exact version: it runs in Junction's process, not in a host. */
+  trusted: Generated<boolean>;
   /** `loaded` or `failed` (with `error`), as last seen by a process that loaded it. */
   status: Generated<string>;
   error: ColumnType<unknown, string | null | undefined, string | null>;

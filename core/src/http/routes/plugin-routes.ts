@@ -5,6 +5,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { actorOf } from '../../auth/principal.js';
 import type { CatalogueEntry } from '../../plugins/plugin-catalogue.js';
 import type { PluginActor, PluginInstallSummary } from '../../plugins/plugin-service.js';
+import { installIsolation } from '../../plugins/plugin-settings.js';
 import type { PluginHost } from '../../plugins/start-plugins.js';
 import type { AppEnv } from '../app-env.js';
 import { requirePermission } from '../middleware/require-role.js';
@@ -30,7 +31,11 @@ type PluginVersionJson = z.infer<typeof PluginVersionSchema>;
 
 function fromInstall(s: PluginInstallSummary, host: PluginHost): PluginVersionJson {
   const here = host.catalogue.getConnector(s.id, s.version);
-  return { ...s, loadedHere: here !== undefined && here.source === 'installed' };
+  return {
+    ...s,
+    isolation: installIsolation(host.settings, s.trusted),
+    loadedHere: here !== undefined && here.source === 'installed',
+  };
 }
 
 function fromBuiltin(e: CatalogueEntry): PluginVersionJson {
@@ -42,6 +47,8 @@ function fromBuiltin(e: CatalogueEntry): PluginVersionJson {
     integrity: null,
     sizeBytes: null,
     enabled: true,
+    trusted: true,
+    isolation: e.isolation,
     status: e.status === 'failed' ? 'failed' : 'loaded',
     error: e.error ?? null,
     loadedHere: e.status === 'loaded',
@@ -136,12 +143,21 @@ const installPlugin = createRoute({
   },
 });
 
-const versionAction = (action: 'enable' | 'disable') =>
+const summaries = {
+  enable: 'Enable an installed plugin version without uninstalling it',
+  disable: 'Disable an installed plugin version without uninstalling it',
+  trust:
+    "Trust an installed plugin version: its code then runs in Junction's own process, with Junction's rights (audited; see docs/security.md)",
+  distrust:
+    'Stop trusting an installed plugin version: its code runs in plugin hosts again (audited)',
+} as const;
+
+const versionAction = (action: keyof typeof summaries) =>
   createRoute({
     method: 'post',
     path: `/v1/plugins/{id}/versions/{version}/${action}`,
     tags,
-    summary: `${action === 'enable' ? 'Enable' : 'Disable'} an installed plugin version without uninstalling it`,
+    summary: summaries[action],
     security,
     middleware: [requirePermission('plugins:manage')] as const,
     request: { params: PluginVersionParamsSchema },
@@ -162,7 +178,7 @@ const removePlugin = createRoute({
   },
 });
 
-/** `/v1/plugins`: list, install (JSON source or uploaded .tgz), remove, enable, disable. */
+/** `/v1/plugins`: list, install (JSON source or uploaded .tgz), remove, enable, disable, trust. */
 export function registerPluginRoutes(app: OpenAPIHono<AppEnv>, host: PluginHost): void {
   const limit = host.settings.uploadLimitBytes;
   const uploadPlugin = createRoute({
@@ -273,14 +289,16 @@ export function registerPluginRoutes(app: OpenAPIHono<AppEnv>, host: PluginHost)
     return c.json(fromInstall(summary, host), 201);
   });
 
-  for (const action of ['enable', 'disable'] as const) {
+  for (const action of ['enable', 'disable', 'trust', 'distrust'] as const) {
     app.openapi(versionAction(action), async (c) => {
       const { id, version } = c.req.valid('param');
-      const summary = await host.service
-        .setEnabled(id, version, action === 'enable', who(c))
-        .catch((e: unknown) => {
-          throw toPluginProblem(e);
-        });
+      const change =
+        action === 'enable' || action === 'disable'
+          ? host.service.setEnabled(id, version, action === 'enable', who(c))
+          : host.service.setTrusted(id, version, action === 'trust', who(c));
+      const summary = await change.catch((e: unknown) => {
+        throw toPluginProblem(e);
+      });
       return c.json(fromInstall(summary, host), 200);
     });
   }

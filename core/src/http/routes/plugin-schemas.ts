@@ -18,6 +18,15 @@ export const PluginVersionSchema = z
     integrity: z.string().nullable().openapi({ example: 'sha512-3q2+7w==' }),
     sizeBytes: z.number().int().nullable(),
     enabled: z.boolean(),
+    trusted: z.boolean().openapi({
+      description:
+        "Whether an operator trusted this exact version (POST .../trust) to run in Junction's process; built-in plugins are trusted.",
+    }),
+    isolation: z.enum(['trusted', 'isolated']).openapi({
+      example: 'isolated',
+      description:
+        "Where its code runs: isolated in plugin host processes (every installed version unless trusted, see JUNCTION_PLUGIN_ISOLATION), or trusted in Junction's own process.",
+    }),
     status: z
       .enum(['loaded', 'failed'])
       .openapi({ description: 'As last recorded by a process that loaded it.' }),
