@@ -325,7 +325,8 @@ export async function createJunction(
       });
       stack.push(() => waitSweeper.stop());
       await reconcilePollSchedules(database.db, connectors, logger);
-      await scheduleRetention(database.db, 0, 'preserve_run_at');
+      // The first sweep a minute after the first start (a schedule already there is kept).
+      await scheduleRetention(database.db, 60_000, 'preserve_run_at');
       const sealer = startAuditSealer({
         db: database.db,
         logger,

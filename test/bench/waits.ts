@@ -103,7 +103,11 @@ export async function runWaitsBench(): Promise<Record<string, unknown>> {
       await until('parking', async () => (await count(parking.integrationId, 'waiting')) >= PARKED);
       const parkSeconds = (performance.now() - parkStarted) / 1000;
       const jobs = Number(
-        (await db.query('select count(*)::int as n from graphile_worker._private_jobs')).rows[0].n,
+        (
+          await db.query(
+            `select count(*)::int as n from graphile_worker._private_jobs where payload->>'runId' is not null`,
+          )
+        ).rows[0].n,
       );
       const withParked = [await drain('parked-1'), await drain('parked-2')];
 
