@@ -2,6 +2,7 @@ import {
   buildManifest,
   defineConnector,
   definePollingTrigger,
+  defineRecordType,
   field,
 } from '@junction/connector-kit';
 import { expect, it } from 'vitest';
@@ -42,4 +43,49 @@ it('lists settings an upgrade newly requires or removes, since saved integration
   expect(manifestChanges(v2, v1).map((c) => c.path)).toEqual([
     '/triggers/row-changed/settings/schema',
   ]);
+});
+
+function records(
+  version: string,
+  withUpdate: boolean,
+  settings: Record<string, ReturnType<typeof field.string>>,
+) {
+  return defineConnector({
+    id: 'rows',
+    name: 'Rows',
+    description: 'Rows of a table',
+    version,
+    contract: '^1.11.0',
+    auth: { kind: 'none' },
+    recordTypes: [
+      defineRecordType({
+        name: 'row',
+        fields: { id: field.string() },
+        key: 'id',
+        settings,
+        list: async () => ({ records: [] }),
+        ...(withUpdate ? { update: async () => undefined } : {}),
+      }),
+    ],
+  });
+}
+
+it('lists record capabilities an upgrade removes and record settings it newly requires', () => {
+  const v1 = buildManifest(records('1.0.0', true, { table: field.string() }));
+  const v2 = buildManifest(
+    records('2.0.0', false, { table: field.string(), schema: field.string() }),
+  );
+  expect(manifestChanges(v1, v2)).toEqual([
+    {
+      kind: 'field-required',
+      path: '/recordTypes/row/settings/schema',
+      message: 'field "schema" is now required',
+    },
+    {
+      kind: 'record-capability-removed',
+      path: '/recordTypes/row/capabilities/update',
+      message: 'record type "row" can no longer update',
+    },
+  ]);
+  expect(manifestChanges(v2, v1).map((c) => c.kind)).toEqual(['field-removed']);
 });

@@ -6,6 +6,7 @@ export interface ManifestChange {
     | 'action-removed'
     | 'trigger-removed'
     | 'record-type-removed'
+    | 'record-capability-removed'
     | 'field-removed'
     | 'field-required'
     | 'field-type-changed';
@@ -109,6 +110,16 @@ export function manifestChanges(from: ConnectorManifest, to: ConnectorManifest):
       continue;
     }
     compareSchemas(recordType.schema, next.schema, `${path}/schema`, false, out);
+    compareSchemas(recordType.settings, next.settings, `${path}/settings`, true, out);
+    // A record type that can no longer list, read or write what a sync relies on (1.11).
+    for (const capability of recordType.capabilities ?? []) {
+      if ((next.capabilities ?? []).includes(capability)) continue;
+      out.push({
+        kind: 'record-capability-removed',
+        path: `${path}/capabilities/${capability}`,
+        message: `record type "${recordType.name}" can no longer ${capability}`,
+      });
+    }
   }
   return out;
 }
