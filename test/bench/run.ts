@@ -1,5 +1,6 @@
 import { runAuditBench } from './audit.js';
 import { runBatchesBench } from './batches.js';
+import { runConsoleBench } from './console.js';
 import { runEndToEndBench } from './end-to-end.js';
 import { runGrowthBench } from './growth.js';
 import { runIngressBench } from './ingress.js';
@@ -20,6 +21,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   waits: runWaitsBench,
   growth: runGrowthBench,
   isolation: runIsolationBench,
+  console: runConsoleBench,
 };
 
 const only = process.argv.slice(2);

@@ -1,0 +1,86 @@
+import pg from 'pg';
+import { BENCH_ADMIN_TOKEN } from './support/bench-integration.js';
+import { openBenchPostgres } from './support/bench-postgres.js';
+import { startBenchJunction } from './support/junction-env.js';
+
+const runs = 10_000;
+const requestsPerPage = 200;
+
+/**
+ * Console pages with 10,000 runs in the database (20 integrations, 1 in 20 runs dead), served by
+ * a Junction process: each page requested 200 times one after another with a signed-in session,
+ * answered latency p50 and p99 per page (the time to the whole HTML). About 30 s.
+ */
+export async function runConsoleBench(): Promise<Record<string, unknown>> {
+  const postgres = await openBenchPostgres();
+  try {
+    const url = await postgres.createDatabase('console', { migrated: true });
+    const pool = new pg.Pool({ connectionString: url, max: 2 });
+    try {
+      await pool.query(`insert into integrations (id, name, enabled, current_version, created_by)
+        select 'int_' || n, 'Integration ' || n, true, 1, 'bench' from generate_series(1, 20) n`);
+      await pool.query(`insert into integration_versions (integration_id, version, definition, created_by)
+        select 'int_' || n, 1, '{"name":"bench","trigger":{},"routes":[]}', 'bench' from generate_series(1, 20) n`);
+      await pool.query(
+        `insert into events (id, integration_id, integration_version, dedupe_key, source_record, data)
+           select 'ev_' || n, 'int_' || (n % 20 + 1), 1, 'd' || n, 'r' || n, '{"name":"x"}'
+             from generate_series(1, $1::int) n`,
+        [runs],
+      );
+      await pool.query(
+        `insert into runs (id, event_id, integration_id, integration_version, source_record, state,
+                           max_attempts, created_at)
+           select 'run_' || lpad(n::text, 6, '0'), 'ev_' || n, 'int_' || (n % 20 + 1), 1, 'r' || n,
+                  case when n % 20 = 0 then 'dead' else 'succeeded' end, 3,
+                  now() - make_interval(secs => ($1::int - n) * 8)
+             from generate_series(1, $1::int) n order by n`,
+        [runs],
+      );
+      await pool.query('analyze');
+    } finally {
+      await pool.end();
+    }
+    const junction = await startBenchJunction(url, { LOG_LEVEL: 'warn' });
+    try {
+      const signIn = await fetch(`${junction.url}/console/sign-in`, {
+        method: 'POST',
+        body: new URLSearchParams({ token: BENCH_ADMIN_TOKEN }),
+        redirect: 'manual',
+      });
+      const cookie = (signIn.headers.getSetCookie()[0] ?? '').split(';')[0] as string;
+      const pages: Record<string, string> = {
+        overview: '/console',
+        runs: '/console/runs',
+        runsDead: '/console/runs?state=dead',
+        runsOfIntegration: '/console/runs?integration=int_7',
+        runsOlderPage: '/console/runs?cursor=5000',
+        runsByRecord: '/console/runs?record=r4242',
+        run: '/console/runs/run_004242',
+        integration: '/console/integrations/int_7',
+        reviews: '/console/reviews',
+      };
+      const figures: Record<string, unknown> = {};
+      for (const [name, path] of Object.entries(pages)) {
+        const times: number[] = [];
+        for (let i = 0; i < requestsPerPage; i++) {
+          const started = performance.now();
+          const res = await fetch(`${junction.url}${path}`, { headers: { cookie } });
+          await res.text();
+          if (res.status !== 200) throw new Error(`${path} answered ${res.status}`);
+          times.push(performance.now() - started);
+        }
+        times.sort((a, b) => a - b);
+        const at = (q: number) =>
+          Number(
+            (times[Math.min(times.length - 1, Math.floor(q * times.length))] as number).toFixed(1),
+          );
+        figures[name] = { p50Ms: at(0.5), p99Ms: at(0.99) };
+      }
+      return { server: postgres.server, runs, requestsPerPage, pages: figures };
+    } finally {
+      await junction.stop();
+    }
+  } finally {
+    await postgres.close();
+  }
+}
