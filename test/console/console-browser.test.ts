@@ -19,7 +19,7 @@ import { consoleClient } from './console-client.js';
 const missing = browserMissing();
 if (missing) console.warn(missing);
 
-describe.skipIf(missing !== undefined)('the console in a browser', () => {
+describe.skipIf(missing !== undefined)('the console in a browser', { timeout: 120_000 }, () => {
   let t: TestJunction;
   let target: Awaited<ReturnType<typeof startFakeTarget>>;
   let browser: Browser;
@@ -41,7 +41,7 @@ describe.skipIf(missing !== undefined)('the console in a browser', () => {
     browser = await launchBrowser();
     page = await browser.newPage();
     page.setDefaultTimeout(20_000);
-  });
+  }, 180_000);
   afterAll(async () => {
     await browser?.close();
     await t?.close();
