@@ -65,6 +65,8 @@ describe('checkRecordType', () => {
       ...notes(),
       fields: { id: field.string(), title: field.integer(), version: field.integer() },
     };
+    // A plain JavaScript plugin has no compiler to refuse this mismatch: the check must find it.
+    // @ts-expect-error the records' title is text where the declaration says integer
     const report = await checkRecordType(bad, createTestContext(), options);
     expect(report.problems).toContain('create: the record n0001 /title must be integer');
     expect(report.problems).toContain('list: the record n0001 /title must be integer');
