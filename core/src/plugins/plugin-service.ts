@@ -136,6 +136,55 @@ export function createPluginService(deps: PluginServiceDeps): PluginService {
   const { db, store, catalogue } = deps;
   const versionUsers = deps.versionUsers ?? pluginVersionUsers;
 
+  /** Enables, disables, trusts or distrusts one installed version: one audited, notified change. */
+  async function setFlag(
+    id: string,
+    version: string,
+    flag: 'enabled' | 'trusted',
+    value: boolean,
+    who: PluginActor,
+    op: 'enable' | 'disable' | 'trust' | 'distrust',
+  ): Promise<PluginInstallSummary> {
+    const row = await db.transaction().execute(async (trx) => {
+      const before = await trx
+        .selectFrom('plugin_installs')
+        .select([flag, 'integrity'])
+        .where('id', '=', id)
+        .where('version', '=', version)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!before)
+        throw new PluginOperationError(
+          'not-found',
+          `The plugin ${id}@${version} is not installed.`,
+        );
+      const updated = await trx
+        .updateTable('plugin_installs')
+        .set({ [flag]: value, updated_at: new Date() })
+        .where('id', '=', id)
+        .where('version', '=', version)
+        .returning(summaryColumns)
+        .executeTakeFirstOrThrow();
+      await recordAudit(trx, {
+        actor: who.actor,
+        action: `plugin.${op}`,
+        subjectType: 'plugin',
+        subjectId: `${id}@${version}`,
+        ...(who.requestId ? { requestId: who.requestId } : {}),
+        data: {
+          before: { [flag]: (before as Record<typeof flag, boolean>)[flag] },
+          after: { [flag]: value },
+          integrity: before.integrity,
+          ...(who.clientAddress ? { clientAddress: who.clientAddress } : {}),
+        },
+      });
+      await notify(trx, { op, id, version });
+      return updated;
+    });
+    await deps.afterChange();
+    return toSummary(row);
+  }
+
   return {
     async install(source, who) {
       const rows = await db
@@ -275,87 +324,11 @@ export function createPluginService(deps: PluginServiceDeps): PluginService {
       await deps.afterChange();
     },
 
-    async setEnabled(id, version, enabled, who) {
-      const row = await db.transaction().execute(async (trx) => {
-        const before = await trx
-          .selectFrom('plugin_installs')
-          .select(['enabled', 'integrity'])
-          .where('id', '=', id)
-          .where('version', '=', version)
-          .forUpdate()
-          .executeTakeFirst();
-        if (!before)
-          throw new PluginOperationError(
-            'not-found',
-            `The plugin ${id}@${version} is not installed.`,
-          );
-        const updated = await trx
-          .updateTable('plugin_installs')
-          .set({ enabled, updated_at: new Date() })
-          .where('id', '=', id)
-          .where('version', '=', version)
-          .returning(summaryColumns)
-          .executeTakeFirstOrThrow();
-        await recordAudit(trx, {
-          actor: who.actor,
-          action: enabled ? 'plugin.enable' : 'plugin.disable',
-          subjectType: 'plugin',
-          subjectId: `${id}@${version}`,
-          ...(who.requestId ? { requestId: who.requestId } : {}),
-          data: {
-            before: { enabled: before.enabled },
-            after: { enabled },
-            integrity: before.integrity,
-            ...(who.clientAddress ? { clientAddress: who.clientAddress } : {}),
-          },
-        });
-        await notify(trx, { op: enabled ? 'enable' : 'disable', id, version });
-        return updated;
-      });
-      await deps.afterChange();
-      return toSummary(row);
-    },
+    setEnabled: (id, version, enabled, who) =>
+      setFlag(id, version, 'enabled', enabled, who, enabled ? 'enable' : 'disable'),
 
-    async setTrusted(id, version, trusted, who) {
-      const row = await db.transaction().execute(async (trx) => {
-        const before = await trx
-          .selectFrom('plugin_installs')
-          .select(['trusted', 'integrity'])
-          .where('id', '=', id)
-          .where('version', '=', version)
-          .forUpdate()
-          .executeTakeFirst();
-        if (!before)
-          throw new PluginOperationError(
-            'not-found',
-            `The plugin ${id}@${version} is not installed.`,
-          );
-        const updated = await trx
-          .updateTable('plugin_installs')
-          .set({ trusted, updated_at: new Date() })
-          .where('id', '=', id)
-          .where('version', '=', version)
-          .returning(summaryColumns)
-          .executeTakeFirstOrThrow();
-        await recordAudit(trx, {
-          actor: who.actor,
-          action: trusted ? 'plugin.trust' : 'plugin.distrust',
-          subjectType: 'plugin',
-          subjectId: `${id}@${version}`,
-          ...(who.requestId ? { requestId: who.requestId } : {}),
-          data: {
-            before: { trusted: before.trusted },
-            after: { trusted },
-            integrity: before.integrity,
-            ...(who.clientAddress ? { clientAddress: who.clientAddress } : {}),
-          },
-        });
-        await notify(trx, { op: trusted ? 'trust' : 'distrust', id, version });
-        return updated;
-      });
-      await deps.afterChange();
-      return toSummary(row);
-    },
+    setTrusted: (id, version, trusted, who) =>
+      setFlag(id, version, 'trusted', trusted, who, trusted ? 'trust' : 'distrust'),
 
     async listInstalls(id) {
       let query = db
