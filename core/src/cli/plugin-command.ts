@@ -138,3 +138,57 @@ export async function pluginRemoveCommand(
   );
   process.stdout.write(`Removed ${id}@${version}.\n`);
 }
+
+/** `<id>@<version>` from a CLI argument, or a sentence saying what is missing. */
+export function parseVersionedId(
+  argument: string,
+  command: string,
+): { id: string; version: string } {
+  const at = argument.lastIndexOf('@');
+  const id = at > 0 ? argument.slice(0, at) : '';
+  const version = at > 0 ? argument.slice(at + 1) : '';
+  if (!id || !version) {
+    throw new Error(
+      `Name one exact installed version, as <id>@<version> (for example: junction plugin ${command} acme-crm@1.2.0); "${argument}" is not.`,
+    );
+  }
+  return { id, version };
+}
+
+/**
+ * `junction plugin trust|distrust <id>@<version>`: marks that exact installed version trusted (it
+ * runs in Junction's process) or not (plugin hosts), audited with the operator as actor.
+ */
+export async function pluginTrustCommand(
+  argument: string,
+  trusted: boolean,
+  options: Record<string, unknown>,
+): Promise<void> {
+  const command = trusted ? 'trust' : 'distrust';
+  const { id, version } = parseVersionedId(argument, command);
+  const text = await withPlugins(`plugin ${command}`, options, async (host) => {
+    const installs = await host.service.listInstalls(id);
+    if (installs.length === 0) {
+      const builtin = host.catalogue.list().some((e) => e.id === id && e.source === 'builtin');
+      throw new Error(
+        builtin
+          ? `${id} is built into Junction: built-in plugins are not marked trusted or distrusted (JUNCTION_PLUGIN_ISOLATION decides where they run).`
+          : `No plugin with id ${id} is installed.`,
+      );
+    }
+    if (!installs.some((s) => s.version === version)) {
+      throw new Error(
+        `${id} has no version ${version} installed; installed: ${installs.map((s) => s.version).join(', ')}.`,
+      );
+    }
+    const summary = await host.service.setTrusted(id, version, trusted, { actor: actor() });
+    const where = installIsolation(host.settings, summary.trusted);
+    const done = `${trusted ? 'Trusted' : 'Distrusted'} ${id}@${version}`;
+    if (where === 'trusted' && trusted) return `${done}: it runs in Junction's own process.`;
+    if (where === 'isolated' && !trusted) return `${done}: it runs isolated in plugin hosts.`;
+    return where === 'isolated'
+      ? `${done}; it stays isolated in plugin hosts while JUNCTION_PLUGIN_ISOLATION is all.`
+      : `${done}; it runs in Junction's own process all the same while JUNCTION_PLUGIN_ISOLATION is none.`;
+  });
+  process.stdout.write(`${text}\n`);
+}

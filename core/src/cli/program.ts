@@ -71,7 +71,7 @@ export function createProgram(): Command {
   program.addCommand(audit);
 
   const plugin = new Command('plugin').description(
-    "install, list, inspect and remove connector plugins (on the database directly; a running Junction's own, never stopped)",
+    "install, list, inspect, trust and remove connector plugins (on the database directly; a running Junction's own, never stopped)",
   );
   plugin
     .command('install <source>')
@@ -107,6 +107,19 @@ export function createProgram(): Command {
         await pluginRemoveCommand(id, version, { ...command.parent?.opts() });
       },
     );
+  for (const trusted of [true, false]) {
+    plugin
+      .command(`${trusted ? 'trust' : 'distrust'} <id@version>`)
+      .description(
+        trusted
+          ? "let one exact installed version run in Junction's own process (audited; see docs/security.md)"
+          : 'run one installed version isolated in plugin hosts again (audited)',
+      )
+      .action(async (argument: string, _options: Record<string, unknown>, command: Command) => {
+        const { pluginTrustCommand } = await import('./plugin-command.js');
+        await pluginTrustCommand(argument, trusted, { ...command.parent?.opts() });
+      });
+  }
   program.addCommand(withConfigFlags(plugin, ['databaseUrl', 'dataDir', 'logLevel']));
 
   const db = new Command('db').description('the database Junction uses (for tools such as psql)');
