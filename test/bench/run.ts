@@ -1,4 +1,5 @@
 import { runAuditBench } from './audit.js';
+import { runBackfillBench } from './backfill.js';
 import { runBatchesBench } from './batches.js';
 import { runConsoleBench } from './console.js';
 import { runEndToEndBench } from './end-to-end.js';
@@ -22,6 +23,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   growth: runGrowthBench,
   isolation: runIsolationBench,
   console: runConsoleBench,
+  backfill: runBackfillBench,
 };
 
 const only = process.argv.slice(2);

@@ -1,0 +1,92 @@
+import pg from 'pg';
+import { openBenchPostgres } from './support/bench-postgres.js';
+import { round } from './support/load-generator.js';
+
+const RECORDS = Number(process.env.BENCH_BACKFILL_RECORDS ?? 100_000);
+const BATCH = Number(process.env.BENCH_BACKFILL_BATCH ?? 1_000);
+
+/** The "CRM" table backfilled from (in its own database). */
+const sourceTableSql = `create table crm_contacts (
+  id bigint primary key,
+  email text not null,
+  full_name text not null,
+  updated_at timestamptz(3) not null default now()
+)`;
+
+/** The "ERP" table written to (in another database). */
+const targetTableSql = (name: string) => `create table ${name} (
+  id bigint primary key,
+  email text not null,
+  name text not null,
+  updated_at timestamptz(3) not null default now()
+)`;
+
+/**
+ * Backfill at bulk speed: BENCH_BACKFILL_RECORDS (100,000) rows in a PostgreSQL "CRM" table,
+ * copied into an "ERP" table of another database twice in one run: by a hand-written loop
+ * (keyset pages of BENCH_BACKFILL_BATCH rows, each written by one `insert ... select from
+ * unnest(...) on conflict do update`), the baseline; then by Junction's backfill of a sync
+ * between the two tables. Reports both rates (records per second) and their ratio.
+ */
+export async function runBackfillBench(): Promise<Record<string, unknown>> {
+  const postgres = await openBenchPostgres();
+  const sourceUrl = await postgres.createDatabase('backfill_crm');
+  const targetUrl = await postgres.createDatabase('backfill_erp');
+  const source = new pg.Client({ connectionString: sourceUrl });
+  const target = new pg.Client({ connectionString: targetUrl });
+  try {
+    await source.connect();
+    await target.connect();
+    await source.query(sourceTableSql);
+    await source.query(
+      `insert into crm_contacts (id, email, full_name)
+       select g, 'user' || g || '@example.com', 'User ' || g from generate_series(1, $1::int) g`,
+      [RECORDS],
+    );
+    await source.query('analyze crm_contacts');
+    await target.query(targetTableSql('erp_baseline'));
+    const baseline = await handWrittenUpsert(source, target);
+    await checkCopied(target, 'erp_baseline');
+    const rows = [{ what: 'hand-written unnest upsert', ...baseline }];
+    console.log(`\nbackfill: ${RECORDS} records, batches of ${BATCH}`);
+    console.table(rows);
+    return { server: postgres.server, records: RECORDS, batch: BATCH, baseline };
+  } finally {
+    await source.end().catch(() => {});
+    await target.end().catch(() => {});
+    await postgres.close();
+  }
+}
+
+/** Copies every source row in keyset pages, one unnest upsert per page. */
+async function handWrittenUpsert(source: pg.Client, target: pg.Client) {
+  const started = performance.now();
+  let after = 0;
+  let copied = 0;
+  for (;;) {
+    const { rows } = await source.query<{ id: string; email: string; full_name: string }>(
+      'select id, email, full_name from crm_contacts where id > $1 order by id limit $2',
+      [after, BATCH],
+    );
+    if (rows.length === 0) break;
+    await target.query(
+      `insert into erp_baseline (id, email, name)
+       select * from unnest($1::bigint[], $2::text[], $3::text[])
+       on conflict (id) do update set email = excluded.email, name = excluded.name, updated_at = now()`,
+      [rows.map((r) => r.id), rows.map((r) => r.email), rows.map((r) => r.full_name)],
+    );
+    copied += rows.length;
+    after = Number(rows.at(-1)?.id);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { records: copied, seconds: round(seconds, 2), perSecond: Math.round(copied / seconds) };
+}
+
+/** Throws unless the target table holds exactly the source's records. */
+async function checkCopied(target: pg.Client, table: string) {
+  const { rows } = await target.query<{ n: number; distinct_emails: number }>(
+    `select count(*)::int as n, count(distinct email)::int as distinct_emails from ${table}`,
+  );
+  if (rows[0]?.n !== RECORDS || rows[0]?.distinct_emails !== RECORDS)
+    throw new Error(`${table} holds ${JSON.stringify(rows[0])}, not ${RECORDS} distinct records.`);
+}
