@@ -3,23 +3,19 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixtureRoot, writePlugin } from '../registry/plugin-fixtures.js';
-import { repoRoot, startNode } from '../support/child-process.js';
+import { runJunctionCli } from '../support/child-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
-const cli = path.join(repoRoot, 'core/dist/cli/main.js');
 let database: TestDatabase;
 let fixtures: Awaited<ReturnType<typeof createFixtureRoot>>;
 let client: pg.Client;
 
-async function junction(...args: string[]) {
-  const child = startNode([cli, ...args], {
+const junction = (...args: string[]) =>
+  runJunctionCli(args, {
     DATABASE_URL: database.url,
     JUNCTION_DATA_DIR: path.join(fixtures.dir, 'data'),
     LOG_LEVEL: 'silent',
   });
-  const { code } = await child.exited(60_000);
-  return { code, output: child.output() };
-}
 
 const trustedFlag = async (version: string) =>
   (

@@ -1,22 +1,18 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, startNode } from '../support/child-process.js';
+import { runJunctionCli } from '../support/child-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { createFixtureRoot, writePlugin } from './plugin-fixtures.js';
 
-const cli = path.join(repoRoot, 'core/dist/cli/main.js');
 let database: TestDatabase;
 let fixtures: Awaited<ReturnType<typeof createFixtureRoot>>;
 
-async function junction(...args: string[]) {
-  const child = startNode([cli, ...args], {
+const junction = (...args: string[]) =>
+  runJunctionCli(args, {
     DATABASE_URL: database.url,
     JUNCTION_DATA_DIR: path.join(fixtures.dir, 'data'),
     LOG_LEVEL: 'silent',
   });
-  const { code } = await child.exited(60_000);
-  return { code, output: child.output() };
-}
 
 beforeAll(async () => {
   database = await createTestDatabase();

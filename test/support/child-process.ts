@@ -80,3 +80,14 @@ export function startNode(
     },
   };
 }
+
+/** Runs `junction <args>` (the built CLI) to its end: its exit code and its output. */
+export async function runJunctionCli(
+  args: readonly string[],
+  env: Record<string, string | undefined>,
+  timeoutMs = 60_000,
+): Promise<{ code: number | null; output: string }> {
+  const child = startNode([path.join(repoRoot, 'core/dist/cli/main.js'), ...args], env);
+  const { code } = await child.exited(timeoutMs);
+  return { code, output: child.output() };
+}

@@ -16,6 +16,7 @@ import type { Database } from '../db/schema.js';
 import type { ExecuteResult, PluginExecutor } from '../executor/plugin-executor.js';
 import type { IntegrationDefinition } from '../integrations/integration-definition.js';
 import type { Logger } from '../log/create-logger.js';
+import { evaluateActionHook } from './action-hook.js';
 import { answerWithin } from './answer-within.js';
 import { createAttemptEnder } from './attempt-ender.js';
 import { defaultRetryPolicy, type RetryPolicy } from './backoff.js';
@@ -399,7 +400,8 @@ export function createRunExecutor(deps: RunExecutorDeps) {
     let secrets: string[] = [];
     let idempotent = true;
     const waitId = `wt_${randomUUID()}`;
-    const timeoutMs = stepTimeoutMs(step, action, input, deps.stepTimeoutMs);
+    // The default until the action's own timeout for this input is known (below).
+    let timeoutMs = stepTimeoutMs(step, undefined, deps.stepTimeoutMs);
     const request = (credentials: Record<string, unknown>) => ({
       connector,
       credentials,
@@ -415,6 +417,12 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       log: (entry: unknown) =>
         logger.debug({ runId: context.run.id, step: step.key, plugin: entry }, 'plugin log'),
     });
+    if (step.timeoutMs === undefined) {
+      // `timeoutMs(input)` needs no credentials: none are decrypted for it.
+      const own = await evaluateActionHook(deps.executor, request({}), action, 'timeoutMs', input);
+      if (!own.ok) throw await failStep(log, context, step.key, own.error, undefined, { input });
+      timeoutMs = stepTimeoutMs(step, own.output, deps.stepTimeoutMs);
+    }
     const parking: ParkingStep = {
       waitId,
       context,
@@ -467,9 +475,21 @@ export function createRunExecutor(deps: RunExecutorDeps) {
     });
     const call = async (credentials: Record<string, unknown>) => {
       secrets = secretValues(connector.definition.auth, credentials);
-      idempotent =
-        action.idempotent ||
-        action.idempotentWhen?.({ input: input as never, credentials }) === true;
+      if (!action.idempotent) {
+        const when = await evaluateActionHook(
+          deps.executor,
+          request(credentials),
+          action,
+          'idempotentWhen',
+          input,
+        );
+        // Its hook failed: the action was not sent, and its failure says nothing of an effect.
+        if (!when.ok) {
+          idempotent = true;
+          return when;
+        }
+        idempotent = when.output === true;
+      }
       // Recorded before the send: an attempt that ends without this step's outcome leaves the run
       // waiting for an operator, never sending it a second time. (A send again after a refused
       // token is safe: a 401 was not carried out.)

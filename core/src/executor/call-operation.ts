@@ -27,6 +27,14 @@ export async function callOperation(
       return pollAction(definition, operation.action, ctx, operation.state);
     case 'action-current':
       return readCurrentRecord(definition, operation.action, ctx, operation.input);
+    case 'action-hook': {
+      const action = definition.actions?.find((a) => a.key === operation.action);
+      if (!action) throw new Error(`no action "${operation.action}"`);
+      const input = operation.input as never;
+      return operation.hook === 'timeoutMs'
+        ? action.timeoutMs?.(input)
+        : action.idempotentWhen?.({ input, credentials: ctx.credentials });
+    }
     case 'test':
       return definition.auth.test ? definition.auth.test(ctx) : { ok: true, tested: false };
     case 'poll': {
@@ -58,6 +66,8 @@ export function describeOperation(operation: Operation): string {
       return `the poll of action "${operation.action}"`;
     case 'action-current':
       return `reading the current record for action "${operation.action}"`;
+    case 'action-hook':
+      return `${operation.hook} of action "${operation.action}"`;
     case 'test':
       return 'the connection test';
     case 'poll':

@@ -5,6 +5,13 @@ export type Operation =
   | { readonly kind: 'action'; readonly action: string; readonly input: unknown }
   | { readonly kind: 'action-poll'; readonly action: string; readonly state: unknown }
   | { readonly kind: 'action-current'; readonly action: string; readonly input: unknown }
+  | {
+      /** One of the action's engine-side hooks for this call, run where its code is. */
+      readonly kind: 'action-hook';
+      readonly action: string;
+      readonly hook: 'timeoutMs' | 'idempotentWhen';
+      readonly input: unknown;
+    }
   | { readonly kind: 'test' }
   | { readonly kind: 'poll'; readonly trigger: string; readonly cursor: string | null }
   | { readonly kind: 'webhook'; readonly trigger: string; readonly request: WebhookRequest }

@@ -50,9 +50,9 @@ export function describeDefinition(definition: ConnectorDefinition): DefinitionD
 }
 
 /**
- * Engine-side hooks the engine calls synchronously (`timeoutMs`, `idempotentWhen`): for a plugin
- * in a host they answer `undefined`, so the engine takes its defaults (the step's or the default
- * timeout; a non-idempotent action is never sent twice).
+ * An action's engine-side hooks (`timeoutMs`, `idempotentWhen`): the engine evaluates them in the
+ * plugin's host (`evaluateActionHook`, an `action-hook` call); a stand-in that something else
+ * calls answers `undefined` (the defaults) rather than throwing.
  */
 const ENGINE_HOOKS = new Set(['timeoutMs', 'idempotentWhen']);
 
