@@ -14,6 +14,9 @@
  * that version (`^1.1.0`); plugins declaring `^1.0.0` keep loading.
  *
  * History:
+ * - 1.12.0: a record type's optional `listChanged` (records changed since an instant, in
+ *   (`updatedAt`, key) order, keyset pages), which two-way sync uses to detect changes;
+ *   `sqlTableRecordType` offers it for tables with a modified-at column.
  * - 1.11.0: record types say what they can do: a record type's optional operations `list`
  *   (keyset pages from a cursor, `RecordPage`), `get`, `create`, `update`, `delete`, `createMany`,
  *   `updateMany`, `deleteMany` (`RecordOperations`) and `settings`; manifests list a record type's
@@ -65,7 +68,7 @@
  * defineConnector({ ..., contract: `^${CONTRACT_VERSION}` });
  * ```
  */
-export const CONTRACT_VERSION = '1.11.0';
+export const CONTRACT_VERSION = '1.12.0';
 
 type Version = readonly [number, number, number];
 

@@ -46,6 +46,16 @@ export interface RecordOperations<R> {
   updateMany?(ctx: RunContext, records: readonly Partial<R>[]): Promise<(R | undefined)[]>;
   /** Deletes a batch; the keys that were there (and are now deleted). */
   deleteMany?(ctx: RunContext, keys: readonly string[]): Promise<string[]>;
+  /**
+   * Records changed at or after `since` (an ISO 8601 instant; from the start without one), in
+   * (`updatedAt`, key) order, after `after` (the `next` of the page before, within one read).
+   * `next` is present whenever a record is returned; an empty page means no more changes
+   * (contract 1.12). Records without an `updatedAt` value are not listed.
+   */
+  listChanged?(
+    ctx: RunContext,
+    page: { since?: string; after?: string; limit: number },
+  ): Promise<RecordPage<R>>;
 }
 
 /**
@@ -65,6 +75,7 @@ export const RECORD_CAPABILITIES = [
   'createMany',
   'updateMany',
   'deleteMany',
+  'listChanged',
 ] as const satisfies readonly (keyof RecordOperations<unknown>)[];
 
 /**

@@ -114,6 +114,31 @@ function instant(value: unknown): string | null {
   return Number.isNaN(date.getTime()) ? String(value) : date.toISOString();
 }
 
+/** An ISO 8601 instant, checked and normalised (UTC, milliseconds). */
+function sqlInstant(value: unknown, pointer: string): string {
+  const date = new Date(typeof value === 'string' ? value : Number.NaN);
+  if (Number.isNaN(date.getTime()))
+    throw new InvalidInputError(`${JSON.stringify(value)} is not an ISO 8601 instant.`, {
+      problems: [{ pointer, message: 'must be an ISO 8601 instant' }],
+    });
+  return date.toISOString();
+}
+
+/** The modified-at and key a `listChanged` page's `next` holds. */
+function changePosition(after: string): [string, string] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(after);
+  } catch {
+    parsed = undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 2 || typeof parsed[1] !== 'string')
+    throw new InvalidInputError('The position to list changes after is not one this table gave.', {
+      problems: [{ pointer: '/after', message: 'must be the `next` of a page' }],
+    });
+  return [parsed[0] as string, parsed[1]];
+}
+
 function checkName(name: string, pattern: string, pointer: string): void {
   if (!new RegExp(pattern).test(name))
     throw new InvalidInputError(`"${name}" is not a plain SQL identifier.`, {
@@ -148,6 +173,11 @@ export function createSqlRecordStore(options: SqlRecordStoreOptions) {
   const K = quote(keyName);
   const p = (n: number) => (postgres ? `$${n}` : '?');
   const now = postgres ? 'now()' : 'current_timestamp(3)';
+  // PostgreSQL reads the zone of an ISO instant; MySQL compares its own UTC text.
+  const instantParam = (value: unknown, pointer: string) => {
+    const text = sqlInstant(value, pointer);
+    return postgres ? text : text.replace('T', ' ').replace('Z', '');
+  };
 
   const toRecord = (row: Record<string, unknown>): SqlRecord => ({
     key: String(row[keyName]),
@@ -302,6 +332,45 @@ export function createSqlRecordStore(options: SqlRecordStoreOptions) {
       const last = records.at(-1);
       return rows.length > limit && last !== undefined ? { records, next: last.key } : { records };
     },
+    /**
+     * Rows whose modified-at column is at or after `since`, in (modified-at, key) order, after
+     * `after` (the `next` of the page before: the last row's modified-at and key). Needs the
+     * modified-at column.
+     */
+    async listChanged(
+      session: SqlRecordSession,
+      page: { since?: string | undefined; after?: string | undefined; limit: number },
+    ): Promise<{ records: SqlRecord[]; next?: string }> {
+      if (modName === undefined)
+        throw new InvalidInputError('Listing changes needs the modified-at column of the table.', {
+          problems: [{ pointer: '/modifiedAtColumn', message: 'is required to list changes' }],
+        });
+      // Records carry the instant to the millisecond: PostgreSQL's microseconds are cut to match.
+      const M = postgres ? `date_trunc('milliseconds', ${quote(modName)})` : quote(modName);
+      const limit = Math.max(1, Math.min(Math.trunc(page.limit), 10_000));
+      const where: string[] = [`${M} is not null`];
+      const values: unknown[] = [];
+      if (page.since !== undefined) {
+        values.push(instantParam(page.since, '/since'));
+        where.push(`${M} >= ${p(values.length)}`);
+      }
+      if (page.after !== undefined) {
+        const [at, key] = changePosition(page.after);
+        values.push(instantParam(at, '/after'), instantParam(at, '/after'), key);
+        const [m1, m2, k] = [values.length - 2, values.length - 1, values.length].map(p);
+        where.push(`(${M} > ${m1} or (${M} = ${m2} and ${K} > ${k}))`);
+      }
+      values.push(limit);
+      const { rows } = await session.query(
+        `select * from ${table} where ${where.join(' and ')} order by ${M}, ${K} limit ${p(values.length)}`,
+        values,
+      );
+      const records = rows.map(toRecord);
+      const last = records.at(-1);
+      return last === undefined
+        ? { records }
+        : { records, next: JSON.stringify([last.modifiedAt, last.key]) };
+    },
     /** The row with this key, or `undefined`. */
     async get(session: SqlRecordSession, key: string): Promise<SqlRecord | undefined> {
       return (await byKeys(session, [key])).get(key);
@@ -444,5 +513,6 @@ export function sqlTableRecordType(
     createMany: (ctx, records) => run(ctx, (store, s) => store.createMany(s, records)),
     updateMany: (ctx, records) => run(ctx, (store, s) => store.updateMany(s, records)),
     deleteMany: (ctx, keys) => run(ctx, (store, s) => store.deleteMany(s, keys)),
+    listChanged: (ctx, page) => run(ctx, (store, s) => store.listChanged(s, page)),
   });
 }

@@ -64,6 +64,8 @@ import {
   SUBSCRIPTION_TASK,
   type SubscriptionJobPayload,
 } from './subscriptions/subscription-sync.js';
+import { createRecordClient, type RecordClient } from './sync/record-client.js';
+import { createSyncStore, type SyncStore } from './sync/sync-store.js';
 import { junctionVersion } from './version.js';
 import { startWorker, type WorkerHandle } from './worker/start-worker.js';
 
@@ -85,6 +87,9 @@ export interface JunctionServices {
   readonly box: SecretBox;
   readonly connections: ConnectionStore;
   readonly integrations: IntegrationStore;
+  readonly syncs: SyncStore;
+  /** Record calls of connectors' record types (sync, backfill, reconciliation). */
+  readonly records: RecordClient;
   readonly oauth: OAuthAuthorizations;
 }
 
@@ -191,19 +196,28 @@ export async function createJunction(
       const base = publicUrl();
       return base === undefined ? undefined : `${base}${callbackPath(signer.token(waitId))}`;
     };
+    const executor = createRedactingExecutor(
+      createIsolatingExecutor({
+        pool: plugins.hosts,
+        memoryMb: settings.hostMemoryMb,
+        inProcess: createInProcessExecutor({ egress: egress.rules }),
+      }),
+    );
+    const connections = createConnectionStore({ db: database.db, box, connectors });
     const services: JunctionServices = {
       connectors,
-      executor: createRedactingExecutor(
-        createIsolatingExecutor({
-          pool: plugins.hosts,
-          memoryMb: settings.hostMemoryMb,
-          inProcess: createInProcessExecutor({ egress: egress.rules }),
-        }),
-      ),
+      executor,
       box,
-      connections: createConnectionStore({ db: database.db, box, connectors }),
+      connections,
       oauth: createOAuthAuthorizations({ db: database.db, box, connectors }),
       integrations: createIntegrationStore({ db: database.db, connectors, box }),
+      syncs: createSyncStore({ db: database.db, connectors }),
+      records: createRecordClient({
+        connectors,
+        connections,
+        executor,
+        timeoutMs: config.stepTimeoutMs,
+      }),
     };
 
     const compile = createCompiledIntegrationCache();

@@ -6,6 +6,7 @@ import type { PluginTables } from './tables/plugin-tables.js';
 import type { ReviewTables } from './tables/review-tables.js';
 import type { RolloutTables } from './tables/rollout-tables.js';
 import type { RunTables } from './tables/run-tables.js';
+import type { SyncTables } from './tables/sync-tables.js';
 
 /** A timestamptz the database fills in when the row is made. */
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -41,7 +42,8 @@ export interface Database
     PluginTables,
     ReviewTables,
     RolloutTables,
-    RunTables {
+    RunTables,
+    SyncTables {
   api_tokens: ApiTokensTable;
 }
 

@@ -10,6 +10,7 @@ import {
   unsubscribeWebhook,
 } from '@junction/connector-kit';
 import type { Operation } from './operation.js';
+import { runRecordCall } from './record-call.js';
 
 /**
  * Runs one operation of `definition` with `ctx`: the same code in Junction's process (trusted
@@ -35,6 +36,8 @@ export async function callOperation(
         ? action.timeoutMs?.(input)
         : action.idempotentWhen?.({ input, credentials: ctx.credentials });
     }
+    case 'record':
+      return runRecordCall(definition, operation.recordType, operation.call, ctx);
     case 'test':
       return definition.auth.test ? definition.auth.test(ctx) : { ok: true, tested: false };
     case 'poll': {
@@ -68,6 +71,8 @@ export function describeOperation(operation: Operation): string {
       return `reading the current record for action "${operation.action}"`;
     case 'action-hook':
       return `${operation.hook} of action "${operation.action}"`;
+    case 'record':
+      return `${operation.call.op} of record type "${operation.recordType}"`;
     case 'test':
       return 'the connection test';
     case 'poll':

@@ -1,4 +1,5 @@
 import type { SubscriptionData, WebhookRequest } from '@junction/connector-kit';
+import type { RecordCall } from './record-call.js';
 
 /** One call into plugin code. */
 export type Operation =
@@ -13,6 +14,7 @@ export type Operation =
       readonly input: unknown;
     }
   | { readonly kind: 'test' }
+  | { readonly kind: 'record'; readonly recordType: string; readonly call: RecordCall }
   | { readonly kind: 'poll'; readonly trigger: string; readonly cursor: string | null }
   | { readonly kind: 'webhook'; readonly trigger: string; readonly request: WebhookRequest }
   | { readonly kind: 'subscribe'; readonly trigger: string; readonly webhookUrl: string }

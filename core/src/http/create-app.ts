@@ -19,6 +19,7 @@ import type { JunctionMetrics } from '../metrics/create-metrics.js';
 import type { PluginHost } from '../plugins/start-plugins.js';
 import type { ReviewQueue } from '../review/index.js';
 import { createRolloutStore } from '../rollout/index.js';
+import type { SyncStore } from '../sync/sync-store.js';
 import type { AppEnv } from './app-env.js';
 import { authenticate } from './middleware/authenticate.js';
 import { bodyLimit } from './middleware/body-limit.js';
@@ -52,6 +53,7 @@ import { registerReviewRoutes } from './routes/review-routes.js';
 import { registerRolloutReportRoutes } from './routes/rollout-report-routes.js';
 import { registerRolloutRoutes } from './routes/rollout-routes.js';
 import { registerRunRoutes } from './routes/run-routes.js';
+import { registerSyncRoutes } from './routes/sync-routes.js';
 import { registerTokenRoutes } from './routes/token-routes.js';
 import { validationHook } from './validation-hook.js';
 import { bodyTooLarge } from './webhook-answer.js';
@@ -69,6 +71,8 @@ export interface AppDependencies {
   readonly executor: PluginExecutor;
   readonly connections: ConnectionStore;
   readonly integrations: IntegrationStore;
+  /** Sync definitions (`/v1/syncs`). */
+  readonly syncs?: SyncStore;
   /** The OAuth 2.0 authorization-code grant and Junction's public URL (for its redirect). */
   readonly oauth?: OAuthAuthorizations;
   readonly publicUrl?: () => string | undefined;
@@ -132,6 +136,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     store: deps.integrations,
     connectors: deps.connectors,
   });
+  if (deps.syncs) registerSyncRoutes(app, { db: deps.db, store: deps.syncs });
   if (deps.oauth) {
     registerOAuthRoutes(app, {
       store: deps.connections,

@@ -21,7 +21,7 @@ export interface IntegrationCheck {
   readonly pinned: IntegrationDefinition;
 }
 
-const escapePointerPart = (part: string) => part.replace(/~/g, '~0').replace(/\//g, '~1');
+export const escapePointerPart = (part: string) => part.replace(/~/g, '~0').replace(/\//g, '~1');
 
 /**
  * Checks a whole integration against the installed connectors and stored connections and
@@ -41,34 +41,7 @@ export function validateIntegration(
   const resolve = (
     pointer: string,
     ref: { connector: string; version?: string; connection?: string },
-  ): ResolvedConnector | undefined => {
-    const found = connectors.get(ref.connector, ref.version);
-    if (!found) {
-      const versions = connectors.versions(ref.connector);
-      if (versions.length === 0)
-        add(`${pointer}/connector`, `no connector "${ref.connector}" is installed`);
-      else
-        add(
-          `${pointer}/version`,
-          `version ${ref.version} of "${ref.connector}" is not installed (installed: ${versions.join(', ')})`,
-        );
-      return undefined;
-    }
-    if (ref.connection === undefined) {
-      if (found.definition.auth.kind !== 'none')
-        add(`${pointer}/connection`, `"${ref.connector}" needs a connection`);
-    } else {
-      const connection = connections(ref.connection);
-      if (!connection) add(`${pointer}/connection`, `no connection "${ref.connection}"`);
-      else if (connection.connector !== ref.connector) {
-        add(
-          `${pointer}/connection`,
-          `connection "${ref.connection}" is for "${connection.connector}", not "${ref.connector}"`,
-        );
-      }
-    }
-    return found;
-  };
+  ) => resolveConnectorRef(pointer, ref, connectors, connections, add);
 
   const triggerConnector = resolve('/trigger', definition.trigger);
   let eventFields: FieldSet | undefined;
@@ -147,6 +120,46 @@ export function validateIntegration(
 }
 
 type Add = (pointer: string, detail: string) => void;
+
+/**
+ * The installed connector a reference names (its version when given), with a problem at
+ * `pointer` when it is not installed, needs a connection it lacks, or names a connection that is
+ * missing or of another connector.
+ */
+export function resolveConnectorRef(
+  pointer: string,
+  ref: { connector: string; version?: string | undefined; connection?: string | undefined },
+  connectors: ConnectorSource,
+  connections: ConnectionLookup,
+  add: Add,
+): ResolvedConnector | undefined {
+  const found = connectors.get(ref.connector, ref.version);
+  if (!found) {
+    const versions = connectors.versions(ref.connector);
+    if (versions.length === 0)
+      add(`${pointer}/connector`, `no connector "${ref.connector}" is installed`);
+    else
+      add(
+        `${pointer}/version`,
+        `version ${ref.version} of "${ref.connector}" is not installed (installed: ${versions.join(', ')})`,
+      );
+    return undefined;
+  }
+  if (ref.connection === undefined) {
+    if (found.definition.auth.kind !== 'none')
+      add(`${pointer}/connection`, `"${ref.connector}" needs a connection`);
+  } else {
+    const connection = connections(ref.connection);
+    if (!connection) add(`${pointer}/connection`, `no connection "${ref.connection}"`);
+    else if (connection.connector !== ref.connector) {
+      add(
+        `${pointer}/connection`,
+        `connection "${ref.connection}" is for "${connection.connector}", not "${ref.connector}"`,
+      );
+    }
+  }
+  return found;
+}
 type Scope = { event: FieldSet | undefined; steps: Map<string, FieldSet>; links: Set<string> };
 
 function checkActionStep(
@@ -245,7 +258,7 @@ function checkExpression(pointer: string, expression: unknown, scope: Scope, add
 }
 
 /** Checks the settings an integration gives a trigger or action against the fields it declares. */
-function checkSettings(
+export function checkSettings(
   pointer: string,
   fields: FieldSet | undefined,
   given: Record<string, unknown> | undefined,

@@ -15,7 +15,7 @@ export interface MappingScope {
 export function checkVarPath(path: string, scope: MappingScope): string | undefined {
   if (path === '') return undefined;
   const [root, ...rest] = path.split('.');
-  if (root === 'event') return walk(scope.event, rest, 'event');
+  if (root === 'event') return checkFieldPath(scope.event, rest, 'event');
   if (root === 'links') {
     const [stepKey, field, ...more] = rest;
     if (stepKey === undefined) return undefined;
@@ -32,12 +32,20 @@ export function checkVarPath(path: string, scope: MappingScope): string | undefi
     if (stepKey === undefined) return undefined;
     const output = scope.steps.get(stepKey);
     if (!output) return `"steps.${stepKey}" is not an earlier action step of this route`;
-    return walk(output, inner, `steps.${stepKey}`);
+    return checkFieldPath(output, inner, `steps.${stepKey}`);
   }
   return `"${path}" must start with "event." (the trigger's output), "steps.<key>." (an earlier step's output) or "links.<key>." (its record link)`;
 }
 
-function walk(fields: FieldSet, segments: string[], prefix: string): string | undefined {
+/**
+ * Why the field path `segments` (below `prefix`, as named in the sentence) names nothing
+ * `fields` has, or undefined when it does (anything below a `json` field may exist).
+ */
+export function checkFieldPath(
+  fields: FieldSet,
+  segments: readonly string[],
+  prefix: string,
+): string | undefined {
   let current: FieldSet | undefined = fields;
   let field: AnyField | undefined;
   let at = prefix;

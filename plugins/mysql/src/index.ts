@@ -35,7 +35,7 @@ export const connector = defineConnector({
   description:
     'Reads new and changed rows from a MySQL or MariaDB table and inserts, updates, upserts, deletes and looks up rows; offers any table as a record type (keyset pages, batched writes).',
   version: '0.1.0',
-  contract: '^1.11.0',
+  contract: '^1.12.0',
   // Where the credentials go: changing one needs the password again.
   destinations: { credentials: ['host', 'port', 'connectionString'] },
   homepage: 'https://mariadb.org/',

@@ -19,6 +19,7 @@ import * as m0017 from './0017-least-privilege.js';
 import * as m0018 from './0018-plugin-trust.js';
 import * as m0019 from './0019-rollout.js';
 import * as m0020 from './0020-console-sessions.js';
+import * as m0022 from './0022-syncs.js';
 
 /**
  * Junction's migrations, forward-only, in order. A new migration is a new file added at the end;
@@ -45,4 +46,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0018-plugin-trust': m0018,
   '0019-rollout': m0019,
   '0020-console-sessions': m0020,
+  '0022-syncs': m0022,
 };
