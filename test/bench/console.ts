@@ -4,12 +4,15 @@ import { openBenchPostgres } from './support/bench-postgres.js';
 import { startBenchJunction } from './support/junction-env.js';
 
 const runs = 10_000;
+/** Open review items (one per waiting run), the queue size the console must stay fast with. */
+const reviewItems = 1_000;
 const requestsPerPage = 200;
 
 /**
- * Console pages with 10,000 runs in the database (20 integrations, 1 in 20 runs dead), served by
- * a Junction process: each page requested 200 times one after another with a signed-in session,
- * answered latency p50 and p99 per page (the time to the whole HTML). About 30 s.
+ * Console pages with 10,000 runs in the database (20 integrations, 1 in 20 runs dead) and 1,000
+ * open review items (1 in 10 runs waiting for one, a quarter past their SLA), served by a
+ * Junction process: each page requested 200 times one after another with a signed-in session,
+ * answered latency p50 and p99 per page (the time to the whole HTML). About a minute.
  */
 export async function runConsoleBench(): Promise<Record<string, unknown>> {
   const postgres = await openBenchPostgres();
@@ -31,11 +34,28 @@ export async function runConsoleBench(): Promise<Record<string, unknown>> {
         `insert into runs (id, event_id, integration_id, integration_version, source_record, state,
                            max_attempts, created_at)
            select 'run_' || lpad(n::text, 6, '0'), 'ev_' || n, 'int_' || (n % 20 + 1), 1, 'r' || n,
-                  case when n % 20 = 0 then 'dead' else 'succeeded' end, 3,
+                  case when n % 20 = 0 then 'dead' when n % 10 = 1 then 'waiting'
+                       else 'succeeded' end, 3,
                   now() - make_interval(secs => ($1::int - n) * 8)
              from generate_series(1, $1::int) n order by n`,
         [runs],
       );
+      await pool.query(
+        `insert into review_items (id, run_id, integration_id, route_key, step_key, reason,
+                                   confidence, proposal, source, current_record, diff, state,
+                                   sla_due_at, created_at)
+           select 'rev_' || lpad(n::text, 6, '0'), 'run_' || lpad(n::text, 6, '0'),
+                  'int_' || (n % 20 + 1), 'all', 'write', 'gate', 0.5,
+                  '{"number":"INV-1","amount":120}', '{"event":{"amount":120}}',
+                  '{"number":"INV-1","amount":90}',
+                  '[{"pointer":"/amount","current":90,"proposed":120}]', 'open',
+                  now() + make_interval(hours => case when n % 4 = 1 then -1 else 4 end),
+                  now() - make_interval(secs => ($1::int - n) * 8)
+             from generate_series(1, $1::int) n where n % 10 = 1 order by n`,
+        [runs],
+      );
+      const { rows } = await pool.query('select count(*)::int as n from review_items');
+      if (rows[0].n !== reviewItems) throw new Error(`seeded ${rows[0].n} review items`);
       await pool.query('analyze');
     } finally {
       await pool.end();
@@ -58,6 +78,12 @@ export async function runConsoleBench(): Promise<Record<string, unknown>> {
         run: '/console/runs/run_004242',
         integration: '/console/integrations/int_7',
         reviews: '/console/reviews',
+        reviewsBreached: '/console/reviews?sla=breached',
+        reviewsOfIntegration: '/console/reviews?integration=int_12',
+        reviewsLaterPage: '/console/reviews?cursor=500',
+        reviewItem: '/console/reviews/rev_004241',
+        connections: '/console/connections',
+        plugins: '/console/plugins',
       };
       const figures: Record<string, unknown> = {};
       for (const [name, path] of Object.entries(pages)) {
@@ -76,7 +102,7 @@ export async function runConsoleBench(): Promise<Record<string, unknown>> {
           );
         figures[name] = { p50Ms: at(0.5), p99Ms: at(0.99) };
       }
-      return { server: postgres.server, runs, requestsPerPage, pages: figures };
+      return { server: postgres.server, runs, reviewItems, requestsPerPage, pages: figures };
     } finally {
       await junction.stop();
     }

@@ -1,4 +1,6 @@
+import type { Browser, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { launchBrowser } from '../support/browser.js';
 
 /**
  * A console user without a browser: fetch with the session cookie it was given, reading the
@@ -63,4 +65,24 @@ export function consoleClient(baseUrl: string) {
     },
   };
   return client;
+}
+
+/** Signs `page` in to the console at `baseUrl` with `token`, as a person would. */
+export async function signInPage(page: Page, baseUrl: string, token: string): Promise<void> {
+  await page.goto(`${baseUrl}/console/sign-in`);
+  await page.getByLabel('API token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/console/sign-in'));
+}
+
+/** A browser with one page signed in with `token` (close the browser in afterAll). */
+export async function signedInBrowser(
+  baseUrl: string,
+  token: string,
+): Promise<{ browser: Browser; page: Page }> {
+  const browser = await launchBrowser();
+  const page = await browser.newPage();
+  page.setDefaultTimeout(20_000);
+  await signInPage(page, baseUrl, token);
+  return { browser, page };
 }

@@ -6,7 +6,7 @@ import { apiOf } from '../support/api.js';
 import { browserMissing, expectAccessible, launchBrowser, screenshot } from '../support/browser.js';
 import { startTestJunction, type TestJunction } from '../support/start-junction.js';
 import { until } from '../support/until.js';
-import { consoleClient } from './console-client.js';
+import { consoleClient, signInPage } from './console-client.js';
 
 const missing = browserMissing();
 if (missing) console.warn(missing);
@@ -202,6 +202,62 @@ describe.skipIf(missing !== undefined)(
       expect(bulk.status).toBe(403);
       const [still] = await query('select state from review_items where id = $1', [item.id]);
       expect(still.state).toBe('open');
+    });
+
+    it('lets an operator reassign an open item, refusing a token that cannot decide it', async () => {
+      const [item] = await query(
+        "select r.id from review_items r join runs u on u.id = r.run_id join events e on e.id = u.event_id where e.dedupe_key = 'e104'",
+      );
+      const operator = await apiOf(t).post('/v1/tokens', { name: 'Olga', role: 'operator' });
+      const context = await browser.newContext();
+      try {
+        const p = await context.newPage();
+        await signInPage(p, t.url, operator.body.token);
+        await p.goto(`${t.url}/console/reviews/${item.id}`);
+        await p
+          .getByLabel('Give this item to')
+          .selectOption({ label: 'Rita (accounts payable) (reviewer)' });
+        await expectAccessible(p);
+        await p.getByRole('button', { name: 'Reassign' }).click();
+        await expect
+          .poll(() => p.getByRole('status').textContent())
+          .toContain(`Given to ${reviewer.id}`);
+        await p.getByLabel('Give this item to').selectOption('');
+        await p.getByRole('button', { name: 'Reassign' }).click();
+        await expect.poll(() => p.getByRole('status').textContent()).toContain('Taken back');
+      } finally {
+        await context.close();
+      }
+      const assigns = await query(
+        "select actor, data->'after'->>'assignee' as assignee from audit_entries where action = 'review.assign' and subject_id = $1 order by at",
+        [item.id],
+      );
+      expect(assigns).toEqual([
+        { actor: `token:${operator.body.id}`, assignee: reviewer.id },
+        { actor: `token:${operator.body.id}`, assignee: null },
+      ]);
+      // A viewer's token cannot decide reviews: refused with the reason, nothing changes.
+      const user = consoleClient(t.url);
+      await user.signIn(operator.body.token);
+      const bad = await user.post(`/console/reviews/${item.id}/assign`, {
+        _csrf: user.csrf,
+        assignee: viewer.id,
+      });
+      expect(bad.status).toBe(303);
+      expect(decodeURIComponent(bad.headers.getSetCookie().join(';'))).toContain(
+        'cannot decide reviews',
+      );
+      // A viewer sees no reassign form, and a forged one is refused.
+      const looker = consoleClient(t.url);
+      await looker.signIn(viewer.token);
+      expect((await looker.get(`/console/reviews/${item.id}`)).text).not.toContain('Reassign');
+      const forged = await looker.post(`/console/reviews/${item.id}/assign`, {
+        _csrf: looker.csrf,
+        assignee: reviewer.id,
+      });
+      expect(forged.status).toBe(403);
+      const [still] = await query('select assignee from review_items where id = $1', [item.id]);
+      expect(still.assignee).toBeNull();
     });
   },
 );

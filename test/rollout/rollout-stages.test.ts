@@ -10,32 +10,12 @@ import {
 import { pointersOf } from '../support/api.js';
 import { startTestJunction, type TestJunction } from '../support/start-junction.js';
 import { until } from '../support/until.js';
-import { rolloutHelpers } from './rollout-support.js';
+import { orderSteps, rolloutHelpers } from './rollout-support.js';
 
 let t: TestJunction;
 let h: ReturnType<typeof rolloutHelpers>;
 
-const trigger = { connector: 'test-rollout-erp', trigger: 'order-received', recordKey: 'number' };
-const lookup = {
-  kind: 'action',
-  key: 'customer',
-  connector: 'test-rollout-erp',
-  action: 'find-customer',
-  mapping: { id: { var: 'event.customerId' } },
-};
-const upsert = {
-  kind: 'action',
-  key: 'order',
-  connector: 'test-rollout-erp',
-  action: 'upsert-order',
-  mapping: {
-    number: { var: 'event.number' },
-    customer: { upper: { var: 'steps.customer.name' } },
-    total: { number_parse: [{ var: 'event.total' }, '.'] },
-    status: { var: 'event.status' },
-  },
-};
-const notTest = { kind: 'filter', key: 'real', when: { '!=': [{ var: 'event.status' }, 'test'] } };
+const { trigger, lookup, upsert, notTest } = orderSteps;
 
 beforeAll(async () => {
   t = await startTestJunction(

@@ -3,6 +3,31 @@ import { apiOf } from '../support/api.js';
 import type { TestJunction } from '../support/start-junction.js';
 import { until } from '../support/until.js';
 
+/** The steps of an orders integration over the rollout ERP fixture: look the customer up, upsert the order. */
+export const orderSteps = {
+  trigger: { connector: 'test-rollout-erp', trigger: 'order-received', recordKey: 'number' },
+  lookup: {
+    kind: 'action',
+    key: 'customer',
+    connector: 'test-rollout-erp',
+    action: 'find-customer',
+    mapping: { id: { var: 'event.customerId' } },
+  },
+  upsert: {
+    kind: 'action',
+    key: 'order',
+    connector: 'test-rollout-erp',
+    action: 'upsert-order',
+    mapping: {
+      number: { var: 'event.number' },
+      customer: { upper: { var: 'steps.customer.name' } },
+      total: { number_parse: [{ var: 'event.total' }, '.'] },
+      status: { var: 'event.status' },
+    },
+  },
+  notTest: { kind: 'filter', key: 'real', when: { '!=': [{ var: 'event.status' }, 'test'] } },
+} as const;
+
 /** Helpers over one test Junction for rollout tests. */
 export function rolloutHelpers(t: TestJunction) {
   const api = apiOf(t);

@@ -9,7 +9,7 @@ import {
 import { pointersOf } from '../support/api.js';
 import { startTestJunction, type TestJunction } from '../support/start-junction.js';
 import { until } from '../support/until.js';
-import { rolloutHelpers } from './rollout-support.js';
+import { orderSteps, rolloutHelpers } from './rollout-support.js';
 
 let t: TestJunction;
 let h: ReturnType<typeof rolloutHelpers>;
@@ -17,34 +17,8 @@ let integrationId: string;
 
 const definition = {
   name: 'Orders to ERP (parallel run)',
-  trigger: { connector: 'test-rollout-erp', trigger: 'order-received', recordKey: 'number' },
-  routes: [
-    {
-      key: 'orders',
-      steps: [
-        {
-          kind: 'action',
-          key: 'customer',
-          connector: 'test-rollout-erp',
-          action: 'find-customer',
-          mapping: { id: { var: 'event.customerId' } },
-        },
-        { kind: 'filter', key: 'real', when: { '!=': [{ var: 'event.status' }, 'test'] } },
-        {
-          kind: 'action',
-          key: 'order',
-          connector: 'test-rollout-erp',
-          action: 'upsert-order',
-          mapping: {
-            number: { var: 'event.number' },
-            customer: { upper: { var: 'steps.customer.name' } },
-            total: { number_parse: [{ var: 'event.total' }, '.'] },
-            status: { var: 'event.status' },
-          },
-        },
-      ],
-    },
-  ],
+  trigger: orderSteps.trigger,
+  routes: [{ key: 'orders', steps: [orderSteps.lookup, orderSteps.notTest, orderSteps.upsert] }],
 };
 
 beforeAll(async () => {

@@ -2,6 +2,7 @@ import type { auditEntryToJson } from '../audit/query-audit-entries.js';
 import type { AuditVerification } from '../audit/verify-audit-chain.js';
 import { JsonBlock, queryOf, Time } from './console-format.js';
 import type { ConsoleSession } from './console-sessions.js';
+import { FilterBar, Pager } from './filter-bar.js';
 import { Layout } from './layout.js';
 
 /** The audit trail's filters as typed ('' when unset). */
@@ -60,33 +61,21 @@ export function AuditPage(props: {
             </p>
           ))}
       </section>
-      <form method="get" action="/console/audit">
-        <fieldset class="filters">
-          <legend>Filter entries</legend>
-          {fields.map(([name, label, placeholder]) => (
-            <div>
-              <label for={`a-${name}`}>{label}</label>
-              <input
-                id={`a-${name}`}
-                name={name}
-                value={f[name]}
-                type={name === 'from' || name === 'to' ? 'datetime-local' : 'text'}
-                placeholder={placeholder || undefined}
-                aria-invalid={props.problems[name] ? 'true' : undefined}
-                aria-describedby={props.problems[name] ? `a-${name}-error` : undefined}
-              />
-              {props.problems[name] && (
-                <span class="error" id={`a-${name}-error`}>
-                  {props.problems[name]}
-                </span>
-              )}
-            </div>
-          ))}
-          <div>
-            <button type="submit">Show entries</button> <a href="/console/audit">Clear</a>
-          </div>
-        </fieldset>
-      </form>
+      <FilterBar
+        action="/console/audit"
+        legend="Filter entries"
+        submit="Show entries"
+        clear
+        idPrefix="a-"
+        problems={props.problems}
+        fields={fields.map(([name, label, placeholder]) => ({
+          kind: name === 'from' || name === 'to' ? 'datetime-local' : 'text',
+          name,
+          label,
+          value: f[name],
+          placeholder,
+        }))}
+      />
       <section aria-labelledby="entries">
         <h2 id="entries">Entries, oldest first</h2>
         {props.entries.length === 0 ? (
@@ -128,13 +117,17 @@ export function AuditPage(props: {
             </tbody>
           </table>
         )}
-        {props.next && (
-          <nav class="pager" aria-label="Pages of entries">
-            <a href={`/console/audit${queryOf({ ...f, after: props.next })}`} rel="next">
-              Next entries
-            </a>
-          </nav>
-        )}
+        <Pager
+          label="Pages of entries"
+          next={
+            props.next
+              ? {
+                  href: `/console/audit${queryOf({ ...f, after: props.next })}`,
+                  text: 'Next entries',
+                }
+              : undefined
+          }
+        />
       </section>
     </Layout>
   );

@@ -15,8 +15,8 @@ export function ConnectionsPage(props: {
     <Layout title="Connections" session={session} current="/console/connections">
       <Flash {...props.flash} />
       <p class="muted">
-        Secret values are never shown, only whether each is set. Change connections with{' '}
-        <code>PUT /v1/connections/&#123;id&#125;</code>.
+        Secret values are never shown, only whether each is set. Open a connection to change its
+        settings and credentials.
       </p>
       {props.connections.length === 0 ? (
         <p>No connections yet.</p>
@@ -36,7 +36,8 @@ export function ConnectionsPage(props: {
             {props.connections.map((c) => (
               <tr>
                 <th scope="row">
-                  {c.name} <span class="muted">{c.id}</span>
+                  <a href={`/console/connections/${encodeURIComponent(c.id)}`}>{c.name}</a>{' '}
+                  <span class="muted">{c.id}</span>
                 </th>
                 <td>{c.connector}</td>
                 <td>

@@ -40,7 +40,8 @@ fieldset.filters { display: flex; gap: .8rem; flex-wrap: wrap; align-items: flex
 .error, [role="alert"] { color: var(--bad); }
 .notice { border-left: 4px solid var(--ok); background: #eef7f0; padding: .5rem .8rem; }
 .problem { border-left: 4px solid var(--bad); background: #fbeeee; padding: .5rem .8rem; }
-.muted { color: var(--muted); }
+.muted { color: var(--muted); } .hint { display: block; font-size: .85rem; }
+label.inline { display: inline; font-weight: 400; } .step-preview h3 { font-size: 1rem; margin: 1rem 0 .3rem; }
 details.confirm { display: inline-block; } details.confirm[open] { border: 1px solid var(--line); padding: .4rem; }
 .columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr)); gap: 1rem; }
 .diff-changed { background: #fff4d6; } .pager { margin-top: .8rem; display: flex; gap: 1rem; }

@@ -1,8 +1,10 @@
-import type { DiscrepancyReport } from '../rollout/index.js';
 import { JsonBlock, Time } from './console-format.js';
 import type { ConsoleSession } from './console-sessions.js';
-import type { JsonChange } from './json-diff.js';
+import type { IntegrationPageData } from './integration-page-data.js';
 import { ConfirmForm, Flash, Layout, StateBadge } from './layout.js';
+import { MappingPreviewSection } from './mapping-preview.js';
+import type { PreviewState } from './mapping-preview-data.js';
+import { RolloutSection } from './rollout-section.js';
 
 export interface IntegrationLine {
   readonly id: string;
@@ -55,21 +57,22 @@ export function IntegrationsPage(props: {
   );
 }
 
-/** One integration: state, actions, versions, the shown version's definition, a diff of two. */
+/**
+ * One integration: state, actions, rollout stage and shadow report, versions, a diff of two,
+ * the shown version's definition and a preview of its mappings on sample data.
+ */
 export function IntegrationPage(props: {
   session: ConsoleSession;
-  integration: IntegrationLine & { revision: number };
-  versions: readonly { version: number; createdAt: string; createdBy: string }[];
-  shown: { version: number; definition: unknown };
-  diff: { from: number; to: number; changes: readonly JsonChange[] } | undefined;
+  data: IntegrationPageData;
   canWrite: boolean;
-  counts: Readonly<Record<string, number>>;
-  rollout: { stage: string; samplePercent: number | null; report: DiscrepancyReport };
+  canOperate: boolean;
+  preview: PreviewState;
   flash: { done?: string; problem?: string };
 }) {
-  const { integration: i, session } = props;
+  const { session, data } = props;
+  const { integration: i } = data;
   const id = encodeURIComponent(i.id);
-  const previous = props.versions.find((v) => v.version < i.version)?.version;
+  const previous = data.versions.find((v) => v.version < i.version)?.version;
   return (
     <Layout title={i.name} session={session} current="/console/integrations">
       <Flash {...props.flash} />
@@ -77,10 +80,10 @@ export function IntegrationPage(props: {
         <StateBadge state={i.enabled ? 'enabled' : 'disabled'} /> version {i.version}, changed{' '}
         <Time at={i.updatedAt} />. <a href={`/console/runs?integration=${id}`}>Its runs</a>
         {' · '}
-        <a href={`/console/runs?integration=${id}&state=dead`}>dead: {props.counts.dead ?? 0}</a>
+        <a href={`/console/runs?integration=${id}&state=dead`}>dead: {data.counts.dead ?? 0}</a>
         {' · '}
         <a href={`/console/runs?integration=${id}&state=waiting`}>
-          waiting: {props.counts.waiting ?? 0}
+          waiting: {data.counts.waiting ?? 0}
         </a>
       </p>
       {props.canWrite && (
@@ -97,7 +100,12 @@ export function IntegrationPage(props: {
           fields={{ revision: String(i.revision) }}
         />
       )}
-      <RolloutSection {...props.rollout} />
+      <RolloutSection
+        session={session}
+        integration={i.id}
+        rollout={data.rollout}
+        canWrite={props.canWrite}
+      />
       <section aria-labelledby="versions">
         <h2 id="versions">Versions</h2>
         <form method="get" action={`/console/integrations/${id}`}>
@@ -106,10 +114,10 @@ export function IntegrationPage(props: {
             <div>
               <label for="from">From version</label>
               <select id="from" name="from">
-                {props.versions.map((v) => (
+                {data.versions.map((v) => (
                   <option
                     value={String(v.version)}
-                    selected={(props.diff?.from ?? previous) === v.version}
+                    selected={(data.diff?.from ?? previous) === v.version}
                   >
                     {v.version}
                   </option>
@@ -119,10 +127,10 @@ export function IntegrationPage(props: {
             <div>
               <label for="to">To version</label>
               <select id="to" name="to">
-                {props.versions.map((v) => (
+                {data.versions.map((v) => (
                   <option
                     value={String(v.version)}
-                    selected={(props.diff?.to ?? i.version) === v.version}
+                    selected={(data.diff?.to ?? i.version) === v.version}
                   >
                     {v.version}
                   </option>
@@ -134,22 +142,22 @@ export function IntegrationPage(props: {
             </div>
           </fieldset>
         </form>
-        {props.diff && (
+        {data.diff && (
           <table>
             <caption>
-              Changes from version {props.diff.from} to {props.diff.to}
-              {props.diff.changes.length === 0 ? ': none.' : ''}
+              Changes from version {data.diff.from} to {data.diff.to}
+              {data.diff.changes.length === 0 ? ': none.' : ''}
             </caption>
             <thead>
               <tr>
                 <th scope="col">Where</th>
                 <th scope="col">Change</th>
-                <th scope="col">Version {props.diff.from}</th>
-                <th scope="col">Version {props.diff.to}</th>
+                <th scope="col">Version {data.diff.from}</th>
+                <th scope="col">Version {data.diff.to}</th>
               </tr>
             </thead>
             <tbody>
-              {props.diff.changes.map((d) => (
+              {data.diff.changes.map((d) => (
                 <tr class="diff-changed">
                   <th scope="row">
                     <code>{d.pointer}</code>
@@ -163,11 +171,11 @@ export function IntegrationPage(props: {
           </table>
         )}
         <ul>
-          {props.versions.map((v) => (
+          {data.versions.map((v) => (
             <li>
               <a
                 href={`/console/integrations/${id}?version=${v.version}`}
-                aria-current={props.shown.version === v.version ? 'true' : undefined}
+                aria-current={data.shown.version === v.version ? 'true' : undefined}
               >
                 Version {v.version}
               </a>{' '}
@@ -178,76 +186,19 @@ export function IntegrationPage(props: {
           ))}
         </ul>
       </section>
+      <MappingPreviewSection
+        session={session}
+        action={`/console/integrations/${id}/preview#preview`}
+        version={data.shown.version}
+        preview={props.preview}
+      />
       <section aria-labelledby="definition">
-        <h2 id="definition">Definition, version {props.shown.version}</h2>
+        <h2 id="definition">Definition, version {data.shown.version}</h2>
         <JsonBlock
-          value={props.shown.definition}
-          label={`Definition, version ${props.shown.version}`}
+          value={data.shown.definition}
+          label={`Definition, version ${data.shown.version}`}
         />
       </section>
     </Layout>
-  );
-}
-
-/** The rollout stage and, for writes a shadow run recorded, the discrepancy report's summary. */
-function RolloutSection(props: {
-  stage: string;
-  samplePercent: number | null;
-  report: DiscrepancyReport;
-}) {
-  const { report: r } = props;
-  return (
-    <section aria-labelledby="rollout">
-      <h2 id="rollout">Rollout</h2>
-      <p>
-        Stage <strong>{props.stage}</strong>
-        {props.samplePercent !== null ? ` (${props.samplePercent}% reviewed)` : ''}. Change it with{' '}
-        <code>PUT /v1/integrations/&#123;id&#125;/rollout</code>.
-      </p>
-      {r.writes.intended === 0 ? (
-        <p class="muted">No shadow writes in the last 30 days.</p>
-      ) : (
-        <>
-          <p>
-            Shadow writes in the last 30 days: {r.writes.intended} intended, {r.writes.compared}{' '}
-            compared, {r.writes.matched} matched
-            {r.matchRate === null ? '' : ` (${(r.matchRate * 100).toFixed(1)}%)`},{' '}
-            {r.writes.pending} waiting to be compared, {r.writes.unreadable} unreadable.
-            Discrepancies: {r.discrepancies.open} open, {r.discrepancies.explained} explained.
-          </p>
-          {r.examples.length > 0 && (
-            <table>
-              <caption class="muted">Discrepancies, open ones first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Record</th>
-                  <th scope="col">Field</th>
-                  <th scope="col">Intended</th>
-                  <th scope="col">In the target</th>
-                  <th scope="col">Explained</th>
-                </tr>
-              </thead>
-              <tbody>
-                {r.examples.map((d) => (
-                  <tr>
-                    <td>{d.kind}</td>
-                    <td>
-                      <a href={`/console/runs/${encodeURIComponent(d.run)}`}>
-                        {d.targetKey ?? d.run}
-                      </a>
-                    </td>
-                    <td>{d.field ?? '–'}</td>
-                    <td>{JSON.stringify(d.intended ?? null)}</td>
-                    <td>{JSON.stringify(d.actual ?? null)}</td>
-                    <td>{d.explained ? d.explained.reason : 'no'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-        </>
-      )}
-    </section>
   );
 }

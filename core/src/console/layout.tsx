@@ -8,6 +8,7 @@ const sections = [
   { href: '/console/reviews', label: 'Review queue', permission: 'reviews:read' },
   { href: '/console/integrations', label: 'Integrations', permission: 'read' },
   { href: '/console/connections', label: 'Connections', permission: 'read' },
+  { href: '/console/plugins', label: 'Plugins', permission: 'read' },
   { href: '/console/audit', label: 'Audit', permission: 'audit:read' },
   { href: '/console/tokens', label: 'Tokens', permission: 'tokens:manage' },
 ] as const;

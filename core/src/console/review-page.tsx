@@ -3,6 +3,7 @@ import type { ReviewView } from '../review/review-view.js';
 import { JsonBlock, Time } from './console-format.js';
 import type { ConsoleSession } from './console-sessions.js';
 import { Csrf, Flash, Layout } from './layout.js';
+import { ReassignForm } from './reassign-form.js';
 import { fieldOf, fieldText } from './review-form.js';
 import { SlaBadge } from './reviews-page.js';
 
@@ -21,6 +22,8 @@ export function ReviewPage(props: {
   typed?: Record<string, unknown> | undefined;
   problems?: readonly InputProblem[] | undefined;
   nextItem?: string | undefined;
+  /** Who the item can be given to, when the session may reassign it. */
+  assignees?: readonly { id: string; name: string; role: string }[] | undefined;
   flash: { done?: string; problem?: string };
 }) {
   const { item, session } = props;
@@ -92,6 +95,9 @@ export function ReviewPage(props: {
             </form>
           )}
         </section>
+      )}
+      {props.assignees && open && (
+        <ReassignForm session={session} item={item} candidates={props.assignees} />
       )}
       <section aria-labelledby="compare">
         <h2 id="compare">What would be written</h2>

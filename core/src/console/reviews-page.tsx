@@ -1,6 +1,7 @@
 import type { ReviewView } from '../review/review-view.js';
 import { queryOf, Time } from './console-format.js';
 import type { ConsoleSession } from './console-sessions.js';
+import { FilterBar, integrationFilter, Pager, selectFilter } from './filter-bar.js';
 import { Csrf, Flash, Layout } from './layout.js';
 
 /** The review queue's filters as typed ('' when unset). */
@@ -119,59 +120,25 @@ export function ReviewsPage(props: {
   return (
     <Layout title="Review queue" session={session} current="/console/reviews">
       <Flash {...props.flash} />
-      <form method="get" action="/console/reviews">
-        <fieldset class="filters">
-          <legend>Filter the queue</legend>
-          <div>
-            <label for="integration">Integration</label>
-            <select id="integration" name="integration">
-              <option value="">Any</option>
-              {data.integrations.map((i) => (
-                <option value={i.id} selected={f.integration === i.id}>
-                  {i.name}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div>
-            <label for="state">State</label>
-            <select id="state" name="state">
-              {(['open', 'decided', 'all'] as const).map((s) => (
-                <option value={s} selected={f.state === s}>
-                  {s}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div>
-            <label for="sla">SLA</label>
-            <select id="sla" name="sla">
-              <option value="">Any</option>
-              <option value="breached" selected={f.sla === 'breached'}>
-                breached
-              </option>
-              <option value="ok" selected={f.sla === 'ok'}>
-                within
-              </option>
-            </select>
-          </div>
-          <div>
-            <label for="assignee">Claimed</label>
-            <select id="assignee" name="assignee">
-              <option value="">By anyone or nobody</option>
-              <option value="me" selected={f.assignee === 'me'}>
-                By me
-              </option>
-              <option value="none" selected={f.assignee === 'none'}>
-                By nobody
-              </option>
-            </select>
-          </div>
-          <div>
-            <button type="submit">Show items</button>
-          </div>
-        </fieldset>
-      </form>
+      <FilterBar
+        action="/console/reviews"
+        legend="Filter the queue"
+        submit="Show items"
+        fields={[
+          integrationFilter(f.integration, data.integrations),
+          selectFilter('state', 'State', f.state, ['open', 'decided', 'all']),
+          selectFilter('sla', 'SLA', f.sla, [
+            ['', 'Any'],
+            ['breached', 'breached'],
+            ['ok', 'within'],
+          ]),
+          selectFilter('assignee', 'Claimed', f.assignee, [
+            ['', 'By anyone or nobody'],
+            ['me', 'By me'],
+            ['none', 'By nobody'],
+          ]),
+        ]}
+      />
       {data.canDecide && f.state === 'open' && data.items.length > 0 && (
         <form id="bulk" method="post" action="/console/reviews/approve">
           <Csrf session={session} />
@@ -191,14 +158,19 @@ export function ReviewsPage(props: {
         >
           <ReviewRows data={data} session={session} />
         </div>
-        <nav class="pager" aria-label="Pages of review items">
-          {data.cursor !== undefined && <a href={`/console/reviews${query()}`}>First page</a>}
-          {data.next !== undefined && (
-            <a href={`/console/reviews${query(data.next)}`} rel="next">
-              Next page
-            </a>
-          )}
-        </nav>
+        <Pager
+          label="Pages of review items"
+          first={
+            data.cursor === undefined
+              ? undefined
+              : { href: `/console/reviews${query()}`, text: 'First page' }
+          }
+          next={
+            data.next === undefined
+              ? undefined
+              : { href: `/console/reviews${query(data.next)}`, text: 'Next page' }
+          }
+        />
       </section>
     </Layout>
   );

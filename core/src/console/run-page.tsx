@@ -1,6 +1,7 @@
 import type { RunDetail } from '../runs/run-queries.js';
 import { JsonBlock, queryOf, Time } from './console-format.js';
 import type { ConsoleSession } from './console-sessions.js';
+import { DecideSection } from './decide-section.js';
 import { ConfirmForm, Flash, Layout, StateBadge } from './layout.js';
 
 /** A record link a run wrote or read: which record of the source is which of the target. */
@@ -113,6 +114,7 @@ export function RunPage(props: {
           )}
         </section>
       )}
+      {props.canOperate && run.state === 'unknown' && <DecideSection session={session} run={run} />}
       {run.lastError && (
         <section aria-labelledby="last-error">
           <h2 id="last-error">Last error</h2>
@@ -193,6 +195,13 @@ export function RunPage(props: {
           .
         </p>
         <JsonBlock value={run.event.data} label="Event data" />
+        <p>
+          <a
+            href={`/console/integrations/${encodeURIComponent(run.integration)}${queryOf({ version: String(run.version), sample: run.id })}#preview`}
+          >
+            Preview the mappings on this event
+          </a>
+        </p>
       </section>
     </Layout>
   );

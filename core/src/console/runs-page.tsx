@@ -2,6 +2,7 @@ import type { RunView } from '../runs/run-view.js';
 import { runStates } from '../runs/run-view.js';
 import { queryOf, Time } from './console-format.js';
 import type { ConsoleSession } from './console-sessions.js';
+import { FilterBar, integrationFilter, Pager, selectFilter } from './filter-bar.js';
 import { ConfirmForm, Flash, Layout, StateBadge } from './layout.js';
 
 /** The runs list's filters, as typed in its form (strings, '' when unset). */
@@ -90,75 +91,23 @@ export function RunsPage(props: {
 }) {
   const { data, session } = props;
   const f = data.filter;
-  const err = (name: string) =>
-    data.problems[name] ? (
-      <span class="error" id={`${name}-error`}>
-        {data.problems[name]}
-      </span>
-    ) : undefined;
-  const described = (name: string) => (data.problems[name] ? `${name}-error` : undefined);
   return (
     <Layout title="Runs" session={session} current="/console/runs">
       <Flash {...props.flash} />
-      <form method="get" action="/console/runs">
-        <fieldset class="filters">
-          <legend>Filter runs</legend>
-          <div>
-            <label for="integration">Integration</label>
-            <select id="integration" name="integration">
-              <option value="">Any</option>
-              {data.integrations.map((i) => (
-                <option value={i.id} selected={f.integration === i.id}>
-                  {i.name}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div>
-            <label for="state">State</label>
-            <select id="state" name="state" aria-describedby={described('state')}>
-              <option value="">Any</option>
-              {runStates.map((s) => (
-                <option value={s} selected={f.state === s}>
-                  {s}
-                </option>
-              ))}
-            </select>
-            {err('state')}
-          </div>
-          <div>
-            <label for="record">Source record</label>
-            <input id="record" name="record" value={f.record} maxlength={500} />
-          </div>
-          <div>
-            <label for="from">Created from (UTC)</label>
-            <input
-              id="from"
-              name="from"
-              type="datetime-local"
-              value={f.from}
-              aria-invalid={data.problems.from ? 'true' : undefined}
-              aria-describedby={described('from')}
-            />
-            {err('from')}
-          </div>
-          <div>
-            <label for="to">Created before (UTC)</label>
-            <input
-              id="to"
-              name="to"
-              type="datetime-local"
-              value={f.to}
-              aria-invalid={data.problems.to ? 'true' : undefined}
-              aria-describedby={described('to')}
-            />
-            {err('to')}
-          </div>
-          <div>
-            <button type="submit">Show runs</button> <a href="/console/runs">Clear</a>
-          </div>
-        </fieldset>
-      </form>
+      <FilterBar
+        action="/console/runs"
+        legend="Filter runs"
+        submit="Show runs"
+        clear
+        problems={data.problems}
+        fields={[
+          integrationFilter(f.integration, data.integrations),
+          selectFilter('state', 'State', f.state, [['', 'Any'], ...runStates]),
+          { kind: 'text', name: 'record', label: 'Source record', value: f.record },
+          { kind: 'datetime-local', name: 'from', label: 'Created from (UTC)', value: f.from },
+          { kind: 'datetime-local', name: 'to', label: 'Created before (UTC)', value: f.to },
+        ]}
+      />
       {data.canOperate && f.integration !== '' && (
         <p>
           <ConfirmForm
@@ -180,14 +129,19 @@ export function RunsPage(props: {
             <RunRows data={data} />
           </div>
         )}
-        <nav class="pager" aria-label="Pages of runs">
-          {data.cursor !== undefined && <a href={`/console/runs${filterQuery(f)}`}>Newest runs</a>}
-          {data.next !== undefined && (
-            <a href={`/console/runs${filterQuery(f, data.next)}`} rel="next">
-              Older runs
-            </a>
-          )}
-        </nav>
+        <Pager
+          label="Pages of runs"
+          first={
+            data.cursor === undefined
+              ? undefined
+              : { href: `/console/runs${filterQuery(f)}`, text: 'Newest runs' }
+          }
+          next={
+            data.next === undefined
+              ? undefined
+              : { href: `/console/runs${filterQuery(f, data.next)}`, text: 'Older runs' }
+          }
+        />
       </section>
     </Layout>
   );

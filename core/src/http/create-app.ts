@@ -37,6 +37,7 @@ import { registerConnectorRoutes } from './routes/connector-routes.js';
 import { consoleAuditPages } from './routes/console-audit-routes.js';
 import { consoleConnectionPages } from './routes/console-connection-routes.js';
 import { consoleIntegrationPages } from './routes/console-integration-routes.js';
+import { consolePluginPages } from './routes/console-plugin-routes.js';
 import { consoleReviewPages } from './routes/console-review-routes.js';
 import { registerConsoleRoutes } from './routes/console-routes.js';
 import { consoleRunPages } from './routes/console-run-routes.js';
@@ -144,10 +145,8 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
       publicUrl: deps.publicUrl ?? (() => undefined),
     });
   }
-  registerRolloutRoutes(app, {
-    db: deps.db,
-    rollouts: createRolloutStore(deps.db, deps.connectors),
-  });
+  const rollouts = createRolloutStore(deps.db, deps.connectors);
+  registerRolloutRoutes(app, { db: deps.db, rollouts });
   registerRolloutReportRoutes(app, deps.db);
   registerMappingRoutes(app, deps.connectors);
   registerHookRoutes(app, deps.ingress);
@@ -161,6 +160,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   }
   registerConsoleRoutes(app, {
     db: deps.db,
+    uploadLimitBytes: deps.plugins?.settings.uploadLimitBytes,
     sessions: createConsoleSessions({
       db: deps.db,
       tokens: deps.tokens,
@@ -168,7 +168,12 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     }),
     pages: [
       consoleRunPages(deps.db),
-      consoleIntegrationPages(deps.db, deps.integrations),
+      consoleIntegrationPages({
+        db: deps.db,
+        store: deps.integrations,
+        rollouts,
+        connectors: deps.connectors,
+      }),
       consoleAuditPages(deps.db),
       consoleConnectionPages({
         db: deps.db,
@@ -177,6 +182,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
         executor: deps.executor,
       }),
       consoleTokenPages(deps.db),
+      ...(deps.plugins ? [consolePluginPages(deps.db, deps.plugins)] : []),
       ...(deps.reviews ? [consoleReviewPages(deps.db, deps.reviews)] : []),
     ],
   });

@@ -1,3 +1,4 @@
+export { assigneeProblem, possibleAssignees } from './assignees.js';
 export { escalateReviews } from './escalate-reviews.js';
 export { junctionConnector, withJunctionConnector } from './junction-connector.js';
 export { type BandStats, type ReviewFilter, reviewStats } from './list-reviews.js';

@@ -8,6 +8,7 @@ export {
   discrepancyReport,
   explainDiscrepancy,
   type ReportWindow,
+  toDiscrepancyView,
 } from './discrepancy-report.js';
 export { type CriterionCheck, checkPromotion } from './promotion-criteria.js';
 export { type StageEvidence, stageEvidence } from './rollout-evidence.js';

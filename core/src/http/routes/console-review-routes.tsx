@@ -5,7 +5,13 @@ import { ReviewPage } from '../../console/review-page.js';
 import { nextOpenItem, reviewsPageData } from '../../console/review-page-data.js';
 import { ReviewRows, ReviewsPage } from '../../console/reviews-page.js';
 import type { Database } from '../../db/schema.js';
-import type { ReviewQueue, ReviewRefusal, ReviewResult } from '../../review/index.js';
+import {
+  assigneeProblem,
+  possibleAssignees,
+  type ReviewQueue,
+  type ReviewRefusal,
+  type ReviewResult,
+} from '../../review/index.js';
 import {
   back,
   type ConsoleContext,
@@ -89,6 +95,9 @@ export function consoleReviewPages(db: Kysely<Database>, queue: ReviewQueue) {
           typed={extra.typed}
           problems={extra.problems?.problems}
           nextItem={await nextOpenItem(db, principal, id)}
+          assignees={
+            can(c, 'reviews:assign') ? await possibleAssignees(db, item.integration) : undefined
+          }
           flash={extra.problems ? { problem: refusalText(extra.problems) } : takeFlash(c)}
         />,
         extra.problems ? 422 : 200,
@@ -175,6 +184,20 @@ export function consoleReviewPages(db: Kysely<Database>, queue: ReviewQueue) {
         Number.isInteger(revision) ? revision : undefined,
       );
       return answer(c, id, result, 'Rejected: nothing is written and the run ends.');
+    });
+
+    console.post('/reviews/:id/assign', consolePermission(db, 'reviews:assign'), async (c) => {
+      const id = c.req.param('id');
+      const item = await queue.get(id, c.get('session').principal);
+      if (!item) return errorPage(c, 404, `No review item with id ${id}.`);
+      const form = await c.req.parseBody({ all: true });
+      const assignee = field(form, 'assignee') || null;
+      const why =
+        assignee === null ? undefined : await assigneeProblem(db, assignee, item.integration);
+      if (why) return back(c, here(id), 'problem', `Not reassigned: ${why}.`);
+      const done =
+        assignee === null ? 'Taken back: nobody holds the item.' : `Given to ${assignee}.`;
+      return answer(c, id, await queue.assign(id, who(c), assignee), done);
     });
 
     console.post('/reviews/approve', decide, async (c) => {

@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import type { Kysely } from 'kysely';
 import { recordAudit } from '../../audit/record-audit.js';
@@ -40,6 +41,8 @@ export const consolePolicy = [
 export interface ConsoleDependencies {
   readonly db: Kysely<Database>;
   readonly sessions: ConsoleSessions;
+  /** The largest plugin upload (the API's limit), when plugins can be installed. */
+  readonly uploadLimitBytes?: number | undefined;
   /** Each page's routes, registered on the console's app after sign-in is required. */
   readonly pages: readonly ((console: Hono<ConsoleEnv>) => void)[];
 }
@@ -134,6 +137,17 @@ export function registerConsoleRoutes(app: OpenAPIHono<AppEnv>, deps: ConsoleDep
         : next;
     return c.redirect(landing, 303);
   });
+
+  // The upload form's body is bounded by the upload limit (the global limit skips it).
+  const uploadLimit = deps.uploadLimitBytes ?? 0;
+  console.use(
+    '/plugins/upload',
+    bodyLimit({
+      maxSize: uploadLimit,
+      onError: (c) =>
+        errorPage(c, 413, `The uploaded file is larger than the limit of ${uploadLimit} bytes.`),
+    }),
+  );
 
   // Everything below needs a session; a POST also needs this site's Origin and the CSRF token.
   console.use(async (c, next) => {

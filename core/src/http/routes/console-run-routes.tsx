@@ -6,6 +6,7 @@ import { runRecordLinks, runsPageData } from '../../console/run-page-data.js';
 import { RunRows, RunsPage } from '../../console/runs-page.js';
 import type { Database } from '../../db/schema.js';
 import { cancelRun } from '../../runs/cancel-run.js';
+import { type Decision, decideRun } from '../../runs/decide-run.js';
 import { replayDeadRuns } from '../../runs/replay-dead-runs.js';
 import { replayRun } from '../../runs/replay-runs.js';
 import { getRunDetail } from '../../runs/run-queries.js';
@@ -16,6 +17,7 @@ import {
   can,
   consolePermission,
   errorPage,
+  field,
   takeFlash,
 } from './console-support.js';
 
@@ -103,6 +105,43 @@ export function consoleRunPages(db: Kysely<Database>) {
           `Only queued, pending or waiting runs can be cancelled; this run is ${outcome.state}.`,
         );
       return back(c, here, 'done', 'The run was cancelled.');
+    });
+
+    console.post('/runs/:id/decide', operate, async (c) => {
+      const id = c.req.param('id');
+      const here = `/console/runs/${encodeURIComponent(id)}`;
+      const form = await c.req.parseBody({ all: true });
+      let decision: Decision;
+      if (field(form, 'decision') === 'send-again') decision = { decision: 'send-again' };
+      else if (field(form, 'decision') === 'done') {
+        try {
+          decision = { decision: 'done', output: JSON.parse(field(form, 'output')) };
+        } catch (error) {
+          return back(
+            c,
+            here,
+            'problem',
+            `Not decided: the output is not valid JSON (${(error as Error).message}).`,
+          );
+        }
+      } else return back(c, here, 'problem', 'Not decided: choose mark done or send again.');
+      const outcome = await decideRun(db, id, decision, operatorOf(c));
+      if (outcome.kind === 'not-found') return errorPage(c, 404, `No run with id ${id}.`);
+      if (outcome.kind === 'refused')
+        return back(
+          c,
+          here,
+          'problem',
+          `Only a run whose step outcome is unknown can be decided; this run is ${outcome.state}.`,
+        );
+      return back(
+        c,
+        here,
+        'done',
+        decision.decision === 'done'
+          ? 'Marked done: the run goes on after that step.'
+          : 'Sent again: the run is queued.',
+      );
     });
 
     console.post('/integrations/:id/replay-dead', operate, async (c) => {

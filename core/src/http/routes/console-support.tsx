@@ -67,8 +67,8 @@ export const can = (c: ConsoleContext, permission: Permission): boolean =>
 
 /** An HTML error page with `status`. */
 export function errorPage(
-  c: ConsoleContext,
-  status: 400 | 401 | 403 | 404 | 409 | 500 | 503,
+  c: Context,
+  status: 400 | 401 | 403 | 404 | 409 | 412 | 413 | 422 | 500 | 503,
   detail: string,
 ) {
   const session = c.get('session') as ConsoleSession | undefined;

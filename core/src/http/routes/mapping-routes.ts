@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { validateFields } from '@junction/connector-kit';
 import type { ConnectorSource } from '../../connectors/connector-source.js';
-import { compileMapping, type Mapping, validateMapping } from '../../mapping/index.js';
+import { previewMapping } from '../../integrations/preview-mapping.js';
+import type { Mapping } from '../../mapping/index.js';
 import type { AppEnv } from '../app-env.js';
 import { limitProblem } from '../limit-problem.js';
 import { requirePermission } from '../middleware/require-role.js';
@@ -66,58 +66,24 @@ const preview = createRoute({
 export function registerMappingRoutes(app: OpenAPIHono<AppEnv>, connectors: ConnectorSource): void {
   app.openapi(preview, (c) => {
     const { mapping, data, target } = c.req.valid('json');
-    const invalid = validateMapping(mapping as Mapping);
-    if (invalid.length > 0) {
-      throw new HttpProblem(
-        problem(422, `The mapping has ${invalid.length} problem(s).`, {
-          errors: invalid.map((p) => ({
-            in: 'body',
-            pointer: `/mapping${p.pointer}`,
-            detail: p.message,
-          })),
-        }),
-      );
-    }
-    let action: { input: Parameters<typeof validateFields>[0] } | undefined;
-    if (target) {
-      const connector = connectors.get(target.connector, target.version);
-      action = connector?.definition.actions?.find((a) => a.key === target.action);
-      if (!action) {
+    const result = previewMapping(connectors, mapping as Mapping, data, target);
+    switch (result.kind) {
+      case 'invalid':
         throw new HttpProblem(
-          problem(
-            422,
-            `No action "${target.action}" in connector "${target.connector}"${target.version ? `@${target.version}` : ''}.`,
-            {
-              errors: [{ in: 'body', pointer: '/target', detail: 'unknown connector or action' }],
-            },
-          ),
+          problem(422, `The mapping has ${result.problems.length} problem(s).`, {
+            errors: result.problems.map((p) => ({ in: 'body', ...p })),
+          }),
         );
-      }
+      case 'unknown-action':
+        throw new HttpProblem(
+          problem(422, result.detail, {
+            errors: [{ in: 'body', pointer: '/target', detail: 'unknown connector or action' }],
+          }),
+        );
+      case 'over-limit':
+        throw limitProblem(result.problems) as HttpProblem;
+      case 'evaluated':
+        return c.json({ output: result.output, errors: [...result.errors], ok: result.ok }, 200);
     }
-    const result = compileMapping(mapping as Mapping)(data);
-    const over = limitProblem(
-      result.errors.map((e) => ({
-        pointer: `/mapping${e.pointer}`,
-        detail: e.message,
-        limit: e.limit,
-      })),
-    );
-    if (over) throw over;
-    const errors = result.errors.map((e) => ({
-      field: e.field,
-      pointer: `/mapping${e.pointer}`,
-      detail: e.message,
-    }));
-    if (action) {
-      for (const p of validateFields(action.input, result.output).problems) {
-        const field = p.pointer.split('/')[1] ?? '';
-        errors.push({
-          field,
-          pointer: `/mapping${p.pointer}`,
-          detail: `the action's input ${p.message}`,
-        });
-      }
-    }
-    return c.json({ output: result.output, errors, ok: errors.length === 0 }, 200);
   });
 }

@@ -1,11 +1,6 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { actorOf } from '../../auth/principal.js';
-import type { CatalogueEntry } from '../../plugins/plugin-catalogue.js';
-import type { PluginActor, PluginInstallSummary } from '../../plugins/plugin-service.js';
-import { installIsolation } from '../../plugins/plugin-settings.js';
 import type { PluginHost } from '../../plugins/start-plugins.js';
 import type { AppEnv } from '../app-env.js';
 import { requirePermission } from '../middleware/require-role.js';
@@ -20,71 +15,13 @@ import {
   PluginVersionParamsSchema,
   PluginVersionSchema,
 } from './plugin-schemas.js';
+import { allPlugins, fromInstall, pluginActor as who } from './plugin-versions.js';
 
 /** The one route with its own, larger body limit (the global limit skips it). */
 export const PLUGIN_UPLOAD_PATH = '/v1/plugins/upload';
 
 const security = [{ bearerAuth: [] }];
 const tags = ['plugins'];
-type PluginJson = z.infer<typeof PluginSchema>;
-type PluginVersionJson = z.infer<typeof PluginVersionSchema>;
-
-function fromInstall(s: PluginInstallSummary, host: PluginHost): PluginVersionJson {
-  const here = host.catalogue.getConnector(s.id, s.version);
-  return {
-    ...s,
-    isolation: installIsolation(host.settings, s.trusted),
-    loadedHere: here !== undefined && here.source === 'installed',
-  };
-}
-
-function fromBuiltin(e: CatalogueEntry): PluginVersionJson {
-  return {
-    id: e.id,
-    version: e.version,
-    packageName: e.packageName,
-    source: { kind: 'builtin', location: e.plugin?.dir ?? '' },
-    integrity: null,
-    sizeBytes: null,
-    enabled: true,
-    trusted: true,
-    isolation: e.isolation,
-    status: e.status === 'failed' ? 'failed' : 'loaded',
-    error: e.error ?? null,
-    loadedHere: e.status === 'loaded',
-    installedBy: 'system',
-    installedAt: null,
-  };
-}
-
-async function allPlugins(host: PluginHost, id?: string): Promise<PluginJson[]> {
-  const byId = new Map<string, PluginJson>();
-  const add = (v: PluginVersionJson, builtin: boolean) => {
-    const entry = byId.get(v.id) ?? { id: v.id, builtin, versions: [] };
-    entry.versions.push(v);
-    byId.set(v.id, entry);
-  };
-  for (const e of host.catalogue.list()) {
-    if (e.source === 'builtin' && (id === undefined || e.id === id)) add(fromBuiltin(e), true);
-  }
-  for (const s of await host.service.listInstalls(id)) add(fromInstall(s, host), false);
-  return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
-}
-
-function who(c: Context<AppEnv>): PluginActor {
-  let clientAddress: string | undefined;
-  try {
-    clientAddress = getConnInfo(c).remote.address;
-  } catch {
-    clientAddress = undefined;
-  }
-  return {
-    actor: actorOf(c.get('principal')),
-    requestId: c.get('requestId'),
-    ...(clientAddress ? { clientAddress } : {}),
-  };
-}
-
 const versionResponse = {
   description: 'The plugin version.',
   content: { 'application/json': { schema: PluginVersionSchema } },
@@ -312,9 +249,13 @@ export function registerPluginRoutes(app: OpenAPIHono<AppEnv>, host: PluginHost)
   });
 }
 
-/** Runs `middleware` on every request except the plugin upload, which has its own body limit. */
+/** The console's upload form, which has the upload's body limit too. */
+export const CONSOLE_PLUGIN_UPLOAD_PATH = '/console/plugins/upload';
+const uploadPaths = new Set([PLUGIN_UPLOAD_PATH, CONSOLE_PLUGIN_UPLOAD_PATH]);
+
+/** Runs `middleware` on every request except the plugin uploads, which have their own body limit. */
 export function exceptPluginUpload(
   middleware: MiddlewareHandler<AppEnv>,
 ): MiddlewareHandler<AppEnv> {
-  return (c, next) => (c.req.path === PLUGIN_UPLOAD_PATH ? next() : middleware(c, next));
+  return (c, next) => (uploadPaths.has(c.req.path) ? next() : middleware(c, next));
 }

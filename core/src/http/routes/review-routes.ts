@@ -1,10 +1,14 @@
 import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Kysely } from 'kysely';
-import { roleHasPermission } from '../../auth/permissions.js';
-import { inScope, type RoleName } from '../../auth/principal.js';
+import { inScope } from '../../auth/principal.js';
 import type { Database } from '../../db/schema.js';
-import { type ReviewQueue, type ReviewResult, reviewStats } from '../../review/index.js';
+import {
+  assigneeProblem,
+  type ReviewQueue,
+  type ReviewResult,
+  reviewStats,
+} from '../../review/index.js';
 import type { AppEnv } from '../app-env.js';
 import { etagOf } from '../etag.js';
 import { requirePermission } from '../middleware/require-role.js';
@@ -345,20 +349,4 @@ export function registerReviewRoutes(
       throw new HttpProblem(problem(404, `No integration with id ${id}.`));
     return c.json({ integration: id, bands: await reviewStats(db, id) }, 200);
   });
-}
-
-/** Why a token cannot be given an item of `integrationId`, or undefined when it can. */
-async function assigneeProblem(db: Kysely<Database>, tokenId: string, integrationId: string) {
-  if (tokenId === 'admin-env') return undefined;
-  const token = await db
-    .selectFrom('api_tokens')
-    .select(['role', 'integrations', 'revoked_at'])
-    .where('id', '=', tokenId)
-    .executeTakeFirst();
-  if (!token || token.revoked_at) return `no active token "${tokenId}"`;
-  if (!roleHasPermission(token.role as RoleName, 'reviews:decide'))
-    return `the token's role ${token.role} cannot decide reviews`;
-  if (token.integrations && !token.integrations.includes(integrationId))
-    return `the token is not allowed on integration ${integrationId}`;
-  return undefined;
 }
