@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ResolvedConnector } from '../../core/src/connectors/connector-source.js';
-import { writeHostilePlugin } from '../fixtures/hostile-plugin.js';
+import { loadHostileConnector, writeHostilePlugin } from '../fixtures/hostile-plugin.js';
 import { createFixtureRoot } from '../registry/plugin-fixtures.js';
 import { startTestJunction, type TestJunction } from '../support/start-junction.js';
 
@@ -12,18 +12,7 @@ beforeAll(async () => {
   root = await createFixtureRoot();
   t = await startTestJunction({}, { plugins: { hostMemoryMb: 256 } });
   const plugin = await writeHostilePlugin(root.dir);
-  const definition = await t.junction.plugins.hosts.load({
-    label: 'hostile@1.0.0',
-    dir: plugin.dir,
-    entry: plugin.entry,
-    memoryMb: 256,
-  });
-  hostile = {
-    id: plugin.id,
-    version: plugin.version,
-    definition,
-    isolated: { dir: plugin.dir, entry: plugin.entry },
-  };
+  hostile = await loadHostileConnector(t.junction.plugins.hosts, plugin);
 }, 60_000);
 
 afterAll(async () => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeHookedPlugin } from '../fixtures/hooked-plugin.js';
 import { createFixtureRoot } from '../registry/plugin-fixtures.js';
 import { apiOf } from '../support/api.js';
+import { processAlive } from '../support/child-process.js';
 import { startTestJunction, type TestJunction } from '../support/start-junction.js';
 import { until } from '../support/until.js';
 
@@ -21,7 +22,11 @@ const query = async (text: string, values: unknown[] = []) =>
   (await t.junction.database.pool.query(text, values)).rows as Record<string, any>[];
 
 /** An enabled integration whose one step calls the hooked plugin's `action` with `mapping`. */
-async function integrationCalling(action: string, mapping: Record<string, unknown>) {
+async function integrationCalling(
+  action: string,
+  mapping: Record<string, unknown>,
+  step: Record<string, unknown> = {},
+) {
   const created = await api.post('/v1/integrations', {
     name: `hooked ${action} ${Math.random()}`,
     trigger: {
@@ -34,7 +39,7 @@ async function integrationCalling(action: string, mapping: Record<string, unknow
     routes: [
       {
         key: 'all',
-        steps: [{ kind: 'action', key: 'call', connector: 'hooked', action, mapping }],
+        steps: [{ kind: 'action', key: 'call', connector: 'hooked', action, mapping, ...step }],
       },
     ],
   });
@@ -131,7 +136,8 @@ describe('an isolated action behaves as it does in-process', () => {
   it('isolated: a slow call through a host parks its run and resumes it with the answer', async () => {
     expect((await api.post('/v1/plugins/hooked/versions/1.0.0/distrust')).status).toBe(200);
     expect(isolated()).toBe(true);
-    const hook = await integrationCalling('slow', { url: heldUrl });
+    // Its own timeout: the call is held for as long as the test takes to look.
+    const hook = await integrationCalling('slow', { url: heldUrl }, { timeoutMs: 60_000 });
     const parked = await runOf(hook, {}, ['waiting']);
     await until(async () => waiting.length > 0);
     const [wait] = await query('select kind, state from run_waits where run_id = $1', [parked.id]);
@@ -153,5 +159,33 @@ describe('an isolated action behaves as it does in-process', () => {
     expect(steps[1]?.output).toEqual({ answer: 'answered late' });
     const [resumed] = await query('select state from run_waits where run_id = $1', [parked.id]);
     expect(resumed?.state).toBe('resumed');
+  });
+
+  it('stops the hosts of a version disabled or trusted at the next plugin sync: their processes are gone', async () => {
+    const pid = async () => {
+      const result = await t.junction.services.executor.execute({
+        connector: t.junction.plugins.catalogue.getConnector('hooked', '1.0.0') as never,
+        operation: { kind: 'action', action: 'whoami', input: {} },
+        credentials: {},
+        connection: { id: 'c', name: 'c' },
+        idempotencyKey: 'k',
+        timeoutMs: 20_000,
+      });
+      expect(result.ok, JSON.stringify(result)).toBe(true);
+      return (result as { output: { pid: number } }).output.pid;
+    };
+    const version = '/v1/plugins/hooked/versions/1.0.0';
+    expect(isolated()).toBe(true);
+    const first = await pid();
+    expect(first).not.toBe(process.pid);
+    expect((await api.post(`${version}/disable`)).status).toBe(200);
+    await until(async () => !processAlive(first));
+    expect((await api.post(`${version}/enable`)).status).toBe(200);
+    const second = await pid();
+    expect(processAlive(second)).toBe(true);
+    expect((await api.post(`${version}/trust`)).status).toBe(200);
+    await until(async () => !processAlive(second));
+    expect(await pid()).toBe(process.pid);
+    expect(t.junction.plugins.hosts.stats()['hooked@1.0.0']).toBeUndefined();
   });
 });

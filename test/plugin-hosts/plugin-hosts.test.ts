@@ -13,7 +13,7 @@ import {
 import { createRedactingExecutor } from '../../core/src/executor/redacting-executor.js';
 import { createHostPool, type HostPool } from '../../core/src/plugin-hosts/host-pool.js';
 import { createIsolatingExecutor } from '../../core/src/plugin-hosts/isolating-executor.js';
-import { writeHostilePlugin } from '../fixtures/hostile-plugin.js';
+import { loadHostileConnector, writeHostilePlugin } from '../fixtures/hostile-plugin.js';
 import { createFixtureRoot } from '../registry/plugin-fixtures.js';
 
 const TOKEN = 'tok-4f9a1c-very-secret';
@@ -89,18 +89,7 @@ beforeAll(async () => {
     egress: () => ({ own: [{ label: 'API', port: deniedPort }] }),
     onHostExit: (_label, how) => exits.push(how),
   });
-  const definition = await pool.load({
-    label: 'hostile@1.0.0',
-    dir: plugin.dir,
-    entry: plugin.entry,
-    memoryMb: 256,
-  });
-  connector = {
-    id: plugin.id,
-    version: plugin.version,
-    definition,
-    isolated: { dir: plugin.dir, entry: plugin.entry },
-  };
+  connector = await loadHostileConnector(pool, plugin);
 }, 60_000);
 
 afterAll(async () => {

@@ -91,3 +91,13 @@ export async function runJunctionCli(
   const { code } = await child.exited(timeoutMs);
   return { code, output: child.output() };
 }
+
+/** Whether a process with this pid is running (signal 0 reaches it). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -336,6 +336,22 @@ export const configOptions = [
     description:
       'Memory ceiling of one plugin host, in MiB: its JavaScript heap (--max-old-space-size) and its resident size, checked every second; a host over it is stopped and its calls fail as retryable.',
   },
+  {
+    key: 'pluginHostIdleMs',
+    env: 'JUNCTION_PLUGIN_HOST_IDLE_MS',
+    flag: undefined,
+    default: '300000',
+    description:
+      'How long a plugin host may serve no call before it is stopped (the next call starts one again); 0 keeps idle hosts. Hosts of versions removed, disabled or trusted are stopped at the next plugin sync.',
+  },
+  {
+    key: 'pluginHostMaxMessageBytes',
+    env: 'JUNCTION_PLUGIN_HOST_MAX_MESSAGE_BYTES',
+    flag: undefined,
+    default: '16777216',
+    description:
+      "Largest message a plugin host may send Junction (a call's answer, a log line), in bytes: a larger answer fails its call as bad output (not retried) and is never read into Junction's memory.",
+  },
 ] as const;
 
 export type ConfigOption = (typeof configOptions)[number];

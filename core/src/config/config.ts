@@ -31,6 +31,10 @@ export interface JunctionConfig {
   readonly pluginIsolation: 'installed' | 'all' | 'none';
   readonly pluginHosts: number;
   readonly pluginHostMemoryMb: number;
+  /** How long a plugin host may sit without calls before it is stopped (0: never). */
+  readonly pluginHostIdleMs: number;
+  /** Largest message a plugin host may send (an answer, a log line), in bytes. */
+  readonly pluginHostMaxMessageBytes: number;
   readonly logLevel: LogLevel;
   readonly workerConcurrency: number;
   readonly workerPollIntervalMs: number;
@@ -115,6 +119,8 @@ const schema = z.object({
   }),
   pluginHosts: integer(1, 64),
   pluginHostMemoryMb: integer(64, 65_536),
+  pluginHostIdleMs: integer(0, 86_400_000),
+  pluginHostMaxMessageBytes: integer(1024, 1024 * 1024 * 1024),
   role: z.enum(['all', 'api', 'worker'], { error: 'must be one of all, api, worker' }),
   host: z.string().min(1, { error: 'must not be empty' }),
   port: integer(0, 65535),

@@ -6,6 +6,7 @@
  * Nothing here runs at import: `main()` is called by the fork entry below.
  */
 import { createHash } from 'node:crypto';
+import net from 'node:net';
 import { pathToFileURL } from 'node:url';
 import {
   type ConnectorDefinition,
@@ -20,23 +21,61 @@ import {
 } from '@junction/connector-kit';
 import { callOperation } from '../executor/call-operation.js';
 import { describeDefinition } from './definition-descriptor.js';
+import { createFrameReader, encodeFrame, FRAME_HEADER_BYTES } from './host-channel.js';
 import type { ErrorJson, FromHost, ToHost } from './host-protocol.js';
 import { type HostEgress, lockDownHost } from './lock-down-host.js';
 
 type CallMessage = Extract<ToHost, { type: 'call' }>;
 
+/** What Junction may send a host at once (a call's input): generous, yet bounded. */
+const MAX_INBOUND_BYTES = 1024 * 1024 * 1024;
+
+/** The channel to Junction (fd 3, a socket pair it made), its limit, and who reads from it. */
+let channel: net.Socket | undefined;
+let maxMessageBytes = Number.POSITIVE_INFINITY;
+let onMessage: (message: ToHost) => void = () => {};
+
+const callOf = (message: FromHost) =>
+  message.type === 'result'
+    ? message.id
+    : message.type === 'log' || message.type === 'state'
+      ? message.call
+      : 0;
+
+/**
+ * Sends Junction one message; one over the limit is replaced by `oversized` (Junction's reader
+ * drops a larger frame anyway). Throws for a value structured clone cannot carry.
+ */
 function send(message: FromHost): void {
-  process.send?.(message);
+  if (!channel || channel.destroyed) return;
+  const call = callOf(message);
+  let frame = encodeFrame(message, call);
+  const bytes = frame.length - FRAME_HEADER_BYTES;
+  if (bytes > maxMessageBytes) frame = encodeFrame({ type: 'oversized', call, bytes }, call);
+  channel.write(frame);
 }
 
 /** Runs the host: waits for `init`, loads the plugin, then serves calls. */
 export function main(): void {
-  process.once('message', (message: ToHost) => {
+  const socket = new net.Socket({ fd: 3, readable: true, writable: true });
+  channel = socket;
+  onMessage = (message) => {
     if (message.type !== 'init') return process.exit(2);
+    maxMessageBytes = message.maxMessageBytes;
+    onMessage = () => {};
     void start(message);
-  });
+  };
+  socket.on(
+    'data',
+    createFrameReader(MAX_INBOUND_BYTES, {
+      message: (message) => onMessage(message as ToHost),
+      oversized: () => process.exit(2),
+      broken: () => process.exit(2),
+    }),
+  );
   // The engine going away ends the host.
-  process.on('disconnect', () => process.exit(0));
+  socket.on('close', () => process.exit(0));
+  socket.on('error', () => process.exit(0));
 }
 
 async function start(init: Extract<ToHost, { type: 'init' }>): Promise<void> {
@@ -51,7 +90,7 @@ async function start(init: Extract<ToHost, { type: 'init' }>): Promise<void> {
       kind: failure.kind ?? 'load-failed',
       message: failure.message ?? String(error),
     });
-    if (init.mode === 'load') process.disconnect?.();
+    if (init.mode === 'load') channel?.end();
     return;
   }
   if (init.mode === 'load') {
@@ -66,7 +105,7 @@ async function start(init: Extract<ToHost, { type: 'init' }>): Promise<void> {
     } else {
       send({ type: 'loaded', descriptor: describeDefinition(definition) });
     }
-    process.disconnect?.();
+    channel?.end();
     return;
   }
   serve(definition, egress);
@@ -147,7 +186,7 @@ function serve(definition: ConnectorDefinition, egress: HostEgress): void {
     }
   };
 
-  process.on('message', (message: ToHost) => {
+  onMessage = (message) => {
     switch (message.type) {
       case 'call':
         void run(message).catch((error: unknown) => {
@@ -173,7 +212,7 @@ function serve(definition: ConnectorDefinition, egress: HostEgress): void {
       default:
         return;
     }
-  });
+  };
 }
 
 function errorJson(thrown: unknown): ErrorJson {

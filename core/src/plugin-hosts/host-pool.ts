@@ -1,6 +1,6 @@
 import {
   type ConnectorDefinition,
-  type ConnectorError,
+  ConnectorError,
   connectorErrorFromJSON,
   createMemoryState,
   EgressRefusedError,
@@ -15,7 +15,12 @@ import type { ExecuteRequest, ExecuteResult } from '../executor/plugin-executor.
 import { redactorOf } from '../secrets/redactor-of.js';
 import type { ErrorJson, FromHost } from './host-protocol.js';
 import { loadInHost } from './load-in-host.js';
-import { type HostProcess, type HostSpec, startHostProcess } from './start-host-process.js';
+import {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  type HostProcess,
+  type HostSpec,
+  startHostProcess,
+} from './start-host-process.js';
 
 /** Options of {@link createHostPool}. */
 export interface HostPoolOptions {
@@ -29,8 +34,12 @@ export interface HostPoolOptions {
   readonly graceMs?: number;
   /** How often resident sizes are checked (default 1 s). */
   readonly watchMs?: number;
-  /** Told when a host is stopped or exits on its own. */
-  readonly onHostExit?: (label: string, how: string) => void;
+  /** How long a host may serve no call before it is stopped (0 or absent: never). */
+  readonly idleMs?: number;
+  /** The largest message a host may send (default 16 MiB): a larger answer fails its call. */
+  readonly maxMessageBytes?: number;
+  /** Told when a host is stopped or exits on its own (`idle` when it was stopped for idling). */
+  readonly onHostExit?: (label: string, how: string, idle: boolean) => void;
 }
 
 /** Pools of plugin hosts, one per plugin version, started on first use. */
@@ -41,7 +50,10 @@ export interface HostPool {
   load(spec: HostSpec, timeoutMs?: number): Promise<ConnectorDefinition>;
   /** Live hosts, per plugin version label. */
   stats(): Record<string, { readonly hosts: number; readonly inFlight: number }>;
-  /** Stops the hosts of versions `keep` rejects (removed or re-installed plugins). */
+  /**
+   * Stops the hosts of versions `keep` rejects (removed, disabled, trusted or re-installed
+   * plugins); their calls in flight fail as retryable.
+   */
   retain(keep: (spec: HostSpec) => boolean): void;
   close(): Promise<void>;
 }
@@ -60,6 +72,9 @@ interface Host {
   pinging: boolean;
   readonly pongs: Map<number, () => void>;
   stopReason?: string;
+  /** When it last started or finished a call (ms since the epoch). */
+  lastActive: number;
+  idleStop?: boolean;
 }
 
 interface Group {
@@ -67,7 +82,20 @@ interface Group {
   hosts: Host[];
 }
 
-const keyOf = (spec: HostSpec) => `${spec.label}\u0000${spec.dir}\u0000${spec.importTag ?? ''}`;
+/** The error of a call whose answer was over the limit: not retried, the answer is dropped. */
+export class AnswerTooLargeError extends ConnectorError {
+  constructor(message: string) {
+    super(message, { kind: 'unknown' });
+    this.name = 'AnswerTooLargeError';
+  }
+  /** The same call would answer as much again. */
+  override get retryable(): boolean {
+    return false;
+  }
+}
+
+export const keyOf = (spec: Pick<HostSpec, 'label' | 'dir' | 'importTag'>) =>
+  `${spec.label}\u0000${spec.dir}\u0000${spec.importTag ?? ''}`;
 
 /**
  * Creates the pools of plugin hosts. A call goes to the least busy host of its plugin version
@@ -80,13 +108,14 @@ const keyOf = (spec: HostSpec) => `${spec.label}\u0000${spec.dir}\u0000${spec.im
 export function createHostPool(options: HostPoolOptions): HostPool {
   const groups = new Map<string, Group>();
   const graceMs = options.graceMs ?? 5000;
+  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   let nextId = 1;
   let closed = false;
 
   const start = (group: Group): Host => {
     const { spec } = group;
     const rules = options.egress();
-    const child = startHostProcess(spec, 'serve', rules);
+    const child = startHostProcess(spec, 'serve', rules, maxMessageBytes);
     let readyDone: () => void = () => {};
     let readyFail: (error: ConnectorError) => void = () => {};
     const ready = new Promise<void>((resolve, reject) => {
@@ -101,6 +130,7 @@ export function createHostPool(options: HostPoolOptions): HostPool {
       rulesSent: JSON.stringify(rules),
       pinging: false,
       pongs: new Map(),
+      lastActive: Date.now(),
     };
     child.onMessage((message: FromHost) => {
       switch (message.type) {
@@ -156,6 +186,16 @@ export function createHostPool(options: HostPoolOptions): HostPool {
           );
           return;
         }
+        case 'oversized': {
+          const pending = host.calls.get(message.call);
+          pending?.finish({
+            ok: false,
+            error: new AnswerTooLargeError(
+              `${spec.label}: ${describeOperation(pending.request.operation)} sent a message of ${message.bytes} bytes, over the ${maxMessageBytes} a plugin host may send (JUNCTION_PLUGIN_HOST_MAX_MESSAGE_BYTES); it was dropped and the call fails without a retry.`,
+            ),
+          });
+          return;
+        }
         case 'pong':
           host.pongs.get(message.id)?.();
           host.pongs.delete(message.id);
@@ -178,7 +218,7 @@ export function createHostPool(options: HostPoolOptions): HostPool {
           ),
         });
       }
-      options.onHostExit?.(spec.label, reason);
+      options.onHostExit?.(spec.label, reason, host.idleStop === true);
     });
     group.hosts.push(host);
     return host;
@@ -217,8 +257,20 @@ export function createHostPool(options: HostPoolOptions): HostPool {
   };
 
   const watchdog = setInterval(() => {
+    const now = Date.now();
     for (const group of groups.values()) {
       for (const host of group.hosts) {
+        if (
+          options.idleMs &&
+          host.calls.size === 0 &&
+          !host.pinging &&
+          now - host.lastActive >= options.idleMs
+        ) {
+          host.idleStop = true;
+          host.stopReason = `was stopped: it served no call for ${options.idleMs} ms`;
+          host.process.kill();
+          continue;
+        }
         void host.process.rssMb().then((rss) => {
           if (rss !== undefined && rss > options.memoryMb) {
             host.stopReason = `was stopped: it used ${Math.round(rss)} MiB, over its ceiling of ${options.memoryMb} MiB`;
@@ -248,6 +300,7 @@ export function createHostPool(options: HostPoolOptions): HostPool {
           clearTimeout(timer);
           request.signal?.removeEventListener('abort', onAbort);
           host.calls.delete(id);
+          host.lastActive = Date.now();
           resolve(result);
         };
         const timer = setTimeout(() => {
@@ -258,6 +311,7 @@ export function createHostPool(options: HostPoolOptions): HostPool {
         }, request.timeoutMs);
         request.signal?.addEventListener('abort', onAbort, { once: true });
         host.calls.set(id, { request, state: request.state ?? createMemoryState(), finish });
+        host.lastActive = Date.now();
         host.ready.then(
           () => {
             if (settled) return;
@@ -289,7 +343,7 @@ export function createHostPool(options: HostPoolOptions): HostPool {
       });
     },
     load(spec, timeoutMs = 30_000) {
-      return loadInHost(spec, options.egress(), timeoutMs);
+      return loadInHost(spec, options.egress(), timeoutMs, maxMessageBytes);
     },
     stats() {
       const out: Record<string, { hosts: number; inFlight: number }> = {};

@@ -3,8 +3,8 @@ import type { Operation } from '../executor/operation.js';
 import type { DefinitionDescriptor } from './definition-descriptor.js';
 
 /**
- * The messages between Junction and a plugin host, over the IPC channel of `child_process.fork`
- * (structured clone). The first message is `init`; in `load` mode the host answers `loaded` (or
+ * The messages between Junction and a plugin host, as frames over a socket pair (structured
+ * clone, see host-channel.ts). The first message is `init`; in `load` mode the host answers `loaded` (or
  * `load-failed`) and exits, in `serve` mode it answers `ready` and then serves calls.
  */
 export type ToHost =
@@ -16,6 +16,8 @@ export type ToHost =
       /** Appended to the entry's URL (a re-installed version is imported afresh). */
       readonly importTag?: string;
       readonly egress: EgressRules;
+      /** The largest message the host may send; a larger one is replaced by `oversized`. */
+      readonly maxMessageBytes: number;
     }
   | {
       readonly type: 'call';
@@ -63,6 +65,8 @@ export type FromHost =
       readonly error?: ErrorJson;
     }
   | { readonly type: 'pong'; readonly id: number }
+  /** A message of `call` that was over the limit (said by the host, or by Junction's reader). */
+  | { readonly type: 'oversized'; readonly call: number; readonly bytes: number }
   | { readonly type: 'log'; readonly call: number; readonly entry: LogEntry }
   | {
       readonly type: 'state';

@@ -16,9 +16,10 @@ export function loadInHost(
   spec: HostSpec,
   egress: EgressRules,
   timeoutMs: number,
+  maxMessageBytes?: number,
 ): Promise<ConnectorDefinition> {
   return new Promise((resolve, reject) => {
-    const host = startHostProcess(spec, 'load', egress);
+    const host = startHostProcess(spec, 'load', egress, maxMessageBytes);
     const fail = (kind: string, message: string) => {
       clearTimeout(timer);
       host.kill();

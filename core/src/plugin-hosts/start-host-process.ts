@@ -1,6 +1,8 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import type { EgressRules } from '@junction/connector-kit';
+import { createFrameReader, encodeFrame } from './host-channel.js';
 import { hostCodePaths, hostEntryFile, nodeModulesOf } from './host-paths.js';
 import type { FromHost, ToHost } from './host-protocol.js';
 
@@ -35,15 +37,22 @@ export interface HostProcess {
 /** Environment variables a host keeps; everything else (keys, database URL, tokens) is dropped. */
 const KEPT_ENV = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'NODE_ENV'];
 
+/** The largest message a host may send unless told otherwise (16 MiB). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
 /**
- * Starts a plugin host: `child_process.fork` of the host entry under Node's permission model,
+ * Starts a plugin host: a Node process running the host entry under Node's permission model,
  * reading only its plugin's folder and the host's own code, with a scrubbed environment and a
- * heap ceiling, then sends it `init`.
+ * heap ceiling, then sends it `init`. Messages go both ways as frames over a socket pair (its
+ * fd 3), not Node's IPC channel: what the host sends is read frame by frame, and a frame over
+ * `maxMessageBytes` is dropped as it arrives (never held) and reported as `oversized` for its
+ * call; one of no call, or bytes that are not frames, stop the host.
  */
 export function startHostProcess(
   spec: HostSpec,
   mode: 'load' | 'serve',
   egress: EgressRules,
+  maxMessageBytes: number = DEFAULT_MAX_MESSAGE_BYTES,
 ): HostProcess {
   const env: Record<string, string> = {};
   for (const key of KEPT_ENV) {
@@ -53,46 +62,77 @@ export function startHostProcess(
   // Its folder, the packages it resolves from there (connector-kit is linked next to installed
   // plugins), and the host's own code.
   const readable = [...new Set([spec.dir, ...nodeModulesOf(spec.dir), ...hostCodePaths()])];
-  const child: ChildProcess = fork(hostEntryFile(), [spec.label], {
-    execArgv: [
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
       '--experimental-permission',
       ...readable.map((p) => `--allow-fs-read=${p}`),
       `--max-old-space-size=${spec.memoryMb}`,
       '--no-warnings',
+      hostEntryFile(),
+      spec.label,
     ],
-    env,
-    cwd: spec.dir,
-    serialization: 'advanced',
-    stdio: [
-      'ignore',
-      'ignore',
-      process.env.JUNCTION_PLUGIN_HOST_STDERR ? 'inherit' : 'ignore',
-      'ipc',
-    ],
-  });
+    {
+      env,
+      cwd: spec.dir,
+      stdio: [
+        'ignore',
+        'ignore',
+        process.env.JUNCTION_PLUGIN_HOST_STDERR ? 'inherit' : 'ignore',
+        'pipe',
+      ],
+    },
+  );
+  const channel = child.stdio[3] as Socket;
   let exited = false;
   const exitListeners: Array<(how: string) => void> = [];
+  const messageListeners: Array<(message: FromHost) => void> = [];
   const finish = (how: string) => {
     if (exited) return;
     exited = true;
+    channel.destroy();
     for (const listener of exitListeners) listener(how);
   };
+  let stopReason: string | undefined;
+  const stop = (reason: string) => {
+    stopReason ??= reason;
+    if (!exited) child.kill('SIGKILL');
+  };
   child.on('exit', (code, signal) =>
-    finish(signal ? `was stopped by ${signal}` : `exited with code ${code ?? 'unknown'}`),
+    finish(
+      stopReason ?? (signal ? `was stopped by ${signal}` : `exited with code ${code ?? 'unknown'}`),
+    ),
   );
   child.on('error', (error) => {
     finish(`failed: ${error.message}`);
     child.kill('SIGKILL');
   });
+  const emit = (message: FromHost) => {
+    for (const listener of messageListeners) listener(message);
+  };
+  channel.on(
+    'data',
+    createFrameReader(maxMessageBytes, {
+      message: (message) => emit(message as FromHost),
+      oversized: (call, bytes) => {
+        if (call === 0) {
+          stop(
+            `was stopped: it sent a message of ${bytes} bytes, over the limit of ${maxMessageBytes}`,
+          );
+        } else emit({ type: 'oversized', call, bytes });
+      },
+      broken: () => stop('was stopped: it sent bytes that are not messages'),
+    }),
+  );
+  channel.on('error', () => {});
   // A send to a host that is going away fails; its exit fails the calls.
   const send = (message: ToHost) => {
-    if (exited || !child.connected) return false;
+    if (exited || channel.destroyed) return false;
     try {
-      return child.send(message, (error) => {
-        if (error) child.kill('SIGKILL');
-      });
+      channel.write(encodeFrame(message));
+      return true;
     } catch {
-      child.kill('SIGKILL');
+      stop('was stopped: a message to it could not be sent');
       return false;
     }
   };
@@ -102,6 +142,7 @@ export function startHostProcess(
     entry: spec.entry,
     ...(spec.importTag ? { importTag: spec.importTag } : {}),
     egress,
+    maxMessageBytes,
   });
   return {
     get pid() {
@@ -109,7 +150,7 @@ export function startHostProcess(
     },
     send,
     onMessage(listener) {
-      child.on('message', (message) => listener(message as FromHost));
+      messageListeners.push(listener);
     },
     onExit(listener) {
       exitListeners.push(listener);

@@ -27,6 +27,10 @@ export interface PluginSettings {
   readonly hosts: number;
   /** Memory ceiling of one host in MiB (`JUNCTION_PLUGIN_HOST_MEMORY_MB`, default 512). */
   readonly hostMemoryMb: number;
+  /** Idle time after which a host is stopped (`JUNCTION_PLUGIN_HOST_IDLE_MS`, 5 min; 0: never). */
+  readonly hostIdleMs: number;
+  /** Largest message from a host (`JUNCTION_PLUGIN_HOST_MAX_MESSAGE_BYTES`, default 16 MiB). */
+  readonly hostMaxMessageBytes: number;
 }
 
 /** The workspace's `plugins/` folder, next to `core/`. */
@@ -56,6 +60,8 @@ export function pluginSettings(
     | 'pluginIsolation'
     | 'pluginHosts'
     | 'pluginHostMemoryMb'
+    | 'pluginHostIdleMs'
+    | 'pluginHostMaxMessageBytes'
   >,
   overrides: Partial<PluginSettings> = {},
 ): PluginSettings {
@@ -70,6 +76,8 @@ export function pluginSettings(
     isolation: config.pluginIsolation,
     hosts: config.pluginHosts,
     hostMemoryMb: config.pluginHostMemoryMb,
+    hostIdleMs: config.pluginHostIdleMs,
+    hostMaxMessageBytes: config.pluginHostMaxMessageBytes,
     ...overrides,
   };
 }

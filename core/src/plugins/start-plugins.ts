@@ -3,7 +3,7 @@ import { createPluginStore, type ImportRequest } from '@junction/registry';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Logger } from '../log/create-logger.js';
-import { createHostPool, type HostPool } from '../plugin-hosts/host-pool.js';
+import { createHostPool, type HostPool, keyOf } from '../plugin-hosts/host-pool.js';
 import { createPluginCatalogue, type PluginCatalogue } from './plugin-catalogue.js';
 import { startPluginListener } from './plugin-listener.js';
 import { createPluginService, type PluginService } from './plugin-service.js';
@@ -50,7 +50,12 @@ export async function startPlugins(options: StartPluginsOptions): Promise<Plugin
     size: settings.hosts,
     memoryMb: settings.hostMemoryMb,
     egress: options.egress ?? (() => ({})),
-    onHostExit: (label, how) => logger.warn({ plugin: label, how }, 'plugin host ended'),
+    idleMs: settings.hostIdleMs,
+    maxMessageBytes: settings.hostMaxMessageBytes,
+    onHostExit: (label, how, idle) =>
+      idle
+        ? logger.info({ plugin: label, how }, 'idle plugin host stopped')
+        : logger.warn({ plugin: label, how }, 'plugin host ended'),
   });
   const importConnector = (request: ImportRequest) =>
     hosts.load({ ...request, memoryMb: settings.hostMemoryMb });
@@ -61,6 +66,22 @@ export async function startPlugins(options: StartPluginsOptions): Promise<Plugin
     ...(isolate ? { importConnector } : {}),
   });
   const catalogue = createPluginCatalogue();
+  /** Stops the hosts of every version the catalogue no longer runs isolated. */
+  const retireHosts = () => {
+    const live = new Set(
+      catalogue
+        .list()
+        .filter((e) => e.status === 'loaded' && e.plugin?.isolated)
+        .map((e) =>
+          keyOf({
+            label: `${e.id}@${e.version}`,
+            dir: e.plugin?.dir ?? '',
+            ...(e.integrity ? { importTag: e.integrity } : {}),
+          }),
+        ),
+    );
+    hosts.retain((spec) => live.has(keyOf(spec)));
+  };
   const deps = {
     db,
     store,
@@ -86,6 +107,7 @@ export async function startPlugins(options: StartPluginsOptions): Promise<Plugin
         if (closed) return;
         try {
           await syncInstalled(deps);
+          retireHosts();
         } catch (error) {
           logger.warn({ err: (error as Error).message }, 'plugin sync failed; retrying later');
         }
