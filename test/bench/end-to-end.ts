@@ -299,7 +299,7 @@ async function prepareVariant(
 /**
  * One round of a variant: a burst of signed webhooks over 50 connections (every event sent as
  * fast as they allow), drained by the workers into the target table. The last round is profiled
- * when BENCH_PROFILE=1.
+ * when BENCH_PROFILE=1 (BENCH_PROFILE_KEEP=1 keeps its .cpuprofile file).
  */
 async function burstAndDrain(
   junction: JunctionUnderTest,
@@ -352,7 +352,10 @@ async function burstAndDrain(
   if (profileDir) {
     await child.child.ask('profile-stop', { dir: profileDir });
     variant.profile = await summariseCpuProfile(profileDir);
-    await rm(profileDir, { recursive: true, force: true });
+    // BENCH_PROFILE_KEEP=1 leaves the .cpuprofile for a flame view (its folder is printed).
+    if (process.env.BENCH_PROFILE_KEEP === '1')
+      console.log(`${variant.connector} profile: ${profileDir}`);
+    else await rm(profileDir, { recursive: true, force: true });
   }
   variant.statements = addStatements(
     variant.statements,

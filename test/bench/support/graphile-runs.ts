@@ -2,7 +2,9 @@ import { Logger, run, type Task } from 'graphile-worker';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { recordAudit } from '../../../core/src/audit/record-audit.js';
+import { startAuditSealer } from '../../../core/src/audit/start-audit-sealer.js';
 import { createDatabase } from '../../../core/src/db/create-database.js';
+import { createLogger } from '../../../core/src/log/create-logger.js';
 import { compileMapping, type Mapping } from '../../../core/src/mapping/index.js';
 import { benchMapping, crmEvent } from './bench-integration.js';
 import { round } from './load-generator.js';
@@ -108,7 +110,10 @@ export type TargetAccess =
 /**
  * (2) The same database work as a Junction run, hand-written in one graphile-worker task: read
  * the event, apply the compiled mapping (core/src/mapping), upsert the target row, insert an
- * audit row (core's recordAudit). Events are stored first (`count` rows), one job each.
+ * audit row (core's recordAudit). Events are stored first (`count` rows), one job each. While the
+ * jobs run, core's audit sealer links the entries into the chain as it does in a Junction
+ * process (since entries enter without hashes, the sealer computes them: an entry's hashing is
+ * part of its cost, here as in Junction).
  */
 export async function measureHandWritten(
   databaseUrl: string,
@@ -135,6 +140,7 @@ export async function measureHandWritten(
       'insert into bench_events select x.id, x.data from jsonb_to_recordset($1::jsonb) as x(id text, data jsonb)',
       [JSON.stringify(ids.map((id) => ({ id, data: crmEvent(id) })))],
     );
+    const sealer = startAuditSealer({ db: database.db, logger: createLogger('silent') });
     const result = await drain(
       database.pool,
       settings,
@@ -188,7 +194,7 @@ export async function measureHandWritten(
         taskMs += now - started;
       },
       JSON.stringify(ids.map((eventId) => ({ eventId }))),
-    );
+    ).finally(() => sealer.stop());
     return {
       ...result,
       auditShare: `${((auditMs / taskMs) * 100).toFixed(1)}%`,
