@@ -148,6 +148,11 @@ export function createRedactor(secrets: readonly string[]): Redactor {
     ...new Set(forms.map((form) => squeeze(form).text).filter((f) => f.length >= MIN_SPLIT_LENGTH)),
   ];
   const empty = forms.length === 0;
+  // No text shorter than every form (and every form without its joiners) can hold one: most
+  // strings of a record (names, ids, dates) are shorter than a token or a connection string, and
+  // skip the search. Such strings still count when a secret is split across several of them.
+  let shortest = Number.POSITIVE_INFINITY;
+  for (const form of [...forms, ...squeezed]) shortest = Math.min(shortest, form.length);
   // One pattern of every form, longest first: one pass finds the longest form at each place.
   const anyForm = empty ? undefined : new RegExp(forms.map(escapeRegExp).join('|'), 'g');
   const longForms = forms.filter((f) => f.length >= MIN_SPLIT_LENGTH);
@@ -155,7 +160,7 @@ export function createRedactor(secrets: readonly string[]): Redactor {
     longForms.length === 0 ? undefined : new RegExp(longForms.map(escapeRegExp).join('|'));
 
   function text(input: string): string {
-    if (anyForm === undefined || input.length < MIN_LENGTH) return input;
+    if (anyForm === undefined || input.length < shortest) return input;
     anyForm.lastIndex = 0;
     const out = anyForm.test(input) ? input.replace(anyForm, REDACTED) : input;
     // A secret split into quoted pieces (`"s3cr" + "et"`, `["s3cr","et"]`): only text with

@@ -38,6 +38,24 @@ describe('one redaction for every form a secret takes', () => {
     expect(value.headers.authorization).toContain(CANARY);
   });
 
+  it('hides it in values no longer than it: alone, in each form, and split in short pieces', () => {
+    // Strings shorter than every form of every secret skip the search; these are the shortest
+    // that may hold one, and pieces that hold none alone.
+    expect(redactor.value({ exact: CANARY })).toEqual({ exact: '[REDACTED]' });
+    const third = Math.ceil(CANARY.length / 3);
+    const pieces = [0, 1, 2].map((i) => CANARY.slice(i * third, (i + 1) * third));
+    const split = redactor.value({ a: pieces[0], b: { c: pieces[1] }, d: [pieces[2]], n: 1 });
+    expect(reveals(JSON.stringify(split), CANARY)).toBeUndefined();
+    const quoted = redactor.value({ v: `"${pieces[0]}","${pieces[1]}","${pieces[2]}"` });
+    expect(reveals(JSON.stringify(quoted), CANARY)).toBeUndefined();
+    for (const [name, text] of echoForms(CANARY)) {
+      expect(reveals(JSON.stringify(redactor.value({ v: text })), CANARY), name).toBeUndefined();
+    }
+    const short = createRedactor(['tok3n-value']);
+    expect(short.value(['tok3n', '-value'])).toEqual(['[REDACTED]', '[REDACTED]']);
+    expect(short.text('tok3n-valu')).toBe('tok3n-valu');
+  });
+
   it('hides the password of a connection string, however it is echoed', () => {
     const fromUrl = createRedactor([connectionString]);
     for (const [name, text] of [

@@ -21,20 +21,34 @@ const apiTokenPattern = /jct_[A-Za-z0-9_-]{20,}/g;
 
 export const REDACTED = '[redacted]';
 
+/** Whether each member name seen is a secret's (names repeat from run to run; bounded). */
+const secretNameCache = new Map<string, boolean>();
+
+function isSecretName(key: string): boolean {
+  let secret = secretNameCache.get(key);
+  if (secret === undefined) {
+    secret = secretNames.has(key.toLowerCase().replace(/[-_]/g, ''));
+    if (secretNameCache.size >= 10_000) secretNameCache.clear();
+    secretNameCache.set(key, secret);
+  }
+  return secret;
+}
+
 /**
  * A copy of `value` with secret-looking members and Junction API tokens replaced by
  * `[redacted]`. A safety net: callers still redact the fields their schemas mark secret.
  */
 export function redactSecrets(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return value.replace(apiTokenPattern, REDACTED);
+  if (typeof value === 'string')
+    return value.includes('jct_') ? value.replace(apiTokenPattern, REDACTED) : value;
   if (value === null || typeof value !== 'object' || depth > 64) return value;
   if (Array.isArray(value)) return value.map((item) => redactSecrets(item, depth + 1));
   if (value instanceof Date) return value;
   const copy: Record<string, unknown> = {};
-  for (const [key, member] of Object.entries(value)) {
-    const name = key.toLowerCase().replace(/[-_]/g, '');
+  for (const key of Object.keys(value)) {
+    const member = (value as Record<string, unknown>)[key];
     copy[key] =
-      secretNames.has(name) && member !== null && member !== undefined
+      member !== null && member !== undefined && isSecretName(key)
         ? REDACTED
         : redactSecrets(member, depth + 1);
   }
