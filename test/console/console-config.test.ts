@@ -41,7 +41,10 @@ describe.skipIf(missing !== undefined)(
         { JUNCTION_DATA_DIR: dataDir },
         {
           connectors: createStaticConnectorSource([crm, targetApi]),
-          plugins: { builtinDir: path.join(fixtures.dir, 'no-builtins') },
+          plugins: {
+            builtinDir: path.join(fixtures.dir, 'no-builtins'),
+            uploadLimitBytes: 200_000,
+          },
         },
       );
       await createCustomerIntegration(apiOf(t), {
@@ -99,6 +102,28 @@ describe.skipIf(missing !== undefined)(
       await expect.poll(() => page.locator('.problem').count()).toBeGreaterThan(0);
       expect(await query('select id from plugin_installs')).toEqual([{ id: 'console-notes' }]);
       await expectAccessible(page);
+      // No file, and a file over the upload limit: each refused in a sentence, nothing installed.
+      const admin = consoleClient(t.url);
+      await admin.signIn(ADMIN_TOKEN);
+      const upload = async (file?: Blob) => {
+        const form = new FormData();
+        form.set('_csrf', admin.csrf);
+        if (file) form.set('tarball', file, 'big.tgz');
+        const res = await fetch(`${t.url}/console/plugins/upload`, {
+          method: 'POST',
+          headers: { cookie: admin.cookie },
+          body: form,
+          redirect: 'manual',
+        });
+        return { status: res.status, text: await res.text() };
+      };
+      const none = await upload();
+      expect(none.status).toBe(422);
+      expect(none.text).toContain('Choose a .tgz file to install.');
+      const big = await upload(new Blob([new Uint8Array(300_000)]));
+      expect(big.status).toBe(413);
+      expect(big.text).toContain('larger than the limit of 200000 bytes');
+      expect(await query('select id from plugin_installs')).toEqual([{ id: 'console-notes' }]);
     });
 
     it("edits a connection's settings and secret: secrets only as set, never echoed, a new destination needs the secret again", async () => {

@@ -148,6 +148,21 @@ describe.skipIf(missing !== undefined)(
       expect(await page.locator('pre').allTextContents()).toEqual(['12.5', '21.5']);
       await expectAccessible(page);
       await screenshot(page, 'discrepancy');
+      // Without a reason: refused, nothing changes (the browser asks first; a forged form gets this).
+      const admin = consoleClient(t.url);
+      await admin.signIn(ADMIN_TOKEN);
+      const [open] = await h.query('select id from rollout_discrepancies');
+      const empty = await admin.post(`/console/discrepancies/${open.id}/explain`, {
+        _csrf: admin.csrf,
+        reason: '  ',
+      });
+      expect(empty.status).toBe(303);
+      expect(decodeURIComponent(empty.headers.getSetCookie().join(';'))).toContain(
+        'why the difference is expected',
+      );
+      expect(
+        (await h.query('select explained_at from rollout_discrepancies'))[0].explained_at,
+      ).toBeNull();
       await page.getByLabel(/Why this difference is expected/).fill('Typed by hand; ERP corrected');
       await page.getByRole('button', { name: 'Mark explained' }).click();
       await expect.poll(status).toEqual(['Marked explained.']);
@@ -236,6 +251,28 @@ describe.skipIf(missing !== undefined)(
         [run.id],
       );
       expect(entry).toEqual({ actor: 'token:admin-env' });
+      // Send again: the step is sent once more and the run goes on.
+      const again = target.holdNext();
+      const second = await deliver(t, customersHook, { id: '42', name: 'Grace', country: 'US' });
+      await again.arrived;
+      const unknown = await settled(t, second, ['unknown']);
+      again.answer();
+      const admin = consoleClient(t.url);
+      await admin.signIn(ADMIN_TOKEN);
+      await admin.get(`/console/runs/${unknown.id}`);
+      const sent = await admin.post(`/console/runs/${unknown.id}/decide`, {
+        _csrf: admin.csrf,
+        decision: 'send-again',
+      });
+      expect(sent.status).toBe(303);
+      await until(
+        async () =>
+          (await h.query('select state from runs where id = $1', [unknown.id]))[0].state ===
+          'succeeded',
+      );
+      expect(
+        target.requests.filter((r) => r.method === 'POST' && r.body.number === 'C-42'),
+      ).toHaveLength(2);
     });
 
     it('shows a viewer none of these controls, and refuses each forged change (403)', async () => {
