@@ -21,6 +21,7 @@ import { startEmbeddedPostgres } from './db/embedded-postgres.js';
 import { embeddedRuntimeUrl } from './db/embedded-runtime-role.js';
 import { explainConnectionFailure } from './db/explain-connection-failure.js';
 import { migrate, pendingMigrations } from './db/migrate.js';
+import { warnWithoutAutovacuum } from './db/warn-without-autovacuum.js';
 import { junctionEgress } from './egress/junction-egress.js';
 import { createCompiledIntegrationCache } from './engine/compile-integration.js';
 import { createConnectionSlots } from './engine/connection-slots.js';
@@ -154,6 +155,7 @@ export async function createJunction(
         config.databaseUrl ? { kind: 'url' } : { kind: 'embedded', dataDir: config.dataDir },
       );
     });
+    await warnWithoutAutovacuum(owner.pool, logger);
     let database = owner;
     if (folder) {
       database = createDatabase(

@@ -105,4 +105,16 @@ it('upgrades a seeded database of the previous schema with its data intact', asy
     `select indexname from pg_indexes where indexname in ('runs_expiry', 'review_items_run') order by 1`,
   );
   expect(indexes.map((i) => i.indexname)).toEqual(['review_items_run', 'runs_expiry']);
+  // The tables that grow with traffic are vacuumed and analysed by 2% of their rows (0026).
+  const { rows: vacuumed } = await database.pool.query<{ relname: string; reloptions: string[] }>(
+    `select relname, reloptions from pg_class
+     where relname in ('runs', 'run_steps', 'events', 'record_links', 'audit_entries') order by 1`,
+  );
+  expect(vacuumed).toHaveLength(5);
+  for (const table of vacuumed)
+    expect(table.reloptions).toEqual([
+      'autovacuum_vacuum_scale_factor=0.02',
+      'autovacuum_vacuum_insert_scale_factor=0.05',
+      'autovacuum_analyze_scale_factor=0.02',
+    ]);
 }, 120_000);

@@ -20,6 +20,7 @@ import * as m0018 from './0018-plugin-trust.js';
 import * as m0019 from './0019-rollout.js';
 import * as m0020 from './0020-console-sessions.js';
 import * as m0022 from './0022-syncs.js';
+import * as m0026 from './0026-vacuum-settings.js';
 
 /**
  * Junction's migrations, forward-only, in order. A new migration is a new file added at the end;
@@ -47,4 +48,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0019-rollout': m0019,
   '0020-console-sessions': m0020,
   '0022-syncs': m0022,
+  '0026-vacuum-settings': m0026,
 };
