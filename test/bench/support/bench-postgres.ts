@@ -16,6 +16,8 @@ export interface BenchPostgres {
    * by total time (pg_stat_statements; the embedded server loads it then). Otherwise undefined.
    */
   statements(url: string): Promise<StatementTime[] | undefined>;
+  /** The server's `autovacuum` setting: a bench on a server without it measures bloat. */
+  autovacuum(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -86,10 +88,19 @@ export async function openBenchPostgres(): Promise<BenchPostgres> {
                 round((s.total_exec_time / s.calls)::numeric, 3)::float8 as "meanMs",
                 s.rows::int as rows
          from pg_stat_statements s join pg_database d on d.oid = s.dbid
-         where d.datname = $1 order by s.total_exec_time desc limit 12`,
+         where d.datname = $1 order by s.total_exec_time desc limit 25`,
         [new URL(url).pathname.slice(1)],
       );
       return rows;
+    },
+    async autovacuum() {
+      const { rows } = await admin.query<{ autovacuum: string }>('show autovacuum');
+      const setting = rows[0]?.autovacuum ?? 'unknown';
+      if (setting !== 'on')
+        console.warn(
+          'autovacuum is off on this server: dead rows pile up during the bench, unlike on a real install',
+        );
+      return setting;
     },
     async close() {
       for (const name of created) {
