@@ -66,7 +66,7 @@ export const configOptions = [
     key: 'workerConcurrency',
     env: 'JUNCTION_WORKER_CONCURRENCY',
     flag: '--concurrency <n>',
-    default: '10',
+    default: '16',
     description: 'Jobs one worker process runs at once.',
   },
   {

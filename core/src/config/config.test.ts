@@ -12,7 +12,7 @@ describe('loadConfig', () => {
       databaseUrl: undefined,
       dataDir: path.resolve('.junction'),
       logLevel: 'info',
-      workerConcurrency: 10,
+      workerConcurrency: 16,
     });
   });
 
