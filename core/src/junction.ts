@@ -66,7 +66,9 @@ import {
   type SubscriptionJobPayload,
 } from './subscriptions/subscription-sync.js';
 import { createRecordClient, type RecordClient } from './sync/record-client.js';
+import { reconcileSyncSchedules, SYNC_TASK, type SyncJobPayload } from './sync/sync-schedule.js';
 import { createSyncStore, type SyncStore } from './sync/sync-store.js';
+import { createSyncTask } from './sync/sync-task.js';
 import { junctionVersion } from './version.js';
 import { startWorker, type WorkerHandle } from './worker/start-worker.js';
 
@@ -277,6 +279,13 @@ export async function createJunction(
       publicUrl,
       logger,
     });
+    const runSync = createSyncTask({
+      pool: database.pool,
+      db: database.db,
+      records: services.records,
+      logger,
+      counters: metrics.sync,
+    });
     let worker: WorkerHandle | undefined;
     if (hasWorker) {
       worker = await startWorker({
@@ -298,6 +307,9 @@ export async function createJunction(
           },
           [SUBSCRIPTION_TASK]: async (payload) => {
             await syncSubscription(payload as SubscriptionJobPayload);
+          },
+          [SYNC_TASK]: async (payload) => {
+            await runSync(payload as SyncJobPayload);
           },
         },
         concurrency: config.workerConcurrency,
@@ -341,6 +353,7 @@ export async function createJunction(
       });
       stack.push(() => waitSweeper.stop());
       await reconcilePollSchedules(database.db, connectors, logger);
+      await reconcileSyncSchedules(database.db, logger);
       // The first sweep a minute after the first start (a schedule already there is kept).
       await scheduleRetention(database.db, 60_000, 'preserve_run_at');
       const sealer = startAuditSealer({

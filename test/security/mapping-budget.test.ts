@@ -6,6 +6,7 @@ import {
   operationNames,
   validateExpression,
 } from '../../core/src/mapping/index.js';
+import { seededRandom } from '../support/seeded-random.js';
 import { attacks, outOfRange, oversizedResults, partners } from './mapping-attacks.js';
 
 /**
@@ -20,18 +21,6 @@ const large = small * 16;
 const maxGrowth = 64;
 const floorMs = 50;
 const combinationsPerArity = 10;
-
-/** A seeded generator (mulberry32), so a failing combination is found again. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const slots = [...attacks.map((_, i) => `a${i}`), ...partners.map((_, i) => `p${i}`)];
 
@@ -72,7 +61,7 @@ describe('bounded evaluation of every operation', () => {
   const largeData = dataOf(large);
 
   it('runs in time linear in its input and never crashes, on adversarial inputs', () => {
-    const next = random(18);
+    const next = seededRandom(18);
     const pick = () => slots[Math.floor(next() * slots.length)] as string;
     const tried: string[] = [];
     const crashes: string[] = [];

@@ -19,6 +19,7 @@ import type { JunctionMetrics } from '../metrics/create-metrics.js';
 import type { PluginHost } from '../plugins/start-plugins.js';
 import type { ReviewQueue } from '../review/index.js';
 import { createRolloutStore } from '../rollout/index.js';
+import type { RecordClient } from '../sync/record-client.js';
 import type { SyncStore } from '../sync/sync-store.js';
 import type { AppEnv } from './app-env.js';
 import { authenticate } from './middleware/authenticate.js';
@@ -54,6 +55,7 @@ import { registerReviewRoutes } from './routes/review-routes.js';
 import { registerRolloutReportRoutes } from './routes/rollout-report-routes.js';
 import { registerRolloutRoutes } from './routes/rollout-routes.js';
 import { registerRunRoutes } from './routes/run-routes.js';
+import { registerSyncConflictRoutes } from './routes/sync-conflict-routes.js';
 import { registerSyncRoutes } from './routes/sync-routes.js';
 import { registerTokenRoutes } from './routes/token-routes.js';
 import { validationHook } from './validation-hook.js';
@@ -74,6 +76,8 @@ export interface AppDependencies {
   readonly integrations: IntegrationStore;
   /** Sync definitions (`/v1/syncs`). */
   readonly syncs?: SyncStore;
+  /** Record calls, for resolving sync conflicts (`/v1/syncs/{id}/conflicts`). */
+  readonly records?: RecordClient;
   /** The OAuth 2.0 authorization-code grant and Junction's public URL (for its redirect). */
   readonly oauth?: OAuthAuthorizations;
   readonly publicUrl?: () => string | undefined;
@@ -138,6 +142,13 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     connectors: deps.connectors,
   });
   if (deps.syncs) registerSyncRoutes(app, { db: deps.db, store: deps.syncs });
+  if (deps.records)
+    registerSyncConflictRoutes(app, {
+      db: deps.db,
+      records: deps.records,
+      logger: deps.logger,
+      ...(deps.metrics ? { counters: deps.metrics.sync } : {}),
+    });
   if (deps.oauth) {
     registerOAuthRoutes(app, {
       store: deps.connections,

@@ -3,6 +3,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { WaitKind } from '../db/tables/review-tables.js';
 import { runStates } from '../runs/run-view.js';
 import { registerRolloutGauges } from './rollout-gauges.js';
+import { registerSyncCounters, type SyncCounters } from './sync-counters.js';
 
 /** Junction's Prometheus metrics, in a registry of its own (several Junctions share a process). */
 export interface JunctionMetrics {
@@ -13,6 +14,8 @@ export interface JunctionMetrics {
   stepFinished(connector: string, seconds: number, ok: boolean): void;
   /** Rows the retention job of this process deleted, by table. */
   retentionDeleted(counts: Readonly<Record<string, number>>): void;
+  /** Counters of the sync engine (changes, writes, echoes suppressed, conflicts, deletes). */
+  readonly sync: SyncCounters;
   /** The Prometheus text exposition (runs by state and queue depth are read at this moment). */
   scrape(): Promise<string>;
   readonly contentType: string;
@@ -127,9 +130,11 @@ export function createMetrics(options: {
   });
 
   registerRolloutGauges(registry, options.pool);
+  const sync = registerSyncCounters(registry);
 
   return {
     registry,
+    sync,
     contentType: registry.contentType,
     eventsAccepted(integrationId, count) {
       if (count > 0) accepted.inc({ integration: integrationId }, count);

@@ -45,10 +45,13 @@ export const ConflictPolicySchema = z
     z
       .object({
         policy: z.literal('fields'),
-        /** Target fields of `aToB` that side A owns: applied to B in a conflict. */
-        aOwns: z.array(z.string().min(1)).default([]),
-        /** Target fields of `bToA` that side B owns: applied to A in a conflict. */
-        bOwns: z.array(z.string().min(1)).default([]),
+        /**
+         * Target fields of `aToB` (or dotted paths into them, as `values.name`) that side A
+         * owns: applied to B in a conflict.
+         */
+        aOwns: z.array(path).default([]),
+        /** Likewise for `bToA`: what side B owns, applied to A in a conflict. */
+        bOwns: z.array(path).default([]),
       })
       .strict(),
   ])

@@ -18,6 +18,8 @@ import { other, reads, type SideName, type SyncDefinition } from './sync-definit
 
 type Add = (pointer: string, detail: string) => void;
 
+const UNSAFE = new Set(['__proto__', 'constructor', 'prototype']);
+
 /**
  * Checks a sync against the installed connectors and stored connections, every problem at once:
  * each side's connector, connection, record type and settings; the capabilities the direction
@@ -107,8 +109,11 @@ export function validateSync(
       ['aOwns', 'aToB'],
       ['bOwns', 'bToA'],
     ] as const) {
-      conflict[list].forEach((name, i) => {
-        if (!Object.hasOwn(definition.mappings[key] ?? {}, name))
+      conflict[list].forEach((path, i) => {
+        const [name = '', ...rest] = path.split('.');
+        if ([name, ...rest].some((part) => UNSAFE.has(part)))
+          add(`/conflict/${list}/${i}`, `"${path}" names a JavaScript object's prototype`);
+        else if (!Object.hasOwn(definition.mappings[key] ?? {}, name))
           add(`/conflict/${list}/${i}`, `"${name}" is not a target field of the mapping ${key}`);
       });
     }

@@ -1,0 +1,178 @@
+import { ConnectorError } from '@junction/connector-kit';
+import { type Kysely, sql } from 'kysely';
+import type pg from 'pg';
+import type { Database } from '../db/schema.js';
+import type { Logger } from '../log/create-logger.js';
+import { noSyncCounters, type SyncCounters } from '../metrics/sync-counters.js';
+import { applyChange, type ChangeOutcome } from './apply-change.js';
+import { detectDeletes } from './detect-deletes.js';
+import type { RecordClient, SyncRecord } from './record-client.js';
+import { openSyncContext, type SyncContext } from './sync-context.js';
+import { reads, type SideName } from './sync-definition.js';
+import { type SyncJobPayload, scheduleSync } from './sync-schedule.js';
+
+export interface SyncTaskDeps {
+  readonly pool: pg.Pool;
+  readonly db: Kysely<Database>;
+  readonly records: RecordClient;
+  readonly logger: Logger;
+  readonly counters?: SyncCounters;
+  /** Records read per page (default 200) and at most per side and run (default 5,000). */
+  readonly pageSize?: number;
+  readonly budget?: number;
+  /** How far each read of changes reaches back before the last one seen (default 5,000 ms). */
+  readonly overlapMs?: number;
+}
+
+/** Where change detection of a side left off (`sync_cursors.position`). */
+interface Position {
+  /** listChanged: the instant reads start from, the page position within a read, the newest seen. */
+  since?: string;
+  after?: string;
+  high?: string;
+  /** A full scan with `list` (no listChanged): the page cursor. */
+  cursor?: string;
+}
+
+export type SyncRunOutcome =
+  | { readonly kind: 'synced'; readonly counts: Readonly<Record<string, number>> }
+  | { readonly kind: 'busy' | 'off' };
+
+/**
+ * The `sync.poll` task: one run of a sync. A session advisory lock keeps it to one worker at a
+ * time; each side the sync reads is read from its stored position (changed records with
+ * `listChanged`, else a full keyset scan), each record applied (`applyChange`) and the position
+ * saved after each page; deleted records are looked for on the sync's delete-scan schedule; the
+ * next run is scheduled `intervalSeconds` later. A failure is thrown (graphile-worker retries
+ * the job; the position saved so far is kept).
+ */
+export function createSyncTask(deps: SyncTaskDeps) {
+  const counters = deps.counters ?? noSyncCounters;
+  const pageSize = deps.pageSize ?? 200;
+  const budget = deps.budget ?? 5_000;
+  const overlapMs = deps.overlapMs ?? 5_000;
+  const back = (instant: string) => new Date(Date.parse(instant) - overlapMs).toISOString();
+
+  return async function runSync(payload: SyncJobPayload): Promise<SyncRunOutcome> {
+    const { syncId } = payload;
+    const client = await deps.pool.connect();
+    const key = `sync:${syncId}`;
+    try {
+      const locked = await client.query<{ ok: boolean }>(
+        'select pg_try_advisory_lock(hashtextextended($1, 21)) as ok',
+        [key],
+      );
+      if (!locked.rows[0]?.ok) return { kind: 'busy' };
+      try {
+        return await runLocked(syncId);
+      } finally {
+        await client.query('select pg_advisory_unlock(hashtextextended($1, 21))', [key]);
+      }
+    } finally {
+      client.release();
+    }
+  };
+
+  async function runLocked(syncId: string): Promise<SyncRunOutcome> {
+    // Disabled or deleted: the schedule ends here (enabling schedules it again).
+    const opened = await openSyncContext(
+      { db: deps.db, records: deps.records, counters, logger: deps.logger },
+      syncId,
+    );
+    if (!opened?.enabled) return { kind: 'off' };
+    const { ctx } = opened;
+    const { definition } = ctx;
+    const counts: Record<string, number> = {};
+    const count = (outcome: ChangeOutcome | 'deleted') => {
+      counts[outcome] = (counts[outcome] ?? 0) + 1;
+    };
+    for (const side of ['a', 'b'] as const) {
+      if (reads(definition, side)) await readChanges(ctx, side, count);
+    }
+    // Both sides: a record gone from a side the sync only writes still has its link flagged.
+    for (const side of ['a', 'b'] as const) {
+      await detectDeletes(ctx, side, deps.db, pageSize, count);
+    }
+    await scheduleSync(deps.db, syncId, definition.intervalSeconds, 'replace');
+    if (Object.keys(counts).length > 0) deps.logger.info({ syncId, ...counts }, 'sync ran');
+    return { kind: 'synced', counts };
+  }
+
+  async function readChanges(
+    ctx: SyncContext,
+    side: SideName,
+    count: (outcome: ChangeOutcome) => void,
+  ): Promise<void> {
+    const position = await loadPosition(ctx.syncId, side);
+    const records = ctx.sides[side];
+    const apply = async (page: readonly SyncRecord[]) => {
+      for (const record of page) count(await applyChange(ctx, side, record));
+    };
+    let read = 0;
+    if (records.offers('listChanged')) {
+      try {
+        while (read < budget) {
+          const page = await records.listChanged({
+            ...(position.since ? { since: position.since } : {}),
+            ...(position.after ? { after: position.after } : {}),
+            limit: pageSize,
+          });
+          if (page.records.length === 0) {
+            // Caught up: the next read starts a little before the newest change seen.
+            const high = position.high ?? position.since;
+            await savePosition(ctx.syncId, side, high ? { since: back(high), high } : {});
+            return;
+          }
+          await apply(page.records);
+          read += page.records.length;
+          for (const record of page.records)
+            position.high = newest(
+              position.high,
+              records.updatedAtField ? record[records.updatedAtField] : undefined,
+            );
+          position.after = page.next;
+          await savePosition(ctx.syncId, side, position);
+        }
+        return;
+      } catch (error) {
+        // A type that cannot list changes with these settings (no modified-at): full scans.
+        if (!(error instanceof ConnectorError && error.kind === 'invalidInput' && read === 0))
+          throw error;
+      }
+    }
+    while (read < budget) {
+      const page = await records.list({
+        ...(position.cursor ? { cursor: position.cursor } : {}),
+        limit: pageSize,
+      });
+      await apply(page.records);
+      read += page.records.length;
+      position.cursor = page.next;
+      await savePosition(ctx.syncId, side, page.next ? { cursor: page.next } : {});
+      if (!page.next) return;
+    }
+  }
+
+  async function loadPosition(syncId: string, side: SideName): Promise<Position> {
+    const row = await deps.db
+      .selectFrom('sync_cursors')
+      .select('position')
+      .where('sync_id', '=', syncId)
+      .where('side', '=', side)
+      .executeTakeFirst();
+    return { ...((row?.position as Position | null) ?? {}) };
+  }
+
+  async function savePosition(syncId: string, side: SideName, position: Position) {
+    await sql`insert into sync_cursors (sync_id, side, position) values (${syncId}, ${side}, ${JSON.stringify(position)})
+      on conflict (sync_id, side) do update set position = excluded.position, updated_at = now()`.execute(
+      deps.db,
+    );
+  }
+}
+
+/** The later of two instants (ISO 8601), ignoring what is not one. */
+function newest(known: string | undefined, value: unknown): string | undefined {
+  if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) return known;
+  return known === undefined || Date.parse(value) > Date.parse(known) ? value : known;
+}
