@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import pacote from 'pacote';
 import { create } from 'tar';
 import { checkIntegrity, integrityOf } from './integrity.js';
 import { PluginError } from './plugin-error.js';
@@ -98,6 +97,9 @@ async function fetchWithPacote(
 ): Promise<FetchedTarball> {
   let bytes: Buffer & { resolved?: string };
   try {
+    // Loaded on the first fetch: pacote and what it brings (sigstore, TUF, cacache...) hold a
+    // few MB of memory that a Junction installing no plugin from npm never needs.
+    const { default: pacote } = await import('pacote');
     bytes = await pacote.tarball(spec, {
       registry: options.npmRegistry ?? 'https://registry.npmjs.org/',
       cache: options.cacheDir,

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { OpenAPIV3_1 } from 'openapi-types';
-import { getAbsoluteFSPath } from 'swagger-ui-dist';
 import type { AppEnv } from '../app-env.js';
 import { HttpProblem, problem } from '../problem.js';
 
@@ -11,6 +11,14 @@ const assets: Record<string, string> = {
   'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
   'swagger-ui-standalone-preset.js': 'text/javascript; charset=utf-8',
 };
+
+/**
+ * The folder of swagger-ui's built assets, found from its package file: importing the package
+ * would evaluate its browser bundle in Junction's process (about 4 MB of heap held for good).
+ */
+function assetsFolder(): string {
+  return path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+}
 
 const page = `<!doctype html>
 <html lang="en">
@@ -46,6 +54,7 @@ export function registerDocsRoutes(
   document: () => OpenAPIV3_1.Document,
 ): void {
   let cached: string | undefined;
+  let folder: string | undefined;
   app.get('/openapi.json', (c) => {
     cached ??= JSON.stringify(document());
     return c.body(cached, 200, { 'Content-Type': 'application/json' });
@@ -58,7 +67,8 @@ export function registerDocsRoutes(
     }
     const type = assets[file];
     if (!type) throw new HttpProblem(problem(404, `No asset named ${file}.`));
-    const body = await readFile(path.join(getAbsoluteFSPath(), file));
+    folder ??= assetsFolder();
+    const body = await readFile(path.join(folder, file));
     return c.body(body, 200, { 'Content-Type': type, 'Cache-Control': 'public, max-age=86400' });
   });
 }
