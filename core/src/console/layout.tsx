@@ -7,6 +7,7 @@ const sections = [
   { href: '/console/runs', label: 'Runs', permission: 'read' },
   { href: '/console/reviews', label: 'Review queue', permission: 'reviews:read' },
   { href: '/console/integrations', label: 'Integrations', permission: 'read' },
+  { href: '/console/syncs', label: 'Syncs', permission: 'read' },
   { href: '/console/connections', label: 'Connections', permission: 'read' },
   { href: '/console/plugins', label: 'Plugins', permission: 'read' },
   { href: '/console/audit', label: 'Audit', permission: 'audit:read' },

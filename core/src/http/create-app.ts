@@ -42,6 +42,7 @@ import { consolePluginPages } from './routes/console-plugin-routes.js';
 import { consoleReviewPages } from './routes/console-review-routes.js';
 import { registerConsoleRoutes } from './routes/console-routes.js';
 import { consoleRunPages } from './routes/console-run-routes.js';
+import { consoleSyncPages } from './routes/console-sync-routes.js';
 import { consoleTokenPages } from './routes/console-token-routes.js';
 import { registerDocsRoutes } from './routes/docs-routes.js';
 import { type ReadinessReport, registerHealthRoutes } from './routes/health-routes.js';
@@ -194,6 +195,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
       }),
       consoleTokenPages(deps.db),
       ...(deps.plugins ? [consolePluginPages(deps.db, deps.plugins)] : []),
+      ...(deps.syncs ? [consoleSyncPages(deps.db, deps.syncs)] : []),
       ...(deps.reviews ? [consoleReviewPages(deps.db, deps.reviews)] : []),
     ],
   });
