@@ -36,7 +36,7 @@ export function exampleApi(url: string, defaultToken: string) {
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    const json = (await res.json()) as Answer;
+    const json = (res.status === 204 ? {} : await res.json()) as Answer;
     if (!res.ok)
       throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(json)}`);
     return { json, etag: res.headers.get('etag') ?? '' };

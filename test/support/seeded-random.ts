@@ -12,3 +12,14 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** The seed a randomized test runs with: `env` when set (an integer), else a new one. */
+export function testSeed(env: string | undefined): number {
+  if (env !== undefined && env !== '') {
+    const seed = Number(env);
+    if (!Number.isInteger(seed) || seed < 0)
+      throw new Error(`The seed "${env}" is not a non-negative integer.`);
+    return seed;
+  }
+  return Math.floor(Math.random() * 1_000_000_000);
+}
