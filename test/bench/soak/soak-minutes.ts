@@ -71,7 +71,9 @@ export function soakMinutes(options: {
   });
 }
 
+/** The `q` quantile of `sorted`, to a tenth of a millisecond. */
 function percentile(sorted: readonly number[], q: number): number | undefined {
   if (sorted.length === 0) return undefined;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  const value = sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+  return Math.round(value * 10) / 10;
 }
