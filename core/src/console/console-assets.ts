@@ -11,10 +11,10 @@ a { color: var(--accent); }
 a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible, summary:focus-visible
   { outline: 3px solid #f0a500; outline-offset: 2px; }
 .skip { position: absolute; left: -9999px; } .skip:focus { left: 1rem; top: 1rem; background: #fff; padding: .5rem; z-index: 2; }
-header.top { display: flex; align-items: center; gap: 1.5rem; padding: .6rem 1.2rem; background: #14233a; color: #fff; flex-wrap: wrap; }
-header.top a { color: #fff; } header.top nav ul { display: flex; gap: 1rem; list-style: none; margin: 0; padding: 0; flex-wrap: wrap; }
+header.top { display: flex; align-items: center; gap: 1rem; padding: .6rem 1.2rem; background: #14233a; color: #fff; flex-wrap: wrap; }
+header.top a { color: #fff; } header.top nav ul { display: flex; gap: .8rem; list-style: none; margin: 0; padding: 0; flex-wrap: wrap; }
 header.top nav a[aria-current="page"] { font-weight: 700; text-decoration-thickness: 3px; }
-header.top .who { margin-left: auto; display: flex; gap: .8rem; align-items: center; }
+header.top .who { margin-left: auto; display: flex; gap: .6rem; align-items: center; font-size: .9rem; }
 header.top .who button { background: transparent; color: #fff; border: 1px solid #fff; }
 main { padding: 1rem 1.2rem 3rem; max-width: 1200px; }
 h1 { font-size: 1.5rem; margin: .4rem 0 1rem; } h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
