@@ -11,9 +11,9 @@ import {
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import type { ConnectionRow, ConnectionStore } from '../connections/connection-store.js';
-import type { ConnectorSource, ResolvedConnector } from '../connectors/connector-source.js';
+import type { ConnectorSource } from '../connectors/connector-source.js';
 import type { Database } from '../db/schema.js';
-import type { ExecuteResult, PluginExecutor } from '../executor/plugin-executor.js';
+import type { PluginExecutor } from '../executor/plugin-executor.js';
 import type { IntegrationDefinition } from '../integrations/integration-definition.js';
 import type { Logger } from '../log/create-logger.js';
 import { evaluateActionHook } from './action-hook.js';
@@ -32,12 +32,14 @@ import { type ConnectionLimits, limitsOf, takeToken } from './connection-throttl
 import type { DetachedCalls } from './detached-calls.js';
 import { type Failure, failureEnd, unknownOutcome } from './failure-end.js';
 import { createIntegrationStateStore } from './integration-state-store.js';
-import { detachedParking, type ParkingStep, reviewParking, waitParking } from './park-rows.js';
+import { parkDetached } from './park-detached.js';
+import { type ParkingStep, reviewParking, waitParking } from './park-rows.js';
+import { createRolloutSteps } from './rollout-steps.js';
 import { waitsBehindEarlierRun } from './run-finisher.js';
 import type { RunJobPayload } from './run-queue.js';
-import { settleDetached } from './settle-detached.js';
+import { RunParked, StepFailure } from './run-stops.js';
 import { resumedWaits } from './settle-wait.js';
-import { shadowRow, writesTarget } from './shadow-rows.js';
+import { writesTarget } from './shadow-rows.js';
 import { stepTimeoutMs } from './step-timeout.js';
 import {
   contentHash,
@@ -85,39 +87,6 @@ export interface RunExecutorDeps {
   readonly shadowSettleMs?: number;
 }
 
-/** A step parked the run: the step (with its wait) is in the step log, to be stored with it. */
-class RunParked extends Error {
-  constructor(
-    readonly outcome: string,
-    /** Told whether the attempt's `waiting` outcome was stored (a detached call's settlement). */
-    readonly parked?: (held: boolean) => void,
-  ) {
-    super(outcome);
-  }
-}
-
-/**
- * Why a run stops: the error recorded, and whether another attempt may help. `unknownStep`: a
- * non-idempotent step that failed after it was sent, so whether it took effect is unknown.
- */
-class StepFailure extends Error {
-  /** The failing step's own retry settings, over the integration's. */
-  stepRetry: Partial<RetryPolicy> | undefined;
-  constructor(
-    readonly error: ConnectorError | InvalidInputError,
-    readonly retryAt?: Date,
-    readonly unknownStep?: string,
-  ) {
-    super(error.message);
-  }
-}
-
-/**
- * How long after its call's own timeout a detached step's wait expires: the call's failure
- * (timed out) settles it first while its process lives; the deadline is for a process that died.
- */
-const DETACHED_GRACE_MS = 5000;
-
 /** Failures that show a request was not carried out: a non-idempotent step may be sent again. */
 const notCarriedOut: ReadonlySet<string> = new Set(['rateLimited', 'auth', 'invalidInput']);
 
@@ -143,6 +112,7 @@ export function createRunExecutor(deps: RunExecutorDeps) {
   };
 
   const claimRun = createRunClaimer(deps);
+  const { shadowOf, skippedWrites, approvedInput } = createRolloutSteps(deps);
   const endAttempt = createAttemptEnder(deps, logger);
 
   /** One attempt, for the job `jobId` (graphile-worker's id) with `payload`. */
@@ -515,54 +485,24 @@ export function createRunExecutor(deps: RunExecutorDeps) {
         ? await answerWithin(calling, sending, action.detach.afterMs)
         : { result: await calling };
     if (!answered && detached) {
-      // No answer yet: the run parks and the worker is freed while the call goes on in this
-      // process; its answer settles the step (settleDetached), or, if this process stops first,
-      // the deadline does (retry for an idempotent action, else an operator decides).
-      let parked: (held: boolean) => void = () => {};
-      const parkedCommitted = new Promise<boolean>((resolve) => {
-        parked = resolve;
-      });
-      const adopted = detached.adopt(() =>
-        settleDetached(
-          { db, logger, calls: detached },
-          {
-            parking,
-            input,
-            write,
-            secrets: () => secrets,
-            policy,
-            failureOf,
-            calling: calling.catch((error: unknown): ExecuteResult => {
-              if (error instanceof StepFailure) return { ok: false, error: error.error };
-              throw error;
-            }),
-            parked: parkedCommitted,
-            onAnswer: (result) =>
-              deps.onStep?.(connector.id, (performance.now() - started) / 1000, result.ok),
-          },
-        ),
+      await parkDetached(
+        { db, logger, calls: detached },
+        {
+          parking,
+          input,
+          write,
+          secrets: () => secrets,
+          policy,
+          failureOf,
+          calling,
+          log,
+          timeoutMs,
+          stepId,
+          idempotent: () => idempotent,
+          onAnswer: (result) =>
+            deps.onStep?.(connector.id, (performance.now() - started) / 1000, result.ok),
+        },
       );
-      if (adopted) {
-        const deadline = new Date(Date.now() + timeoutMs + DETACHED_GRACE_MS);
-        try {
-          await log.add(context, {
-            state: 'waiting',
-            stepKey: step.key,
-            input,
-            output: { detached: waitId, deadline: deadline.toISOString() },
-            secrets,
-            parking: detachedParking(
-              parking,
-              deadline,
-              idempotent ? { kind: 'retry' } : { kind: 'unknown', step: stepId },
-            ),
-          });
-        } catch (error) {
-          parked(false);
-          throw error;
-        }
-        throw new RunParked('waiting for a detached call', parked);
-      }
     }
     const result = answered ? answered.result : await calling;
     deps.onStep?.(connector.id, (performance.now() - started) / 1000, result.ok);
@@ -645,54 +585,6 @@ export function createRunExecutor(deps: RunExecutorDeps) {
     return slot;
   }
 
-  /**
-   * The writes a shadow run's filter skipped (the action steps after it in its route whose
-   * mapping can be evaluated and whose action can read its target), recorded as `none`.
-   */
-  function skippedWrites(
-    steps: readonly CompiledStep[],
-    filterKey: string,
-    data: { event: unknown; steps: Record<string, unknown>; links: unknown },
-    context: StepContext,
-  ) {
-    const after = steps.slice(steps.findIndex((s) => s.key === filterKey) + 1);
-    return after.flatMap((step) => {
-      if (step.kind !== 'action') return [];
-      const connector = deps.connectors.get(step.connector, step.version);
-      const action = connector?.definition.actions?.find((a) => a.key === step.action);
-      if (!connector || !action?.current || !writesTarget(action)) return [];
-      const mapped = step.mapping(data);
-      if (mapped.errors.length > 0) return [];
-      const input = Object.fromEntries(
-        Object.entries(mapped.output).filter(([name]) => Object.hasOwn(action.input, name)),
-      );
-      return [shadowOf(step, connector, action, input, context, 'none')];
-    });
-  }
-
-  /** The shadow_writes row of a write a shadow run records instead of making it. */
-  function shadowOf(
-    step: Extract<CompiledStep, { kind: 'action' }>,
-    connector: ResolvedConnector,
-    action: Parameters<typeof shadowRow>[0]['action'],
-    input: Record<string, unknown>,
-    context: StepContext,
-    intended: 'write' | 'none',
-  ) {
-    const settleMs = deps.shadowSettleMs ?? 300_000;
-    const stepKey = step.key;
-    return shadowRow({
-      context,
-      stepKey,
-      connector,
-      connectionId: step.connection,
-      action,
-      input,
-      intended,
-      settleMs,
-    });
-  }
-
   /** Whether a gated step's write goes to review, and the confidence recorded with it. */
   function evaluateGate(
     step: Extract<CompiledStep, { kind: 'action' }>,
@@ -713,25 +605,6 @@ export function createRunExecutor(deps: RunExecutorDeps) {
         new InvalidInputError(`The gate of "${step.key}" failed: ${(error as Error).message}`),
       );
     }
-  }
-
-  /** The input a reviewer approved for a step of this run, if one did. */
-  async function approvedInput(
-    context: StepContext,
-    stepKey: string,
-  ): Promise<Record<string, unknown> | undefined> {
-    const row = await db
-      .selectFrom('run_waits')
-      .select('result')
-      .where('run_id', '=', context.run.id)
-      .where('route_key', '=', context.routeKey)
-      .where('step_key', '=', stepKey)
-      .where('kind', '=', 'review')
-      .where('state', '=', 'resumed')
-      .orderBy('created_at', 'desc')
-      .executeTakeFirst();
-    const result = row?.result as { input?: Record<string, unknown> } | null | undefined;
-    return result?.input;
   }
 
   /**
