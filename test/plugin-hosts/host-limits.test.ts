@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedConnector } from '../../core/src/connectors/connector-source.js';
 import {
@@ -72,6 +73,31 @@ describe('plugin host limits', () => {
     // Under the limit it answers as ever, from the same host.
     const fits = await run({ what: 'huge', port: LIMIT / 2 });
     expect(fits.ok).toBe(true);
+    expect(await pidOf()).toBe(pid);
+  });
+
+  it("runs each host in a process group of its own, out of reach of a Ctrl-C to Junction's group", async () => {
+    const pid = await pidOf();
+    const groupOf = (of: number) =>
+      Number(readFileSync(`/proc/${of}/stat`, 'utf8').split(') ')[1]?.split(' ')[2]);
+    expect(groupOf(pid)).toBe(pid);
+    expect(groupOf(pid)).not.toBe(groupOf(process.pid));
+  });
+
+  it('fails a call whose input is too deep to be sent to the host, as bad input; the host serves on', async () => {
+    const pid = await pidOf();
+    const deep: Record<string, unknown> = {};
+    let at = deep;
+    for (let i = 0; i < 5000; i++) {
+      at.a = {};
+      at = at.a as Record<string, unknown>;
+    }
+    const refused = await run({ what: 'whoami', path: 'x', deep });
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) {
+      expect(refused.error.kind).toBe('invalidInput');
+      expect(refused.error.message).toMatch(/could not be sent to its plugin host/);
+    }
     expect(await pidOf()).toBe(pid);
   });
 

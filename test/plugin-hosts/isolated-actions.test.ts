@@ -79,6 +79,8 @@ beforeAll(async () => {
     JUNCTION_STEP_TIMEOUT_MS: '500',
     JUNCTION_WAIT_SWEEP_MS: '100',
     JUNCTION_WORKER_POLL_INTERVAL_MS: '100',
+    // Trusted and isolated runs are compared: under the default isolation, whatever the run's.
+    JUNCTION_PLUGIN_ISOLATION: 'installed',
   });
   api = apiOf(t);
   const dir = await writeHookedPlugin(fixtures.dir);

@@ -15,6 +15,8 @@ const junction = (...args: string[]) =>
     DATABASE_URL: database.url,
     JUNCTION_DATA_DIR: path.join(fixtures.dir, 'data'),
     LOG_LEVEL: 'silent',
+    // What trust changes is tested under the default isolation (`installed`), whatever the run's.
+    JUNCTION_PLUGIN_ISOLATION: 'installed',
   });
 
 const trustedFlag = async (version: string) =>

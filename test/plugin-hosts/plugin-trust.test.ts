@@ -58,7 +58,8 @@ beforeAll(async () => {
   const builtinDir = path.join(fixtures.dir, 'builtins');
   await writePlugin(builtinDir, { id: 'builtin-echo', manifest: 'omit' });
   t = await startTestJunction(
-    { JUNCTION_DATA_DIR: dataDir },
+    // What trust changes is tested under the default isolation (`installed`), whatever the run's.
+    { JUNCTION_DATA_DIR: dataDir, JUNCTION_PLUGIN_ISOLATION: 'installed' },
     { plugins: { builtinDir, maxBytes: 1_000_000, maxFiles: 60 } },
   );
   client = new pg.Client({ connectionString: t.database.url });

@@ -24,7 +24,15 @@ export function startNode(
 ): Child {
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      // `npm run test:isolated`: the Junction processes a test starts isolate every plugin too.
+      ...(process.env.JUNCTION_PLUGIN_ISOLATION
+        ? { JUNCTION_PLUGIN_ISOLATION: process.env.JUNCTION_PLUGIN_ISOLATION }
+        : {}),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.detached ?? false,
   });

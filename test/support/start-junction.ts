@@ -35,6 +35,8 @@ export async function startTestJunction(
     JUNCTION_WORKER_POLL_INTERVAL_MS: '200',
     JUNCTION_SHUTDOWN_TIMEOUT_MS: '2000',
     JUNCTION_DB_POOL_SIZE: '5',
+    // `npm run test:isolated` runs the suites with every plugin in plugin hosts.
+    ...isolationFromEnvironment(),
     ...env,
   });
   const junction = await createJunction(config, options);
@@ -49,4 +51,10 @@ export async function startTestJunction(
       await database.drop();
     },
   };
+}
+
+/** `JUNCTION_PLUGIN_ISOLATION` of the test run itself, when set (a test's own env wins). */
+export function isolationFromEnvironment(): Record<string, string> {
+  const value = process.env.JUNCTION_PLUGIN_ISOLATION;
+  return value ? { JUNCTION_PLUGIN_ISOLATION: value } : {};
 }

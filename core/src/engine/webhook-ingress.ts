@@ -129,8 +129,16 @@ export function createWebhookIngress(deps: {
         idempotencyKey: `webhook:${target.integrationId}`,
         timeoutMs: 10_000,
       });
-      if (!result.ok)
+      if (!result.ok) {
+        // A body too deep for a plugin host to be sent (or for the plugin to read): refused as
+        // an event nested that deep is, pointing into the request.
+        const deep =
+          result.error.kind === 'invalidInput'
+            ? unstorablePart({ body: request.body }, maxDepth)
+            : undefined;
+        if (deep?.reason === 'too-deep') return { kind: 'unstorable', part: deep, event: 0 };
         return { kind: 'failed', retryable: result.error.retryable, message: result.error.message };
+      }
       const outcome = result.output as WebhookOutcome;
       if (outcome.kind === 'rejected') return { kind: 'rejected', reason: outcome.reason };
       const recordKey = target.definition.trigger.recordKey;

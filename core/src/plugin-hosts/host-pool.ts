@@ -5,6 +5,7 @@ import {
   createMemoryState,
   EgressRefusedError,
   type EgressRules,
+  InvalidInputError,
   type LogEntry,
   RetryableError,
   type StateStore,
@@ -165,13 +166,14 @@ export function createHostPool(options: HostPoolOptions): HostPool {
         }
         case 'state': {
           const pending = host.calls.get(message.call);
-          const answer = (ok: boolean, value?: unknown, text?: string) =>
-            child.send({
-              type: 'state-result',
-              request: message.request,
-              ok,
-              ...(ok ? { value } : { message: text ?? 'failed' }),
-            });
+          const answer = (ok: boolean, value?: unknown, text?: string) => {
+            const result = { type: 'state-result', request: message.request } as const;
+            try {
+              child.send({ ...result, ok, ...(ok ? { value } : { message: text ?? 'failed' }) });
+            } catch (error) {
+              child.send({ ...result, ok: false, message: (error as Error).message });
+            }
+          };
           if (!pending) return answer(false, undefined, 'the call is over');
           const { state } = pending;
           const op =
@@ -318,17 +320,28 @@ export function createHostPool(options: HostPoolOptions): HostPool {
             const rules = JSON.stringify(options.egress());
             const changed = rules !== host.rulesSent;
             host.rulesSent = rules;
-            const sent = host.process.send({
-              type: 'call',
-              id,
-              operation: request.operation,
-              credentials: request.credentials,
-              connection: request.connection,
-              idempotencyKey: request.idempotencyKey,
-              ...(request.settings ? { settings: request.settings } : {}),
-              ...(request.resumeUrl ? { resumeUrl: request.resumeUrl } : {}),
-              ...(changed ? { egress: options.egress() } : {}),
-            });
+            let sent: boolean;
+            try {
+              sent = host.process.send({
+                type: 'call',
+                id,
+                operation: request.operation,
+                credentials: request.credentials,
+                connection: request.connection,
+                idempotencyKey: request.idempotencyKey,
+                ...(request.settings ? { settings: request.settings } : {}),
+                ...(request.resumeUrl ? { resumeUrl: request.resumeUrl } : {}),
+                ...(changed ? { egress: options.egress() } : {}),
+              });
+            } catch (error) {
+              const reason = (error as Error).message;
+              return finish({
+                ok: false,
+                error: new InvalidInputError(
+                  `${spec.label}: ${what} could not be sent to its plugin host (${reason}): its input is nested too deep or holds a value structured clone cannot carry.`,
+                ),
+              });
+            }
             if (!sent) {
               finish({
                 ok: false,

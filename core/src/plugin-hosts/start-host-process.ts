@@ -22,6 +22,7 @@ export interface HostSpec {
 /** A started host process and the channel to it. */
 export interface HostProcess {
   readonly pid: number | undefined;
+  /** False when the host is gone; throws for a message structured clone cannot carry. */
   send(message: ToHost): boolean;
   /** Each message from the host. */
   onMessage(listener: (message: FromHost) => void): void;
@@ -75,6 +76,10 @@ export function startHostProcess(
     {
       env,
       cwd: spec.dir,
+      // A process group of its own: Ctrl-C in Junction's terminal (SIGINT to its group) leaves
+      // the hosts serving the calls Junction drains; Junction stops them when it is done, and a
+      // host whose Junction is gone sees its channel close and exits.
+      detached: true,
       stdio: [
         'ignore',
         'ignore',
@@ -125,16 +130,13 @@ export function startHostProcess(
     }),
   );
   channel.on('error', () => {});
-  // A send to a host that is going away fails; its exit fails the calls.
+  // A send to a host that is going away fails; its exit fails the calls. A message structured
+  // clone cannot carry (nested too deep) throws, and the host serves on.
   const send = (message: ToHost) => {
     if (exited || channel.destroyed) return false;
-    try {
-      channel.write(encodeFrame(message));
-      return true;
-    } catch {
-      stop('was stopped: a message to it could not be sent');
-      return false;
-    }
+    const frame = encodeFrame(message);
+    channel.write(frame);
+    return true;
   };
   send({
     type: 'init',
