@@ -164,6 +164,7 @@ describe('/v1/syncs', () => {
         /has no field "archived"/,
       ],
       [{ match: { a: 'nothing', b: 'values.email' } }, '/match/a', /has no field "nothing"/],
+      [{ match: undefined }, '/match', /needs match/],
       [{ direction: 'sideways' }, '/direction', /./],
     ];
     for (const [change, pointer, detail] of cases) {

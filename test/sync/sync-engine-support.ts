@@ -87,6 +87,7 @@ export function syncFixture(s: SyncJunction) {
           },
         },
       },
+      match: { a: 'values.email', b: 'values.email' },
       conflict: { policy: 'park' },
       deletes: { policy: 'flag' },
       intervalSeconds: 86_400,
@@ -147,5 +148,5 @@ export function syncFixture(s: SyncJunction) {
     return { links, a, b };
   }
 
-  return { tables, definition, createSync, tick, scanDeletesNow, pairs, totals, sum };
+  return { tables, definition, createSync, tick, run, scanDeletesNow, pairs, totals, sum };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { apiOf } from '../support/api.js';
 import { syncFixture } from './sync-engine-support.js';
 import { maria, mariadbAvailable, useSyncJunction } from './sync-support.js';
 
@@ -131,5 +132,93 @@ describe.skipIf(!available)('sync policies', () => {
     expect(run.delta('write:a:update')).toBe(1);
     expect(await s.pg(`select full_name from ${crm}`)).toEqual([{ full_name: 'X from ERP' }]);
     expect(await f.tick(id)).toMatchObject({ writes: 0, changes: 0 });
+  });
+});
+
+describe.skipIf(!available)('a run that stopped between a create and its link', () => {
+  it('completes the link of a create that happened (found by match) and creates again one that did not, never twice', async () => {
+    const { crm, erp } = await f.tables();
+    await s.pg(`insert into ${crm} (email, full_name) values ('made@crm.test', 'Made')`);
+    const id = await f.createSync(f.definition(crm, erp));
+    await f.tick(id);
+    const pool = s.t.junction.database.pool;
+    // What a killed run leaves: the create on the ERP happened, its recording did not.
+    await pool.query(
+      `update sync_links set state = 'pending', b_key = null, b_hash = null, b_base = null
+       where sync_id = $1`,
+      [id],
+    );
+    // And a pending link of a create that never happened, its page not saved.
+    const [lost] = await s.pg(
+      `insert into ${crm} (email, full_name) values ('lost@crm.test', 'Lost') returning id`,
+    );
+    await pool.query(`insert into sync_links (sync_id, a_key, state) values ($1, $2, 'pending')`, [
+      id,
+      String(lost?.id),
+    ]);
+    await pool.query(`update sync_cursors set position = '{}' where sync_id = $1`, [id]);
+    const run = await f.tick(id);
+    expect(run.delta('write:b:create')).toBe(1);
+    const { links, a, b } = await f.pairs(id, crm, erp);
+    expect(links.map((l) => l.state)).toEqual(['active', 'active']);
+    expect([...b.values()].map((r) => r.email).sort()).toEqual(['lost@crm.test', 'made@crm.test']);
+    for (const link of links) expect(a.get(link.a_key)?.email).toBe(b.get(link.b_key)?.email);
+    expect(await f.tick(id)).toMatchObject({ writes: 0, changes: 0 });
+  });
+
+  it('flags such a link of a one-way sync with no match to find the record by', async () => {
+    const { crm, erp } = await f.tables();
+    await s.pg(`insert into ${crm} (email) values ('unknown@crm.test')`);
+    const oneWay = f.definition(crm, erp, { direction: 'a_to_b' }) as {
+      mappings: Record<string, unknown>;
+      match?: unknown;
+    };
+    delete oneWay.mappings.bToA;
+    delete oneWay.match;
+    const id = await f.createSync(oneWay);
+    await f.tick(id);
+    await s.t.junction.database.pool.query(
+      `update sync_links set state = 'pending', b_key = null where sync_id = $1`,
+      [id],
+    );
+    await f.tick(id);
+    const [link] = (
+      await s.t.junction.database.pool.query(
+        'select state, note from sync_links where sync_id = $1',
+        [id],
+      )
+    ).rows;
+    expect(link.state).toBe('flagged');
+    expect(link.note).toMatch(/create outcome unknown/);
+    expect((await maria(`select count(*) as n from ${erp}`))[0]?.n).toBe(1);
+    expect(await s.pg(`select count(*)::int as n from ${crm}`)).toEqual([{ n: 1 }]);
+  });
+});
+
+describe.skipIf(!available)('a failing run', () => {
+  it('keeps the schedule, says why on the sync, and goes on once the target is back', async () => {
+    const { crm, erp } = await f.tables();
+    await s.pg(`insert into ${crm} (email, full_name) values ('back@crm.test', 'Back')`);
+    const id = await f.createSync(f.definition(crm, erp));
+    await maria(`rename table ${erp} to ${erp}_away`);
+    const failed = await f.run({ syncId: id });
+    expect(failed.kind).toBe('failed');
+    const api = apiOf(s.t);
+    const read = await api.get(`/v1/syncs/${id}`);
+    expect(read.body.lastRun).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/away|exist/),
+    });
+    const job = await s.t.junction.database.pool.query(
+      'select run_at > now() as later from graphile_worker.jobs where key = $1',
+      [`sync:${id}`],
+    );
+    expect(job.rows).toEqual([{ later: true }]);
+    await maria(`rename table ${erp}_away to ${erp}`);
+    expect((await f.tick(id)).delta('write:b:create')).toBe(1);
+    expect((await api.get(`/v1/syncs/${id}`)).body.lastRun).toMatchObject({
+      ok: true,
+      counts: { created: 1 },
+    });
   });
 });

@@ -116,6 +116,14 @@ export function syncLinks(db: Kysely<Database>, syncId: string, actor: string) {
     async setState(id: string, state: SyncLinkState, note: string | null, entry: LinkAudit) {
       await this.update(id, { state, note }, entry);
     },
+    /** Removes a pending link whose create did not happen (nothing was written: no audit). */
+    async forget(id: string): Promise<void> {
+      await db
+        .deleteFrom('sync_links')
+        .where('id', '=', id)
+        .where('state', '=', 'pending')
+        .execute();
+    },
     /** Removes a link whose records are gone on both sides. */
     async remove(id: string, entry: LinkAudit): Promise<void> {
       await db.transaction().execute(async (trx) => {

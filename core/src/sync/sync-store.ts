@@ -5,7 +5,7 @@ import { ConfigProblem } from '../connections/config-problem.js';
 import type { Actor } from '../connections/connection-store.js';
 import type { ConnectorSource } from '../connectors/connector-source.js';
 import type { Database } from '../db/schema.js';
-import type { SyncsTable } from '../db/tables/sync-tables.js';
+import type { SyncLastRun, SyncsTable } from '../db/tables/sync-tables.js';
 import type { SyncDefinition } from './sync-definition.js';
 import { scheduleSync, unscheduleSync } from './sync-schedule.js';
 import { validateSync } from './validate-sync.js';
@@ -19,6 +19,8 @@ export interface SyncView {
   readonly version: number;
   readonly revision: number;
   readonly definition: SyncDefinition;
+  /** What its last run did (counts by outcome) or why it failed; null before the first. */
+  readonly lastRun: SyncLastRun | null;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -62,6 +64,7 @@ export function createSyncStore(deps: { db: Kysely<Database>; connectors: Connec
       version: row.current_version,
       revision: row.revision,
       definition: await definitionOf(row.id, row.current_version),
+      lastRun: row.last_run,
       createdAt: new Date(row.created_at).toISOString(),
       updatedAt: new Date(row.updated_at).toISOString(),
     };

@@ -2,11 +2,13 @@ import { ConnectorError } from '@junction/connector-kit';
 import { type Kysely, sql } from 'kysely';
 import type pg from 'pg';
 import type { Database } from '../db/schema.js';
+import type { SyncLastRun } from '../db/tables/sync-tables.js';
 import type { Logger } from '../log/create-logger.js';
 import { noSyncCounters, type SyncCounters } from '../metrics/sync-counters.js';
 import { applyChange, type ChangeOutcome } from './apply-change.js';
 import { detectDeletes } from './detect-deletes.js';
 import type { RecordClient, SyncRecord } from './record-client.js';
+import { recoverPending } from './recover-pending.js';
 import { openSyncContext, type SyncContext } from './sync-context.js';
 import { reads, type SideName } from './sync-definition.js';
 import { type SyncJobPayload, scheduleSync } from './sync-schedule.js';
@@ -36,6 +38,7 @@ interface Position {
 
 export type SyncRunOutcome =
   | { readonly kind: 'synced'; readonly counts: Readonly<Record<string, number>> }
+  | { readonly kind: 'failed'; readonly message: string }
   | { readonly kind: 'busy' | 'off' };
 
 /**
@@ -74,71 +77,107 @@ export function createSyncTask(deps: SyncTaskDeps) {
   };
 
   async function runLocked(syncId: string): Promise<SyncRunOutcome> {
-    // Disabled or deleted: the schedule ends here (enabling schedules it again).
-    const opened = await openSyncContext(
-      { db: deps.db, records: deps.records, counters, logger: deps.logger },
-      syncId,
-    );
-    if (!opened?.enabled) return { kind: 'off' };
-    const { ctx } = opened;
-    const { definition } = ctx;
-    const counts: Record<string, number> = {};
-    const count = (outcome: ChangeOutcome | 'deleted') => {
-      counts[outcome] = (counts[outcome] ?? 0) + 1;
-    };
-    for (const side of ['a', 'b'] as const) {
-      if (reads(definition, side)) await readChanges(ctx, side, count);
+    let intervalSeconds = 60;
+    try {
+      // Disabled or deleted: the schedule ends here (enabling schedules it again).
+      const opened = await openSyncContext(
+        { db: deps.db, records: deps.records, counters, logger: deps.logger },
+        syncId,
+      );
+      if (!opened?.enabled) return { kind: 'off' };
+      const { ctx } = opened;
+      const { definition } = ctx;
+      intervalSeconds = definition.intervalSeconds;
+      const counts: Record<string, number> = {};
+      const count = (outcome: ChangeOutcome | 'deleted') => {
+        counts[outcome] = (counts[outcome] ?? 0) + 1;
+      };
+      const recovered = await recoverPending(ctx, deps.db, pageSize);
+      if (recovered > 0) counts.recovered = recovered;
+      let more = false;
+      for (const side of ['a', 'b'] as const) {
+        if (reads(definition, side)) more = (await readChanges(ctx, side, count)) || more;
+      }
+      // Both sides: a record gone from a side the sync only writes still has its link flagged.
+      for (const side of ['a', 'b'] as const) {
+        await detectDeletes(ctx, side, deps.db, pageSize, count);
+      }
+      // More changes than one run reads: the next run starts at once.
+      await scheduleSync(deps.db, syncId, more ? 0 : intervalSeconds, 'replace');
+      await saveLastRun(syncId, { at: new Date().toISOString(), ok: true, counts });
+      if (Object.keys(counts).length > 0) deps.logger.info({ syncId, ...counts }, 'sync ran');
+      return { kind: 'synced', counts };
+    } catch (error) {
+      // The schedule goes on: the next run at the interval, or when a rate limit ends. What was
+      // saved (links, positions) stays; the failed page is read again.
+      const retryAt = (error as { retryAt?: unknown }).retryAt;
+      const at = retryAt instanceof Date && retryAt.getTime() > Date.now() ? retryAt : undefined;
+      const seconds = at ? Math.max(1, (at.getTime() - Date.now()) / 1000) : intervalSeconds;
+      const message = error instanceof Error ? error.message : String(error);
+      await scheduleSync(deps.db, syncId, seconds, 'replace');
+      await saveLastRun(syncId, {
+        at: new Date().toISOString(),
+        ok: false,
+        error: message,
+        ...(at ? { retryAt: at.toISOString() } : {}),
+      });
+      deps.logger.warn({ syncId, error: message }, 'sync run failed');
+      return { kind: 'failed', message };
     }
-    // Both sides: a record gone from a side the sync only writes still has its link flagged.
-    for (const side of ['a', 'b'] as const) {
-      await detectDeletes(ctx, side, deps.db, pageSize, count);
-    }
-    await scheduleSync(deps.db, syncId, definition.intervalSeconds, 'replace');
-    if (Object.keys(counts).length > 0) deps.logger.info({ syncId, ...counts }, 'sync ran');
-    return { kind: 'synced', counts };
+  }
+
+  async function saveLastRun(syncId: string, run: SyncLastRun) {
+    await deps.db
+      .updateTable('syncs')
+      .set({ last_run: JSON.stringify(run) })
+      .where('id', '=', syncId)
+      .execute();
   }
 
   async function readChanges(
     ctx: SyncContext,
     side: SideName,
     count: (outcome: ChangeOutcome) => void,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const position = await loadPosition(ctx.syncId, side);
     const records = ctx.sides[side];
     const apply = async (page: readonly SyncRecord[]) => {
       for (const record of page) count(await applyChange(ctx, side, record));
     };
     let read = 0;
-    if (records.offers('listChanged')) {
+    const changed = async () => {
       try {
-        while (read < budget) {
-          const page = await records.listChanged({
-            ...(position.since ? { since: position.since } : {}),
-            ...(position.after ? { after: position.after } : {}),
-            limit: pageSize,
-          });
-          if (page.records.length === 0) {
-            // Caught up: the next read starts a little before the newest change seen.
-            const high = position.high ?? position.since;
-            await savePosition(ctx.syncId, side, high ? { since: back(high), high } : {});
-            return;
-          }
-          await apply(page.records);
-          read += page.records.length;
-          for (const record of page.records)
-            position.high = newest(
-              position.high,
-              records.updatedAtField ? record[records.updatedAtField] : undefined,
-            );
-          position.after = page.next;
-          await savePosition(ctx.syncId, side, position);
-        }
-        return;
+        return await records.listChanged({
+          ...(position.since ? { since: position.since } : {}),
+          ...(position.after ? { after: position.after } : {}),
+          limit: pageSize,
+        });
       } catch (error) {
         // A type that cannot list changes with these settings (no modified-at): full scans.
-        if (!(error instanceof ConnectorError && error.kind === 'invalidInput' && read === 0))
-          throw error;
+        if (error instanceof ConnectorError && error.kind === 'invalidInput' && read === 0)
+          return undefined;
+        throw error;
       }
+    };
+    while (records.offers('listChanged') && read < budget) {
+      const page = await changed();
+      if (page === undefined) break;
+      if (page.records.length === 0) {
+        // Caught up: the next read starts a little before the newest change seen.
+        const high = position.high ?? position.since;
+        await savePosition(ctx.syncId, side, high ? { since: back(high), high } : {});
+        return false;
+      }
+      await apply(page.records);
+      read += page.records.length;
+      for (const record of page.records)
+        position.high = newest(
+          position.high,
+          records.updatedAtField ? record[records.updatedAtField] : undefined,
+        );
+      position.after = page.next;
+      await savePosition(ctx.syncId, side, position);
+      if (read >= budget) return true;
     }
     while (read < budget) {
       const page = await records.list({
@@ -149,8 +188,9 @@ export function createSyncTask(deps: SyncTaskDeps) {
       read += page.records.length;
       position.cursor = page.next;
       await savePosition(ctx.syncId, side, page.next ? { cursor: page.next } : {});
-      if (!page.next) return;
+      if (!page.next) return false;
     }
+    return true;
   }
 
   async function loadPosition(syncId: string, side: SideName): Promise<Position> {

@@ -8,6 +8,23 @@ import { keyOfLink, type LinkAudit, type LinkRow, sideColumns } from './sync-lin
 
 const SIDES = ['a', 'b'] as const;
 
+/** The link columns of `side`'s record `record` (key `key`), as the codec and record type see it. */
+export function linkState(
+  ctx: SyncContext,
+  side: SideName,
+  key: string,
+  record: SyncRecord,
+  written: boolean,
+) {
+  return sideColumns(side, {
+    key,
+    record,
+    view: ctx.codecs[side].view(record),
+    updatedAtField: ctx.sides[side].updatedAtField,
+    written,
+  });
+}
+
 /** Who and what a write names in its audit entry. */
 function described(ctx: SyncContext, side: SideName, key: string, op: string) {
   const s = ctx.sides[side];
@@ -58,13 +75,13 @@ export async function settle(
     if (!record) continue;
     patch = {
       ...patch,
-      ...sideColumns(side, {
-        key: keyOfLink(link, side) as string,
+      ...linkState(
+        ctx,
+        side,
+        keyOfLink(link, side) as string,
         record,
-        view: ctx.codecs[side].view(record),
-        updatedAtField: ctx.sides[side].updatedAtField,
-        written: Boolean(writes[side]) || (options.writtenBefore ?? []).includes(side),
-      }),
+        Boolean(writes[side]) || (options.writtenBefore ?? []).includes(side),
+      ),
     };
   }
   await ctx.links.update(
@@ -92,14 +109,7 @@ export async function createOther(
   mapped: Record<string, unknown>,
 ): Promise<void> {
   const to = other(from);
-  const fromState = {
-    key,
-    record,
-    view: ctx.codecs[from].view(record),
-    updatedAtField: ctx.sides[from].updatedAtField,
-    written: false,
-  };
-  const pending = await ctx.links.insertPending(sideColumns(from, fromState));
+  const pending = await ctx.links.insertPending(linkState(ctx, from, key, record, false));
   let stored: SyncRecord;
   try {
     stored = await ctx.sides[to].create(mapped);
@@ -125,16 +135,9 @@ export async function createOther(
   }
   const toKey = ctx.sides[to].keyOf(stored);
   ctx.counters.write(ctx.syncId, to, 'create');
-  const toState = {
-    key: toKey,
-    record: stored,
-    view: ctx.codecs[to].view(stored),
-    updatedAtField: ctx.sides[to].updatedAtField,
-    written: true,
-  };
   await ctx.links.update(
     pending.id,
-    { ...sideColumns(to, toState), state: 'active', note: null },
+    { ...linkState(ctx, to, toKey, stored, true), state: 'active', note: null },
     {
       action: 'sync.record.create',
       data: { ...described(ctx, to, toKey, 'create'), from: { side: from, key }, values: mapped },
@@ -174,15 +177,7 @@ export async function handleGone(ctx: SyncContext, gone: SideName, link: LinkRow
   const stored = await side.update(fields);
   ctx.counters.write(ctx.syncId, target, 'archive');
   ctx.counters.deleteHandled(ctx.syncId, 'archive');
-  const patch = stored
-    ? sideColumns(target, {
-        key: targetKey,
-        record: stored,
-        view: ctx.codecs[target].view(stored),
-        updatedAtField: side.updatedAtField,
-        written: true,
-      })
-    : {};
+  const patch = stored ? linkState(ctx, target, targetKey, stored, true) : {};
   await ctx.links.update(
     link.id,
     { ...patch, state: stored ? 'archived' : 'flagged', note: `deleted on ${gone}` },

@@ -93,6 +93,11 @@ export function validateSync(
     if (source && target) checkMapping(pointer, mapping, source.fields, target.fields, add);
   }
 
+  if (definition.direction === 'both' && !definition.match)
+    add(
+      '/match',
+      'a sync in both directions needs match: after a crash between a create and its link, it finds the record the create made (else that record would come back as new and be created again)',
+    );
   if (definition.match) {
     for (const side of ['a', 'b'] as const) {
       const type = types[side];

@@ -20,6 +20,7 @@ import * as m0018 from './0018-plugin-trust.js';
 import * as m0019 from './0019-rollout.js';
 import * as m0020 from './0020-console-sessions.js';
 import * as m0022 from './0022-syncs.js';
+import * as m0023 from './0023-sync-last-run.js';
 import * as m0026 from './0026-vacuum-settings.js';
 
 /**
@@ -48,5 +49,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0019-rollout': m0019,
   '0020-console-sessions': m0020,
   '0022-syncs': m0022,
+  '0023-sync-last-run': m0023,
   '0026-vacuum-settings': m0026,
 };

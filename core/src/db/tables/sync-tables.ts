@@ -11,6 +11,17 @@ export interface SyncsTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   created_by: string;
+  /** The last run: `{ at, ok: true, counts }` or `{ at, ok: false, error, retryAt? }`. */
+  last_run: OptionalJson<SyncLastRun>;
+}
+
+/** What the last run of a sync did, or why it failed. */
+export interface SyncLastRun {
+  readonly at: string;
+  readonly ok: boolean;
+  readonly counts?: Readonly<Record<string, number>>;
+  readonly error?: string;
+  readonly retryAt?: string;
 }
 
 /** Immutable: one row per saved sync definition. */

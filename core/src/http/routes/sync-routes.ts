@@ -189,6 +189,7 @@ export function registerSyncRoutes(
       enabled: r.enabled,
       version: r.current_version,
       revision: r.revision,
+      lastRun: r.last_run,
       createdAt: time(r.created_at),
       updatedAt: time(r.updated_at),
     }));

@@ -9,6 +9,20 @@ export const SyncSchema = z
     version: z.number().int().openapi({ description: 'The current version.' }),
     revision: z.number().int(),
     definition: SyncDefinitionSchema,
+    lastRun: z
+      .object({
+        at: z.string().openapi({ format: 'date-time' }),
+        ok: z.boolean(),
+        counts: z.record(z.string(), z.number()).optional(),
+        error: z.string().optional(),
+        retryAt: z.string().optional().openapi({ format: 'date-time' }),
+      })
+      .nullable()
+      .openapi({
+        description:
+          "What the last run did (records by outcome: created, updated, echo, conflict, deleted...) or why it failed (it runs again at its interval, or at the target's retryAt).",
+        example: { at: '2026-12-06T10:00:00.000Z', ok: true, counts: { created: 3, echo: 3 } },
+      }),
     createdAt: z.string().openapi({ format: 'date-time' }),
     updatedAt: z.string().openapi({ format: 'date-time' }),
   })
@@ -21,6 +35,7 @@ export const SyncSummarySchema = SyncSchema.omit({ definition: true }).openapi('
     enabled: true,
     version: 2,
     revision: 4,
+    lastRun: { at: '2026-12-06T11:05:00.000Z', ok: true, counts: { updated: 2, echo: 2 } },
     createdAt: '2026-12-06T10:00:00.000Z',
     updatedAt: '2026-12-06T11:00:00.000Z',
   },
