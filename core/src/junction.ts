@@ -65,7 +65,9 @@ import {
   SUBSCRIPTION_TASK,
   type SubscriptionJobPayload,
 } from './subscriptions/subscription-sync.js';
+import { syncBulkSources } from './sync/bulk-sources.js';
 import { createRecordClient, type RecordClient } from './sync/record-client.js';
+import { BACKFILL_TASK, createSyncBulk, RECONCILE_TASK, type SyncBulk } from './sync/sync-bulk.js';
 import { reconcileSyncSchedules, SYNC_TASK, type SyncJobPayload } from './sync/sync-schedule.js';
 import { createSyncStore, type SyncStore } from './sync/sync-store.js';
 import { createSyncTask } from './sync/sync-task.js';
@@ -93,6 +95,8 @@ export interface JunctionServices {
   readonly syncs: SyncStore;
   /** Record calls of connectors' record types (sync, backfill, reconciliation). */
   readonly records: RecordClient;
+  /** Backfills, reconciliations and repairs of syncs. */
+  readonly bulk: SyncBulk;
   readonly oauth: OAuthAuthorizations;
 }
 
@@ -208,6 +212,13 @@ export async function createJunction(
       }),
     );
     const connections = createConnectionStore({ db: database.db, box, connectors });
+    const syncs = createSyncStore({ db: database.db, connectors });
+    const records = createRecordClient({
+      connectors,
+      connections,
+      executor,
+      timeoutMs: config.stepTimeoutMs,
+    });
     const services: JunctionServices = {
       connectors,
       executor,
@@ -215,12 +226,13 @@ export async function createJunction(
       connections,
       oauth: createOAuthAuthorizations({ db: database.db, box, connectors }),
       integrations: createIntegrationStore({ db: database.db, connectors, box }),
-      syncs: createSyncStore({ db: database.db, connectors }),
-      records: createRecordClient({
-        connectors,
-        connections,
-        executor,
-        timeoutMs: config.stepTimeoutMs,
+      syncs,
+      records,
+      bulk: createSyncBulk({
+        db: database.db,
+        logger,
+        pageSize: config.syncPageSize,
+        ...syncBulkSources(syncs, records),
       }),
     };
 
@@ -311,6 +323,14 @@ export async function createJunction(
           [SYNC_TASK]: async (payload) => {
             await runSync(payload as SyncJobPayload);
           },
+          [BACKFILL_TASK]: (payload, helpers) =>
+            services.bulk.backfillTask(payload as { backfillId: string }, {
+              last: helpers.job.attempts >= helpers.job.max_attempts,
+            }),
+          [RECONCILE_TASK]: (payload, helpers) =>
+            services.bulk.reconcileTask(payload as { reconciliationId: string }, {
+              last: helpers.job.attempts >= helpers.job.max_attempts,
+            }),
         },
         concurrency: config.workerConcurrency,
         pollIntervalMs: config.workerPollIntervalMs,

@@ -115,6 +115,14 @@ export const configOptions = [
       "How long an action step may run when neither the integration's step (timeoutMs) nor the action sets a longer time; at most 900000 (15 minutes).",
   },
   {
+    key: 'syncPageSize',
+    env: 'JUNCTION_SYNC_PAGE_SIZE',
+    flag: undefined,
+    default: '1000',
+    description:
+      'Records a backfill or reconciliation of a sync reads (and writes) per page and batch, 10 to 10000.',
+  },
+  {
     key: 'detachedCallsMax',
     env: 'JUNCTION_DETACHED_CALLS_MAX',
     flag: undefined,

@@ -47,6 +47,8 @@ export interface JunctionConfig {
   readonly workerDeadAfterMs: number;
   /** How long an action step may run when neither its step nor its action says otherwise. */
   readonly stepTimeoutMs: number;
+  /** Records a sync's backfill or reconciliation reads and writes per page and batch. */
+  readonly syncPageSize: number;
   /** Slow calls (actions that declare `detach`) one process carries on after their runs parked. */
   readonly detachedCallsMax: number;
   readonly shutdownTimeoutMs: number;
@@ -147,6 +149,7 @@ const schema = z.object({
   workerReapIntervalMs: integer(50, 600_000),
   workerDeadAfterMs: integer(200, 3_600_000),
   stepTimeoutMs: integer(100, 900_000), // STEP_TIMEOUT_MAX_MS of integration-definition.ts
+  syncPageSize: integer(10, 10_000),
   detachedCallsMax: integer(0, 100_000),
   shutdownTimeoutMs: integer(0, 3_600_000),
   bodyLimitBytes: integer(1024, 1024 * 1024 * 1024),

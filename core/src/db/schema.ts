@@ -6,6 +6,7 @@ import type { PluginTables } from './tables/plugin-tables.js';
 import type { ReviewTables } from './tables/review-tables.js';
 import type { RolloutTables } from './tables/rollout-tables.js';
 import type { RunTables } from './tables/run-tables.js';
+import type { SyncBulkTables } from './tables/sync-bulk-tables.js';
 import type { SyncTables } from './tables/sync-tables.js';
 
 /** A timestamptz the database fills in when the row is made. */
@@ -43,7 +44,8 @@ export interface Database
     ReviewTables,
     RolloutTables,
     RunTables,
-    SyncTables {
+    SyncTables,
+    SyncBulkTables {
   api_tokens: ApiTokensTable;
 }
 

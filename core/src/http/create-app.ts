@@ -20,6 +20,7 @@ import type { PluginHost } from '../plugins/start-plugins.js';
 import type { ReviewQueue } from '../review/index.js';
 import { createRolloutStore } from '../rollout/index.js';
 import type { RecordClient } from '../sync/record-client.js';
+import type { SyncBulk } from '../sync/sync-bulk.js';
 import type { SyncStore } from '../sync/sync-store.js';
 import type { AppEnv } from './app-env.js';
 import { authenticate } from './middleware/authenticate.js';
@@ -56,6 +57,7 @@ import { registerReviewRoutes } from './routes/review-routes.js';
 import { registerRolloutReportRoutes } from './routes/rollout-report-routes.js';
 import { registerRolloutRoutes } from './routes/rollout-routes.js';
 import { registerRunRoutes } from './routes/run-routes.js';
+import { registerSyncBulkRoutes } from './routes/sync-bulk-routes.js';
 import { registerSyncConflictRoutes } from './routes/sync-conflict-routes.js';
 import { registerSyncRoutes } from './routes/sync-routes.js';
 import { registerTokenRoutes } from './routes/token-routes.js';
@@ -79,6 +81,8 @@ export interface AppDependencies {
   readonly syncs?: SyncStore;
   /** Record calls, for resolving sync conflicts (`/v1/syncs/{id}/conflicts`). */
   readonly records?: RecordClient;
+  /** Backfills, reconciliations and repairs of syncs. */
+  readonly bulk?: SyncBulk;
   /** The OAuth 2.0 authorization-code grant and Junction's public URL (for its redirect). */
   readonly oauth?: OAuthAuthorizations;
   readonly publicUrl?: () => string | undefined;
@@ -150,6 +154,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
       logger: deps.logger,
       ...(deps.metrics ? { counters: deps.metrics.sync } : {}),
     });
+  if (deps.bulk) registerSyncBulkRoutes(app, { db: deps.db, bulk: deps.bulk });
   if (deps.oauth) {
     registerOAuthRoutes(app, {
       store: deps.connections,

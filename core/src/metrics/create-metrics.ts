@@ -4,6 +4,7 @@ import type { WaitKind } from '../db/tables/review-tables.js';
 import { runStates } from '../runs/run-view.js';
 import { registerRolloutGauges } from './rollout-gauges.js';
 import { registerSyncCounters, type SyncCounters } from './sync-counters.js';
+import { registerSyncDriftGauges } from './sync-drift-gauges.js';
 
 /** Junction's Prometheus metrics, in a registry of its own (several Junctions share a process). */
 export interface JunctionMetrics {
@@ -36,7 +37,8 @@ const finishedStates = ['succeeded', 'dead', 'cancelled'];
 /**
  * Creates the metrics of one Junction: `junction_events_accepted_total`, `junction_runs`,
  * `junction_step_duration_seconds`, `junction_queue_depth`, `junction_waits` (by kind),
- * `junction_detached_calls_in_flight`, the rollout gauges (`registerRolloutGauges`), and
+ * `junction_detached_calls_in_flight`, the rollout gauges (`registerRolloutGauges`), the
+ * drift of syncs' latest reconciliations (`registerSyncDriftGauges`), and
  * prom-client's default process metrics. The database
  * gauges share one query per scrape (concurrent scrapes share it too).
  * Unfinished runs are counted at every scrape through the partial index of unfinished runs (cost
@@ -131,6 +133,7 @@ export function createMetrics(options: {
 
   registerRolloutGauges(registry, options.pool);
   const sync = registerSyncCounters(registry);
+  registerSyncDriftGauges(registry, options.pool);
 
   return {
     registry,

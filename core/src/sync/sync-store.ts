@@ -6,6 +6,7 @@ import type { Actor } from '../connections/connection-store.js';
 import type { ConnectorSource } from '../connectors/connector-source.js';
 import type { Database } from '../db/schema.js';
 import type { SyncLastRun, SyncsTable } from '../db/tables/sync-tables.js';
+import { deleteBulkRuns } from './bulk-views.js';
 import type { SyncDefinition } from './sync-definition.js';
 import { scheduleSync, unscheduleSync } from './sync-schedule.js';
 import { validateSync } from './validate-sync.js';
@@ -173,7 +174,7 @@ export function createSyncStore(deps: { db: Kysely<Database>; connectors: Connec
     },
 
     /**
-     * Deletes a disabled sync with its links, cursors and conflicts (the records on both sides
+     * Deletes a disabled sync with its links, cursors, conflicts, backfills and reconciliations (the records on both sides
      * stay); its versions stay for the audit trail.
      */
     async remove(row: SyncRow, by: Actor): Promise<void> {
@@ -189,6 +190,7 @@ export function createSyncStore(deps: { db: Kysely<Database>; connectors: Connec
         const links = await trx.deleteFrom('sync_links').where('sync_id', '=', row.id).execute();
         await trx.deleteFrom('sync_cursors').where('sync_id', '=', row.id).execute();
         await trx.deleteFrom('sync_conflicts').where('sync_id', '=', row.id).execute();
+        await deleteBulkRuns(trx, row.id);
         await unscheduleSync(trx, row.id);
         await audit(trx, by, 'sync.delete', row.id, {
           version: row.current_version,

@@ -21,6 +21,7 @@ import * as m0019 from './0019-rollout.js';
 import * as m0020 from './0020-console-sessions.js';
 import * as m0022 from './0022-syncs.js';
 import * as m0023 from './0023-sync-last-run.js';
+import * as m0024 from './0024-sync-backfill-reconcile.js';
 import * as m0026 from './0026-vacuum-settings.js';
 
 /**
@@ -51,4 +52,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0022-syncs': m0022,
   '0023-sync-last-run': m0023,
   '0026-vacuum-settings': m0026,
+  '0024-sync-backfill-reconcile': m0024,
 };

@@ -1,0 +1,259 @@
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type {
+  BackfillPass,
+  PendingBatch,
+  SyncBackfillsTable,
+} from '../db/tables/sync-bulk-tables.js';
+import type { Logger } from '../log/create-logger.js';
+import { walkPage } from './backfill-page.js';
+import { insertLinks, linkedKeys, linksOf, type NewLink, noRecord } from './bulk-links.js';
+import { type BulkSide, linkState, sidePages } from './bulk-side.js';
+import type { CodecDefinition } from './side-codec.js';
+
+export type BackfillRow = Selectable<SyncBackfillsTable>;
+
+/** A sync as its backfill sees it: its id, definition and both sides. */
+export interface BulkSync {
+  readonly id: string;
+  readonly definition: CodecDefinition;
+  readonly sides: { readonly a: BulkSide; readonly b: BulkSide };
+}
+
+export interface BackfillDeps {
+  readonly db: Kysely<Database>;
+  readonly logger: Logger;
+  /** Records a page (default 1,000). */
+  readonly pageSize?: number;
+  /** Called after each page is committed (metrics). */
+  readonly onPage?: (row: BackfillRow) => void;
+}
+
+export const other = (side: 'a' | 'b'): 'a' | 'b' => (side === 'a' ? 'b' : 'a');
+
+/** Whether the sync writes records of `from` to the other side. */
+export const writesFrom = (definition: CodecDefinition, from: 'a' | 'b') =>
+  definition.direction === 'both' || definition.direction === `${from}_to_${other(from)}`;
+
+/**
+ * The passes of a backfill: with a match, list the side linked to (`scan`) so that the other
+ * side's records can find theirs; walk the side that is written from (linking matches, creating
+ * the rest); walk the other side too when the sync writes that way.
+ */
+export function backfillPlan(definition: CodecDefinition): BackfillPass[] {
+  const first = definition.direction === 'b_to_a' ? 'b' : 'a';
+  const second = other(first);
+  return [
+    ...(definition.match !== undefined ? [`scan:${second}` as const] : []),
+    `walk:${first}` as const,
+    ...(writesFrom(definition, second) ? [`walk:${second}` as const] : []),
+  ];
+}
+
+/**
+ * Runs (or resumes) backfill `id` of `sync` to its end: each page of each pass commits its links,
+ * its audit entry and the cursor after it in one transaction; a create batch is recorded as
+ * pending before it is sent, so a resume after a crash settles it (finds the created records by
+ * the match, or flags them) instead of creating them twice.
+ */
+export async function runBackfill(deps: BackfillDeps, sync: BulkSync, id: string) {
+  const { db, logger } = deps;
+  const limit = deps.pageSize ?? 1_000;
+  let row = await db
+    .updateTable('sync_backfills')
+    .set((eb) => ({
+      state: 'running',
+      started_at: eb.fn.coalesce('started_at', sql<Date>`now()`),
+      resumed: eb('resumed', '+', sql<number>`(state = 'running')::int`),
+      updated_at: new Date(),
+    }))
+    .where('id', '=', id)
+    .where('state', 'in', ['queued', 'running'])
+    .returningAll()
+    .executeTakeFirst();
+  if (row === undefined) return;
+  if (row.resumed > 0) logger.info({ backfill: id, pass: row.pass }, 'sync backfill resumed');
+  const scratch = id;
+  if (row.pending !== null) row = await settlePending(deps, sync, row);
+  let lastLog = Date.now();
+  while (row.pass < row.plan.length) {
+    const [kind, name] = (row.plan[row.pass] as BackfillPass).split(':') as [
+      'scan' | 'walk',
+      'a' | 'b',
+    ];
+    const side = sync.sides[name];
+    let count = 0;
+    for await (const page of sidePages(side, row.cursor, limit)) {
+      const at: BackfillRow = row;
+      row =
+        kind === 'scan'
+          ? await scanPage(deps, sync, at, side, page)
+          : await walkPage(deps, sync, at, side, page, scratch);
+      count += page.records.length;
+      deps.onPage?.(row);
+      if (Date.now() - lastLog > 10_000) {
+        lastLog = Date.now();
+        logger.info({ backfill: id, ...progressOf(row) }, 'sync backfill progress');
+      }
+    }
+    row = await db
+      .updateTable('sync_backfills')
+      .set((eb) => ({
+        pass: eb('pass', '+', 1),
+        cursor: null,
+        [`total_${name}`]: eb.fn.coalesce(`total_${name}`, sql<string>`${count}::bigint`),
+        updated_at: new Date(),
+      }))
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+  await db.deleteFrom('sync_scan_rows').where('scan_id', '=', scratch).execute();
+  row = await db
+    .updateTable('sync_backfills')
+    .set({ state: 'succeeded', finished_at: new Date(), updated_at: new Date() })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  logger.info({ backfill: id, ...progressOf(row) }, 'sync backfill finished');
+  return row;
+}
+
+/** Lists a page of the side linked to: its unlinked records, by match hash, into scratch rows. */
+async function scanPage(
+  deps: BackfillDeps,
+  sync: BulkSync,
+  row: BackfillRow,
+  side: BulkSide,
+  page: { records: readonly Readonly<Record<string, unknown>>[]; next: string | null },
+): Promise<BackfillRow> {
+  const keys = page.records.map((r) => side.records.keyOf(r));
+  const linked = await linkedKeys(deps.db, sync.id, side.name, keys);
+  const rows = page.records.flatMap((record, i) => {
+    const key = keys[i] as string;
+    const match = side.codec.match(record);
+    if (linked.has(key) || match === null) return [];
+    const { base, hash, version } = side.codec.state(record);
+    return [
+      {
+        scan_id: row.id,
+        side: side.name,
+        join_key: match,
+        key,
+        hash,
+        version,
+        body: base === null ? null : JSON.stringify(base),
+      },
+    ];
+  });
+  return deps.db.transaction().execute(async (trx) => {
+    if (rows.length > 0)
+      await trx
+        .insertInto('sync_scan_rows')
+        .values(rows)
+        .onConflict((oc) => oc.columns(['scan_id', 'side', 'key']).doNothing())
+        .execute();
+    return trx
+      .updateTable('sync_backfills')
+      .set((eb) => ({
+        cursor: page.next,
+        done: eb('done', '+', String(page.records.length)),
+        updated_at: new Date(),
+      }))
+      .where('id', '=', row.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  });
+}
+
+/**
+ * After a crash with a create batch in flight: with a match, the side written to is listed and
+ * each record of the batch that is there is linked to it; without one, each is linked flagged
+ * (its outcome unknown: a person decides). The page is then walked again from its cursor.
+ */
+async function settlePending(
+  deps: BackfillDeps,
+  sync: BulkSync,
+  row: BackfillRow,
+): Promise<BackfillRow> {
+  const pending = row.pending as PendingBatch;
+  const from = sync.sides[pending.from];
+  const to = sync.sides[other(pending.from)];
+  const waiting = new Map<string, string>();
+  pending.matches.forEach((match, i) => {
+    if (match !== null && !waiting.has(match)) waiting.set(match, pending.keys[i] as string);
+  });
+  const links: NewLink[] = [];
+  const side = (key: string) => ({ ...noRecord, key });
+  if (sync.definition.match !== undefined && waiting.size > 0) {
+    for await (const page of sidePages(to, null, deps.pageSize ?? 1_000)) {
+      const keys = page.records.map((r) => to.records.keyOf(r));
+      const linked = await linkedKeys(deps.db, sync.id, to.name, keys);
+      page.records.forEach((record, i) => {
+        const match = to.codec.match(record);
+        const source = match === null ? undefined : waiting.get(match);
+        if (source === undefined || linked.has(keys[i] as string)) return;
+        waiting.delete(match as string);
+        const found = linkState(to, record, true, keys[i] as string);
+        links.push(
+          from.name === 'a' ? { a: side(source), b: found } : { a: found, b: side(source) },
+        );
+      });
+      if (waiting.size === 0) break;
+    }
+  }
+  // Without a match (or a match value), a record of the batch may or may not have been created.
+  const unknown = pending.keys.filter(
+    (_, i) => sync.definition.match === undefined || pending.matches[i] === null,
+  );
+  const already = await linksOf(deps.db, sync.id, from.name, unknown);
+  for (const key of unknown) {
+    if (already.has(key)) continue;
+    const note = `The create of ${from.name.toUpperCase()} record ${key} on side ${to.name.toUpperCase()} was interrupted; its outcome is unknown.`;
+    links.push(
+      from.name === 'a'
+        ? { a: side(key), b: noRecord, state: 'flagged', note }
+        : { a: noRecord, b: side(key), state: 'flagged', note },
+    );
+  }
+  return deps.db.transaction().execute(async (trx) => {
+    await insertLinks(trx, sync.id, links);
+    const flagged = links.filter((l) => l.state === 'flagged').length;
+    return trx
+      .updateTable('sync_backfills')
+      .set((eb) => ({
+        pending: null,
+        linked: eb('linked', '+', String(links.length - flagged)),
+        flagged: eb('flagged', '+', String(flagged)),
+        updated_at: new Date(),
+      }))
+      .where('id', '=', row.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  });
+}
+
+/** Done, total (when every pass's side size is known), rate per second and ETA of a backfill. */
+export function progressOf(row: BackfillRow) {
+  const done = Number(row.done);
+  // A pass over side x reads the side as listed first, plus what earlier passes created on it.
+  const sizes = row.plan.map((pass, i) => {
+    const side = pass.endsWith(':a') ? 'a' : 'b';
+    const total = side === 'a' ? row.total_a : row.total_b;
+    const creator = row.plan.indexOf(`walk:${side === 'a' ? 'b' : 'a'}`);
+    const created = creator !== -1 && creator < i ? Number(row[`created_${side}`]) : 0;
+    return total === null ? null : Number(total) + created;
+  });
+  const total = sizes.every((n) => n !== null) ? sizes.reduce((s, n) => s + (n ?? 0), 0) : null;
+  const end = row.finished_at ?? new Date();
+  const seconds =
+    row.started_at === null
+      ? 0
+      : (new Date(end).getTime() - new Date(row.started_at).getTime()) / 1000;
+  const rate = seconds > 0 ? Math.round(done / seconds) : null;
+  const eta =
+    total !== null && rate !== null && rate > 0 && row.finished_at === null
+      ? new Date(Date.now() + (Math.max(0, total - done) / rate) * 1000).toISOString()
+      : null;
+  return { done, total, ratePerSecond: rate, eta };
+}

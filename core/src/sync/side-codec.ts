@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../audit/canonical-json.js';
+import { compileMapping, type Mapping } from '../mapping/index.js';
+import { readPath } from '../mapping/read-path.js';
+
+type Row = Readonly<Record<string, unknown>>;
+
+/** The part of a sync definition a codec reads (see sync-definition.ts). */
+export interface CodecDefinition {
+  readonly direction: 'a_to_b' | 'b_to_a' | 'both';
+  readonly mappings: {
+    readonly aToB?: Readonly<Record<string, unknown>> | undefined;
+    readonly bToA?: Readonly<Record<string, unknown>> | undefined;
+  };
+  readonly match?: { readonly a: string; readonly b: string } | undefined;
+}
+
+/** A record as a link keeps it: what the sync sends from it (its mapping's output) and its hash. */
+export interface RecordState {
+  readonly base: Record<string, unknown> | null;
+  readonly hash: string | null;
+  readonly version: string | null;
+}
+
+/** What backfill and reconciliation compute of one side's records. */
+export interface SideCodec {
+  /**
+   * The record's state on its link, as change detection computes it: the mapping's output
+   * (null for a side the sync does not read), the hex SHA-256 of its canonical JSON, and the
+   * record's updated-at value as text.
+   */
+  state(record: Row): RecordState;
+  /** The hash of the record's match value (the key correspondence), null without one. */
+  match(record: Row): string | null;
+  /** The record mapped to the other side's fields (`undefined`: no mapping that way). */
+  map(record: Row): { output: Record<string, unknown>; error?: string } | undefined;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Scalars match by their text (a bigint key read as "7" matches a MariaDB 7). */
+export function matchText(value: unknown): string | null {
+  if (value === undefined || value === null || value === '') return null;
+  return typeof value === 'object' ? canonicalJson(value) : String(value);
+}
+
+/**
+ * The codec of side `side` of a sync: the mapping towards the other side, the state a link keeps,
+ * and the match hash, for a record type whose updated-at field is `updatedAtField`.
+ */
+export function sideCodec(
+  definition: CodecDefinition,
+  side: 'a' | 'b',
+  updatedAtField: string | undefined,
+): SideCodec {
+  const mapping = side === 'a' ? definition.mappings.aToB : definition.mappings.bToA;
+  const compiled = mapping === undefined ? undefined : compileMapping(mapping as Mapping);
+  const matchPath = definition.match === undefined ? undefined : definition.match[side].split('.');
+  const map = (record: Row) => {
+    if (compiled === undefined) return undefined;
+    const { output, errors } = compiled({ record });
+    const first = errors[0];
+    return first === undefined
+      ? { output: { ...output } }
+      : { output: { ...output }, error: `${first.field}: ${first.message}` };
+  };
+  return {
+    map,
+    state(record) {
+      const value = updatedAtField === undefined ? undefined : record[updatedAtField];
+      const version = value === undefined || value === null ? null : String(value);
+      const mapped = map(record)?.output ?? null;
+      return {
+        base: mapped,
+        hash: mapped === null ? null : sha256(canonicalJson(mapped)),
+        version,
+      };
+    },
+    match(record) {
+      if (matchPath === undefined) return null;
+      const text = matchText(readPath(record, matchPath));
+      return text === null ? null : sha256(text);
+    },
+  };
+}

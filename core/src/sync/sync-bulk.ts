@@ -1,0 +1,212 @@
+import { randomUUID } from 'node:crypto';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import { recordAudit } from '../audit/record-audit.js';
+import type { Database } from '../db/schema.js';
+import type { Logger } from '../log/create-logger.js';
+import type { BulkSide } from './bulk-side.js';
+import { backfillView, reconciliationView } from './bulk-views.js';
+import { type RepairActor, type RepairPolicies, repairDrift } from './repair-drift.js';
+import { type BackfillRow, backfillPlan, runBackfill } from './run-backfill.js';
+import { runReconciliation } from './run-reconciliation.js';
+import type { CodecDefinition } from './side-codec.js';
+
+/** The graphile-worker tasks of backfills and reconciliations. */
+export const BACKFILL_TASK = 'sync.backfill';
+export const RECONCILE_TASK = 'sync.reconcile';
+
+/** What backfill, reconciliation and repair read of a sync definition. */
+export type BulkDefinition = CodecDefinition & RepairPolicies;
+
+/** A sync at one of its versions. */
+export interface LoadedSync {
+  readonly id: string;
+  readonly version: number;
+  readonly definition: BulkDefinition;
+}
+
+export interface SyncBulkDeps {
+  readonly db: Kysely<Database>;
+  readonly logger: Logger;
+  /** The sync at `version` (its current one without), undefined when there is none. */
+  loadSync(id: string, version?: number): Promise<LoadedSync | undefined>;
+  /** Both sides of a definition, for record calls. */
+  sidesOf(sync: LoadedSync): Promise<{ a: BulkSide; b: BulkSide }>;
+  /** Records a page (default 1,000). */
+  readonly pageSize?: number;
+  /** Called as a backfill commits a page, and as a reconciliation ends (metrics). */
+  readonly onBackfillPage?: (row: BackfillRow) => void;
+  readonly onReconciled?: (counts: Record<string, number>) => void;
+}
+
+type Started<V> =
+  | { readonly kind: 'started'; readonly view: V }
+  | { readonly kind: 'busy'; readonly id: string }
+  | { readonly kind: 'not-found' };
+
+const addJob = (db: Transaction<Database>, task: string, payload: object, key: string) =>
+  sql`select graphile_worker.add_job(${task}, ${JSON.stringify(payload)}::json,
+    max_attempts := 25, job_key := ${key})`.execute(db);
+
+/**
+ * Backfills and reconciliations of syncs: started through the API (a row, its job and its audit
+ * entry in one transaction; one of each kind at a time per sync), run by worker tasks, and
+ * repairs applied to a reconciliation's drift.
+ */
+export function createSyncBulk(deps: SyncBulkDeps) {
+  const { db, logger } = deps;
+
+  async function start<V>(
+    kind: 'backfill' | 'reconciliation',
+    syncId: string,
+    by: RepairActor,
+    make: (trx: Transaction<Database>, sync: LoadedSync, id: string) => Promise<V>,
+  ): Promise<Started<V>> {
+    const sync = await deps.loadSync(syncId);
+    if (sync === undefined) return { kind: 'not-found' };
+    const table = kind === 'backfill' ? 'sync_backfills' : 'sync_reconciliations';
+    const id = `${kind === 'backfill' ? 'sbf' : 'src'}_${randomUUID()}`;
+    try {
+      const view = await db.transaction().execute(async (trx) => {
+        const made = await make(trx, sync, id);
+        await addJob(
+          trx,
+          kind === 'backfill' ? BACKFILL_TASK : RECONCILE_TASK,
+          kind === 'backfill' ? { backfillId: id } : { reconciliationId: id },
+          `sync-${kind}:${id}`,
+        );
+        await recordAudit(trx, {
+          actor: by.actor,
+          action: `sync.${kind}.start`,
+          subjectType: 'sync',
+          subjectId: syncId,
+          requestId: by.requestId,
+          data: { [kind]: id, version: sync.version },
+        });
+        return made;
+      });
+      return { kind: 'started', view };
+    } catch (error) {
+      if ((error as { code?: string }).code !== '23505') throw error;
+      const active = await db
+        .selectFrom(table)
+        .select('id')
+        .where('sync_id', '=', syncId)
+        .where('state', 'in', ['queued', 'running'])
+        .executeTakeFirst();
+      return { kind: 'busy', id: active?.id ?? '' };
+    }
+  }
+
+  /** Marks a run failed after its last attempt (the error kept); rethrows to retry before. */
+  async function failed(
+    table: 'sync_backfills' | 'sync_reconciliations',
+    id: string,
+    error: unknown,
+    last: boolean,
+  ) {
+    const message = (error as Error).message ?? String(error);
+    await db
+      .updateTable(table)
+      .set({
+        error: message,
+        updated_at: new Date(),
+        ...(last ? { state: 'failed', finished_at: new Date() } : {}),
+      })
+      .where('id', '=', id)
+      .execute();
+    logger.warn({ [table]: id, error: message, last }, 'sync bulk run failed');
+    if (!last) throw error;
+  }
+
+  async function bulkSync(syncId: string, version: number) {
+    const sync = await deps.loadSync(syncId, version);
+    if (sync === undefined) throw new Error(`Sync ${syncId} version ${version} is gone.`);
+    return { id: sync.id, definition: sync.definition, sides: await deps.sidesOf(sync) };
+  }
+
+  return {
+    startBackfill: (syncId: string, by: RepairActor) =>
+      start('backfill', syncId, by, async (trx, sync, id) => {
+        const row = await trx
+          .insertInto('sync_backfills')
+          .values({
+            id,
+            sync_id: sync.id,
+            sync_version: sync.version,
+            plan: backfillPlan(sync.definition),
+            requested_by: by.actor,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return backfillView(row);
+      }),
+
+    startReconciliation: (syncId: string, by: RepairActor, trigger: 'api' | 'schedule' = 'api') =>
+      start('reconciliation', syncId, by, async (trx, sync, id) => {
+        const row = await trx
+          .insertInto('sync_reconciliations')
+          .values({
+            id,
+            sync_id: sync.id,
+            sync_version: sync.version,
+            trigger,
+            requested_by: by.actor,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return reconciliationView(row);
+      }),
+
+    /** The worker task of a backfill. */
+    async backfillTask(payload: { backfillId: string }, attempt: { last: boolean }) {
+      const row = await db
+        .selectFrom('sync_backfills')
+        .selectAll()
+        .where('id', '=', payload.backfillId)
+        .executeTakeFirst();
+      if (row === undefined || row.state === 'succeeded' || row.state === 'failed') return;
+      try {
+        const sync = await bulkSync(row.sync_id, row.sync_version);
+        await runBackfill(
+          { db, logger, pageSize: deps.pageSize, onPage: deps.onBackfillPage },
+          sync,
+          row.id,
+        );
+      } catch (error) {
+        await failed('sync_backfills', row.id, error, attempt.last);
+      }
+    },
+
+    /** The worker task of a reconciliation. */
+    async reconcileTask(payload: { reconciliationId: string }, attempt: { last: boolean }) {
+      const row = await db
+        .selectFrom('sync_reconciliations')
+        .selectAll()
+        .where('id', '=', payload.reconciliationId)
+        .executeTakeFirst();
+      if (row === undefined || row.state === 'succeeded' || row.state === 'failed') return;
+      try {
+        const sync = await bulkSync(row.sync_id, row.sync_version);
+        const done = await runReconciliation({ db, logger, pageSize: deps.pageSize }, sync, row.id);
+        if (done) deps.onReconciled?.(done.counts as Record<string, number>);
+      } catch (error) {
+        await failed('sync_reconciliations', row.id, error, attempt.last);
+      }
+    },
+
+    /** Repairs the open drift of a finished reconciliation by the sync's current policies. */
+    async repair(syncId: string, reconciliationId: string, by: RepairActor) {
+      const sync = await deps.loadSync(syncId);
+      if (sync === undefined) return undefined;
+      const bulk = {
+        id: sync.id,
+        definition: sync.definition,
+        policies: sync.definition,
+        sides: await deps.sidesOf(sync),
+      };
+      return repairDrift({ db }, bulk, reconciliationId, by);
+    },
+  };
+}
+
+export type SyncBulk = ReturnType<typeof createSyncBulk>;
