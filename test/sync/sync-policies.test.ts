@@ -118,6 +118,21 @@ describe.skipIf(!available)('sync policies', () => {
       )
     ).rows;
     expect(flagged).toEqual({ state: 'flagged', note: 'deleted on b' });
+    // Listed for a person: GET /v1/syncs/{id}/links?state=flagged (readable by a viewer).
+    const api = apiOf(s.t);
+    const viewer = (await api.post('/v1/tokens', { name: 'links viewer', role: 'viewer' })).body
+      .token as string;
+    const listed = await api.as(viewer).get(`/v1/syncs/${id}/links?state=flagged`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.data).toEqual([
+      expect.objectContaining({ state: 'flagged', note: 'deleted on b', bKey: expect.any(String) }),
+    ]);
+    expect((await api.get(`/v1/syncs/${id}/links?state=active`)).body.data).toEqual([]);
+    expect((await api.get(`/v1/syncs/${id}/links?state=lost`)).status).toBe(422);
+    expect((await api.get('/v1/syncs/syn_nope/links')).status).toBe(404);
+    const reviewer = (await api.post('/v1/tokens', { name: 'links reviewer', role: 'reviewer' }))
+      .body.token as string;
+    expect((await api.as(reviewer).get(`/v1/syncs/${id}/links`)).status).toBe(403);
   });
 
   it('falls back to full keyset scans for a side that cannot list changes (no modified-at)', async () => {
@@ -220,5 +235,32 @@ describe.skipIf(!available)('a failing run', () => {
       ok: true,
       counts: { created: 1 },
     });
+  });
+});
+
+describe.skipIf(!available)('a parked conflict whose record is deleted meanwhile', () => {
+  it('is closed by the delete policy when resolved, with what happened', async () => {
+    const { crm, erp } = await f.tables();
+    await s.pg(`insert into ${crm} (email, full_name) values ('gone@crm.test', 'Gone')`);
+    const id = await f.createSync(f.definition(crm, erp, { deletes: { policy: 'delete' } }));
+    await f.tick(id);
+    await s.pg(`update ${crm} set full_name = 'A side', updated_at = now()`);
+    await maria(`update ${erp} set name = 'B side'`);
+    await f.tick(id);
+    const api = apiOf(s.t);
+    const [conflict] = (await api.get(`/v1/syncs/${id}/conflicts?state=open`)).body.data;
+    await maria(`delete from ${erp}`);
+    const resolved = await api.post(`/v1/syncs/${id}/conflicts/${conflict.id}/resolve`, {
+      take: 'a',
+    });
+    expect(resolved.status, JSON.stringify(resolved.body)).toBe(200);
+    expect(resolved.body).toMatchObject({
+      state: 'resolved',
+      resolution: { outcome: 'gone', gone: 'b' },
+    });
+    // The delete policy took it: the CRM row is deleted too, the link removed.
+    expect(await s.pg(`select count(*)::int as n from ${crm}`)).toEqual([{ n: 0 }]);
+    expect((await f.pairs(id, crm, erp)).links).toEqual([]);
+    expect((await api.get(`/v1/syncs/${id}/conflicts?state=open`)).body.data).toEqual([]);
   });
 });

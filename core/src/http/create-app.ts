@@ -59,6 +59,7 @@ import { registerRolloutRoutes } from './routes/rollout-routes.js';
 import { registerRunRoutes } from './routes/run-routes.js';
 import { registerSyncBulkRoutes } from './routes/sync-bulk-routes.js';
 import { registerSyncConflictRoutes } from './routes/sync-conflict-routes.js';
+import { registerSyncLinkRoutes } from './routes/sync-link-routes.js';
 import { registerSyncRoutes } from './routes/sync-routes.js';
 import { registerTokenRoutes } from './routes/token-routes.js';
 import { validationHook } from './validation-hook.js';
@@ -146,7 +147,10 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     store: deps.integrations,
     connectors: deps.connectors,
   });
-  if (deps.syncs) registerSyncRoutes(app, { db: deps.db, store: deps.syncs });
+  if (deps.syncs) {
+    registerSyncRoutes(app, { db: deps.db, store: deps.syncs });
+    registerSyncLinkRoutes(app, deps.db);
+  }
   if (deps.records)
     registerSyncConflictRoutes(app, {
       db: deps.db,

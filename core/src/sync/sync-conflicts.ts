@@ -1,4 +1,5 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import { recordAudit } from '../audit/record-audit.js';
 import { ConfigProblem } from '../connections/config-problem.js';
 import type { Actor } from '../connections/connection-store.js';
 import type { Database } from '../db/schema.js';
@@ -9,7 +10,7 @@ import type { RecordClient } from './record-client.js';
 import { openSyncContext } from './sync-context.js';
 import { other, type SideName } from './sync-definition.js';
 import { keyOfLink } from './sync-links.js';
-import { settle } from './sync-writes.js';
+import { handleGone, settle } from './sync-writes.js';
 
 export type ConflictRow = Selectable<SyncConflictsTable>;
 
@@ -55,6 +56,8 @@ export function conflictView(row: ConflictRow): ConflictView {
  * Resolves a parked conflict: writes the chosen record to both sides (the chosen side's current
  * record mapped to the other; or a merged record written to its side, then mapped to the other),
  * and marks the conflict resolved with its audit entry, in the transaction that settles the link.
+ * A record deleted on a side meanwhile is handed to the delete policy and the conflict closes with
+ * that outcome (`resolution.outcome: 'gone'`); so does one whose link is gone.
  */
 export async function resolveParkedConflict(
   deps: {
@@ -74,9 +77,11 @@ export async function resolveParkedConflict(
     conflict.sync_id,
     by.actor,
   );
-  const link = await opened?.ctx.links.get(conflict.link_id);
-  if (!opened || !link) throw new ConfigProblem([], 'The conflict no longer has a link.', 409);
+  if (!opened) throw new ConfigProblem([], 'The sync of this conflict is gone.', 409);
   const { ctx } = opened;
+  const link = await ctx.links.get(conflict.link_id);
+  // The link went meanwhile (both records deleted): nothing is left to write.
+  if (!link) return closeGone(deps.db, conflict, { outcome: 'link gone' }, by);
   const side = 'take' in choice ? choice.take : choice.side;
   const pointer = 'take' in choice ? '/take' : '/side';
   if (ctx.definition.direction !== 'both' || ctx.codecs[side].view({}).mapped === null)
@@ -87,8 +92,13 @@ export async function resolveParkedConflict(
     'take' in choice
       ? await records.get(key)
       : await records.update({ ...choice.record, [records.keyField]: key });
-  if (chosen === undefined)
-    throw new ConfigProblem([], `The record ${key} is gone from side ${side}.`, 409);
+  const gone = async (from: SideName) => {
+    // Deleted on a side meanwhile: the delete policy takes the link, and the conflict closes.
+    await handleGone(ctx, from, { ...link, state: 'active' });
+    const outcome = { outcome: 'gone', gone: from, deletes: ctx.definition.deletes.policy };
+    return closeGone(deps.db, conflict, outcome, by);
+  };
+  if (chosen === undefined) return gone(side);
   if (!('take' in choice)) ctx.counters.write(ctx.syncId, side, 'update');
   const mapped = ctx.codecs[side].view(chosen);
   if (mapped.errors.length > 0 || mapped.mapped === null)
@@ -105,21 +115,49 @@ export async function resolveParkedConflict(
     { action: 'sync.conflict.resolve', data: { conflict: conflict.id, ...resolution } },
     {
       writtenBefore: 'take' in choice ? [] : [side],
-      also: async (trx) => {
-        await trx
-          .updateTable('sync_conflicts')
-          .set({
-            state: 'resolved',
-            resolution: JSON.stringify(resolution),
-            resolved_at: new Date(),
-            resolved_by: by.actor,
-            updated_at: new Date(),
-          })
-          .where('id', '=', conflict.id)
-          .execute();
-      },
+      also: (trx) => markResolved(trx, conflict, resolution, by),
     },
   );
+  // The other side's record went meanwhile: settle handed it to the delete policy.
   if (done === 'gone')
-    throw new ConfigProblem([], `The record is gone from side ${other(side)}.`, 409);
+    await closeGone(deps.db, conflict, { outcome: 'gone', gone: other(side) }, by);
+}
+
+/** Marks a conflict resolved with what happened instead of a write, audited. */
+async function closeGone(
+  db: Kysely<Database>,
+  conflict: ConflictRow,
+  resolution: Record<string, unknown>,
+  by: Actor,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await markResolved(trx, conflict, resolution, by);
+    await recordAudit(trx, {
+      actor: by.actor,
+      action: 'sync.conflict.resolve',
+      subjectType: 'sync',
+      subjectId: conflict.sync_id,
+      requestId: by.requestId,
+      data: { conflict: conflict.id, ...resolution },
+    });
+  });
+}
+
+async function markResolved(
+  trx: Transaction<Database>,
+  conflict: ConflictRow,
+  resolution: Record<string, unknown>,
+  by: Actor,
+): Promise<void> {
+  await trx
+    .updateTable('sync_conflicts')
+    .set({
+      state: 'resolved',
+      resolution: JSON.stringify(resolution),
+      resolved_at: new Date(),
+      resolved_by: by.actor,
+      updated_at: new Date(),
+    })
+    .where('id', '=', conflict.id)
+    .execute();
 }
