@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -6,7 +6,9 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixtureRoot, writePlugin } from '../registry/plugin-fixtures.js';
+import { processAlive } from '../support/child-process.js';
 import { startTestJunction, type TestJunction } from '../support/start-junction.js';
+import { until } from '../support/until.js';
 
 let fixtures: Awaited<ReturnType<typeof createFixtureRoot>>;
 let dataDir: string;
@@ -74,9 +76,9 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-const callAction = (version: string) =>
+const callAction = (version: string, id = 'trust-notes') =>
   t.junction.services.executor.execute({
-    connector: t.junction.plugins.catalogue.getConnector('trust-notes', version) as never,
+    connector: t.junction.plugins.catalogue.getConnector(id, version) as never,
     operation: { kind: 'action', action: 'create-note', input: { title: 'x' } },
     credentials: {},
     connection: { id: 'c', name: 'c' },
@@ -176,5 +178,30 @@ describe('plugin isolation and trust', () => {
     // Given time to connect had it run: nothing arrives.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(received.slice(before).filter((r) => r.includes('impostor'))).toEqual([]);
+  });
+
+  it('stops the hosts of a version that is uninstalled: their processes are gone', async () => {
+    const dir = await writePlugin(fixtures.dir, { id: 'gone-notes' });
+    const installed = await post('/v1/plugins', { source: { kind: 'folder', path: dir } });
+    expect(installed.status, await installed.clone().text()).toBe(201);
+    expect(await callAction('1.0.0', 'gone-notes')).toEqual({ ok: true, output: { id: 'n-x' } });
+    // Its hosts, found by their command line (the host entry, then the version's label).
+    const hosts = readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .filter((pid) => {
+        let args: string[] = [];
+        try {
+          args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\u0000');
+        } catch {
+          // A process that ended meanwhile.
+        }
+        return args.some((a) => a.endsWith('host-entry.js')) && args.includes('gone-notes@1.0.0');
+      })
+      .map(Number);
+    expect(hosts.length).toBeGreaterThan(0);
+    const removed = await t.request('/v1/plugins/gone-notes/versions/1.0.0', { method: 'DELETE' });
+    expect(removed.status).toBe(204);
+    await until(async () => hosts.every((pid) => !processAlive(pid)));
+    expect(t.junction.plugins.hosts.stats()['gone-notes@1.0.0']).toBeUndefined();
   });
 });
