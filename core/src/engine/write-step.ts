@@ -133,6 +133,8 @@ export function prepareStep(context: StepContext, step: StepRecord): PreparedSte
   // Outputs come from the executor, which already redacted them (createRedactingExecutor).
   const output = step.output === undefined ? null : step.output;
   const { run } = context;
+  // The step row and the record link store the same output: serialised once.
+  const outputJson = JSON.stringify(output);
   const row = {
     run_id: run.id,
     route_key: context.routeKey,
@@ -140,7 +142,7 @@ export function prepareStep(context: StepContext, step: StepRecord): PreparedSte
     attempt: context.attempt,
     state: step.state,
     input: JSON.stringify(input),
-    output: JSON.stringify(output),
+    output: outputJson,
     error: step.error === undefined ? null : JSON.stringify(redactValues(step.error, secrets)),
     started_at: context.startedAt,
     finished_at: new Date(),
@@ -163,7 +165,7 @@ export function prepareStep(context: StepContext, step: StepRecord): PreparedSte
           target_system: targetSystem,
           target_id: targetId === undefined || targetId === null ? null : String(targetId),
           content_hash: write.hash,
-          last_output: JSON.stringify(output),
+          last_output: outputJson,
           updated_at: new Date(),
           event_id: run.event_id,
         };
