@@ -1,9 +1,14 @@
 import { startModelStandIn } from '@junction/plugin-ai/stand-in';
 import pg from 'pg';
-import { BENCH_CRM_KEY, benchPost, signedDelivery } from './support/bench-integration.js';
+import {
+  benchPost,
+  createOneStepIntegration,
+  signedDelivery,
+} from './support/bench-integration.js';
 import type { BenchPostgres } from './support/bench-postgres.js';
 import { startBenchJunction } from './support/junction-env.js';
 import { createClient, round } from './support/load-generator.js';
+import { waitForRuns } from './support/wait-for-runs.js';
 
 const CONCURRENCY = 16;
 const RUNS = Number(process.env.BENCH_SLOW_RUNS ?? 64);
@@ -54,16 +59,7 @@ async function once(postgres: BenchPostgres, name: string, env: Record<string, s
         if (answer.status !== 202) throw new Error(`webhook answered ${answer.status}`);
       }),
     );
-    const deadline = Date.now() + 300_000;
-    for (;;) {
-      const { rows } = await db.query(
-        `select count(*)::int as n from runs where integration_id = $1 and state = 'succeeded'`,
-        [integrationId],
-      );
-      if (rows[0].n >= RUNS) break;
-      if (Date.now() > deadline) throw new Error('the slow runs did not finish within 300 s');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitForRuns(db, integrationId, 'succeeded', RUNS, 'the slow runs');
     const seconds = (performance.now() - started) / 1000;
     let inFlight = 0;
     let most = 0;
@@ -86,53 +82,33 @@ async function once(postgres: BenchPostgres, name: string, env: Record<string, s
 
 /** An integration whose one step extracts an invoice's number and total with the ai connector. */
 async function createExtractIntegration(junctionUrl: string, modelUrl: string) {
-  const call = benchPost(junctionUrl);
-  const crm = await call('/v1/connections', {
-    name: 'CRM (slow steps)',
-    connector: 'test-crm',
-    credentials: { apiKey: BENCH_CRM_KEY },
-  });
-  const model = await call('/v1/connections', {
+  const model = await benchPost(junctionUrl)('/v1/connections', {
     name: 'Model (stand-in)',
     connector: 'ai',
     credentials: {},
     settings: { baseUrl: modelUrl },
   });
-  const created = await call('/v1/integrations', {
+  return createOneStepIntegration(junctionUrl, {
     name: 'Slow AI steps (bench)',
-    trigger: {
-      connector: 'test-crm',
-      trigger: 'customer-changed',
-      connection: crm.json.id,
-      recordKey: 'id',
-    },
-    routes: [
-      {
-        key: 'all',
-        steps: [
-          {
-            kind: 'action',
-            key: 'extract',
-            connector: 'ai',
-            connection: model.json.id,
-            action: 'extract',
-            mapping: {
-              model: 'stand-in',
-              instructions: 'Read the invoice.',
-              text: { var: 'event.id' },
-              schema: {
-                preserve: {
-                  type: 'object',
-                  required: ['number', 'total'],
-                  properties: { number: { type: 'string' }, total: { type: 'number' } },
-                },
-              },
-            },
+    crmName: 'CRM (slow steps)',
+    step: {
+      kind: 'action',
+      key: 'extract',
+      connector: 'ai',
+      connection: model.json.id,
+      action: 'extract',
+      mapping: {
+        model: 'stand-in',
+        instructions: 'Read the invoice.',
+        text: { var: 'event.id' },
+        schema: {
+          preserve: {
+            type: 'object',
+            required: ['number', 'total'],
+            properties: { number: { type: 'string' }, total: { type: 'number' } },
           },
-        ],
+        },
       },
-    ],
+    },
   });
-  await call(`/v1/integrations/${created.json.id}/enable`, undefined, { 'if-match': created.etag });
-  return { integrationId: created.json.id as string, hookPath: created.json.webhookPath as string };
 }

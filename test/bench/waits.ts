@@ -2,16 +2,16 @@ import pg from 'pg';
 import { createWaitSigner } from '../../core/src/engine/wait-tokens.js';
 import { runSlowSteps } from './slow-steps.js';
 import {
-  BENCH_CRM_KEY,
   BENCH_SECRET_KEY,
-  benchPost,
   createBenchIntegration,
+  createOneStepIntegration,
   signedDelivery,
   targetTableSql,
 } from './support/bench-integration.js';
 import { openBenchPostgres } from './support/bench-postgres.js';
 import { startBenchJunction } from './support/junction-env.js';
 import { createClient, percentile, round } from './support/load-generator.js';
+import { waitForRuns } from './support/wait-for-runs.js';
 
 const CONCURRENCY = 16;
 const PARKED = Number(process.env.BENCH_WAITS_PARKED ?? 10_000);
@@ -48,22 +48,6 @@ export async function runWaitsBench(): Promise<Record<string, unknown>> {
     try {
       const writes = await createBenchIntegration(junction.url, targetUrl, 'bench-postgres-pooled');
       const parking = await createParkingIntegration(junction.url);
-      const count = async (integrationId: string, state: string) =>
-        Number(
-          (
-            await db.query(
-              'select count(*)::int as n from runs where integration_id = $1 and state = $2',
-              [integrationId, state],
-            )
-          ).rows[0].n,
-        );
-      const until = async (what: string, done: () => Promise<boolean>) => {
-        const deadline = Date.now() + 300_000;
-        while (!(await done())) {
-          if (Date.now() > deadline) throw new Error(`${what} did not happen within 300 s`);
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      };
       /** Sends `n` webhooks by SOCKETS connections; resolves with their answers' latencies. */
       const send = async (hookPath: string, prefix: string, n: number) => {
         let next = 0;
@@ -84,10 +68,7 @@ export async function runWaitsBench(): Promise<Record<string, unknown>> {
         const started = performance.now();
         await send(writes.hookPath, `${label}-`, DRAIN_EVENTS);
         succeeded += DRAIN_EVENTS;
-        await until(
-          'the drain',
-          async () => (await count(writes.integrationId, 'succeeded')) >= succeeded,
-        );
+        await waitForRuns(db, writes.integrationId, 'succeeded', succeeded, 'the drain');
         const seconds = (performance.now() - started) / 1000;
         return {
           events: DRAIN_EVENTS,
@@ -100,7 +81,7 @@ export async function runWaitsBench(): Promise<Record<string, unknown>> {
       const before = await drain('before');
       const parkStarted = performance.now();
       await send(parking.hookPath, 'park-', PARKED);
-      await until('parking', async () => (await count(parking.integrationId, 'waiting')) >= PARKED);
+      await waitForRuns(db, parking.integrationId, 'waiting', PARKED, 'parking');
       const parkSeconds = (performance.now() - parkStarted) / 1000;
       const jobs = Number(
         (
@@ -135,10 +116,7 @@ export async function runWaitsBench(): Promise<Record<string, unknown>> {
         }),
       );
       const answeredSeconds = (performance.now() - resumeStarted) / 1000;
-      await until(
-        'resumption',
-        async () => (await count(parking.integrationId, 'succeeded')) >= PARKED,
-      );
+      await waitForRuns(db, parking.integrationId, 'succeeded', PARKED, 'resumption');
       const resumedSeconds = (performance.now() - resumeStarted) / 1000;
       const after = await drain('after');
 
@@ -189,36 +167,16 @@ export async function runWaitsBench(): Promise<Record<string, unknown>> {
 }
 
 /** An integration whose one step parks each event's run until its callback. */
-async function createParkingIntegration(junctionUrl: string) {
-  const call = benchPost(junctionUrl);
-  const crm = await call('/v1/connections', {
-    name: 'CRM (parking)',
-    connector: 'test-crm',
-    credentials: { apiKey: BENCH_CRM_KEY },
-  });
-  const created = await call('/v1/integrations', {
+function createParkingIntegration(junctionUrl: string) {
+  return createOneStepIntegration(junctionUrl, {
     name: 'Parked until a callback (bench)',
-    trigger: {
-      connector: 'test-crm',
-      trigger: 'customer-changed',
-      connection: crm.json.id,
-      recordKey: 'id',
+    crmName: 'CRM (parking)',
+    step: {
+      kind: 'action',
+      key: 'park',
+      connector: 'bench-parking',
+      action: 'park',
+      mapping: { id: { var: 'event.id' } },
     },
-    routes: [
-      {
-        key: 'all',
-        steps: [
-          {
-            kind: 'action',
-            key: 'park',
-            connector: 'bench-parking',
-            action: 'park',
-            mapping: { id: { var: 'event.id' } },
-          },
-        ],
-      },
-    ],
   });
-  await call(`/v1/integrations/${created.json.id}/enable`, undefined, { 'if-match': created.etag });
-  return { integrationId: created.json.id as string, hookPath: created.json.webhookPath as string };
 }

@@ -73,9 +73,6 @@ export function benchPost(junctionUrl: string) {
   };
 }
 
-/** The CRM's webhook secret in the benches. */
-export const BENCH_CRM_KEY = CRM_KEY;
-
 /**
  * Through Junction's API: a CRM connection, a postgres connection to `targetUrl`, and an enabled
  * integration (signed webhook trigger, record key `id`, one route with one `upsert-row` step and
@@ -90,11 +87,6 @@ export async function createBenchIntegration(
   poolSize = 10,
 ) {
   const call = benchPost(junctionUrl);
-  const crmConnection = await call('/v1/connections', {
-    name: `CRM (${targetConnector})`,
-    connector: 'test-crm',
-    credentials: { apiKey: CRM_KEY },
-  });
   const erpConnection = await call('/v1/connections', {
     name: `ERP database (${targetConnector})`,
     connector: targetConnector,
@@ -103,29 +95,44 @@ export async function createBenchIntegration(
       ...(targetConnector === 'postgres' ? { poolSize } : {}),
     },
   });
-  const created = await call('/v1/integrations', {
+  return createOneStepIntegration(junctionUrl, {
     name: `CRM customers to ERP (bench, ${targetConnector})`,
+    crmName: `CRM (${targetConnector})`,
+    step: {
+      kind: 'action',
+      key: 'customer',
+      connector: targetConnector,
+      connection: erpConnection.json.id,
+      action: 'upsert-row',
+      mapping: benchMapping,
+    },
+  });
+}
+
+/**
+ * Through Junction's API: a CRM connection named `crmName` and an enabled integration `name`
+ * (signed webhook trigger, record key `id`) whose one route has the one `step`. Returns the
+ * integration id and webhook path.
+ */
+export async function createOneStepIntegration(
+  junctionUrl: string,
+  options: { name: string; crmName: string; step: Record<string, unknown> },
+) {
+  const call = benchPost(junctionUrl);
+  const crm = await call('/v1/connections', {
+    name: options.crmName,
+    connector: 'test-crm',
+    credentials: { apiKey: CRM_KEY },
+  });
+  const created = await call('/v1/integrations', {
+    name: options.name,
     trigger: {
       connector: 'test-crm',
       trigger: 'customer-changed',
-      connection: crmConnection.json.id,
+      connection: crm.json.id,
       recordKey: 'id',
     },
-    routes: [
-      {
-        key: 'all',
-        steps: [
-          {
-            kind: 'action',
-            key: 'customer',
-            connector: targetConnector,
-            connection: erpConnection.json.id,
-            action: 'upsert-row',
-            mapping: benchMapping,
-          },
-        ],
-      },
-    ],
+    routes: [{ key: 'all', steps: [options.step] }],
   });
   await call(`/v1/integrations/${created.json.id}/enable`, undefined, {
     'if-match': created.etag,
