@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../audit/audit-support.js';
 import { apiOf, pointersOf } from '../support/api.js';
+import { until } from '../support/until.js';
 import { createErpTable, createSync, crmErpSync, crmTableSql, finished } from './bulk-support.js';
 import { maria, tableName, useSyncJunction } from './sync-support.js';
 
@@ -28,6 +29,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await maria(`drop table if exists ${erp}`);
   await maria(`drop table if exists ${erp}_crashed`);
+  await maria(`drop table if exists ${erp}_live`);
 });
 
 describe('backfill', () => {
@@ -203,5 +205,42 @@ describe('backfill', () => {
     );
     expect(flagged.rows.map((r) => [r.a_key, r.b_key])).toEqual(keys.map((k) => [k, null]));
     expect(flagged.rows[0].note).toMatch(/interrupted; its outcome is unknown/);
+  });
+
+  it('holds change detection off while it runs: the enabled sync then finds every record unchanged and writes nothing', async () => {
+    const api = apiOf(s.t);
+    const target = `${erp}_live`;
+    await createErpTable(target);
+    const definition = crmErpSync(
+      { pg: s.pgConnection, mysql: s.mysqlConnection },
+      { crm, erp: target },
+      { name: 'live', intervalSeconds: 1 },
+    );
+    const id = await createSync(api, definition);
+    const started = await api.post(`/v1/syncs/${id}/backfill`);
+    expect(started.status).toBe(202);
+    // Enabled at once: its first change detection is due now, while the backfill runs.
+    const enabled = await api.post(`/v1/syncs/${id}/enable`, undefined, { 'if-match': '"r1"' });
+    expect(enabled.status, JSON.stringify(enabled.body)).toBe(200);
+    const done = await finished(api, `/v1/syncs/${id}/backfills/${started.body.id}`);
+    expect(done.state).toBe('succeeded');
+    const total = (await s.pg(`select count(*)::int as n from ${crm}`))[0]?.n as number;
+    // A change detection that ran after the backfill: every record is linked with the hash it
+    // computes, so nothing is created or written again.
+    const lastRun = await until(async () => {
+      const view = await api.get(`/v1/syncs/${id}`);
+      const run = view.body.lastRun;
+      return run && Date.parse(run.at) > Date.parse(done.finishedAt) ? run : undefined;
+    }, 60_000);
+    expect(lastRun.ok, JSON.stringify(lastRun)).toBe(true);
+    expect(lastRun.counts ?? {}).not.toHaveProperty('created');
+    expect(lastRun.counts ?? {}).not.toHaveProperty('updated');
+    expect(lastRun.counts ?? {}).not.toHaveProperty('conflict');
+    const [rows] = await maria(`select count(*) as n, count(distinct email) as e from ${target}`);
+    expect({ n: Number(rows?.n), e: Number(rows?.e) }).toEqual({ n: total, e: total });
+    const disabled = await api.post(`/v1/syncs/${id}/disable`, undefined, {
+      'if-match': enabled.headers.get('etag') ?? '',
+    });
+    expect(disabled.status).toBe(200);
   });
 });

@@ -3,13 +3,8 @@ import { recordAudit } from '../audit/record-audit.js';
 import type { PendingBatch } from '../db/tables/sync-bulk-tables.js';
 import { insertLinks, type LinkSideState, linkedKeys, type NewLink } from './bulk-links.js';
 import { type BulkSide, linkState } from './bulk-side.js';
-import {
-  type BackfillDeps,
-  type BackfillRow,
-  type BulkSync,
-  other,
-  writesFrom,
-} from './run-backfill.js';
+import type { BackfillDeps, BackfillRow, BulkSync } from './run-backfill.js';
+import { other, reads } from './sync-definition.js';
 
 type Row = Readonly<Record<string, unknown>>;
 
@@ -79,7 +74,7 @@ export async function walkPage(
   const matchedCount = links.length;
   let skipped = 0;
   let createdCount = 0;
-  if (rest.length > 0 && writesFrom(sync.definition, from.name)) {
+  if (rest.length > 0 && reads(sync.definition, from.name)) {
     const mapped = rest.flatMap((r) => {
       const result = from.codec.map(r.record);
       if (result === undefined || result.error !== undefined) {

@@ -5,17 +5,12 @@ import type { SyncDriftItemsTable } from '../db/tables/sync-bulk-tables.js';
 import { insertLinks, type LinkSideState } from './bulk-links.js';
 import { linkState } from './bulk-side.js';
 import { keysetItems } from './merge-sides.js';
-import { type BulkSync, other, writesFrom } from './run-backfill.js';
+import type { BulkSync } from './run-backfill.js';
+import { other, reads } from './sync-definition.js';
 
 type Row = Readonly<Record<string, unknown>>;
 type DriftItem = Selectable<SyncDriftItemsTable>;
 type Outcome = { state: 'repaired' | 'skipped'; action: string; detail?: string };
-
-/** The policies a repair applies (the sync definition's `conflict` and `deletes`). */
-export interface RepairPolicies {
-  readonly conflict: { readonly policy: string };
-  readonly deletes: { readonly policy: string; readonly field?: string; readonly value?: unknown };
-}
 
 /** Who asked for the repair (the audit entries' actor) and the request. */
 export interface RepairActor {
@@ -33,7 +28,7 @@ export interface RepairActor {
  */
 export async function repairDrift(
   deps: { readonly db: Kysely<Database> },
-  sync: BulkSync & { readonly policies: RepairPolicies },
+  sync: BulkSync,
   reconciliationId: string,
   by: RepairActor,
 ) {
@@ -102,7 +97,7 @@ type Audit = (
 
 async function repairItem(
   db: Kysely<Database>,
-  sync: BulkSync & { readonly policies: RepairPolicies },
+  sync: BulkSync,
   item: DriftItem,
   audit: Audit,
 ): Promise<Outcome> {
@@ -117,7 +112,7 @@ async function repairItem(
   const create = async (from: 'a' | 'b', linkId: string | null): Promise<Outcome> => {
     const source = sync.sides[from];
     const target = sync.sides[other(from)];
-    if (!writesFrom(sync.definition, from))
+    if (!reads(sync.definition, from))
       return {
         state: 'skipped',
         action: 'none',
@@ -181,7 +176,7 @@ async function repairItem(
         return {
           state: 'skipped',
           action: 'none',
-          detail: `the conflict policy "${sync.policies.conflict.policy}" leaves it to a person`,
+          detail: `the conflict policy "${sync.definition.conflict.policy}" leaves it to a person`,
         };
       const source = sync.sides[winner];
       const target = sync.sides[other(winner)];
@@ -219,7 +214,7 @@ async function repairItem(
 /** A link to a record gone on a side: the delete policy, or the record created again. */
 async function repairStale(
   db: Kysely<Database>,
-  sync: BulkSync & { readonly policies: RepairPolicies },
+  sync: BulkSync,
   item: DriftItem,
   audit: Audit,
   create: (from: 'a' | 'b', linkId: string | null) => Promise<Outcome>,
@@ -241,10 +236,10 @@ async function repairStale(
   const gone = item.missing as 'a' | 'b';
   const present = other(gone);
   // A side that is only written to has lost a record: the present side's is created again.
-  if (!writesFrom(sync.definition, gone)) return create(present, linkId);
+  if (!reads(sync.definition, gone)) return create(present, linkId);
   const side = sync.sides[present];
   const key = (present === 'a' ? item.a_key : item.b_key) as string;
-  const policy = sync.policies.deletes;
+  const policy = sync.definition.deletes;
   if (policy.policy === 'delete') {
     await side.records.delete(key);
     return finish('deleted', `deleted on ${present}: gone on ${gone}`, { side: present, key });
@@ -257,11 +252,11 @@ async function repairStale(
 }
 
 /** The side whose record wins a difference, or `undefined` when a person decides. */
-function winnerOf(sync: BulkSync & { readonly policies: RepairPolicies }, a: Row, b: Row) {
+function winnerOf(sync: BulkSync, a: Row, b: Row) {
   const { direction } = sync.definition;
   if (direction === 'a_to_b') return 'a' as const;
   if (direction === 'b_to_a') return 'b' as const;
-  switch (sync.policies.conflict.policy) {
+  switch (sync.definition.conflict.policy) {
     case 'a_wins':
       return 'a' as const;
     case 'b_wins':

@@ -9,14 +9,14 @@ import type { Logger } from '../log/create-logger.js';
 import { walkPage } from './backfill-page.js';
 import { insertLinks, linkedKeys, linksOf, type NewLink, noRecord } from './bulk-links.js';
 import { type BulkSide, linkState, sidePages } from './bulk-side.js';
-import type { CodecDefinition } from './side-codec.js';
+import { other, reads, type SyncDefinition } from './sync-definition.js';
 
 export type BackfillRow = Selectable<SyncBackfillsTable>;
 
 /** A sync as its backfill sees it: its id, definition and both sides. */
 export interface BulkSync {
   readonly id: string;
-  readonly definition: CodecDefinition;
+  readonly definition: SyncDefinition;
   readonly sides: { readonly a: BulkSide; readonly b: BulkSide };
 }
 
@@ -29,24 +29,18 @@ export interface BackfillDeps {
   readonly onPage?: (row: BackfillRow) => void;
 }
 
-export const other = (side: 'a' | 'b'): 'a' | 'b' => (side === 'a' ? 'b' : 'a');
-
-/** Whether the sync writes records of `from` to the other side. */
-export const writesFrom = (definition: CodecDefinition, from: 'a' | 'b') =>
-  definition.direction === 'both' || definition.direction === `${from}_to_${other(from)}`;
-
 /**
  * The passes of a backfill: with a match, list the side linked to (`scan`) so that the other
  * side's records can find theirs; walk the side that is written from (linking matches, creating
  * the rest); walk the other side too when the sync writes that way.
  */
-export function backfillPlan(definition: CodecDefinition): BackfillPass[] {
+export function backfillPlan(definition: SyncDefinition): BackfillPass[] {
   const first = definition.direction === 'b_to_a' ? 'b' : 'a';
   const second = other(first);
   return [
     ...(definition.match !== undefined ? [`scan:${second}` as const] : []),
     `walk:${first}` as const,
-    ...(writesFrom(definition, second) ? [`walk:${second}` as const] : []),
+    ...(reads(definition, second) ? [`walk:${second}` as const] : []),
   ];
 }
 

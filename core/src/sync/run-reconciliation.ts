@@ -10,7 +10,8 @@ import { linksById, linksOf } from './bulk-links.js';
 import { type BulkSide, sidePages } from './bulk-side.js';
 import { compareMapped } from './compare-mapped.js';
 import { keysetItems, mergeSides } from './merge-sides.js';
-import { type BulkSync, writesFrom } from './run-backfill.js';
+import type { BulkSync } from './run-backfill.js';
+import { other, reads } from './sync-definition.js';
 
 export type ReconciliationRow = Selectable<SyncReconciliationsTable>;
 type Item = Insertable<SyncDriftItemsTable>;
@@ -93,7 +94,7 @@ export async function runReconciliation(deps: ReconcileDeps, sync: BulkSync, id:
     }
     pendingLinks = [];
   };
-  const compareFrom = writesFrom(sync.definition, 'a') ? 'a' : 'b';
+  const compareFrom = reads(sync.definition, 'a') ? 'a' : 'b';
   for await (const step of mergeSides(readSide('a'), readSide('b'), {
     joinOfA: joinOf,
     joinOfB: joinOf,

@@ -1,19 +1,10 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../audit/canonical-json.js';
-import { compileMapping, type Mapping } from '../mapping/index.js';
 import { readPath } from '../mapping/read-path.js';
+import { createCodecs } from './sync-codec.js';
+import { mappingFrom, type SyncDefinition } from './sync-definition.js';
 
 type Row = Readonly<Record<string, unknown>>;
-
-/** The part of a sync definition a codec reads (see sync-definition.ts). */
-export interface CodecDefinition {
-  readonly direction: 'a_to_b' | 'b_to_a' | 'both';
-  readonly mappings: {
-    readonly aToB?: Readonly<Record<string, unknown>> | undefined;
-    readonly bToA?: Readonly<Record<string, unknown>> | undefined;
-  };
-  readonly match?: { readonly a: string; readonly b: string } | undefined;
-}
 
 /** A record as a link keeps it: what the sync sends from it (its mapping's output) and its hash. */
 export interface RecordState {
@@ -45,36 +36,32 @@ export function matchText(value: unknown): string | null {
 }
 
 /**
- * The codec of side `side` of a sync: the mapping towards the other side, the state a link keeps,
- * and the match hash, for a record type whose updated-at field is `updatedAtField`.
+ * The codec of side `side` of a sync: the mapping towards the other side and the state a link
+ * keeps, as change detection computes them (`createCodecs`), and the match hash, for a record
+ * type whose updated-at field is `updatedAtField`.
  */
 export function sideCodec(
-  definition: CodecDefinition,
+  definition: SyncDefinition,
   side: 'a' | 'b',
   updatedAtField: string | undefined,
 ): SideCodec {
-  const mapping = side === 'a' ? definition.mappings.aToB : definition.mappings.bToA;
-  const compiled = mapping === undefined ? undefined : compileMapping(mapping as Mapping);
+  const codec = createCodecs(definition)[side];
   const matchPath = definition.match === undefined ? undefined : definition.match[side].split('.');
-  const map = (record: Row) => {
-    if (compiled === undefined) return undefined;
-    const { output, errors } = compiled({ record });
-    const first = errors[0];
-    return first === undefined
-      ? { output: { ...output } }
-      : { output: { ...output }, error: `${first.field}: ${first.message}` };
-  };
   return {
-    map,
+    map(record) {
+      if (mappingFrom(definition, side) === undefined) return undefined;
+      const { mapped, errors } = codec.view(record);
+      const first = errors[0];
+      const output = mapped ?? {};
+      return first === undefined
+        ? { output }
+        : { output, error: `${first.field}: ${first.message}` };
+    },
     state(record) {
       const value = updatedAtField === undefined ? undefined : record[updatedAtField];
       const version = value === undefined || value === null ? null : String(value);
-      const mapped = map(record)?.output ?? null;
-      return {
-        base: mapped,
-        hash: mapped === null ? null : sha256(canonicalJson(mapped)),
-        version,
-      };
+      const { mapped, hash } = codec.view(record);
+      return { base: mapped, hash, version };
     },
     match(record) {
       if (matchPath === undefined) return null;

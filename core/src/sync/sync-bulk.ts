@@ -3,19 +3,20 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import { recordAudit } from '../audit/record-audit.js';
 import type { Database } from '../db/schema.js';
 import type { Logger } from '../log/create-logger.js';
+import { withSyncLock } from './backfill-lock.js';
 import type { BulkSide } from './bulk-side.js';
 import { backfillView, reconciliationView } from './bulk-views.js';
-import { type RepairActor, type RepairPolicies, repairDrift } from './repair-drift.js';
+import { type RepairActor, repairDrift } from './repair-drift.js';
 import { type BackfillRow, backfillPlan, runBackfill } from './run-backfill.js';
 import { runReconciliation } from './run-reconciliation.js';
-import type { CodecDefinition } from './side-codec.js';
+import type { SyncDefinition } from './sync-definition.js';
 
 /** The graphile-worker tasks of backfills and reconciliations. */
 export const BACKFILL_TASK = 'sync.backfill';
 export const RECONCILE_TASK = 'sync.reconcile';
 
 /** What backfill, reconciliation and repair read of a sync definition. */
-export type BulkDefinition = CodecDefinition & RepairPolicies;
+export type BulkDefinition = SyncDefinition;
 
 /** A sync at one of its versions. */
 export interface LoadedSync {
@@ -167,10 +168,12 @@ export function createSyncBulk(deps: SyncBulkDeps) {
       if (row === undefined || row.state === 'succeeded' || row.state === 'failed') return;
       try {
         const sync = await bulkSync(row.sync_id, row.sync_version);
-        await runBackfill(
-          { db, logger, pageSize: deps.pageSize, onPage: deps.onBackfillPage },
-          sync,
-          row.id,
+        await withSyncLock(db, row.sync_id, () =>
+          runBackfill(
+            { db, logger, pageSize: deps.pageSize, onPage: deps.onBackfillPage },
+            sync,
+            row.id,
+          ),
         );
       } catch (error) {
         await failed('sync_backfills', row.id, error, attempt.last);
@@ -201,7 +204,6 @@ export function createSyncBulk(deps: SyncBulkDeps) {
       const bulk = {
         id: sync.id,
         definition: sync.definition,
-        policies: sync.definition,
         sides: await deps.sidesOf(sync),
       };
       return repairDrift({ db }, bulk, reconciliationId, by);

@@ -6,6 +6,7 @@ import type { SyncLastRun } from '../db/tables/sync-tables.js';
 import type { Logger } from '../log/create-logger.js';
 import { noSyncCounters, type SyncCounters } from '../metrics/sync-counters.js';
 import { applyChange, type ChangeOutcome } from './apply-change.js';
+import { backfillUnderWay } from './backfill-lock.js';
 import { detectDeletes } from './detect-deletes.js';
 import type { RecordClient, SyncRecord } from './record-client.js';
 import { recoverPending } from './recover-pending.js';
@@ -65,7 +66,12 @@ export function createSyncTask(deps: SyncTaskDeps) {
         'select pg_try_advisory_lock(hashtextextended($1, 21)) as ok',
         [key],
       );
-      if (!locked.rows[0]?.ok) return { kind: 'busy' };
+      if (!locked.rows[0]?.ok) {
+        // A backfill holds the sync for its whole run: this schedule comes back after it.
+        if (await backfillUnderWay(deps.db, syncId))
+          await scheduleSync(deps.db, syncId, 5, 'replace');
+        return { kind: 'busy' };
+      }
       try {
         return await runLocked(syncId);
       } finally {
