@@ -1,5 +1,7 @@
 import pg from 'pg';
+import { BENCH_ADMIN_TOKEN, benchPost } from './support/bench-integration.js';
 import { openBenchPostgres } from './support/bench-postgres.js';
+import { startBenchJunction } from './support/junction-env.js';
 import { round } from './support/load-generator.js';
 
 const RECORDS = Number(process.env.BENCH_BACKFILL_RECORDS ?? 100_000);
@@ -47,14 +49,109 @@ export async function runBackfillBench(): Promise<Record<string, unknown>> {
     await target.query(targetTableSql('erp_baseline'));
     const baseline = await handWrittenUpsert(source, target);
     await checkCopied(target, 'erp_baseline');
-    const rows = [{ what: 'hand-written unnest upsert', ...baseline }];
+    await target.query(targetTableSql('erp_junction'));
+    const junctionUrl = await postgres.createDatabase('backfill_junction', { migrated: true });
+    const junction = await startBenchJunction(junctionUrl, {
+      JUNCTION_ROLE: 'all',
+      JUNCTION_SYNC_PAGE_SIZE: String(BATCH),
+      LOG_LEVEL: 'warn',
+    });
+    let backfill: Awaited<ReturnType<typeof junctionBackfill>>;
+    try {
+      backfill = await junctionBackfill(junction.url, sourceUrl, targetUrl);
+    } finally {
+      await junction.stop();
+    }
+    await checkCopied(target, 'erp_junction');
+    const ratio = backfill.perSecond / baseline.perSecond;
     console.log(`\nbackfill: ${RECORDS} records, batches of ${BATCH}`);
-    console.table(rows);
-    return { server: postgres.server, records: RECORDS, batch: BATCH, baseline };
+    console.table([
+      { what: 'hand-written unnest upsert', ...baseline },
+      { what: "Junction's backfill (postgres to postgres)", ...backfill },
+    ]);
+    return {
+      server: postgres.server,
+      records: RECORDS,
+      batch: BATCH,
+      baseline,
+      junction: backfill,
+      ratioJunctionToBaseline: round(ratio, 2),
+      goal: '>= 0.8 of the hand-written upsert',
+      goalMet: ratio >= 0.8,
+    };
   } finally {
     await source.end().catch(() => {});
     await target.end().catch(() => {});
     await postgres.close();
+  }
+}
+
+/**
+ * Through Junction's API: postgres connections to both databases, a sync from the CRM table to
+ * the ERP table (matched by email), its backfill started and followed until it ends. The time
+ * runs from the POST to the end the backfill reports.
+ */
+async function junctionBackfill(junctionUrl: string, sourceUrl: string, targetUrl: string) {
+  const call = benchPost(junctionUrl);
+  const connection = async (name: string, url: string) =>
+    (
+      await call('/v1/connections', {
+        name,
+        connector: 'postgres',
+        credentials: { connectionString: url },
+      })
+    ).json.id as string;
+  const side = (connectionId: string, table: string) => ({
+    connector: 'postgres',
+    connection: connectionId,
+    recordType: 'table_row',
+    settings: { table, keyColumn: 'id', modifiedAtColumn: 'updated_at' },
+  });
+  const sync = await call('/v1/syncs', {
+    name: 'CRM contacts to ERP customers (bench)',
+    a: side(await connection('CRM', sourceUrl), 'crm_contacts'),
+    b: side(await connection('ERP', targetUrl), 'erp_junction'),
+    direction: 'a_to_b',
+    mappings: {
+      aToB: {
+        values: {
+          object: [
+            ['id', { var: 'record.values.id' }],
+            ['email', { var: 'record.values.email' }],
+            ['name', { var: 'record.values.full_name' }],
+          ],
+        },
+      },
+    },
+    match: { a: 'values.email', b: 'values.email' },
+  });
+  const syncId = sync.json.id as string;
+  const started = performance.now();
+  const { json } = await call(`/v1/syncs/${syncId}/backfill`, undefined);
+  const path = `${junctionUrl}/v1/syncs/${syncId}/backfills/${json.id as string}`;
+  const deadline = Date.now() + Number(process.env.BENCH_BACKFILL_WAIT_MS ?? 600_000);
+  for (;;) {
+    const res = await fetch(path, { headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` } });
+    const view = (await res.json()) as {
+      state: string;
+      error: string | null;
+      created: { b: number };
+      progress: { ratePerSecond: number | null };
+      startedAt: string;
+      finishedAt: string | null;
+    };
+    if (view.state === 'failed') throw new Error(`The backfill failed: ${view.error}`);
+    if (view.state === 'succeeded' && view.finishedAt !== null) {
+      const seconds = (performance.now() - started) / 1000;
+      return {
+        records: view.created.b,
+        seconds: round(seconds, 2),
+        perSecond: Math.round(view.created.b / seconds),
+        reportedPerSecond: view.progress.ratePerSecond,
+      };
+    }
+    if (Date.now() > deadline) throw new Error(`The backfill did not end in time: ${view.state}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
