@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../audit/audit-support.js';
+import { apiOf } from '../support/api.js';
 import { browserMissing, expectAccessible, screenshot } from '../support/browser.js';
 import { syncFixture } from '../sync/sync-engine-support.js';
 import { maria, mariadbAvailable, useSyncJunction } from '../sync/sync-support.js';
@@ -22,6 +23,7 @@ describe.skipIf(missing !== undefined || !available)(
     let page: Page;
     let syncId: string;
     let name: string;
+    let reconciliation: { counts: Record<string, number>; seen: { a: number; b: number } };
 
     beforeAll(async () => {
       const { crm, erp } = await f.tables();
@@ -37,6 +39,20 @@ describe.skipIf(missing !== undefined || !available)(
       await s.pg(`update ${crm} set phone = '22', updated_at = now() where email = 'bo@crm.test'`);
       await maria(`update ${erp} set name = 'Bo Brown' where email = 'bo@crm.test'`);
       await f.tick(syncId);
+      // A row the sync has not seen yet, then a reconciliation (run here as its job would).
+      await s.pg(
+        `insert into ${crm} (email, full_name, phone) values ('fay@crm.test', 'Fay', '6')`,
+      );
+      const started = await apiOf(s.t).post(`/v1/syncs/${syncId}/reconciliations`);
+      expect(started.status, JSON.stringify(started.body)).toBe(202);
+      await s.t.junction.services.bulk.reconcileTask(
+        { reconciliationId: started.body.id },
+        { last: true },
+      );
+      reconciliation = (
+        await apiOf(s.t).get(`/v1/syncs/${syncId}/reconciliations/${started.body.id}`)
+      ).body as typeof reconciliation;
+      expect(reconciliation).toMatchObject({ state: 'succeeded', counts: { only_a: 1 } });
       const viewer = await createToken(s.t, 'viewer');
       ({ browser, page } = await signedInBrowser(s.t.url, viewer.token));
     }, 180_000);
@@ -63,7 +79,7 @@ describe.skipIf(missing !== undefined || !available)(
       await screenshot(page, 'syncs');
     });
 
-    it("shows one sync's cursors, the open conflict with both records and the base", async () => {
+    it("shows one sync's cursors, the open conflict with both records and the base, and its drift", async () => {
       await page.getByRole('link', { name }).click();
       await expect
         .poll(() => page.getByRole('heading', { level: 1 }).textContent())
@@ -75,6 +91,18 @@ describe.skipIf(missing !== undefined || !available)(
       const records = (await conflict.locator('pre').textContent()) as string;
       expect(records).toContain('Bo Brown');
       expect(records).toContain('"22"');
+      // The latest reconciliation's drift report: its counts and items as the API has them.
+      const drift = page.locator('#drift ~ p').first();
+      expect(await drift.textContent()).toContain(
+        `${reconciliation.seen.a} records read on A, ${reconciliation.seen.b} on B`,
+      );
+      expect(await drift.textContent()).toContain('only on A: 1');
+      const total = Object.values(reconciliation.counts).reduce((n, c) => n + c, 0);
+      const items = page.locator('#drift ~ table tbody tr');
+      expect(await items.count()).toBe(total);
+      expect(await items.filter({ hasText: 'only on A' }).count()).toBe(1);
+      await page.locator('#drift').scrollIntoViewIfNeeded();
+      await screenshot(page, 'sync-drift');
       await expectAccessible(page);
       await screenshot(page, 'sync');
     });

@@ -1,6 +1,7 @@
 import type { SyncDefinition, SyncSide } from '../sync/sync-definition.js';
 import { JsonBlock, Time } from './console-format.js';
 import type { ConsoleSession } from './console-sessions.js';
+import { DriftSection } from './drift-section.js';
 import { Layout, StateBadge } from './layout.js';
 import { linkCountCap, type OpenConflict, type SyncStatus } from './sync-status.js';
 
@@ -95,11 +96,15 @@ export function SyncsPage(props: { session: ConsoleSession; syncs: readonly Sync
   );
 }
 
-/** One sync: state, each side's change cursor and last full scan, open conflicts, definition. */
+/**
+ * One sync: state, each side's change cursor and last full scan, open conflicts, the latest
+ * reconciliation's drift report, the definition.
+ */
 export function SyncPage(props: {
   session: ConsoleSession;
   sync: SyncLine;
   conflicts: readonly OpenConflict[];
+  drift: Parameters<typeof DriftSection>[0]['drift'];
 }) {
   const { sync: s } = props;
   const d = s.definition;
@@ -201,6 +206,7 @@ export function SyncPage(props: {
           </table>
         )}
       </section>
+      <DriftSection drift={props.drift} />
       <section aria-labelledby="definition">
         <h2 id="definition">Definition, version {s.version}</h2>
         <JsonBlock value={d} label={`Definition, version ${s.version}`} />
