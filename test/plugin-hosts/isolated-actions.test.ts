@@ -5,6 +5,7 @@ import { writeHookedPlugin } from '../fixtures/hooked-plugin.js';
 import { createFixtureRoot } from '../registry/plugin-fixtures.js';
 import { apiOf } from '../support/api.js';
 import { processAlive } from '../support/child-process.js';
+import { createEnabledIntegration } from '../support/create-enabled-integration.js';
 import { startTestJunction, type TestJunction } from '../support/start-junction.js';
 import { until } from '../support/until.js';
 
@@ -27,7 +28,7 @@ async function integrationCalling(
   mapping: Record<string, unknown>,
   step: Record<string, unknown> = {},
 ) {
-  const created = await api.post('/v1/integrations', {
+  const { hook } = await createEnabledIntegration(api, {
     name: `hooked ${action} ${Math.random()}`,
     trigger: {
       connector: 'http',
@@ -43,12 +44,7 @@ async function integrationCalling(
       },
     ],
   });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const enabled = await api.post(`/v1/integrations/${created.body.id}/enable`, undefined, {
-    'if-match': created.headers.get('etag') as string,
-  });
-  expect(enabled.status).toBe(200);
-  return created.body.webhookPath as string;
+  return hook;
 }
 
 /** Posts `body` to `hook` and waits for its run to reach one of `states`. */

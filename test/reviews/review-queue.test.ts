@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaticConnectorSource } from '../../core/src/connectors/connector-source.js';
 import { ledger, ledgerConnector, notes } from '../fixtures/connectors/ledger.js';
 import { apiOf, pointersOf } from '../support/api.js';
+import { createEnabledIntegration } from '../support/create-enabled-integration.js';
 import { startTestJunction, type TestJunction } from '../support/start-junction.js';
 import { until } from '../support/until.js';
 
@@ -31,7 +32,7 @@ beforeAll(async () => {
     },
   };
   const trigger = { connector: 'test-ledger', trigger: 'invoice-received' };
-  gated = await integration({
+  gated = await createEnabledIntegration(api, {
     name: 'Gated invoices',
     trigger,
     routes: [
@@ -54,7 +55,7 @@ beforeAll(async () => {
       },
     ],
   });
-  reviewed = await integration({
+  reviewed = await createEnabledIntegration(api, {
     name: 'Every invoice reviewed',
     trigger,
     review: { slaSeconds: 1 },
@@ -65,7 +66,7 @@ beforeAll(async () => {
       },
     ],
   });
-  await integration({
+  await createEnabledIntegration(api, {
     name: 'Escalations to chat',
     trigger: { connector: 'junction', trigger: 'review-escalated' },
     routes: [
@@ -98,16 +99,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
 });
-
-async function integration(definition: Record<string, unknown>) {
-  const created = await api.post('/v1/integrations', definition);
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const enabled = await api.post(`/v1/integrations/${created.body.id}/enable`, undefined, {
-    'if-match': created.headers.get('etag') as string,
-  });
-  expect(enabled.status).toBe(200);
-  return { id: created.body.id as string, hook: created.body.webhookPath as string };
-}
 
 async function token(role: string, integrations?: string[]) {
   const made = await api.post('/v1/tokens', {

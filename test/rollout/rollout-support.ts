@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import { apiOf } from '../support/api.js';
+import { createEnabledIntegration } from '../support/create-enabled-integration.js';
 import type { TestJunction } from '../support/start-junction.js';
 import { until } from '../support/until.js';
 
@@ -35,13 +36,7 @@ export function rolloutHelpers(t: TestJunction) {
     (await t.junction.database.pool.query(text, values)).rows;
 
   async function integration(definition: Record<string, unknown>) {
-    const created = await api.post('/v1/integrations', definition);
-    expect(created.status, JSON.stringify(created.body)).toBe(201);
-    const enabled = await api.post(`/v1/integrations/${created.body.id}/enable`, undefined, {
-      'if-match': created.headers.get('etag') as string,
-    });
-    expect(enabled.status).toBe(200);
-    return { id: created.body.id as string, hook: created.body.webhookPath as string };
+    return createEnabledIntegration(api, definition);
   }
 
   /** Moves an integration to `stage` (reading its ETag first); returns the answer. */

@@ -5,6 +5,7 @@ import { createStaticConnectorSource } from '../../core/src/connectors/connector
 import { crm } from '../fixtures/connectors/crm.js';
 import { targetApi } from '../fixtures/connectors/target-api.js';
 import { apiOf, pointersOf } from '../support/api.js';
+import { createEnabledIntegration } from '../support/create-enabled-integration.js';
 import { startTestJunction, type TestJunction } from '../support/start-junction.js';
 import { until } from '../support/until.js';
 import { CRM_KEY, deliver } from './operations-support.js';
@@ -62,7 +63,7 @@ async function integration(name: string, settings: Record<string, unknown>, retr
     credentials: { token: 'erp-token' },
     settings: { baseUrl: target.url, ...settings },
   });
-  const created = await api.post('/v1/integrations', {
+  return createEnabledIntegration(api, {
     name,
     trigger: {
       connector: 'test-crm',
@@ -91,12 +92,6 @@ async function integration(name: string, settings: Record<string, unknown>, retr
       },
     ],
   });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const enabled = await api.post(`/v1/integrations/${created.body.id}/enable`, undefined, {
-    'if-match': created.headers.get('etag') as string,
-  });
-  expect(enabled.status).toBe(200);
-  return { id: created.body.id as string, hook: created.body.webhookPath as string };
 }
 
 /** Sends `count` events of distinct records at `perSecond`, then waits until none is unfinished. */

@@ -3,6 +3,7 @@ import { createStaticConnectorSource } from '../../core/src/connectors/connector
 import { crm } from '../fixtures/connectors/crm.js';
 import { slowTarget } from '../fixtures/connectors/slow-target.js';
 import { apiOf, countRows, pointersOf } from '../support/api.js';
+import { createEnabledIntegration } from '../support/create-enabled-integration.js';
 import { startTestJunction, type TestJunction } from '../support/start-junction.js';
 import { CRM_KEY, deliver, settled } from './operations-support.js';
 
@@ -16,7 +17,7 @@ async function integrationCalling(
   mapping: Record<string, unknown>,
   step: Record<string, unknown> = {},
 ) {
-  const created = await api.post('/v1/integrations', {
+  const { hook } = await createEnabledIntegration(api, {
     name: `slow ${action} ${JSON.stringify(step)}`,
     trigger: { connector: 'test-crm', trigger: 'customer-changed', connection: crmConnection },
     retry: { maxAttempts: 1 },
@@ -27,12 +28,7 @@ async function integrationCalling(
       },
     ],
   });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const enabled = await api.post(`/v1/integrations/${created.body.id}/enable`, undefined, {
-    'if-match': created.headers.get('etag') as string,
-  });
-  expect(enabled.status).toBe(200);
-  return created.body.webhookPath as string;
+  return hook;
 }
 
 const event = { id: 'c-1', name: 'Ada', country: 'FR' };

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaticConnectorSource } from '../../core/src/connectors/connector-source.js';
 import { asyncJobs, recorded } from '../fixtures/connectors/async-jobs.js';
 import { apiOf } from '../support/api.js';
+import { createEnabledIntegration } from '../support/create-enabled-integration.js';
 import { callBack, startJobsService } from '../support/jobs-service.js';
 import { startTestJunction, type TestJunction } from '../support/start-junction.js';
 import { until } from '../support/until.js';
@@ -48,7 +49,7 @@ beforeAll(async () => {
   ]);
 
   async function createIntegration(name: string, steps: unknown[]): Promise<string> {
-    const created = await api.post('/v1/integrations', {
+    const { hook } = await createEnabledIntegration(api, {
       name,
       trigger: {
         connector: 'test-async',
@@ -58,12 +59,7 @@ beforeAll(async () => {
       retry: { maxAttempts: 2, initialDelaySeconds: 0.1, maxDelaySeconds: 1 },
       routes: [{ key: 'all', steps }],
     });
-    expect(created.status, JSON.stringify(created.body)).toBe(201);
-    const enabled = await api.post(`/v1/integrations/${created.body.id}/enable`, undefined, {
-      'if-match': created.headers.get('etag') as string,
-    });
-    expect(enabled.status).toBe(200);
-    return created.body.webhookPath as string;
+    return hook;
   }
 });
 afterAll(async () => {
