@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiOf, countRows, pointersOf } from '../support/api.js';
+import { createEnabledIntegration } from '../support/create-enabled-integration.js';
 import { startTestJunction, type TestJunction } from '../support/start-junction.js';
 import {
   deepExpressionText,
@@ -42,17 +43,12 @@ function definitionText(mappingText: string): string {
 async function enabledIntegration(
   steps: unknown[] = [{ kind: 'filter', key: 'any', when: true }],
 ): Promise<{ id: string; url: string }> {
-  const created = await api.post('/v1/integrations', {
+  const { id, hook } = await createEnabledIntegration(api, {
     name: 'Hostile input',
     trigger: trigger(),
     routes: [{ key: 'all', steps }],
   });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const enabled = await api.post(`/v1/integrations/${created.body.id}/enable`, undefined, {
-    'if-match': created.headers.get('etag') ?? '',
-  });
-  expect(enabled.status, JSON.stringify(enabled.body)).toBe(200);
-  return { id: created.body.id, url: `${t.url}${enabled.body.webhookPath}` };
+  return { id, url: `${t.url}${hook}` };
 }
 
 beforeAll(async () => {

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import type { apiOf } from '../support/api.js';
+import { createEnabledIntegration } from '../support/create-enabled-integration.js';
 import type { TestJunction } from '../support/start-junction.js';
 import { until } from '../support/until.js';
 
@@ -15,7 +16,7 @@ export async function runOnWebhook(
   options: { name: string; hook: string; id: string; steps: unknown[]; maxAttempts?: number },
   // biome-ignore lint/suspicious/noExplicitAny: the run as the API answered it.
 ): Promise<Record<string, any>> {
-  const created = await api.post('/v1/integrations', {
+  const integration = await createEnabledIntegration(api, {
     name: options.name,
     trigger: {
       connector: 'http',
@@ -27,19 +28,14 @@ export async function runOnWebhook(
     retry: { maxAttempts: options.maxAttempts ?? 2, initialDelaySeconds: 0.1, maxDelaySeconds: 1 },
     routes: [{ key: 'all', steps: options.steps }],
   });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const enabled = await api.post(`/v1/integrations/${created.body.id}/enable`, undefined, {
-    'if-match': created.headers.get('etag') ?? '',
-  });
-  expect(enabled.status, JSON.stringify(enabled.body)).toBe(200);
-  const sent = await fetch(`${t.url}${enabled.body.webhookPath}`, {
+  const sent = await fetch(`${t.url}${integration.hook}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ id: options.id }),
   });
   expect(sent.status).toBe(202);
   return until(async () => {
-    const runs = await api.get(`/v1/runs?integration=${created.body.id}`);
+    const runs = await api.get(`/v1/runs?integration=${integration.id}`);
     const first = runs.body.data?.[0];
     return first && ['dead', 'succeeded', 'unknown'].includes(first.state) ? first : undefined;
   });

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import type { apiOf } from '../support/api.js';
+import { createEnabledIntegration } from '../support/create-enabled-integration.js';
 
 /** What the model stand-in answers for the document `text`. */
 export const invoice = (text: string) => ({ supplier: 'Acme', number: text, total: 12.5 });
@@ -61,18 +62,13 @@ export async function createAiIntegrations(
     },
   };
   const create = async (name: string, steps: unknown[]) => {
-    const created = await api.post('/v1/integrations', {
+    const { hook } = await createEnabledIntegration(api, {
       name,
       trigger: { connector: 'test-async', trigger: 'job-requested', connection: jobs.body.id },
       retry: { maxAttempts: 3, initialDelaySeconds: 0.1, maxDelaySeconds: 1 },
       routes: [{ key: 'all', steps }],
     });
-    expect(created.status, JSON.stringify(created.body)).toBe(201);
-    const enabled = await api.post(`/v1/integrations/${created.body.id}/enable`, undefined, {
-      'if-match': created.headers.get('etag') as string,
-    });
-    expect(enabled.status).toBe(200);
-    return created.body.webhookPath as string;
+    return hook;
   };
   return {
     extract: await create('Invoices read by a model', [
