@@ -322,6 +322,7 @@ export async function createJunction(
           },
           [SYNC_TASK]: async (payload) => {
             await runSync(payload as SyncJobPayload);
+            await services.bulk.reconcileIfDue((payload as SyncJobPayload).syncId);
           },
           [BACKFILL_TASK]: (payload, helpers) =>
             services.bulk.backfillTask(payload as { backfillId: string }, {

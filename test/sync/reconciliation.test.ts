@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../audit/audit-support.js';
 import { apiOf, pointersOf } from '../support/api.js';
+import { until } from '../support/until.js';
 import { createErpTable, createSync, crmErpSync, crmTableSql, finished } from './bulk-support.js';
 import { maria, tableName, useSyncJunction } from './sync-support.js';
 
@@ -51,6 +52,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await maria(`drop table if exists ${erp}`);
+  await maria(`drop table if exists ${erp}_s`);
 });
 
 describe('reconciliation', () => {
@@ -211,5 +213,45 @@ describe('reconciliation', () => {
     expect(pointersOf(await api.post(`/v1/syncs/${syncId}/reconciliations`), 409)).toEqual([]);
     const early = await api.post(`/v1/syncs/${syncId}/reconciliations/src_held/repair`);
     expect(pointersOf(early, 409)).toEqual([]);
+  });
+
+  it('runs on the schedule a sync asks for (reconcileEverySeconds), after its change detection', async () => {
+    const api = apiOf(s.t);
+    // Tables of its own: the enabled sync's change detection writes to them.
+    const tables = { crm: `${crm}_s`, erp: `${erp}_s` };
+    await s.pg(crmTableSql(tables.crm));
+    await createErpTable(tables.erp);
+    const id = await createSync(
+      api,
+      crmErpSync({ pg: s.pgConnection, mysql: s.mysqlConnection }, tables, {
+        name: 'scheduled',
+        intervalSeconds: 1,
+        reconcileEverySeconds: 3600,
+      }),
+    );
+    const tooOften = await api.post('/v1/syncs', {
+      ...crmErpSync({ pg: s.pgConnection, mysql: s.mysqlConnection }, { crm, erp }),
+      reconcileEverySeconds: 5,
+    });
+    expect(pointersOf(tooOften, 422)).toEqual(['/reconcileEverySeconds']);
+    const enabled = await api.post(`/v1/syncs/${id}/enable`, undefined, { 'if-match': '"r1"' });
+    expect(enabled.status, JSON.stringify(enabled.body)).toBe(200);
+    const first = await until(async () => {
+      const list = await api.get(`/v1/syncs/${id}/reconciliations`);
+      return list.body.data[0];
+    }, 30_000);
+    expect(first).toMatchObject({ trigger: 'schedule', requestedBy: `sync:${id}` });
+    const done = await finished(api, `/v1/syncs/${id}/reconciliations/${first.id}`);
+    expect(done.state).toBe('succeeded');
+    // Change detection runs every second; the next reconciliation is an hour away.
+    const before = (await api.get(`/v1/syncs/${id}`)).body.lastRun?.at as string;
+    await until(async () => {
+      const run = (await api.get(`/v1/syncs/${id}`)).body.lastRun;
+      return run && run.at !== before;
+    }, 30_000);
+    expect((await api.get(`/v1/syncs/${id}/reconciliations`)).body.data).toHaveLength(1);
+    await api.post(`/v1/syncs/${id}/disable`, undefined, {
+      'if-match': enabled.headers.get('etag') ?? '',
+    });
   });
 });

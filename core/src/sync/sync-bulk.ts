@@ -125,6 +125,26 @@ export function createSyncBulk(deps: SyncBulkDeps) {
     return { id: sync.id, definition: sync.definition, sides: await deps.sidesOf(sync) };
   }
 
+  const startReconciliation = (
+    syncId: string,
+    by: RepairActor,
+    trigger: 'api' | 'schedule' = 'api',
+  ) =>
+    start('reconciliation', syncId, by, async (trx, sync, id) => {
+      const row = await trx
+        .insertInto('sync_reconciliations')
+        .values({
+          id,
+          sync_id: sync.id,
+          sync_version: sync.version,
+          trigger,
+          requested_by: by.actor,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return reconciliationView(row);
+    });
+
   return {
     startBackfill: (syncId: string, by: RepairActor) =>
       start('backfill', syncId, by, async (trx, sync, id) => {
@@ -142,21 +162,7 @@ export function createSyncBulk(deps: SyncBulkDeps) {
         return backfillView(row);
       }),
 
-    startReconciliation: (syncId: string, by: RepairActor, trigger: 'api' | 'schedule' = 'api') =>
-      start('reconciliation', syncId, by, async (trx, sync, id) => {
-        const row = await trx
-          .insertInto('sync_reconciliations')
-          .values({
-            id,
-            sync_id: sync.id,
-            sync_version: sync.version,
-            trigger,
-            requested_by: by.actor,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        return reconciliationView(row);
-      }),
+    startReconciliation,
 
     /** The worker task of a backfill. */
     async backfillTask(payload: { backfillId: string }, attempt: { last: boolean }) {
@@ -195,6 +201,26 @@ export function createSyncBulk(deps: SyncBulkDeps) {
       } catch (error) {
         await failed('sync_reconciliations', row.id, error, attempt.last);
       }
+    },
+
+    /**
+     * Starts a scheduled reconciliation when the sync asks for them (`reconcileEverySeconds`)
+     * and the last one started longer ago than that (run after each change detection).
+     */
+    async reconcileIfDue(syncId: string) {
+      const sync = await deps.loadSync(syncId);
+      const every = sync?.definition.reconcileEverySeconds;
+      if (sync === undefined || every === undefined) return;
+      const last = await db
+        .selectFrom('sync_reconciliations')
+        .select('created_at')
+        .where('sync_id', '=', syncId)
+        .orderBy('seq', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      if (last !== undefined && Date.now() - new Date(last.created_at).getTime() < every * 1000)
+        return;
+      await startReconciliation(syncId, { actor: `sync:${syncId}` }, 'schedule');
     },
 
     /** Repairs the open drift of a finished reconciliation by the sync's current policies. */

@@ -88,6 +88,8 @@ export const SyncDefinitionSchema = z
     intervalSeconds: z.number().int().min(1).max(86_400).default(60),
     /** Seconds between two full scans of a side that find deleted records (default 300). */
     deleteScanSeconds: z.number().int().min(1).max(604_800).default(300),
+    /** Seconds between two scheduled reconciliations (none without; at least 60). */
+    reconcileEverySeconds: z.number().int().min(60).max(2_592_000).optional(),
   })
   .strict()
   .openapi('SyncDefinition', {
