@@ -16,7 +16,12 @@ import {
   type TestJunction,
 } from '../support/start-junction.js';
 import { until } from '../support/until.js';
-import { CRM_KEY, createTargetIntegration, deliver } from './operations-support.js';
+import {
+  createCrmConnection,
+  createTargetConnection,
+  createTargetIntegration,
+  deliver,
+} from './operations-support.js';
 
 // Worker processes run the built dist: `npx tsc -b` first.
 const script = path.join(repoRoot, 'test/fixtures/run-worker-process.mjs');
@@ -123,18 +128,10 @@ beforeAll(async () => {
     { connectors: createStaticConnectorSource([crm, targetApi]) },
   );
   const api = apiOf(t);
-  const crmConnection = await api.post('/v1/connections', {
-    name: 'CRM',
-    connector: 'test-crm',
-    credentials: { apiKey: CRM_KEY },
-  });
-  const erpConnection = await api.post('/v1/connections', {
-    name: 'ERP',
-    connector: 'test-target',
-    credentials: { token: 'erp-token' },
-    settings: { baseUrl: target.url },
-  });
-  connections = { crm: crmConnection.body.id, erp: erpConnection.body.id };
+  connections = {
+    crm: await createCrmConnection(api),
+    erp: await createTargetConnection(api, target.url),
+  };
   hook = await createIntegration('create-customer');
 }, 60_000);
 

@@ -6,6 +6,36 @@ import { until } from '../support/until.js';
 
 export const CRM_KEY = 'crm-webhook-secret';
 
+/** Creates a CRM connection (signed with CRM_KEY) named `name`; answers its id. */
+export async function createCrmConnection(
+  api: ReturnType<typeof apiOf>,
+  name = 'CRM',
+): Promise<string> {
+  const created = await api.post('/v1/connections', {
+    name,
+    connector: 'test-crm',
+    credentials: { apiKey: CRM_KEY },
+  });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  return created.body.id as string;
+}
+
+/** Creates a connection to the test target at `baseUrl` named `name`; answers its id. */
+export async function createTargetConnection(
+  api: ReturnType<typeof apiOf>,
+  baseUrl: string,
+  name = 'ERP',
+): Promise<string> {
+  const created = await api.post('/v1/connections', {
+    name,
+    connector: 'test-target',
+    credentials: { token: 'erp-token' },
+    settings: { baseUrl },
+  });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  return created.body.id as string;
+}
+
 /**
  * Creates and enables a CRM-to-target integration (the customer step creates, then updates the
  * linked record) and answers its id and webhook path.

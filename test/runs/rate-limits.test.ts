@@ -8,7 +8,7 @@ import { apiOf, pointersOf } from '../support/api.js';
 import { createEnabledIntegration } from '../support/create-enabled-integration.js';
 import { startTestJunction, type TestJunction } from '../support/start-junction.js';
 import { until } from '../support/until.js';
-import { CRM_KEY, deliver } from './operations-support.js';
+import { createCrmConnection, deliver } from './operations-support.js';
 
 /**
  * A customer API that serves 10 requests per second (a sliding second) and answers 429 with
@@ -117,12 +117,7 @@ beforeAll(async () => {
   target = await startLimitedTarget();
   t = await startTestJunction({}, { connectors: createStaticConnectorSource([crm, targetApi]) });
   api = apiOf(t);
-  const created = await api.post('/v1/connections', {
-    name: 'CRM',
-    connector: 'test-crm',
-    credentials: { apiKey: CRM_KEY },
-  });
-  crmConnection = created.body.id;
+  crmConnection = await createCrmConnection(api);
 }, 60_000);
 
 afterAll(async () => {

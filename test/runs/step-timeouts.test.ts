@@ -5,7 +5,7 @@ import { slowTarget } from '../fixtures/connectors/slow-target.js';
 import { apiOf, countRows, pointersOf } from '../support/api.js';
 import { createEnabledIntegration } from '../support/create-enabled-integration.js';
 import { startTestJunction, type TestJunction } from '../support/start-junction.js';
-import { CRM_KEY, deliver, settled } from './operations-support.js';
+import { createCrmConnection, deliver, settled } from './operations-support.js';
 
 let t: TestJunction;
 let api: ReturnType<typeof apiOf>;
@@ -40,12 +40,7 @@ beforeAll(async () => {
     { connectors: createStaticConnectorSource([crm, slowTarget]) },
   );
   api = apiOf(t);
-  const created = await api.post('/v1/connections', {
-    name: 'CRM',
-    connector: 'test-crm',
-    credentials: { apiKey: CRM_KEY },
-  });
-  crmConnection = created.body.id;
+  crmConnection = await createCrmConnection(api);
 }, 60_000);
 
 afterAll(async () => {

@@ -7,7 +7,13 @@ import { apiOf, pointersOf } from '../support/api.js';
 import { startFakeTarget } from '../support/fake-target.js';
 import { startTestJunction, type TestJunction } from '../support/start-junction.js';
 import { until } from '../support/until.js';
-import { CRM_KEY, createTargetIntegration, deliver, settled } from './operations-support.js';
+import {
+  createCrmConnection,
+  createTargetConnection,
+  createTargetIntegration,
+  deliver,
+  settled,
+} from './operations-support.js';
 
 let t: TestJunction;
 let api: ReturnType<typeof apiOf>;
@@ -38,21 +44,12 @@ beforeAll(async () => {
     { connectors: createStaticConnectorSource([crm, targetApi]) },
   );
   api = apiOf(t);
-  const crmConnection = await api.post('/v1/connections', {
-    name: 'CRM',
-    connector: 'test-crm',
-    credentials: { apiKey: CRM_KEY },
-  });
-  const erp = await api.post('/v1/connections', {
-    name: 'ERP',
-    connector: 'test-target',
-    credentials: { token: 'erp-token' },
-    settings: { baseUrl: target.url },
-  });
+  const crmConnection = await createCrmConnection(api);
+  const erp = await createTargetConnection(api, target.url);
   hook = await createTargetIntegration(api, {
     name: 'CRM to an ERP without idempotency keys',
-    crm: crmConnection.body.id,
-    erp: erp.body.id,
+    crm: crmConnection,
+    erp,
     action: 'create-customer-unkeyed',
   });
 }, 60_000);
