@@ -51,6 +51,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0020-console-sessions': m0020,
   '0022-syncs': m0022,
   '0023-sync-last-run': m0023,
-  '0026-vacuum-settings': m0026,
   '0024-sync-backfill-reconcile': m0024,
+  '0026-vacuum-settings': m0026,
 };
