@@ -147,6 +147,21 @@ export function registerSyncBulkRoutes(
       .limit(limit + 1)
       .execute();
   };
+  /** A page of those runs as views, with the cursor of the next page. */
+  const runPage = async <V extends { readonly createdAt: string }>(
+    table: RunTable,
+    id: string,
+    limit: number,
+    cursor: string | undefined,
+    view: (row: never) => V,
+  ) => {
+    const rows = await listRuns(table, id, limit, cursor);
+    return seqPage(
+      rows.map((r) => view(r as never)),
+      rows.map((r) => r.seq),
+      limit,
+    );
+  };
   const loadRun = async (table: RunTable, id: string, rid: string) => {
     const row = await db
       .selectFrom(table)
@@ -191,16 +206,8 @@ export function registerSyncBulkRoutes(
   });
   app.openapi(backfills.list, async (c) => {
     const { limit, cursor } = c.req.valid('query');
-    const rows = await listRuns('sync_backfills', c.req.valid('param').id, limit, cursor);
-    const views = rows.map((r) => backfillView(r as never));
-    return c.json(
-      seqPage(
-        views,
-        rows.map((r) => r.seq),
-        limit,
-      ),
-      200,
-    );
+    const id = c.req.valid('param').id;
+    return c.json(await runPage('sync_backfills', id, limit, cursor, backfillView), 200);
   });
   app.openapi(backfills.one, async (c) => {
     const { id, rid } = c.req.valid('param');
@@ -213,14 +220,9 @@ export function registerSyncBulkRoutes(
   });
   app.openapi(reconciliations.list, async (c) => {
     const { limit, cursor } = c.req.valid('query');
-    const rows = await listRuns('sync_reconciliations', c.req.valid('param').id, limit, cursor);
-    const views = rows.map((r) => reconciliationView(r as never));
+    const id = c.req.valid('param').id;
     return c.json(
-      seqPage(
-        views,
-        rows.map((r) => r.seq),
-        limit,
-      ),
+      await runPage('sync_reconciliations', id, limit, cursor, reconciliationView),
       200,
     );
   });
