@@ -1,4 +1,3 @@
-import type { RecordPage } from '@junction/connector-kit';
 import type { LinkSideState } from './bulk-links.js';
 import type { RecordSide } from './record-client.js';
 import type { SideCodec } from './side-codec.js';

@@ -11,7 +11,7 @@ import { type BulkSide, sidePages } from './bulk-side.js';
 import { compareMapped } from './compare-mapped.js';
 import { keysetItems, mergeSides } from './merge-sides.js';
 import type { BulkSync } from './run-backfill.js';
-import { other, reads } from './sync-definition.js';
+import { reads } from './sync-definition.js';
 
 export type ReconciliationRow = Selectable<SyncReconciliationsTable>;
 type Item = Insertable<SyncDriftItemsTable>;
