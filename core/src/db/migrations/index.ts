@@ -24,6 +24,7 @@ import * as m0023 from './0023-sync-last-run.js';
 import * as m0024 from './0024-sync-backfill-reconcile.js';
 import * as m0026 from './0026-vacuum-settings.js';
 import * as m0027 from './0027-pending-runs.js';
+import * as m0028 from './0028-sync-vacuum-settings.js';
 
 /**
  * Junction's migrations, forward-only, in order. A new migration is a new file added at the end;
@@ -55,4 +56,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0024-sync-backfill-reconcile': m0024,
   '0026-vacuum-settings': m0026,
   '0027-pending-runs': m0027,
+  '0028-sync-vacuum-settings': m0028,
 };
