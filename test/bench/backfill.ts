@@ -1,7 +1,12 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { BENCH_ADMIN_TOKEN, benchPost } from './support/bench-integration.js';
 import { openBenchPostgres } from './support/bench-postgres.js';
-import { startBenchJunction } from './support/junction-env.js';
+import { summariseCpuProfile } from './support/cpu-profile.js';
+import { processCpuSeconds } from './support/cpu-time.js';
+import { type BenchJunction, startBenchJunction } from './support/junction-env.js';
 import { round } from './support/load-generator.js';
 
 const RECORDS = Number(process.env.BENCH_BACKFILL_RECORDS ?? 100_000);
@@ -28,7 +33,11 @@ const targetTableSql = (name: string) => `create table ${name} (
  * copied into an "ERP" table of another database twice in one run: by a hand-written loop
  * (keyset pages of BENCH_BACKFILL_BATCH rows, each written by one `insert ... select from
  * unnest(...) on conflict do update`), the baseline; then by Junction's backfill of a sync
- * between the two tables. Reports both rates (records per second) and their ratio.
+ * between the two tables. Reports both rates (records per second), their ratio, and the CPU
+ * milliseconds the Junction process spent per page of BENCH_BACKFILL_BATCH records (less
+ * sensitive to a shared machine's load than the rates). BENCH_PROFILE=1 adds a CPU profile of the
+ * Junction process during its backfill, summarised (BENCH_PROFILE_KEEP=1 keeps the .cpuprofile
+ * and prints its folder).
  */
 export async function runBackfillBench(): Promise<Record<string, unknown>> {
   const postgres = await openBenchPostgres();
@@ -58,16 +67,17 @@ export async function runBackfillBench(): Promise<Record<string, unknown>> {
     });
     let backfill: Awaited<ReturnType<typeof junctionBackfill>>;
     try {
-      backfill = await junctionBackfill(junction.url, sourceUrl, targetUrl);
+      backfill = await junctionBackfill(junction, sourceUrl, targetUrl);
     } finally {
       await junction.stop();
     }
     await checkCopied(target, 'erp_junction');
     const ratio = backfill.perSecond / baseline.perSecond;
     console.log(`\nbackfill: ${RECORDS} records, batches of ${BATCH}`);
+    const { profile: _, ...rates } = backfill;
     console.table([
       { what: 'hand-written unnest upsert', ...baseline },
-      { what: "Junction's backfill (postgres to postgres)", ...backfill },
+      { what: "Junction's backfill (postgres to postgres)", ...rates },
     ]);
     return {
       server: postgres.server,
@@ -91,7 +101,8 @@ export async function runBackfillBench(): Promise<Record<string, unknown>> {
  * the ERP table (matched by email), its backfill started and followed until it ends. The time
  * runs from the POST to the end the backfill reports.
  */
-async function junctionBackfill(junctionUrl: string, sourceUrl: string, targetUrl: string) {
+async function junctionBackfill(junction: BenchJunction, sourceUrl: string, targetUrl: string) {
+  const junctionUrl = junction.url;
   const call = benchPost(junctionUrl);
   const connection = async (name: string, url: string) =>
     (
@@ -126,12 +137,18 @@ async function junctionBackfill(junctionUrl: string, sourceUrl: string, targetUr
     match: { a: 'values.email', b: 'values.email' },
   });
   const syncId = sync.json.id as string;
+  const profileDir =
+    process.env.BENCH_PROFILE === '1'
+      ? await mkdtemp(path.join(os.tmpdir(), 'junction-bench-prof-'))
+      : undefined;
+  if (profileDir) await junction.child.ask('profile-start');
+  const cpuBefore = await processCpuSeconds(junction.child.pid);
   const started = performance.now();
   const { json } = await call(`/v1/syncs/${syncId}/backfill`, undefined);
-  const path = `${junctionUrl}/v1/syncs/${syncId}/backfills/${json.id as string}`;
+  const viewUrl = `${junctionUrl}/v1/syncs/${syncId}/backfills/${json.id as string}`;
   const deadline = Date.now() + Number(process.env.BENCH_BACKFILL_WAIT_MS ?? 600_000);
   for (;;) {
-    const res = await fetch(path, { headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` } });
+    const res = await fetch(viewUrl, { headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` } });
     const view = (await res.json()) as {
       state: string;
       error: string | null;
@@ -143,16 +160,28 @@ async function junctionBackfill(junctionUrl: string, sourceUrl: string, targetUr
     if (view.state === 'failed') throw new Error(`The backfill failed: ${view.error}`);
     if (view.state === 'succeeded' && view.finishedAt !== null) {
       const seconds = (performance.now() - started) / 1000;
+      const cpuSeconds = (await processCpuSeconds(junction.child.pid)) - cpuBefore;
       return {
         records: view.created.b,
         seconds: round(seconds, 2),
         perSecond: Math.round(view.created.b / seconds),
         reportedPerSecond: view.progress.ratePerSecond,
+        cpuMsPerPage: round((cpuSeconds * 1000 * BATCH) / RECORDS, 1),
+        ...(profileDir ? { profile: await profileOf(junction, profileDir) } : {}),
       };
     }
     if (Date.now() > deadline) throw new Error(`The backfill did not end in time: ${view.state}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Stops the CPU profile begun in `dir` and summarises it (BENCH_PROFILE=1). */
+async function profileOf(junction: BenchJunction, dir: string) {
+  await junction.child.ask('profile-stop', { dir });
+  const summary = await summariseCpuProfile(dir, 25);
+  if (process.env.BENCH_PROFILE_KEEP === '1') console.log(`backfill profile: ${dir}`);
+  else await rm(dir, { recursive: true, force: true });
+  return summary;
 }
 
 /** Copies every source row in keyset pages, one unnest upsert per page. */
