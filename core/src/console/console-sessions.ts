@@ -10,6 +10,11 @@ export interface ConsoleSession {
   readonly csrf: string;
   /** The SHA-256 of the cookie's session id (the row's key). */
   readonly idHash: Buffer;
+  /**
+   * The console sections (their paths) this process serves, set on each request: a section
+   * whose service is absent (plugins, syncs, reviews) is left out of the navigation.
+   */
+  readonly served?: readonly string[];
 }
 
 /** How long a session lives: idle, and at most (sliding within the absolute bound). */

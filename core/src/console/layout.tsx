@@ -2,7 +2,8 @@ import type { Child } from 'hono/jsx';
 import { roleHasPermission } from '../auth/permissions.js';
 import type { ConsoleSession } from './console-sessions.js';
 
-const sections = [
+/** The console's sections: each needs its permission, and its page served by this process. */
+export const consoleSections = [
   { href: '/console', label: 'Overview', permission: 'read' },
   { href: '/console/runs', label: 'Runs', permission: 'read' },
   { href: '/console/reviews', label: 'Review queue', permission: 'reviews:read' },
@@ -40,8 +41,12 @@ export function Layout(props: {
           {session && (
             <nav aria-label="Console sections">
               <ul>
-                {sections
-                  .filter((s) => roleHasPermission(session.principal.role, s.permission))
+                {consoleSections
+                  .filter(
+                    (s) =>
+                      roleHasPermission(session.principal.role, s.permission) &&
+                      (session.served?.includes(s.href) ?? true),
+                  )
                   .map((s) => (
                     <li>
                       <a href={s.href} aria-current={props.current === s.href ? 'page' : undefined}>

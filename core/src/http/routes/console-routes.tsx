@@ -8,6 +8,7 @@ import { roleHasPermission } from '../../auth/permissions.js';
 import { actorOf } from '../../auth/principal.js';
 import { consoleCss, consoleJs } from '../../console/console-assets.js';
 import { type ConsoleSessions, csrfMatches } from '../../console/console-sessions.js';
+import { consoleSections } from '../../console/layout.js';
 import { overviewFigures } from '../../console/overview-figures.js';
 import { OverviewPage } from '../../console/overview-page.js';
 import { SignInPage } from '../../console/sign-in-page.js';
@@ -149,6 +150,17 @@ export function registerConsoleRoutes(app: OpenAPIHono<AppEnv>, deps: ConsoleDep
     }),
   );
 
+  // The sections whose page this process serves (known once every page is registered).
+  let served: readonly string[] | undefined;
+  const servedSections = () =>
+    (served ??= consoleSections
+      .map((s) => s.href)
+      .filter((href) =>
+        console.routes.some(
+          (r) => r.method === 'GET' && `/console${r.path === '/' ? '' : r.path}` === href,
+        ),
+      ));
+
   // Everything below needs a session; a POST also needs this site's Origin and the CSRF token.
   console.use(async (c, next) => {
     const session = await sessions.find(readSessionCookie(c));
@@ -165,7 +177,7 @@ export function registerConsoleRoutes(app: OpenAPIHono<AppEnv>, deps: ConsoleDep
         401,
       );
     }
-    c.set('session', session);
+    c.set('session', { ...session, served: servedSections() });
     c.set('principal', session.principal);
     if (c.req.method === 'POST') {
       const form = await c.req.parseBody({ all: true });
