@@ -14,6 +14,10 @@
  * that version (`^1.1.0`); plugins declaring `^1.0.0` keep loading.
  *
  * History:
+ * - 1.13.0: a record type's optional `count` (how many records a full `list` would read), which
+ *   a backfill reads at its start to know its total; `sqlTableRecordType` offers it
+ *   (`select count(*)`); manifests list it among the capabilities; the testing module's
+ *   `checkRecordType` checks it against what `list` reads.
  * - 1.12.0: a record type's optional `listChanged` (records changed since an instant, in
  *   (`updatedAt`, key) order, keyset pages), which two-way sync uses to detect changes;
  *   `sqlTableRecordType` offers it for tables with a modified-at column.
@@ -68,7 +72,7 @@
  * defineConnector({ ..., contract: `^${CONTRACT_VERSION}` });
  * ```
  */
-export const CONTRACT_VERSION = '1.12.0';
+export const CONTRACT_VERSION = '1.13.0';
 
 type Version = readonly [number, number, number];
 

@@ -56,6 +56,12 @@ export interface RecordOperations<R> {
     ctx: RunContext,
     page: { since?: string; after?: string; limit: number },
   ): Promise<RecordPage<R>>;
+  /**
+   * How many records there are now (contract 1.13): what a full `list` would read, known before
+   * reading it, so that a long read (a backfill) can say how far it is. It may be an estimate
+   * when the system only has one; it is read once, not kept exact.
+   */
+  count?(ctx: RunContext): Promise<number>;
 }
 
 /**
@@ -76,6 +82,7 @@ export const RECORD_CAPABILITIES = [
   'updateMany',
   'deleteMany',
   'listChanged',
+  'count',
 ] as const satisfies readonly (keyof RecordOperations<unknown>)[];
 
 /**

@@ -371,6 +371,11 @@ export function createSqlRecordStore(options: SqlRecordStoreOptions) {
         ? { records }
         : { records, next: JSON.stringify([last.modifiedAt, last.key]) };
     },
+    /** The number of rows of the table (`select count(*)`: exact, read once). */
+    async count(session: SqlRecordSession): Promise<number> {
+      const { rows } = await session.query(`select count(*) as n from ${table}`, []);
+      return Number(rows[0]?.n ?? 0);
+    },
     /** The row with this key, or `undefined`. */
     async get(session: SqlRecordSession, key: string): Promise<SqlRecord | undefined> {
       return (await byKeys(session, [key])).get(key);
@@ -450,7 +455,7 @@ export type SqlRecordStore = ReturnType<typeof createSqlRecordStore>;
 
 /**
  * The `table_row` record type of a SQL connector: any table, chosen by its settings (`table`,
- * `keyColumn`, `modifiedAtColumn`), with every capability. `withSession` runs work on a session
+ * `keyColumn`, `modifiedAtColumn`), with every capability (`count`: a `select count(*)`). `withSession` runs work on a session
  * of the connection (the connector's pool, egress guard and error classification).
  *
  * @example
@@ -514,5 +519,6 @@ export function sqlTableRecordType(
     updateMany: (ctx, records) => run(ctx, (store, s) => store.updateMany(s, records)),
     deleteMany: (ctx, keys) => run(ctx, (store, s) => store.deleteMany(s, keys)),
     listChanged: (ctx, page) => run(ctx, (store, s) => store.listChanged(s, page)),
+    count: (ctx) => run(ctx, (store, s) => store.count(s)),
   });
 }

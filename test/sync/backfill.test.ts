@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
+import { createLogger } from '@junction/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syncBulkSources } from '../../core/src/sync/bulk-sources.js';
+import { progressOf, runBackfill } from '../../core/src/sync/run-backfill.js';
 import { createToken } from '../audit/audit-support.js';
 import { apiOf, pointersOf } from '../support/api.js';
 import { until } from '../support/until.js';
@@ -30,6 +33,7 @@ afterAll(async () => {
   await maria(`drop table if exists ${erp}`);
   await maria(`drop table if exists ${erp}_crashed`);
   await maria(`drop table if exists ${erp}_live`);
+  await maria(`drop table if exists ${erp}_counted`);
 });
 
 describe('backfill', () => {
@@ -242,5 +246,57 @@ describe('backfill', () => {
       'if-match': enabled.headers.get('etag') ?? '',
     });
     expect(disabled.status).toBe(200);
+  });
+
+  it('knows its total from the start when its sides can count: the first page shows a total and an ETA', async () => {
+    const api = apiOf(s.t);
+    const target = `${erp}_counted`;
+    await createErpTable(target);
+    const definition = crmErpSync(
+      { pg: s.pgConnection, mysql: s.mysqlConnection },
+      { crm, erp: target },
+      { name: 'counted', direction: 'a_to_b' },
+    );
+    delete (definition as { match?: unknown }).match;
+    const { aToB } = definition.mappings;
+    const id = await createSync(api, { ...definition, mappings: { aToB } });
+    const total = (await s.pg(`select count(*)::int as n from ${crm}`))[0]?.n as number;
+    // Queued without a job: the test runs it itself and looks at the progress of each page.
+    const backfill = `sbf_counted_${id}`;
+    const pool = s.t.junction.database.pool;
+    await pool.query(
+      `insert into sync_backfills (id, sync_id, sync_version, plan, requested_by)
+       values ($1, $2, 1, '{walk:a}', 'test')`,
+      [backfill, id],
+    );
+    const { services, database } = s.t.junction;
+    const sources = syncBulkSources(services.syncs, services.records);
+    const loaded = await sources.loadSync(id);
+    if (loaded === undefined) throw new Error(`sync ${id} is not there`);
+    const sync = { id, definition: loaded.definition, sides: await sources.sidesOf(loaded) };
+    const seen: ReturnType<typeof progressOf>[] = [];
+    await runBackfill(
+      {
+        db: database.db,
+        logger: createLogger('silent'),
+        pageSize: 50,
+        onPage: (row) => seen.push(progressOf(row)),
+      },
+      sync,
+      backfill,
+    );
+    expect(seen.length).toBeGreaterThan(2);
+    // Counted before the first page was read (the CRM table's select count(*)).
+    expect(seen[0]).toMatchObject({ done: 50, total });
+    expect(seen[0]?.ratePerSecond).toBeGreaterThan(0);
+    expect(Date.parse(seen[0]?.eta ?? '')).toBeGreaterThan(0);
+    expect(seen.every((p) => p.total === total)).toBe(true);
+    const done = await finished(api, `/v1/syncs/${id}/backfills/${backfill}`);
+    expect(done).toMatchObject({
+      state: 'succeeded',
+      totals: { a: total, b: null },
+      created: { b: total },
+      progress: { done: total, total, eta: null },
+    });
   });
 });

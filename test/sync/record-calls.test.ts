@@ -81,6 +81,8 @@ async function exercise(side: RecordSide, secret: string | undefined) {
   expect(rest.records.map((r) => side.keyOf(r))).toEqual([side.keyOf(made[2]!)]);
   expect(rest.next).toBeUndefined();
   const key = side.keyOf(made[0]!);
+  // count, contract 1.13: the table's rows, before the first page is read.
+  expect(await side.count()).toBe(3);
   expect(await side.get(key)).toMatchObject({ key, values: { email: 'ann@example.com' } });
   const since = new Date(Date.now() - 60_000).toISOString();
   const changed = await side.listChanged({ since, limit: 2 });
@@ -143,6 +145,8 @@ describe('record calls through the executor', () => {
     );
     const limited = await side.list({ limit: 5 }).catch((e: unknown) => e);
     expect(limited).toMatchObject({ kind: 'rateLimited' });
+    // No count: undefined, without a call.
+    expect(await side.count()).toBeUndefined();
     const refused = await side.delete('1').catch((e: unknown) => e);
     expect(refused).toMatchObject({ kind: 'invalidInput' });
     expect(String(refused)).toMatch(/cannot delete/);

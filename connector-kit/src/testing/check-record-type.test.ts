@@ -8,10 +8,16 @@ type Note = { id: string; title: string; version: number };
 
 /** An in-memory record type; `faults` breaks it the ways a connector can get wrong. */
 function notes(
-  faults: { repeatOnPage?: boolean; forgetUpdate?: boolean; badField?: boolean } = {},
+  faults: {
+    repeatOnPage?: boolean;
+    forgetUpdate?: boolean;
+    badField?: boolean;
+    countDeleted?: boolean;
+  } = {},
 ) {
   const store = new Map<string, Note>();
   let next = 1;
+  let deleted = 0;
   const sorted = () => [...store.values()].sort((a, b) => a.id.localeCompare(b.id));
   return defineRecordType({
     name: 'note',
@@ -49,7 +55,13 @@ function notes(
       return { ...changed };
     },
     async delete(_ctx, key) {
-      return store.delete(key);
+      const gone = store.delete(key);
+      if (gone) deleted += 1;
+      return gone;
+    },
+    // A count that forgets deletes (a cached total) is one the check must catch.
+    async count() {
+      return store.size + (faults.countDeleted ? deleted : 0);
     },
   });
 }
@@ -75,7 +87,7 @@ describe('checkRecordType', () => {
   it('finds nothing wrong with a record type that keeps its declaration', async () => {
     const report = await checkRecordType(notes(), createTestContext(), options);
     expect(report.problems).toEqual([]);
-    expect(report.checked).toEqual(['create', 'get', 'list', 'update', 'delete']);
+    expect(report.checked).toEqual(['create', 'get', 'list', 'count', 'update', 'delete']);
     expect(report.created).toBe(5);
     expect(report.pages).toBeGreaterThan(2);
   });
@@ -106,5 +118,14 @@ describe('checkRecordType', () => {
       false,
     );
     expect(report.problems.some((p) => p.startsWith('get: n0001 reads'))).toBe(true);
+  });
+
+  it('reports a count that differs from what list reads', async () => {
+    const report = await checkRecordType(
+      notes({ countDeleted: true }),
+      createTestContext(),
+      options,
+    );
+    expect(report.problems).toEqual(['count after delete: 5 records, where list reads 4']);
   });
 });

@@ -59,7 +59,8 @@ function contains(actual: unknown, expected: unknown): boolean {
  * account): creates the samples (`create` and `createMany`), reads each back (`get`), lists every
  * page from the start (`list`: no record missing, none twice, the cursor moving on), updates
  * (`update`, `updateMany`: the change is stored and `updatedAt` does not go back), deletes
- * (`delete`, `deleteMany`: gone from `get` and `list`, a second delete finds nothing), and checks
+ * (`delete`, `deleteMany`: gone from `get` and `list`, a second delete finds nothing), counts
+ * (`count`: as many as `list` reads, after the creates and after the deletes), and checks
  * every record it is given against the declared fields. Capabilities the record type does not
  * offer are left out. It writes and deletes records: point it at a place made for tests.
  *
@@ -171,9 +172,20 @@ export async function checkRecordType<F extends FieldSet>(
     problems.push(`${step}: still more pages after ${options.maxPages ?? 1000}`);
     return seen;
   };
+  // Count: a whole number; with list, the number of records the pages held.
+  const counted = async (step: string, listedNow: number | undefined) => {
+    if (!rt.count) return;
+    const n = await rt.count(ctx);
+    if (!Number.isSafeInteger(n) || n < 0)
+      problems.push(`${step}: answered ${JSON.stringify(n)}, not a number of records`);
+    else if (listedNow !== undefined && n !== listedNow)
+      problems.push(`${step}: ${n} records, where list reads ${listedNow}`);
+  };
   if (rt.list) {
     checked.push('list');
     const seen = await listAll('list');
+    if (rt.count) checked.push('count');
+    await counted('count', seen.size);
     for (const [key, record] of current) {
       const listedRecord = seen.get(key);
       if (listedRecord === undefined) problems.push(`list: ${key} is missing from the pages`);
@@ -250,6 +262,10 @@ export async function checkRecordType<F extends FieldSet>(
     const seen = await listAll('list after delete');
     for (const key of deleted)
       if (seen.has(key)) problems.push(`list after delete: ${key} is still listed`);
+    await counted('count after delete', seen.size);
+  } else if (rt.count && !rt.list) {
+    checked.push('count');
+    await counted('count', undefined);
   }
   return { problems, checked, created: created.length, pages, listed };
 }

@@ -17,6 +17,7 @@ export type RecordCall =
       readonly after?: string;
       readonly limit: number;
     }
+  | { readonly op: 'count' }
   | { readonly op: 'get'; readonly key: string }
   | { readonly op: 'create'; readonly record: Row }
   | { readonly op: 'update'; readonly record: Row }
@@ -57,6 +58,8 @@ export function runRecordCall(
       return fn.call(type, ctx, { cursor: call.cursor, limit: call.limit });
     case 'listChanged':
       return fn.call(type, ctx, { since: call.since, after: call.after, limit: call.limit });
+    case 'count':
+      return fn.call(type, ctx, undefined);
     case 'get':
     case 'delete':
       return fn.call(type, ctx, call.key);

@@ -7,7 +7,15 @@ type Row = Readonly<Record<string, unknown>>;
 /** What backfill and reconciliation need of a side's record calls. */
 export type BulkRecords = Pick<
   RecordSide,
-  'keyField' | 'updatedAtField' | 'keyOf' | 'list' | 'get' | 'update' | 'delete' | 'createMany'
+  | 'keyField'
+  | 'updatedAtField'
+  | 'keyOf'
+  | 'list'
+  | 'count'
+  | 'get'
+  | 'update'
+  | 'delete'
+  | 'createMany'
 >;
 
 /** One side of a sync as backfill and reconciliation see it. */

@@ -44,6 +44,8 @@ export interface RecordSide {
     limit: number;
   }): Promise<RecordPage<SyncRecord>>;
   get(key: string): Promise<SyncRecord | undefined>;
+  /** The number of records (`count`, contract 1.13); `undefined` when the type cannot count. */
+  count(): Promise<number | undefined>;
   create(record: SyncRecord): Promise<SyncRecord>;
   update(record: SyncRecord): Promise<SyncRecord | undefined>;
   delete(key: string): Promise<boolean>;
@@ -128,6 +130,12 @@ export function createRecordClient(deps: RecordClientDeps) {
         listChanged: (page) =>
           call({ op: 'listChanged', ...page }) as Promise<RecordPage<SyncRecord>>,
         get: (key) => call({ op: 'get', key }) as Promise<SyncRecord | undefined>,
+        async count() {
+          if (!offers('count')) return undefined;
+          // An estimate at best: an answer that is no count is taken as none.
+          const n = Number(await call({ op: 'count' }));
+          return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+        },
         create: (record) => call({ op: 'create', record }) as Promise<SyncRecord>,
         update: (record) => call({ op: 'update', record }) as Promise<SyncRecord | undefined>,
         delete: async (key) => (await call({ op: 'delete', key })) === true,

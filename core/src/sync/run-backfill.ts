@@ -7,6 +7,7 @@ import type {
 } from '../db/tables/sync-bulk-tables.js';
 import type { Logger } from '../log/create-logger.js';
 import { walkPage } from './backfill-page.js';
+import { countTotals } from './backfill-totals.js';
 import { insertLinks, linkedKeys, linksOf, type NewLink, noRecord } from './bulk-links.js';
 import { type BulkSide, linkState, sidePages } from './bulk-side.js';
 import { other, reads, type SyncDefinition } from './sync-definition.js';
@@ -69,6 +70,7 @@ export async function runBackfill(deps: BackfillDeps, sync: BulkSync, id: string
   if (row.resumed > 0) logger.info({ backfill: id, pass: row.pass }, 'sync backfill resumed');
   const scratch = id;
   if (row.pending !== null) row = await settlePending(deps, sync, row);
+  row = await countTotals(deps, sync, row);
   let lastLog = Date.now();
   while (row.pass < row.plan.length) {
     const [kind, name] = (row.plan[row.pass] as BackfillPass).split(':') as [

@@ -63,7 +63,7 @@ describe('postgres table_row record type', () => {
       `postgres table_row: ${report.checked.join(', ')}; ${report.created} created, ${report.pages} pages, ${report.listed} listed`,
     );
     expect(report.problems).toEqual([]);
-    expect(report.checked).toHaveLength(8);
+    expect(report.checked).toHaveLength(9);
     expect(await sql(db.url, 'select count(*)::int as n from crm_contacts')).toEqual([{ n: 0 }]);
   });
 

@@ -17,7 +17,8 @@ export const BackfillSchema = z
     progress: z.object({
       done: z.number().int().openapi({ description: 'Records read so far in all passes.' }),
       total: z.number().int().nullable().openapi({
-        description: 'Records of all passes, once every side has been listed once (else null).',
+        description:
+          "Records of all passes: from the start when every side's record type can count, else once every side has been listed once (null until then).",
       }),
       ratePerSecond: z.number().int().nullable(),
       eta: instant.nullable(),
