@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import type { SyncCounters } from '../../core/src/metrics/sync-counters.js';
+import type { RecordClient } from '../../core/src/sync/record-client.js';
 import { createSyncTask } from '../../core/src/sync/sync-task.js';
 import { apiOf } from '../support/api.js';
 import { maria, tableName, type useSyncJunction } from './sync-support.js';
@@ -23,8 +24,14 @@ export function countingCounters() {
   return { counters, totals, sum };
 }
 
-/** A CRM table in PostgreSQL and an ERP table in MariaDB, and sync runs between them. */
-export function syncFixture(s: SyncJunction) {
+/**
+ * A CRM table in PostgreSQL and an ERP table in MariaDB, and sync runs between them; `records`
+ * wraps the record calls the runs make (faults injected at the record-call boundary).
+ */
+export function syncFixture(
+  s: SyncJunction,
+  options: { records?: (base: RecordClient) => RecordClient } = {},
+) {
   const { counters, totals, sum } = countingCounters();
   // Made at the first run: the Junction starts after this fixture is declared.
   let task: ReturnType<typeof createSyncTask> | undefined;
@@ -32,7 +39,7 @@ export function syncFixture(s: SyncJunction) {
     task ??= createSyncTask({
       pool: s.t.junction.database.pool,
       db: s.t.junction.database.db,
-      records: s.t.junction.services.records,
+      records: (options.records ?? ((base) => base))(s.t.junction.services.records),
       logger: s.t.junction.logger,
       counters,
       pageSize: 7,

@@ -98,8 +98,11 @@ const REFUSED = new Set(['invalidInput', 'auth', 'rateLimited']);
 
 /**
  * Creates on the other side the record `record` of `from` maps to. A `pending` link is
- * committed first: a create whose outcome is unknown (a timeout, a lost answer) leaves the link
- * `flagged` for a person rather than risk a second record; a refused one removes it and fails.
+ * committed first. A create refused for certain removes it and fails. A create whose outcome is
+ * unknown (a 503, a timeout, a lost answer) fails the run with the link left `pending` when the
+ * sync has a `match`: the page is read again after the next run's `recoverPending` has looked
+ * for the record by its match value (found: linked; not found: created then). Without a match
+ * nothing can tell, and the link is `flagged` for a person rather than risk a second record.
  */
 export async function createOther(
   ctx: SyncContext,
@@ -126,9 +129,12 @@ export async function createOther(
       });
       throw error;
     }
-    await ctx.links.setState(pending.id, 'flagged', `create outcome unknown: ${String(error)}`, {
+    // The match settles it: the next run's recoverPending links the record or creates it.
+    if (ctx.definition.match) throw error;
+    const reason = 'create outcome unknown (no match to look for the record by)';
+    await ctx.links.setState(pending.id, 'flagged', `${reason}: ${String(error)}`, {
       action: 'sync.link.flag',
-      data: { from: { side: from, key }, reason: 'create outcome unknown', error: String(error) },
+      data: { from: { side: from, key }, reason, error: String(error) },
     });
     ctx.counters.write(ctx.syncId, to, 'create-unknown');
     return;
