@@ -1,7 +1,5 @@
-import { RetryableError } from '@junction/connector-kit';
 import { describe, expect, it } from 'vitest';
-import type { RecordClient } from '../../core/src/sync/record-client.js';
-import { syncFixture } from './sync-engine-support.js';
+import { failingCreates, syncFixture } from './sync-engine-support.js';
 import { maria, mariadbAvailable, useSyncJunction } from './sync-support.js';
 
 const available = await mariadbAvailable();
@@ -13,24 +11,13 @@ const s = useSyncJunction({ JUNCTION_ROLE: 'api' });
  * happened), or `after` it (the row exists, the answer was lost).
  */
 let fault: 'before' | 'after' | undefined;
-const faulty = (base: RecordClient): RecordClient => ({
-  async side(ref) {
-    const side = await base.side(ref);
-    if (ref.connector !== 'mysql') return side;
-    return {
-      ...side,
-      async create(record) {
-        const when = fault;
-        fault = undefined;
-        if (when === 'before') throw new RetryableError('503 Service Unavailable', { status: 503 });
-        const stored = await side.create(record);
-        if (when === 'after') throw new RetryableError('503 Service Unavailable', { status: 503 });
-        return stored;
-      },
-    };
-  },
+const f = syncFixture(s, {
+  records: failingCreates('mysql', () => {
+    const when = fault;
+    fault = undefined;
+    return when;
+  }),
 });
-const f = syncFixture(s, { records: faulty });
 const pool = () => s.t.junction.database.pool;
 
 const linksOf = async (syncId: string) =>

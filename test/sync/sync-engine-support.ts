@@ -1,3 +1,4 @@
+import { RetryableError } from '@junction/connector-kit';
 import { expect } from 'vitest';
 import type { SyncCounters } from '../../core/src/metrics/sync-counters.js';
 import type { RecordClient } from '../../core/src/sync/record-client.js';
@@ -22,6 +23,31 @@ export function countingCounters() {
   const sum = (prefix: string) =>
     [...totals].filter(([k]) => k.startsWith(prefix)).reduce((n, [, v]) => n + v, 0);
   return { counters, totals, sum };
+}
+
+/**
+ * Record calls whose creates on `connector` may answer 503: `when()`, asked at each create, says
+ * whether this one fails `before` it inserts (nothing happened) or `after` (the record exists,
+ * the answer was lost), or not at all.
+ */
+export function failingCreates(connector: string, when: () => 'before' | 'after' | undefined) {
+  const unavailable = () => new RetryableError('503 Service Unavailable', { status: 503 });
+  return (base: RecordClient): RecordClient => ({
+    async side(ref) {
+      const side = await base.side(ref);
+      if (ref.connector !== connector) return side;
+      return {
+        ...side,
+        async create(record) {
+          const at = when();
+          if (at === 'before') throw unavailable();
+          const stored = await side.create(record);
+          if (at === 'after') throw unavailable();
+          return stored;
+        },
+      };
+    },
+  });
 }
 
 /**

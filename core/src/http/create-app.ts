@@ -149,7 +149,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   });
   if (deps.syncs) {
     registerSyncRoutes(app, { db: deps.db, store: deps.syncs });
-    registerSyncLinkRoutes(app, deps.db);
+    registerSyncLinkRoutes(app, { db: deps.db, records: deps.records, logger: deps.logger });
   }
   if (deps.records)
     registerSyncConflictRoutes(app, {
