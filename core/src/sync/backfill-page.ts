@@ -23,6 +23,8 @@ export async function walkPage(
   from: BulkSide,
   page: { records: readonly Row[]; next: string | null },
   scratch: string,
+  /** Whether the scan stored unused rows of the other side (else no match lookup). */
+  scanned: boolean,
 ): Promise<BackfillRow> {
   const { db } = deps;
   const to = sync.sides[other(from.name)];
@@ -36,7 +38,7 @@ export async function walkPage(
   const used: string[] = [];
   const rest: { record: Row; key: string; match: string | null }[] = [];
   const wanted = [...new Set(matches.filter((m): m is string => m !== null))];
-  if (row.plan.includes(`scan:${to.name}`) && wanted.length > 0) {
+  if (scanned && wanted.length > 0) {
     const { rows: found } = await sql<{
       key: string;
       join_key: string;
@@ -76,7 +78,7 @@ export async function walkPage(
   let createdCount = 0;
   if (rest.length > 0 && reads(sync.definition, from.name)) {
     const mapped = rest.flatMap((r) => {
-      const result = from.codec.map(r.record);
+      const { mapped: result, state } = from.codec.mapWithState(r.record);
       if (result === undefined || result.error !== undefined) {
         skipped++;
         if (skipped === 1)
@@ -86,7 +88,7 @@ export async function walkPage(
           );
         return [];
       }
-      return [{ ...r, output: result.output }];
+      return [{ ...r, output: result.output, state }];
     });
     if (mapped.length > 0) {
       const pending: PendingBatch = {
@@ -103,7 +105,7 @@ export async function walkPage(
       created.forEach((record, i) => {
         const m = mapped[i] as (typeof mapped)[number];
         links.push(
-          pair(from, linkState(from, m.record, false, m.key), linkState(to, record, true)),
+          pair(from, { key: m.key, ...m.state, written: false }, linkState(to, record, true)),
         );
       });
       createdCount = created.length;

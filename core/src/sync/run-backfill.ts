@@ -78,13 +78,14 @@ export async function runBackfill(deps: BackfillDeps, sync: BulkSync, id: string
       'a' | 'b',
     ];
     const side = sync.sides[name];
+    const scanned = kind === 'walk' && (await scanRowsLeft(deps, row, other(name)));
     let count = 0;
     for await (const page of sidePages(side, row.cursor, limit)) {
       const at: BackfillRow = row;
       row =
         kind === 'scan'
           ? await scanPage(deps, sync, at, side, page)
-          : await walkPage(deps, sync, at, side, page, scratch);
+          : await walkPage(deps, sync, at, side, page, scratch, scanned);
       count += page.records.length;
       deps.onPage?.(row);
       if (Date.now() - lastLog > 10_000) {
@@ -113,6 +114,14 @@ export async function runBackfill(deps: BackfillDeps, sync: BulkSync, id: string
     .executeTakeFirstOrThrow();
   logger.info({ backfill: id, ...progressOf(row) }, 'sync backfill finished');
   return row;
+}
+
+/** Whether the backfill's scan of `side` stored rows a walk has not used yet. */
+async function scanRowsLeft(deps: BackfillDeps, row: BackfillRow, side: 'a' | 'b') {
+  if (!row.plan.includes(`scan:${side}`)) return false;
+  const { rows } = await sql<{ left: boolean }>`select exists (select from sync_scan_rows
+    where scan_id = ${row.id} and side = ${side} and not used) as left`.execute(deps.db);
+  return rows[0]?.left === true;
 }
 
 /** Lists a page of the side linked to: its unlinked records, by match hash, into scratch rows. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../audit/canonical-json.js';
 import { readPath } from '../mapping/read-path.js';
-import { createCodecs } from './sync-codec.js';
+import { createCodecs, type RecordView } from './sync-codec.js';
 import { mappingFrom, type SyncDefinition } from './sync-definition.js';
 
 type Row = Readonly<Record<string, unknown>>;
@@ -24,7 +24,15 @@ export interface SideCodec {
   /** The hash of the record's match value (the key correspondence), null without one. */
   match(record: Row): string | null;
   /** The record mapped to the other side's fields (`undefined`: no mapping that way). */
-  map(record: Row): { output: Record<string, unknown>; error?: string } | undefined;
+  map(record: Row): Mapped | undefined;
+  /** `map` and `state` of a record from one evaluation of the mapping (`output` is `base`). */
+  mapWithState(record: Row): { readonly mapped: Mapped | undefined; readonly state: RecordState };
+}
+
+/** A record mapped to the other side's fields, with the first field the mapping failed on. */
+export interface Mapped {
+  readonly output: Record<string, unknown>;
+  readonly error?: string;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -47,21 +55,28 @@ export function sideCodec(
 ): SideCodec {
   const codec = createCodecs(definition)[side];
   const matchPath = definition.match === undefined ? undefined : definition.match[side].split('.');
+  const maps = mappingFrom(definition, side) !== undefined;
+  const mappedOf = ({ mapped, errors }: RecordView): Mapped => {
+    const first = errors[0];
+    const output = mapped ?? {};
+    return first === undefined ? { output } : { output, error: `${first.field}: ${first.message}` };
+  };
+  const versionOf = (record: Row) => {
+    const value = updatedAtField === undefined ? undefined : record[updatedAtField];
+    return value === undefined || value === null ? null : String(value);
+  };
   return {
-    map(record) {
-      if (mappingFrom(definition, side) === undefined) return undefined;
-      const { mapped, errors } = codec.view(record);
-      const first = errors[0];
-      const output = mapped ?? {};
-      return first === undefined
-        ? { output }
-        : { output, error: `${first.field}: ${first.message}` };
-    },
+    map: (record) => (maps ? mappedOf(codec.view(record)) : undefined),
     state(record) {
-      const value = updatedAtField === undefined ? undefined : record[updatedAtField];
-      const version = value === undefined || value === null ? null : String(value);
       const { mapped, hash } = codec.view(record);
-      return { base: mapped, hash, version };
+      return { base: mapped, hash, version: versionOf(record) };
+    },
+    mapWithState(record) {
+      const view = codec.view(record);
+      return {
+        mapped: maps ? mappedOf(view) : undefined,
+        state: { base: view.mapped, hash: view.hash, version: versionOf(record) },
+      };
     },
     match(record) {
       if (matchPath === undefined) return null;
