@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { redactSecrets } from './redact-secrets.js';
 
@@ -54,4 +54,16 @@ export type AuditRow = ReturnType<typeof auditRow>;
  */
 export async function recordAudit(db: Kysely<Database>, entry: AuditEntryInput): Promise<void> {
   await db.insertInto('audit_entries').values(auditRow(entry)).execute();
+}
+
+/**
+ * The insert of an audit entry as SQL, for a statement that makes the change it audits in CTEs
+ * (one statement is one transaction: the entry is written if and only if the change is).
+ */
+export function auditInsertSql(entry: AuditEntryInput): RawBuilder<unknown> {
+  const row = auditRow(entry);
+  return sql`insert into audit_entries (at, actor, action, subject_type, subject_id,
+      integration_id, run_id, request_id, data)
+    values (${row.at}, ${row.actor}, ${row.action}, ${row.subject_type}, ${row.subject_id},
+      ${row.integration_id}, ${row.run_id}, ${row.request_id}, ${row.data}::jsonb)`;
 }

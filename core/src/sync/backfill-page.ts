@@ -1,44 +1,79 @@
 import { sql } from 'kysely';
-import { recordAudit } from '../audit/record-audit.js';
+import { auditInsertSql } from '../audit/record-audit.js';
 import type { PendingBatch } from '../db/tables/sync-bulk-tables.js';
-import { insertLinks, type LinkSideState, linkedKeys, type NewLink } from './bulk-links.js';
+import { insertLinksSql, type LinkSideState, linkedKeys, linkJson } from './bulk-links.js';
 import { type BulkSide, linkState } from './bulk-side.js';
 import type { BackfillDeps, BackfillRow, BulkSync } from './run-backfill.js';
+import type { Mapped } from './side-codec.js';
 import { other, reads } from './sync-definition.js';
 
 type Row = Readonly<Record<string, unknown>>;
 
-const pair = (from: BulkSide, mine: LinkSideState, theirs: LinkSideState): NewLink =>
-  from.name === 'a' ? { a: mine, b: theirs } : { a: theirs, b: mine };
+/** A record of a page to create on the other side: its key, match hash, output and link state. */
+interface ToCreate {
+  readonly key: string;
+  readonly match: string | null;
+  readonly output: Mapped['output'];
+  readonly state: LinkSideState;
+}
+
+/** A page of a walk made ready to send: what links to a scanned record, what is created. */
+export interface PreparedPage {
+  readonly read: number;
+  readonly next: string | null;
+  /** The source keys of the page (a later page treats them as linked until this one commits). */
+  readonly keys: readonly string[];
+  /** Links to scanned records (JSON members, see `linkJson`) and their key pairs. */
+  readonly matched: readonly { readonly json: string; readonly keys: [string, string] }[];
+  /** The scanned records' keys those links use. */
+  readonly used: readonly string[];
+  readonly creates: readonly ToCreate[];
+  readonly skipped: number;
+}
+
+/** What a prepared page knows of the pages before it that have not committed yet. */
+export interface InFlight {
+  /** Source keys read by them. */
+  readonly keys: ReadonlySet<string>;
+  /** Scanned records they link to. */
+  readonly used: ReadonlySet<string>;
+}
+
+const pair = (from: BulkSide, mine: LinkSideState, theirs: LinkSideState) =>
+  from.name === 'a' ? linkJson(mine, theirs) : linkJson(theirs, mine);
+const keyPair = (from: BulkSide, mine: string, theirs: string): [string, string] =>
+  from.name === 'a' ? [mine, theirs] : [theirs, mine];
 
 /**
- * One page of a walk over side `from`: its records without a link are linked to the scanned
- * record of the other side with the same match value, or created there in one batch (when the
- * sync writes that way); the links, the page's audit entry and the cursor commit together.
+ * Prepares a page of a walk over side `from`: its records without a link (nor read by a page in
+ * flight) are linked to the unused scanned record of the other side with the same match value
+ * (looked up when `scanned`), or mapped to be created there (when the sync writes that way).
  */
-export async function walkPage(
+export async function preparePage(
   deps: BackfillDeps,
   sync: BulkSync,
   row: BackfillRow,
   from: BulkSide,
   page: { records: readonly Row[]; next: string | null },
-  scratch: string,
-  /** Whether the scan stored unused rows of the other side (else no match lookup). */
   scanned: boolean,
-): Promise<BackfillRow> {
-  const { db } = deps;
+  inFlight: InFlight,
+): Promise<PreparedPage> {
   const to = sync.sides[other(from.name)];
   const keys = page.records.map((r) => from.records.keyOf(r));
-  const linked = await linkedKeys(db, sync.id, from.name, keys);
-  const open = page.records.flatMap((record, i) =>
-    linked.has(keys[i] as string) ? [] : [{ record, key: keys[i] as string }],
-  );
-  const matches = open.map(({ record }) => from.codec.match(record));
-  const links: NewLink[] = [];
+  const linked = await linkedKeys(deps.db, sync.id, from.name, keys);
+  const open: { record: Row; key: string; match: string | null }[] = [];
+  page.records.forEach((record, i) => {
+    const key = keys[i] as string;
+    if (!linked.has(key) && !inFlight.keys.has(key))
+      open.push({ record, key, match: from.codec.match(record) });
+  });
+  const matched: { json: string; keys: [string, string] }[] = [];
   const used: string[] = [];
-  const rest: { record: Row; key: string; match: string | null }[] = [];
-  const wanted = [...new Set(matches.filter((m): m is string => m !== null))];
-  if (scanned && wanted.length > 0) {
+  let rest = open;
+  const wanted = scanned
+    ? [...new Set(open.flatMap((o) => (o.match === null ? [] : o.match)))]
+    : [];
+  if (wanted.length > 0) {
     const { rows: found } = await sql<{
       key: string;
       join_key: string;
@@ -46,84 +81,90 @@ export async function walkPage(
       version: string | null;
       body: Record<string, unknown> | null;
     }>`select key, join_key, hash, version, body from sync_scan_rows
-      where scan_id = ${scratch} and side = ${to.name} and not used
-        and join_key = any(${wanted}::text[]) order by join_key, key`.execute(db);
+      where scan_id = ${row.id} and side = ${to.name} and not used
+        and join_key = any(${wanted}::text[]) order by join_key, key`.execute(deps.db);
     const byMatch = new Map<string, (typeof found)[number][]>();
-    for (const f of found) byMatch.set(f.join_key, [...(byMatch.get(f.join_key) ?? []), f]);
-    open.forEach(({ record, key }, i) => {
-      const match = matches[i] ?? null;
-      const theirs = match === null ? undefined : byMatch.get(match)?.shift();
+    for (const f of found)
+      if (!inFlight.used.has(f.key))
+        byMatch.set(f.join_key, [...(byMatch.get(f.join_key) ?? []), f]);
+    rest = [];
+    for (const o of open) {
+      const theirs = o.match === null ? undefined : byMatch.get(o.match)?.shift();
       if (theirs === undefined) {
-        rest.push({ record, key, match });
-        return;
+        rest.push(o);
+        continue;
       }
       used.push(theirs.key);
-      links.push(
-        pair(from, linkState(from, record, false, key), {
-          key: theirs.key,
-          hash: theirs.hash,
-          version: theirs.version,
-          base: theirs.body,
-          written: false,
-        }),
-      );
-    });
-  } else
-    open.forEach(({ record, key }, i) => {
-      rest.push({ record, key, match: matches[i] ?? null });
-    });
-
-  const matchedCount = links.length;
+      const state = { ...theirs, base: theirs.body, written: false };
+      matched.push({
+        json: pair(from, linkState(from, o.record, false, o.key), state),
+        keys: keyPair(from, o.key, theirs.key),
+      });
+    }
+  }
+  const creates: ToCreate[] = [];
   let skipped = 0;
-  let createdCount = 0;
-  if (rest.length > 0 && reads(sync.definition, from.name)) {
-    const mapped = rest.flatMap((r) => {
-      const { mapped: result, state } = from.codec.mapWithState(r.record);
-      if (result === undefined || result.error !== undefined) {
+  if (reads(sync.definition, from.name))
+    for (const r of rest) {
+      const { mapped, state } = from.codec.mapWithState(r.record);
+      if (mapped === undefined || mapped.error !== undefined) {
         skipped++;
         if (skipped === 1)
           deps.logger.warn(
-            { backfill: row.id, side: from.name, key: r.key, error: result?.error },
+            { backfill: row.id, side: from.name, key: r.key, error: mapped?.error },
             'sync backfill skipped a record its mapping cannot map',
           );
-        return [];
+        continue;
       }
-      return [{ ...r, output: result.output, state }];
-    });
-    if (mapped.length > 0) {
-      const pending: PendingBatch = {
-        from: from.name,
-        keys: mapped.map((m) => m.key),
-        matches: mapped.map((m) => m.match),
-      };
-      await db
-        .updateTable('sync_backfills')
-        .set({ pending: JSON.stringify(pending), updated_at: new Date() })
-        .where('id', '=', row.id)
-        .execute();
-      const created = await to.records.createMany(mapped.map((m) => m.output));
-      created.forEach((record, i) => {
-        const m = mapped[i] as (typeof mapped)[number];
-        links.push(
-          pair(from, { key: m.key, ...m.state, written: false }, linkState(to, record, true)),
-        );
+      creates.push({
+        key: r.key,
+        match: r.match,
+        output: mapped.output,
+        state: { key: r.key, ...state, written: false },
       });
-      createdCount = created.length;
     }
-  }
-  return db.transaction().execute(async (trx) => {
-    await insertLinks(trx, sync.id, links);
-    if (used.length > 0)
-      await trx
-        .updateTable('sync_scan_rows')
-        .set({ used: true })
-        .where('scan_id', '=', scratch)
-        .where('side', '=', to.name)
-        .where('key', 'in', used)
-        .execute();
-    if (links.length > 0) {
-      const keysOf = (l: NewLink) => [l.a.key, l.b.key];
-      await recordAudit(trx, {
+  return { read: page.records.length, next: page.next, keys, matched, used, creates, skipped };
+}
+
+/** The create batch of a prepared page, as the backfill records it while it is in flight. */
+export function pendingOf(from: BulkSide, page: PreparedPage | undefined): PendingBatch | null {
+  if (page === undefined || page.creates.length === 0) return null;
+  return {
+    from: from.name,
+    keys: page.creates.map((c) => c.key),
+    matches: page.creates.map((c) => c.match),
+  };
+}
+
+/**
+ * Commits a page whose creates came back as `created` in one statement (one transaction): its
+ * links, the scanned records they used, its audit entry (`sync.backfill.page`: the key pairs
+ * linked and created) and the backfill's cursor after it, with `pending` the batch the walk
+ * sends next (recorded before it is sent, so a resume settles it).
+ */
+export async function commitPage(
+  deps: BackfillDeps,
+  sync: BulkSync,
+  row: BackfillRow,
+  from: BulkSide,
+  page: PreparedPage,
+  created: readonly Row[],
+  pending: PendingBatch | null,
+): Promise<BackfillRow> {
+  const to = sync.sides[other(from.name)];
+  const links = page.matched.map((m) => m.json);
+  const createdKeys: [string, string][] = [];
+  created.forEach((record, i) => {
+    const mine = (page.creates[i] as ToCreate).state;
+    const theirs = linkState(to, record, true);
+    links.push(pair(from, mine, theirs));
+    createdKeys.push(keyPair(from, mine.key as string, theirs.key as string));
+  });
+  const ctes = [];
+  if (links.length > 0) {
+    ctes.push(sql`links as (${insertLinksSql(sync.id, `[${links.join(',')}]`)})`);
+    ctes.push(
+      sql`audit as (${auditInsertSql({
         actor: `sync:${sync.id}`,
         action: 'sync.backfill.page',
         subjectType: 'sync',
@@ -131,24 +172,22 @@ export async function walkPage(
         data: {
           backfill: row.id,
           from: from.name,
-          linked: links.slice(0, matchedCount).map(keysOf),
-          created: { side: to.name, links: links.slice(matchedCount).map(keysOf) },
+          linked: page.matched.map((m) => m.keys),
+          created: { side: to.name, links: createdKeys },
         },
-      });
-    }
-    return trx
-      .updateTable('sync_backfills')
-      .set((eb) => ({
-        cursor: page.next,
-        pending: null,
-        done: eb('done', '+', String(page.records.length)),
-        linked: eb('linked', '+', String(matchedCount)),
-        [`created_${to.name}`]: eb(`created_${to.name}`, '+', String(createdCount)),
-        skipped: eb('skipped', '+', String(skipped)),
-        updated_at: new Date(),
-      }))
-      .where('id', '=', row.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-  });
+      })})`,
+    );
+  }
+  if (page.used.length > 0)
+    ctes.push(sql`used as (update sync_scan_rows set used = true
+      where scan_id = ${row.id} and side = ${to.name} and key = any(${page.used}::text[]))`);
+  const createdColumn = sql.ref(`created_${to.name}`);
+  const { rows } = await sql<BackfillRow>`${ctes.length > 0 ? sql`with ${sql.join(ctes)}` : sql``}
+    update sync_backfills set cursor = ${page.next},
+      pending = ${pending === null ? null : JSON.stringify(pending)}::jsonb,
+      done = done + ${page.read}, linked = linked + ${page.matched.length},
+      ${createdColumn} = ${createdColumn} + ${created.length}, skipped = skipped + ${page.skipped},
+      updated_at = ${new Date()}
+    where id = ${row.id} returning *`.execute(deps.db);
+  return rows[0] as BackfillRow;
 }

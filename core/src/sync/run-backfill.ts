@@ -6,8 +6,8 @@ import type {
   SyncBackfillsTable,
 } from '../db/tables/sync-bulk-tables.js';
 import type { Logger } from '../log/create-logger.js';
-import { walkPage } from './backfill-page.js';
 import { countTotals } from './backfill-totals.js';
+import { walkPass } from './backfill-walk.js';
 import { insertLinks, linkedKeys, linksOf, type NewLink, noRecord } from './bulk-links.js';
 import { type BulkSide, linkState, sidePages } from './bulk-side.js';
 import { other, reads, type SyncDefinition } from './sync-definition.js';
@@ -47,9 +47,9 @@ export function backfillPlan(definition: SyncDefinition): BackfillPass[] {
 
 /**
  * Runs (or resumes) backfill `id` of `sync` to its end: each page of each pass commits its links,
- * its audit entry and the cursor after it in one transaction; a create batch is recorded as
+ * its audit entry and the cursor after it in one statement; a create batch is recorded as
  * pending before it is sent, so a resume after a crash settles it (finds the created records by
- * the match, or flags them) instead of creating them twice.
+ * the match, or flags them) instead of creating them twice (walks: see `walkPass`).
  */
 export async function runBackfill(deps: BackfillDeps, sync: BulkSync, id: string) {
   const { db, logger } = deps;
@@ -68,31 +68,32 @@ export async function runBackfill(deps: BackfillDeps, sync: BulkSync, id: string
     .executeTakeFirst();
   if (row === undefined) return;
   if (row.resumed > 0) logger.info({ backfill: id, pass: row.pass }, 'sync backfill resumed');
-  const scratch = id;
   if (row.pending !== null) row = await settlePending(deps, sync, row);
   row = await countTotals(deps, sync, row);
   let lastLog = Date.now();
+  const onPage = (at: BackfillRow) => {
+    deps.onPage?.(at);
+    if (Date.now() - lastLog > 10_000) {
+      lastLog = Date.now();
+      logger.info({ backfill: id, ...progressOf(at) }, 'sync backfill progress');
+    }
+  };
   while (row.pass < row.plan.length) {
     const [kind, name] = (row.plan[row.pass] as BackfillPass).split(':') as [
       'scan' | 'walk',
       'a' | 'b',
     ];
     const side = sync.sides[name];
-    const scanned = kind === 'walk' && (await scanRowsLeft(deps, row, other(name)));
     let count = 0;
-    for await (const page of sidePages(side, row.cursor, limit)) {
-      const at: BackfillRow = row;
-      row =
-        kind === 'scan'
-          ? await scanPage(deps, sync, at, side, page)
-          : await walkPage(deps, sync, at, side, page, scratch, scanned);
-      count += page.records.length;
-      deps.onPage?.(row);
-      if (Date.now() - lastLog > 10_000) {
-        lastLog = Date.now();
-        logger.info({ backfill: id, ...progressOf(row) }, 'sync backfill progress');
+    if (kind === 'walk') {
+      const scanned = await scanRowsLeft(deps, row, other(name));
+      ({ row, count } = await walkPass(deps, sync, row, side, scanned, onPage));
+    } else
+      for await (const page of sidePages(side, row.cursor, limit)) {
+        row = await scanPage(deps, sync, row, side, page);
+        count += page.records.length;
+        onPage(row);
       }
-    }
     row = await db
       .updateTable('sync_backfills')
       .set((eb) => ({
@@ -105,7 +106,7 @@ export async function runBackfill(deps: BackfillDeps, sync: BulkSync, id: string
       .returningAll()
       .executeTakeFirstOrThrow();
   }
-  await db.deleteFrom('sync_scan_rows').where('scan_id', '=', scratch).execute();
+  await db.deleteFrom('sync_scan_rows').where('scan_id', '=', id).execute();
   row = await db
     .updateTable('sync_backfills')
     .set({ state: 'succeeded', finished_at: new Date(), updated_at: new Date() })

@@ -11,6 +11,8 @@ export interface RecordState {
   readonly base: Record<string, unknown> | null;
   readonly hash: string | null;
   readonly version: string | null;
+  /** The canonical JSON of `base` (what `hash` covers), null with it. */
+  readonly json?: string | null;
 }
 
 /** What backfill and reconciliation compute of one side's records. */
@@ -68,14 +70,14 @@ export function sideCodec(
   return {
     map: (record) => (maps ? mappedOf(codec.view(record)) : undefined),
     state(record) {
-      const { mapped, hash } = codec.view(record);
-      return { base: mapped, hash, version: versionOf(record) };
+      const { mapped, hash, json } = codec.view(record);
+      return { base: mapped, hash, version: versionOf(record), json };
     },
     mapWithState(record) {
       const view = codec.view(record);
       return {
         mapped: maps ? mappedOf(view) : undefined,
-        state: { base: view.mapped, hash: view.hash, version: versionOf(record) },
+        state: { base: view.mapped, hash: view.hash, version: versionOf(record), json: view.json },
       };
     },
     match(record) {

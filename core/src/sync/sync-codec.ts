@@ -10,6 +10,8 @@ export interface RecordView {
   readonly mapped: Record<string, unknown> | null;
   /** Hex SHA-256 of the canonical JSON of `mapped` (null with it). */
   readonly hash: string | null;
+  /** The canonical JSON of `mapped` that `hash` covers (null with it). */
+  readonly json: string | null;
   readonly errors: readonly FieldError[];
 }
 
@@ -30,13 +32,15 @@ export function hashOf(value: unknown): string {
 export function createCodecs(definition: SyncDefinition): Record<SideName, SideCodec> {
   const codec = (side: SideName): SideCodec => {
     const mapping = mappingFrom(definition, side);
-    if (mapping === undefined) return { view: () => ({ mapped: null, hash: null, errors: [] }) };
+    if (mapping === undefined)
+      return { view: () => ({ mapped: null, hash: null, json: null, errors: [] }) };
     const compiled = compileMapping(mapping as Mapping);
     return {
       view(record) {
         const { output, errors } = compiled({ record });
         const mapped = { ...output };
-        return { mapped, hash: hashOf(mapped), errors };
+        const json = canonicalJson(mapped);
+        return { mapped, hash: createHash('sha256').update(json).digest('hex'), json, errors };
       },
     };
   };
