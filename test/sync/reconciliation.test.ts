@@ -213,6 +213,8 @@ describe('reconciliation', () => {
     expect(pointersOf(await api.post(`/v1/syncs/${syncId}/reconciliations`), 409)).toEqual([]);
     const early = await api.post(`/v1/syncs/${syncId}/reconciliations/src_held/repair`);
     expect(pointersOf(early, 409)).toEqual([]);
+    const unknown = await api.post(`/v1/syncs/${syncId}/reconciliations/src_nope/repair`);
+    expect(pointersOf(unknown, 404)).toEqual([]);
   });
 
   it('runs on the schedule a sync asks for (reconcileEverySeconds), after its change detection', async () => {

@@ -6,9 +6,17 @@ export interface JsonChange {
   readonly after: unknown;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
+/** Whether a JSON value is an object (not an array, not null). */
+export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
-const escapeKey = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+/** A member name as one step of a JSON pointer (RFC 6901). */
+export const escapeKey = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+/** The member names a JSON pointer steps through. */
+export const pointerKeys = (pointer: string) =>
+  pointer
+    .split('/')
+    .slice(1)
+    .map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
 
 /**
  * The differences between two JSON documents (two versions of an integration's definition),

@@ -1,30 +1,43 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { driftItemView, reconciliationView } from '../sync/bulk-views.js';
+import type { ReconciliationLine } from './sync-runs.js';
 
-export type ReconciliationLine = ReturnType<typeof reconciliationView>;
 export type DriftLine = ReturnType<typeof driftItemView>;
 
-/** The sync's latest reconciliation and its first `limit` drift items (in report order). */
-export async function latestDrift(
+/** Reconciliation `rid` of sync `syncId`, undefined when the sync has no such one. */
+export async function findReconciliation(
   db: Kysely<Database>,
   syncId: string,
-  limit = 20,
-): Promise<{ reconciliation: ReconciliationLine; items: DriftLine[] } | undefined> {
+  rid: string,
+): Promise<ReconciliationLine | undefined> {
   const row = await db
     .selectFrom('sync_reconciliations')
     .selectAll()
     .where('sync_id', '=', syncId)
-    .orderBy('seq', 'desc')
-    .limit(1)
+    .where('id', '=', rid)
     .executeTakeFirst();
-  if (!row) return undefined;
-  const items = await db
+  return row && reconciliationView(row);
+}
+
+/**
+ * A page of a reconciliation's drift items in report order (by id, as the API pages them):
+ * `limit` items after item `after`, and the id to continue after when more follow.
+ */
+export async function driftPage(
+  db: Kysely<Database>,
+  reconciliationId: string,
+  page: { after?: string | undefined; limit: number },
+): Promise<{ items: DriftLine[]; next: string | undefined }> {
+  let query = db
     .selectFrom('sync_drift_items')
     .selectAll()
-    .where('reconciliation_id', '=', row.id)
+    .where('reconciliation_id', '=', reconciliationId);
+  if (page.after !== undefined) query = query.where('id', '>', page.after);
+  const rows = await query
     .orderBy('id')
-    .limit(limit)
+    .limit(page.limit + 1)
     .execute();
-  return { reconciliation: reconciliationView(row), items: items.map(driftItemView) };
+  const items = rows.slice(0, page.limit).map(driftItemView);
+  return { items, next: rows.length > page.limit ? items.at(-1)?.id : undefined };
 }

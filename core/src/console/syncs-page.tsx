@@ -1,8 +1,11 @@
 import type { SyncDefinition, SyncSide } from '../sync/sync-definition.js';
+import { conflictHref } from './conflict-page.js';
 import { JsonBlock, Time } from './console-format.js';
 import type { ConsoleSession } from './console-sessions.js';
 import { DriftSection } from './drift-section.js';
-import { Layout, StateBadge } from './layout.js';
+import { Flash, Layout, StateBadge } from './layout.js';
+import type { SyncRuns } from './sync-runs.js';
+import { SyncRunsSection } from './sync-runs-section.js';
 import { linkCountCap, type OpenConflict, type SyncStatus } from './sync-status.js';
 
 /** One sync as the pages show it: its definition and its state. */
@@ -39,12 +42,13 @@ function Attention(props: { status: SyncStatus }) {
   return <span>{entries.map(([state, n]) => `${n} ${state}`).join(', ')}</span>;
 }
 
-/** Every sync (bounded) with its sides, direction, links and open conflicts; read-only. */
+/** Every sync (bounded) with its sides, direction, links and open conflicts. */
 export function SyncsPage(props: { session: ConsoleSession; syncs: readonly SyncLine[] }) {
   return (
     <Layout title="Syncs" session={props.session} current="/console/syncs">
       <p class="muted">
-        Two-way and one-way syncs between systems of record, read-only here: change them with{' '}
+        Two-way and one-way syncs between systems of record. A sync's page starts its backfills and
+        reconciliations, resolves its conflicts and repairs its drift; change its definition with{' '}
         <code>/v1/syncs</code>.
       </p>
       {props.syncs.length === 0 ? (
@@ -97,19 +101,25 @@ export function SyncsPage(props: { session: ConsoleSession; syncs: readonly Sync
 }
 
 /**
- * One sync: state, each side's change cursor and last full scan, open conflicts, the latest
- * reconciliation's drift report, the definition.
+ * One sync: state, its backfills and reconciliations (started here), each side's change cursor
+ * and last full scan, open conflicts (each resolved on its page), the latest reconciliation's
+ * drift report (repaired here), the definition.
  */
 export function SyncPage(props: {
   session: ConsoleSession;
   sync: SyncLine;
   conflicts: readonly OpenConflict[];
+  runs: SyncRuns;
   drift: Parameters<typeof DriftSection>[0]['drift'];
+  /** Whether the session may (and this process can) start runs, repair and resolve. */
+  can: { start: boolean; repair: boolean; resolve: boolean };
+  flash: { done?: string; problem?: string };
 }) {
   const { sync: s } = props;
   const d = s.definition;
   return (
     <Layout title={`Sync ${s.name}`} session={props.session} current="/console/syncs">
+      <Flash {...props.flash} />
       <dl class="cards">
         <div>
           <dt>State</dt>
@@ -136,6 +146,12 @@ export function SyncPage(props: {
         full scan for deletes every {d.deleteScanSeconds} s. Links needing a look:{' '}
         <Attention status={s.status} />. Changed <Time at={s.updatedAt} />.
       </p>
+      <SyncRunsSection
+        session={props.session}
+        syncId={s.id}
+        runs={props.runs}
+        canStart={props.can.start}
+      />
       <section aria-labelledby="cursors">
         <h2 id="cursors">Where each side's change detection is</h2>
         {s.status.cursors.length === 0 ? (
@@ -181,6 +197,7 @@ export function SyncPage(props: {
                 <th scope="col">B record</th>
                 <th scope="col">Since (UTC)</th>
                 <th scope="col">Both sides and the base</th>
+                <th scope="col">Field by field</th>
               </tr>
             </thead>
             <tbody>
@@ -200,13 +217,23 @@ export function SyncPage(props: {
                       />
                     </details>
                   </td>
+                  <td>
+                    <a href={conflictHref(s.id, c.id)}>
+                      {props.can.resolve ? 'Compare and resolve' : 'Compare'}
+                    </a>
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
         )}
       </section>
-      <DriftSection drift={props.drift} />
+      <DriftSection
+        session={props.session}
+        syncId={s.id}
+        drift={props.drift}
+        canRepair={props.can.repair}
+      />
       <section aria-labelledby="definition">
         <h2 id="definition">Definition, version {s.version}</h2>
         <JsonBlock value={d} label={`Definition, version ${s.version}`} />

@@ -43,6 +43,7 @@ import { consolePluginPages } from './routes/console-plugin-routes.js';
 import { consoleReviewPages } from './routes/console-review-routes.js';
 import { registerConsoleRoutes } from './routes/console-routes.js';
 import { consoleRunPages } from './routes/console-run-routes.js';
+import { consoleSyncConflictPages } from './routes/console-sync-conflict-routes.js';
 import { consoleSyncPages } from './routes/console-sync-routes.js';
 import { consoleTokenPages } from './routes/console-token-routes.js';
 import { registerDocsRoutes } from './routes/docs-routes.js';
@@ -204,7 +205,23 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
       }),
       consoleTokenPages(deps.db),
       ...(deps.plugins ? [consolePluginPages(deps.db, deps.plugins)] : []),
-      ...(deps.syncs ? [consoleSyncPages(deps.db, deps.syncs)] : []),
+      ...(deps.syncs
+        ? [
+            consoleSyncPages({
+              db: deps.db,
+              store: deps.syncs,
+              bulk: deps.bulk,
+              resolves: deps.records !== undefined,
+            }),
+            consoleSyncConflictPages({
+              db: deps.db,
+              store: deps.syncs,
+              records: deps.records,
+              logger: deps.logger,
+              counters: deps.metrics?.sync,
+            }),
+          ]
+        : []),
       ...(deps.reviews ? [consoleReviewPages(deps.db, deps.reviews)] : []),
     ],
   });

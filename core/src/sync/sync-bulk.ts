@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { recordAudit } from '../audit/record-audit.js';
 import type { Database } from '../db/schema.js';
+import type { BulkState } from '../db/tables/sync-bulk-tables.js';
 import type { Logger } from '../log/create-logger.js';
 import { withSyncLock } from './backfill-lock.js';
 import type { BulkSide } from './bulk-side.js';
@@ -38,6 +39,12 @@ export interface SyncBulkDeps {
   readonly onBackfillPage?: (row: BackfillRow) => void;
   readonly onReconciled?: (counts: Record<string, number>) => void;
 }
+
+/** What asking for a repair came to: done (with its totals), or why not. */
+export type RepairOutcome =
+  | { readonly kind: 'repaired'; readonly totals: Awaited<ReturnType<typeof repairDrift>> }
+  | { readonly kind: 'not-finished'; readonly state: BulkState }
+  | { readonly kind: 'not-found' };
 
 type Started<V> =
   | { readonly kind: 'started'; readonly view: V }
@@ -223,16 +230,31 @@ export function createSyncBulk(deps: SyncBulkDeps) {
       await startReconciliation(syncId, { actor: `sync:${syncId}` }, 'schedule');
     },
 
-    /** Repairs the open drift of a finished reconciliation by the sync's current policies. */
-    async repair(syncId: string, reconciliationId: string, by: RepairActor) {
+    /**
+     * Repairs the open drift of reconciliation `reconciliationId` of sync `syncId` by the sync's
+     * current policies; only a finished (succeeded) one can be repaired.
+     */
+    async repair(
+      syncId: string,
+      reconciliationId: string,
+      by: RepairActor,
+    ): Promise<RepairOutcome> {
+      const row = await db
+        .selectFrom('sync_reconciliations')
+        .select('state')
+        .where('sync_id', '=', syncId)
+        .where('id', '=', reconciliationId)
+        .executeTakeFirst();
+      if (row === undefined) return { kind: 'not-found' };
+      if (row.state !== 'succeeded') return { kind: 'not-finished', state: row.state };
       const sync = await deps.loadSync(syncId);
-      if (sync === undefined) return undefined;
+      if (sync === undefined) return { kind: 'not-found' };
       const bulk = {
         id: sync.id,
         definition: sync.definition,
         sides: await deps.sidesOf(sync),
       };
-      return repairDrift({ db }, bulk, reconciliationId, by);
+      return { kind: 'repaired', totals: await repairDrift({ db }, bulk, reconciliationId, by) };
     },
   };
 }

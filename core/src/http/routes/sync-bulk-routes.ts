@@ -273,13 +273,16 @@ export function registerSyncBulkRoutes(
 
   app.openapi(repair, async (c) => {
     const { id, rid } = c.req.valid('param');
-    const row = await loadRun('sync_reconciliations', id, rid);
-    if (row.state !== 'succeeded')
+    const outcome = await bulk.repair(id, rid, by(c));
+    if (outcome.kind === 'not-found')
+      throw new HttpProblem(problem(404, `No run ${rid} of sync ${id}.`));
+    if (outcome.kind === 'not-finished')
       throw new HttpProblem(
-        problem(409, `The reconciliation is ${row.state}; only a finished one can be repaired.`),
+        problem(
+          409,
+          `The reconciliation is ${outcome.state}; only a finished one can be repaired.`,
+        ),
       );
-    const result = await bulk.repair(id, rid, by(c));
-    if (result === undefined) throw noSync(id);
-    return c.json(result, 200);
+    return c.json(outcome.totals, 200);
   });
 }

@@ -1,0 +1,166 @@
+import { Time } from './console-format.js';
+import type { ConsoleSession } from './console-sessions.js';
+import { driftTotal, reconciliationHref } from './drift-section.js';
+import { ConfirmForm, StateBadge } from './layout.js';
+import type { BackfillLine, ReconciliationLine, SyncRuns } from './sync-runs.js';
+
+const n = (value: number) => value.toLocaleString('en');
+
+/** Records done of a total, as a bar and in words (the total is unknown until both sides are listed). */
+function Progress(props: { progress: BackfillLine['progress'] }) {
+  const { done, total } = props.progress;
+  if (total === null) return <span>{n(done)} of a total not known yet</span>;
+  const percent = total === 0 ? 100 : Math.min(100, Math.floor((done / total) * 100));
+  return (
+    <span>
+      <progress value={Math.min(done, total)} max={Math.max(total, 1)} aria-label="Progress" />{' '}
+      {n(done)} / {n(total)} ({percent}%)
+    </span>
+  );
+}
+
+const active = (state: string) => state === 'queued' || state === 'running';
+
+/** Whether any of a sync's latest runs is still under way (its page then refreshes them). */
+export const anyActive = (runs: SyncRuns) =>
+  [...runs.backfills, ...runs.reconciliations].some((r) => active(r.state));
+
+/** The latest backfills and reconciliations with their progress: the part that refreshes. */
+export function SyncRunTables(props: {
+  syncId: string;
+  backfills: readonly BackfillLine[];
+  reconciliations: readonly ReconciliationLine[];
+}) {
+  return (
+    <>
+      <h3>Backfills</h3>
+      {props.backfills.length === 0 ? (
+        <p class="muted">No backfill yet.</p>
+      ) : (
+        <table>
+          <caption class="muted">The latest {props.backfills.length}, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Asked (UTC)</th>
+              <th scope="col">State</th>
+              <th scope="col">Progress</th>
+              <th scope="col">Rate</th>
+              <th scope="col">ETA (UTC)</th>
+              <th scope="col">Linked, created on A, on B</th>
+              <th scope="col">Error</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.backfills.map((b) => (
+              <tr>
+                <td>
+                  <Time at={b.createdAt} />
+                </td>
+                <td>
+                  <StateBadge state={b.state} />
+                </td>
+                <td>
+                  <Progress progress={b.progress} />
+                </td>
+                <td>
+                  {b.progress.ratePerSecond === null ? '–' : `${n(b.progress.ratePerSecond)}/s`}
+                </td>
+                <td>
+                  <Time at={b.progress.eta} />
+                </td>
+                <td>
+                  {n(b.linked)}, {n(b.created.a)}, {n(b.created.b)}
+                  {b.flagged > 0 ? `; ${n(b.flagged)} flagged` : ''}
+                  {b.skipped > 0 ? `; ${n(b.skipped)} skipped` : ''}
+                </td>
+                <td class={b.error ? 'error' : undefined}>{b.error ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h3>Reconciliations</h3>
+      {props.reconciliations.length === 0 ? (
+        <p class="muted">No reconciliation yet.</p>
+      ) : (
+        <table>
+          <caption class="muted">The latest {props.reconciliations.length}, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Asked (UTC)</th>
+              <th scope="col">State</th>
+              <th scope="col">Records read on A, on B</th>
+              <th scope="col">Drift found</th>
+              <th scope="col">Finished (UTC)</th>
+              <th scope="col">Error</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.reconciliations.map((r) => (
+              <tr>
+                <td>
+                  <Time at={r.createdAt} />
+                </td>
+                <td>
+                  <StateBadge state={r.state} />
+                  {r.phase ? ` ${r.phase}` : ''}
+                </td>
+                <td>
+                  {n(r.seen.a)}, {n(r.seen.b)}
+                </td>
+                <td>
+                  <a href={reconciliationHref(props.syncId, r.id)}>{n(driftTotal(r))} items</a>
+                </td>
+                <td>
+                  <Time at={r.finishedAt} />
+                </td>
+                <td class={r.error ? 'error' : undefined}>{r.error ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
+/**
+ * Backfills and reconciliations of a sync: start either (for `runs:operate`, behind a
+ * confirmation), and the latest of each with their progress, refreshed in place while one runs.
+ */
+export function SyncRunsSection(props: {
+  session: ConsoleSession;
+  syncId: string;
+  runs: SyncRuns;
+  canStart: boolean;
+}) {
+  const base = `/console/syncs/${encodeURIComponent(props.syncId)}`;
+  return (
+    <section aria-labelledby="bulk">
+      <h2 id="bulk">Backfills and reconciliations</h2>
+      {props.canStart && (
+        <div class="pager">
+          <ConfirmForm
+            session={props.session}
+            action={`${base}/backfill`}
+            label="Start a backfill"
+            question="List both sides from the start, link the records that match and create the missing ones (in batches)? Change detection waits while it runs."
+          />
+          <ConfirmForm
+            session={props.session}
+            action={`${base}/reconciliations`}
+            label="Start a reconciliation"
+            question="Compare both sides record by record into a drift report? It reads both systems and writes nothing to them."
+          />
+        </div>
+      )}
+      <div
+        id="bulk-runs"
+        data-poll={anyActive(props.runs) ? `${base}/runs` : undefined}
+        data-every="3000"
+      >
+        <SyncRunTables syncId={props.syncId} {...props.runs} />
+      </div>
+    </section>
+  );
+}
