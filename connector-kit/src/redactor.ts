@@ -19,7 +19,10 @@ export interface Redactor {
   /** Whether there is anything to hide. */
   readonly empty: boolean;
   text(text: string): string;
-  /** A copy of `value` with every string (and member name) redacted; other values kept. */
+  /**
+   * A copy of `value` with every string (and member name) redacted; other values kept. Plain
+   * data that holds no secret (arrays, plain objects, dates, primitives) comes back as it is.
+   */
   value<T>(value: T): T;
   /** `error` itself when it holds no secret, else a copy of it without the secrets (and no cause). */
   error<E extends Error>(error: E): E | ConnectorError | Error;
@@ -87,14 +90,31 @@ interface Leaf {
   readonly value: string;
 }
 
+/** Whether the character at `i` of `text` is a joiner ({@link JOINERS}), without a regex for ASCII. */
+function isJoiner(text: string, i: number): boolean {
+  const code = text.charCodeAt(i);
+  if (code >= 128) return JOINERS.test(text[i] as string);
+  // "'+,[\] and the ASCII white space (\t \n \v \f \r and the space).
+  return (
+    code === 34 ||
+    code === 39 ||
+    code === 43 ||
+    code === 44 ||
+    code === 91 ||
+    code === 92 ||
+    code === 93 ||
+    code === 32 ||
+    (code >= 9 && code <= 13)
+  );
+}
+
 /** Drops joiner characters, keeping where each kept character came from. */
 function squeeze(text: string): { readonly text: string; readonly at: number[] } {
   let out = '';
   const at: number[] = [];
   for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string;
-    if (!JOINERS.test(c)) {
-      out += c;
+    if (!isJoiner(text, i)) {
+      out += text[i];
       at.push(i);
     }
   }
@@ -175,9 +195,9 @@ export function createRedactor(secrets: readonly string[]): Redactor {
     });
     // Joiners between two hidden characters are hidden with them.
     for (let i = 1; i < out.length - 1; i++) {
-      if (!inOriginal[i] && JOINERS.test(out[i] as string)) {
+      if (!inOriginal[i] && isJoiner(out, i)) {
         let j = i;
-        while (j < out.length && !inOriginal[j] && JOINERS.test(out[j] as string)) j++;
+        while (j < out.length && !inOriginal[j] && isJoiner(out, j)) j++;
         if (inOriginal[i - 1] && inOriginal[j]) inOriginal.fill(true, i, j);
         i = j;
       }
@@ -185,28 +205,15 @@ export function createRedactor(secrets: readonly string[]): Redactor {
     return replaceMarked(out, inOriginal);
   }
 
-  // Every three characters in a row of a form: a form split between two strings puts one of
-  // them across the boundary, so strings whose boundaries carry none need no further look.
-  const trigrams = new Set<string>();
-  for (const form of longForms) {
-    for (let i = 0; i + 3 <= form.length; i++) trigrams.add(form.slice(i, i + 3));
-  }
-
-  /** Whether two strings in a row may carry a form split between them. */
-  function mayJoin(before: string, after: string): boolean {
-    return (
-      trigrams.has(before.slice(-2) + after.slice(0, 1)) ||
-      trigrams.has(before.slice(-1) + after.slice(0, 2))
-    );
+  /** Whether a long form occurs in `strings` joined (a secret split across them, or whole). */
+  function inJoined(strings: readonly string[]): boolean {
+    return anyLongForm !== undefined && strings.length > 1 && anyLongForm.test(strings.join(''));
   }
 
   /** Redacts a secret spread over several string values (`{ a: 's3cr', b: 'et' }`). */
   function acrossStrings(leaves: Leaf[]): void {
     if (leaves.length < 2 || anyLongForm === undefined) return;
     const filled = leaves.filter((leaf) => leaf.value !== '');
-    if (!filled.some((leaf, i) => i > 0 && mayJoin((filled[i - 1] as Leaf).value, leaf.value))) {
-      return;
-    }
     const joined = filled.map((leaf) => leaf.value).join('');
     if (!anyLongForm.test(joined)) return;
     const marked = spans(joined, longForms);
@@ -221,9 +228,37 @@ export function createRedactor(secrets: readonly string[]): Redactor {
     }
   }
 
+  /**
+   * Whether the walk of {@link value} would change nothing in `v`, gathering its non-empty string
+   * values in the walk's order. Only plain data can be kept as it is: arrays, plain objects,
+   * dates and primitives; anything else (a Buffer, a URL, a class with `toJSON`) is copied.
+   */
+  function unchanged(v: unknown, depth: number, strings: string[]): boolean {
+    if (typeof v === 'string') {
+      if (text(v) !== v) return false;
+      if (v !== '') strings.push(v);
+      return true;
+    }
+    if (v === null || typeof v !== 'object' || depth > 64 || v instanceof Date) return true;
+    const proto = Object.getPrototypeOf(v);
+    if (Array.isArray(v)) {
+      if (proto !== Array.prototype) return false;
+      for (let i = 0; i < v.length; i++) if (!unchanged(v[i], depth + 1, strings)) return false;
+      return true;
+    }
+    if (proto !== Object.prototype && proto !== null) return false;
+    for (const name of Object.keys(v)) {
+      if (text(name) !== name || !unchanged((v as Holder)[name], depth + 1, strings)) return false;
+    }
+    return true;
+  }
+
   function value<T>(input: T): T {
     if (empty) return input;
     if (typeof input === 'string') return text(input) as T;
+    // A look that copies nothing first: most outputs (a page of records) hold no secret.
+    const strings: string[] = [];
+    if (unchanged(input, 0, strings) && !inJoined(strings)) return input;
     const leaves: Leaf[] = [];
     const walk = (v: unknown, depth: number, holder: Holder, key: string | number): unknown => {
       if (typeof v === 'string') {
@@ -257,7 +292,7 @@ export function createRedactor(secrets: readonly string[]): Redactor {
     if (input instanceof ConnectorError) {
       const json = input.toJSON();
       const redacted = value(json);
-      if (JSON.stringify(redacted) === JSON.stringify(json)) return input;
+      if (redacted === json || JSON.stringify(redacted) === JSON.stringify(json)) return input;
       return connectorErrorFromJSON(redacted);
     }
     const message = text(input.message);

@@ -61,6 +61,8 @@ export const sqlRecordFields = {
 
 const IDENTIFIER = '^[A-Za-z_][A-Za-z0-9_$]{0,62}$';
 const TABLE = '^[A-Za-z_][A-Za-z0-9_$]{0,62}(\\.[A-Za-z_][A-Za-z0-9_$]{0,62})?$';
+const IDENTIFIER_RE = new RegExp(IDENTIFIER);
+const TABLE_RE = new RegExp(TABLE);
 
 /**
  * The settings of a table row record type: the table, its key column and modified-at column.
@@ -94,22 +96,77 @@ export interface SqlRecordStoreOptions {
   readonly modifiedAtColumn?: string | undefined;
 }
 
+/** A column value as JSON: dates as ISO 8601 instants, bigints as text, bytes as base64. */
 function toJson(value: unknown): JsonValue {
-  if (value === null || value === undefined) return null;
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return value;
+    case 'bigint':
+      return value.toString();
+    case 'undefined':
+      return null;
+  }
+  if (value === null) return null;
   if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'bigint') return value.toString();
   if (Buffer.isBuffer(value)) return value.toString('base64');
   if (Array.isArray(value)) return value.map(toJson);
-  if (typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJson(v)]));
-  }
+  if (typeof value === 'object') return rowToJson(value as Record<string, unknown>);
   return value as JsonValue;
+}
+
+/** Each own enumerable member of `row` through {@link toJson} (no entry arrays per column). */
+function rowToJson(row: Readonly<Record<string, unknown>>): JsonObject {
+  const out: Record<string, JsonValue> = {};
+  for (const name of Object.keys(row)) {
+    // `__proto__` as a member name (a json column may hold one) stays a member.
+    if (name === '__proto__')
+      Object.defineProperty(out, name, {
+        value: toJson(row[name]),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else out[name] = toJson(row[name]);
+  }
+  return out;
+}
+
+/** Days of each month in a common year. */
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const ISO_SHAPE = 'dddd-dd-ddTdd:dd:dd.dddZ';
+
+/**
+ * Whether `text` is a valid instant written as `Date#toISOString` writes it (years 0000-9999):
+ * reading and writing it again would give it back unchanged.
+ */
+function isIsoInstant(text: string): boolean {
+  if (text.length !== ISO_SHAPE.length) return false;
+  for (let i = 0; i < ISO_SHAPE.length; i++) {
+    const code = text.charCodeAt(i);
+    if (ISO_SHAPE[i] === 'd' ? code < 48 || code > 57 : code !== ISO_SHAPE.charCodeAt(i))
+      return false;
+  }
+  // Two digits from `at` as a number (every 'd' is a digit by now).
+  const two = (at: number) => (text.charCodeAt(at) - 48) * 10 + text.charCodeAt(at + 1) - 48;
+  const year = two(0) * 100 + two(2);
+  const month = two(5);
+  const day = two(8);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (month < 1 || month > 12 || day < 1) return false;
+  if (day > (MONTH_DAYS[month - 1] as number) + (month === 2 && leap ? 1 : 0)) return false;
+  return two(11) < 24 && two(14) < 60 && two(17) < 60;
 }
 
 function instant(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'string' && isIsoInstant(value)) return value;
   const text = String(value).replace(' ', 'T');
+  // Already an instant as toISOString writes it (a PostgreSQL driver's, a MySQL one's with 'Z').
+  if (isIsoInstant(text)) return text;
+  if (text.length === 23 && isIsoInstant(`${text}Z`)) return `${text}Z`;
   const date = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
   return Number.isNaN(date.getTime()) ? String(value) : date.toISOString();
 }
@@ -139,8 +196,8 @@ function changePosition(after: string): [string, string] {
   return [parsed[0] as string, parsed[1]];
 }
 
-function checkName(name: string, pattern: string, pointer: string): void {
-  if (!new RegExp(pattern).test(name))
+function checkName(name: string, pattern: RegExp, pointer: string): void {
+  if (!pattern.test(name))
     throw new InvalidInputError(`"${name}" is not a plain SQL identifier.`, {
       problems: [{ pointer, message: 'must be a plain SQL identifier' }],
     });
@@ -161,10 +218,10 @@ function checkName(name: string, pattern: string, pointer: string): void {
  * ```
  */
 export function createSqlRecordStore(options: SqlRecordStoreOptions) {
-  checkName(options.table, TABLE, '/table');
-  checkName(options.keyColumn, IDENTIFIER, '/keyColumn');
+  checkName(options.table, TABLE_RE, '/table');
+  checkName(options.keyColumn, IDENTIFIER_RE, '/keyColumn');
   if (options.modifiedAtColumn !== undefined)
-    checkName(options.modifiedAtColumn, IDENTIFIER, '/modifiedAtColumn');
+    checkName(options.modifiedAtColumn, IDENTIFIER_RE, '/modifiedAtColumn');
   const postgres = options.dialect === 'postgres';
   const quote = (name: string) => (postgres ? `"${name}"` : `\`${name}\``);
   const table = options.table.split('.').map(quote).join('.');
@@ -179,22 +236,31 @@ export function createSqlRecordStore(options: SqlRecordStoreOptions) {
     return postgres ? text : text.replace('T', ' ').replace('Z', '');
   };
 
-  const toRecord = (row: Record<string, unknown>): SqlRecord => ({
-    key: String(row[keyName]),
-    ...(modName !== undefined ? { modifiedAt: instant(row[modName]) } : {}),
-    values: toJson(row) as JsonObject,
-  });
+  const toRecord = (row: Record<string, unknown>): SqlRecord => {
+    const values = rowToJson(row);
+    const key = String(row[keyName]);
+    if (modName === undefined) return { key, values };
+    // A date column is already an ISO instant in `values`: not converted twice.
+    const modified = row[modName];
+    const modifiedAt = modified instanceof Date ? (values[modName] as string) : instant(modified);
+    return { key, modifiedAt, values };
+  };
 
   /** Groups records by their set of columns (one statement per group), keeping positions. */
   function groups<T>(items: readonly T[], columnsOf: (item: T) => string[]) {
     const byShape = new Map<string, { columns: string[]; at: number[] }>();
     items.forEach((item, i) => {
       const columns = columnsOf(item).sort();
-      for (const c of columns) checkName(c, IDENTIFIER, `/${i}/values/${c}`);
       const shape = columns.join(',');
-      const group = byShape.get(shape) ?? { columns, at: [] };
+      let group = byShape.get(shape);
+      // Names are checked once a shape: a row with a column no row before it had makes a new
+      // shape. A shape's names hold no comma, so a row joining to it with as many names has them.
+      if (group === undefined || group.columns.length !== columns.length) {
+        for (const c of columns) checkName(c, IDENTIFIER_RE, `/${i}/values/${c}`);
+        group = { columns, at: [] };
+        byShape.set(shape, group);
+      }
       group.at.push(i);
-      byShape.set(shape, group);
     });
     return [...byShape.values()];
   }

@@ -97,3 +97,75 @@ describe('one redaction for every form a secret takes', () => {
     expect(reveals(JSON.stringify(entries), CANARY)).toBeUndefined();
   });
 });
+
+describe('redacting a page of records (a look that copies nothing first)', () => {
+  const redactor = createRedactor([connectionString]);
+  type Page = { records: { key: string; values: Record<string, unknown> }[]; next: string };
+  const page = (): Page => ({
+    records: Array.from({ length: 1000 }, (_, i) => ({
+      key: String(i + 1),
+      modifiedAt: new Date(Date.UTC(2026, 11, 7, 0, 0, i)).toISOString(),
+      values: {
+        id: String(i + 1),
+        email: `user${i + 1}@example.com`,
+        name: `User ${i + 1}`,
+        tags: ['a', 'b'],
+        nested: { list: [{ n: i }] },
+      },
+    })),
+    next: '1000',
+  });
+  /** Every string value in walk order, joined: where a split secret would read whole again. */
+  const joined = (value: unknown): string =>
+    typeof value === 'string'
+      ? value
+      : value !== null && typeof value === 'object'
+        ? Object.values(value).map(joined).join('')
+        : '';
+  const half = Math.floor(CANARY.length / 2);
+
+  it('gives a page that holds no secret back as it is, without copying it', () => {
+    const clean = page();
+    const before = JSON.stringify(clean);
+    expect(redactor.value(clean)).toBe(clean);
+    expect(JSON.stringify(clean)).toBe(before);
+  });
+
+  it.each<[string, number, Record<string, unknown>]>([
+    ['a value', 500, { name: `Echo ${CANARY}` }],
+    ['a member name', 999, { [`x-${CANARY}`]: 1 }],
+    ['a JSON-escaped form', 0, { note: JSON.stringify({ password: CANARY }) }],
+    ['a URL-encoded form', 7, { name: `?pw=${encodeURIComponent(CANARY)}` }],
+    ['a deep member', 3, { nested: { list: [{ n: { echo: [CANARY] } }] } }],
+    ['two values in a row', 10, { email: CANARY.slice(0, half), name: CANARY.slice(half) }],
+    ['one character a value', 20, { tags: [...CANARY] }],
+  ])('still finds the secret in %s among a thousand records', (_name, index, planted) => {
+    const dirty = page();
+    Object.assign(dirty.records[index]?.values as object, planted);
+    const out = redactor.value(dirty);
+    const text = JSON.stringify(out);
+    expect(reveals(text, CANARY)).toBeUndefined();
+    expect(joined(out)).not.toContain(CANARY);
+    expect(text).toContain('[REDACTED]');
+    // The other records are as they were, and the input is left alone.
+    expect(out.records[index === 1 ? 2 : 1]).toEqual(dirty.records[index === 1 ? 2 : 1]);
+    expect(dirty.records[index]?.values).toMatchObject(planted);
+  });
+
+  it('finds a secret split one character a value in a value of its own', () => {
+    const out = redactor.value({ pieces: [...CANARY] });
+    expect(joined(out)).not.toContain(CANARY);
+    expect(out.pieces.every((piece) => piece === '[REDACTED]')).toBe(true);
+  });
+
+  it('copies what is not plain data, as before: a URL or a class with toJSON reads empty', () => {
+    class Echo {
+      toJSON() {
+        return CANARY;
+      }
+    }
+    const out = redactor.value({ url: new URL(connectionString), echo: new Echo(), n: 1 });
+    expect(out).toEqual({ url: {}, echo: {}, n: 1 });
+    expect(reveals(JSON.stringify(out), CANARY)).toBeUndefined();
+  });
+});
