@@ -1,34 +1,25 @@
-import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable, Transaction } from 'kysely';
-import { recordAudit } from '../audit/record-audit.js';
+import type { Kysely, Transaction } from 'kysely';
 import { ConfigProblem } from '../connections/config-problem.js';
 import type { Actor } from '../connections/connection-store.js';
 import type { ConnectorSource } from '../connectors/connector-source.js';
 import type { Database } from '../db/schema.js';
-import type { IntegrationsTable } from '../db/tables/config-tables.js';
 import { hookPath, issueHookToken, readHookToken } from '../engine/hook-tokens.js';
 import { syncPollSchedule } from '../engine/poll-schedule.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { queueSubscriptionSync } from '../subscriptions/subscription-sync.js';
 import { type SubscriptionView, subscriptionOf } from '../subscriptions/subscription-view.js';
+import type { VersionedRow } from '../versioned/versioned-kinds.js';
+import { createVersionedStore, type VersionedView } from '../versioned/versioned-store.js';
 import type { IntegrationDefinition } from './integration-definition.js';
 import { validateIntegration } from './validate-integration.js';
 
-export type IntegrationRow = Selectable<IntegrationsTable>;
+export type IntegrationRow = VersionedRow<'integration'>;
 
-export interface IntegrationView {
-  readonly id: string;
-  readonly name: string;
-  readonly enabled: boolean;
-  readonly version: number;
-  readonly revision: number;
-  readonly definition: IntegrationDefinition;
+export interface IntegrationView extends VersionedView<IntegrationDefinition> {
   /** Where the trigger's system posts webhooks (POST, no token needed; keep it private). */
   readonly webhookPath: string | null;
   /** The webhook Junction registered at the trigger's system, if its trigger subscribes. */
   readonly subscription: SubscriptionView | null;
-  readonly createdAt: string;
-  readonly updatedAt: string;
 }
 
 export function createIntegrationStore(deps: {
@@ -59,22 +50,13 @@ export function createIntegrationStore(deps: {
     return pinned;
   }
 
-  async function saveVersion(
+  /** The connectors and connections a version uses, so that their removal can be refused. */
+  async function saveDependencies(
     trx: Transaction<Database>,
     id: string,
     version: number,
     definition: IntegrationDefinition,
-    by: Actor,
   ) {
-    await trx
-      .insertInto('integration_versions')
-      .values({
-        integration_id: id,
-        version,
-        definition: JSON.stringify(definition),
-        created_by: by.actor,
-      })
-      .execute();
     const refs = [
       definition.trigger,
       ...definition.routes.flatMap((r) => r.steps.filter((s) => s.kind === 'action')),
@@ -93,110 +75,35 @@ export function createIntegrationStore(deps: {
       .execute();
   }
 
-  async function definitionOf(id: string, version: number): Promise<IntegrationDefinition> {
-    const row = await db
-      .selectFrom('integration_versions')
-      .select('definition')
-      .where('integration_id', '=', id)
-      .where('version', '=', version)
-      .executeTakeFirstOrThrow();
-    return row.definition as IntegrationDefinition;
+  /** Polling and the webhook subscription follow the current version and the enabled flag. */
+  async function follow(trx: Transaction<Database>, id: string, immediately: boolean) {
+    await syncPollSchedule(trx, connectors, id, { immediately });
+    await queueSubscriptionSync(trx, connectors, id);
   }
 
-  async function view(row: IntegrationRow): Promise<IntegrationView> {
-    return {
-      id: row.id,
-      name: row.name,
-      enabled: row.enabled,
-      version: row.current_version,
-      revision: row.revision,
-      definition: await definitionOf(row.id, row.current_version),
+  const versioned = createVersionedStore({
+    db,
+    kind: 'integration',
+    check,
+    fields: () => ({}),
+    details: async (row) => ({
       webhookPath: await readHookToken(db, box, row.id).then((t) => (t ? hookPath(t) : null)),
       subscription: await subscriptionOf(db, row.id),
-      createdAt: new Date(row.created_at).toISOString(),
-      updatedAt: new Date(row.updated_at).toISOString(),
-    };
-  }
-
-  /** Applies a change to the integration row only if nobody changed it since `row` was read. */
-  async function bump(
-    trx: Transaction<Database>,
-    row: IntegrationRow,
-    set: Partial<{ name: string; enabled: boolean; current_version: number }>,
-  ): Promise<IntegrationRow> {
-    const updated = await trx
-      .updateTable('integrations')
-      .set((eb) => ({ ...set, revision: eb('revision', '+', 1), updated_at: new Date() }))
-      .where('id', '=', row.id)
-      .where('revision', '=', row.revision)
-      .returningAll()
-      .executeTakeFirst();
-    if (!updated)
-      throw new ConfigProblem([], 'The integration changed meanwhile; read it again.', 412);
-    return updated;
-  }
+    }),
+    on: {
+      saved: saveDependencies,
+      created: async (trx, id) => {
+        await issueHookToken(trx, box, id);
+      },
+      updated: (trx, id) => follow(trx, id, false),
+      enabled: follow,
+    },
+  });
+  const { view, definitionOf } = versioned;
 
   return {
-    view,
-    definitionOf,
+    ...versioned,
     check,
-
-    get(id: string): Promise<IntegrationRow | undefined> {
-      return db.selectFrom('integrations').selectAll().where('id', '=', id).executeTakeFirst();
-    },
-
-    async create(definition: IntegrationDefinition, by: Actor): Promise<IntegrationView> {
-      const pinned = await check(definition);
-      const id = `int_${randomUUID()}`;
-      const row = await db.transaction().execute(async (trx) => {
-        const inserted = await trx
-          .insertInto('integrations')
-          .values({ id, name: pinned.name, current_version: 1, created_by: by.actor })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await saveVersion(trx, id, 1, pinned, by);
-        await issueHookToken(trx, box, id);
-        await recordAudit(trx, {
-          actor: by.actor,
-          action: 'integration.create',
-          subjectType: 'integration',
-          subjectId: id,
-          integrationId: id,
-          requestId: by.requestId,
-          data: { version: 1, after: pinned },
-        });
-        return inserted;
-      });
-      return view(row);
-    },
-
-    /** Saves `definition` as a new immutable version and makes it current. */
-    async update(
-      row: IntegrationRow,
-      definition: IntegrationDefinition,
-      by: Actor,
-    ): Promise<IntegrationView> {
-      const pinned = await check(definition);
-      const before = await definitionOf(row.id, row.current_version);
-      const version = row.current_version + 1;
-      const updated = await db.transaction().execute(async (trx) => {
-        const next = await bump(trx, row, { name: pinned.name, current_version: version });
-        await saveVersion(trx, row.id, version, pinned, by);
-        await syncPollSchedule(trx, connectors, row.id, { immediately: false });
-        await queueSubscriptionSync(trx, connectors, row.id);
-        await recordAudit(trx, {
-          actor: by.actor,
-          action: 'integration.update',
-          subjectType: 'integration',
-          subjectId: row.id,
-          integrationId: row.id,
-          requestId: by.requestId,
-          data: { version, before, after: pinned },
-        });
-        return next;
-      });
-      return view(updated);
-    },
 
     /**
      * Moves every use of `connectorId` to `version` and saves that as a new version, after the
@@ -225,7 +132,7 @@ export function createIntegrationStore(deps: {
           { pointer: '/connector', detail: `the integration does not use "${connectorId}"` },
         ]);
       }
-      return this.update(row, next, by);
+      return versioned.update(row, next, by);
     },
 
     /** Replaces the webhook URL's token: the old URL stops working at once. */
@@ -233,36 +140,9 @@ export function createIntegrationStore(deps: {
       await db.transaction().execute(async (trx) => {
         await issueHookToken(trx, box, row.id);
         await queueSubscriptionSync(trx, connectors, row.id);
-        await recordAudit(trx, {
-          actor: by.actor,
-          action: 'integration.hook.rotate',
-          subjectType: 'integration',
-          subjectId: row.id,
-          integrationId: row.id,
-          requestId: by.requestId,
-        });
+        await versioned.audit(trx, by, 'hook.rotate', row.id);
       });
       return view(row);
-    },
-
-    async setEnabled(row: IntegrationRow, enabled: boolean, by: Actor): Promise<IntegrationView> {
-      if (row.enabled === enabled) return view(row);
-      const updated = await db.transaction().execute(async (trx) => {
-        const next = await bump(trx, row, { enabled });
-        await syncPollSchedule(trx, connectors, row.id, { immediately: enabled });
-        await queueSubscriptionSync(trx, connectors, row.id);
-        await recordAudit(trx, {
-          actor: by.actor,
-          action: enabled ? 'integration.enable' : 'integration.disable',
-          subjectType: 'integration',
-          subjectId: row.id,
-          integrationId: row.id,
-          requestId: by.requestId,
-          data: { version: row.current_version },
-        });
-        return next;
-      });
-      return view(updated);
     },
   };
 }

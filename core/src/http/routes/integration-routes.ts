@@ -1,9 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { buildManifest } from '@junction/connector-kit';
 import { manifestChanges } from '@junction/registry';
-import type { Context } from 'hono';
 import type { Kysely } from 'kysely';
-import { actorOf } from '../../auth/principal.js';
 import { ConfigProblem } from '../../connections/config-problem.js';
 import type { ConnectorSource } from '../../connectors/connector-source.js';
 import type { Database } from '../../db/schema.js';
@@ -12,20 +10,13 @@ import { dryRun } from '../../engine/dry-run.js';
 import { IntegrationDefinitionSchema } from '../../integrations/integration-definition.js';
 import type { IntegrationStore } from '../../integrations/integration-store.js';
 import type { AppEnv } from '../app-env.js';
-import { etagOf, requireIfMatch } from '../etag.js';
+import { requireIfMatch } from '../etag.js';
 import { limitProblem } from '../limit-problem.js';
-import { idempotency } from '../middleware/idempotency.js';
 import { requirePermission } from '../middleware/require-role.js';
-import { idempotencyKey, ifMatch, security } from '../openapi-headers.js';
-import { IdParamSchema, jsonContent, pageSchema, problemResponses } from '../openapi-schemas.js';
-import {
-  createdAfter,
-  creationPosition,
-  decodeCursor,
-  PageQuerySchema,
-  pageOf,
-} from '../pagination.js';
+import { ifMatch, security } from '../openapi-headers.js';
+import { IdParamSchema, jsonContent, problemResponses } from '../openapi-schemas.js';
 import { HttpProblem, problem } from '../problem.js';
+import { versionedRoutes } from './versioned-routes.js';
 
 const SubscriptionSchema = z
   .object({
@@ -146,97 +137,26 @@ const idParam = IdParamSchema;
 const json = jsonContent;
 const tags = ['integrations'];
 
-const routes = {
-  create: createRoute({
-    method: 'post',
-    path: '/v1/integrations',
-    tags,
-    security,
-    middleware: [requirePermission('config:write')] as const,
-    summary:
+const integrations = versionedRoutes({
+  kind: 'integration',
+  path: '/v1/integrations',
+  one: 'an integration',
+  tags,
+  schemas: {
+    definition: IntegrationDefinitionSchema,
+    view: IntegrationSchema,
+    summary: SummarySchema,
+    version: VersionSchema,
+  },
+  summaries: {
+    create:
       'Create an integration (checked against connectors, connections and field schemas; created disabled)',
-    request: {
-      headers: idempotencyKey,
-      body: { required: true, content: json(IntegrationDefinitionSchema) },
-    },
-    responses: {
-      201: { description: 'Created as version 1.', content: json(IntegrationSchema) },
-      ...problemResponses(400, 401, 403, 409, 413, 422),
-    },
-  }),
-  list: createRoute({
-    method: 'get',
-    path: '/v1/integrations',
-    tags,
-    security,
-    middleware: [requirePermission('read')] as const,
-    summary: 'List integrations, oldest first',
-    request: { query: PageQuerySchema },
-    responses: {
-      200: {
-        description: 'A page.',
-        content: json(pageSchema(SummarySchema)),
-      },
-      ...problemResponses(400, 401, 403, 422),
-    },
-  }),
-  get: createRoute({
-    method: 'get',
-    path: '/v1/integrations/{id}',
-    tags,
-    security,
-    middleware: [requirePermission('read')] as const,
-    summary: 'Read an integration at its current version (with its ETag)',
-    request: { params: idParam },
-    responses: {
-      200: { description: 'The integration.', content: json(IntegrationSchema) },
-      ...problemResponses(401, 403, 404),
-    },
-  }),
-  update: createRoute({
-    method: 'put',
-    path: '/v1/integrations/{id}',
-    tags,
-    security,
-    middleware: [requirePermission('config:write')] as const,
-    summary:
+    update:
       'Save a new version of the definition (If-Match required); earlier versions stay immutable',
-    request: {
-      params: idParam,
-      headers: ifMatch,
-      body: { required: true, content: json(IntegrationDefinitionSchema) },
-    },
-    responses: {
-      200: { description: 'The new current version.', content: json(IntegrationSchema) },
-      ...problemResponses(400, 401, 403, 404, 412, 413, 422, 428),
-    },
-  }),
-  versions: createRoute({
-    method: 'get',
-    path: '/v1/integrations/{id}/versions',
-    tags,
-    security,
-    middleware: [requirePermission('read')] as const,
-    summary: 'Every saved version, newest first',
-    request: { params: idParam },
-    responses: {
-      200: { description: 'Versions.', content: json(z.object({ data: z.array(VersionSchema) })) },
-      ...problemResponses(401, 403, 404),
-    },
-  }),
-  version: createRoute({
-    method: 'get',
-    path: '/v1/integrations/{id}/versions/{version}',
-    tags,
-    security,
-    middleware: [requirePermission('read')] as const,
-    summary: 'One saved version with its definition',
-    request: { params: idParam.extend({ version: z.coerce.number().int().min(1) }) },
-    responses: {
-      200: { description: 'The version.', content: json(VersionSchema) },
-      ...problemResponses(401, 403, 404, 422),
-    },
-  }),
+  },
+});
+
+const routes = {
   enable: createRoute({
     method: 'post',
     path: '/v1/integrations/{id}/enable',
@@ -331,97 +251,9 @@ export function registerIntegrationRoutes(
   deps: { db: Kysely<Database>; store: IntegrationStore; connectors: ConnectorSource },
 ): void {
   const { store } = deps;
-  const by = (c: Context<AppEnv>) => ({
-    actor: actorOf(c.get('principal')),
-    requestId: c.get('requestId'),
-  });
-  const load = async (id: string) => {
-    const row = await store.get(id);
-    if (!row) throw new HttpProblem(problem(404, `No integration with id ${id}.`));
-    return row;
-  };
-  const withEtag = <T extends { revision: number }>(c: Context<AppEnv>, view: T) => {
-    c.header('ETag', etagOf(view.revision));
-    return view;
-  };
+  const { by, load, withEtag, register } = integrations.bind(app, deps);
 
-  app.use('/v1/integrations', async (c, next) =>
-    c.req.method === 'POST' ? idempotency(deps.db)(c, next) : next(),
-  );
-
-  app.openapi(routes.create, async (c) => {
-    const view = withEtag(c, await store.create(c.req.valid('json'), by(c)));
-    c.header('Location', `/v1/integrations/${view.id}`);
-    return c.json(view, 201);
-  });
-
-  app.openapi(routes.list, async (c) => {
-    const { limit, cursor } = c.req.valid('query');
-    const after = decodeCursor(cursor);
-    const query = deps.db
-      .selectFrom('integrations')
-      .selectAll()
-      .where(createdAfter(after))
-      .orderBy('created_at')
-      .orderBy('id');
-    const page = pageOf(await query.limit(limit + 1).execute(), limit, creationPosition);
-    const data = page.data.map((r) => ({
-      id: r.id,
-      name: r.name,
-      enabled: r.enabled,
-      version: r.current_version,
-      revision: r.revision,
-      createdAt: new Date(r.created_at).toISOString(),
-      updatedAt: new Date(r.updated_at).toISOString(),
-    }));
-    return c.json({ data, nextCursor: page.nextCursor }, 200);
-  });
-
-  app.openapi(routes.get, async (c) =>
-    c.json(withEtag(c, await store.view(await load(c.req.valid('param').id))), 200),
-  );
-
-  app.openapi(routes.update, async (c) => {
-    const row = await load(c.req.valid('param').id);
-    requireIfMatch(c, row.revision);
-    return c.json(withEtag(c, await store.update(row, c.req.valid('json'), by(c))), 200);
-  });
-
-  app.openapi(routes.versions, async (c) => {
-    const row = await load(c.req.valid('param').id);
-    const rows = await deps.db
-      .selectFrom('integration_versions')
-      .select(['version', 'created_at', 'created_by'])
-      .where('integration_id', '=', row.id)
-      .orderBy('version', 'desc')
-      .execute();
-    const data = rows.map((r) => ({
-      version: r.version,
-      createdAt: new Date(r.created_at).toISOString(),
-      createdBy: r.created_by,
-    }));
-    return c.json({ data }, 200);
-  });
-
-  app.openapi(routes.version, async (c) => {
-    const { id, version } = c.req.valid('param');
-    const row = await deps.db
-      .selectFrom('integration_versions')
-      .selectAll()
-      .where('integration_id', '=', id)
-      .where('version', '=', version)
-      .executeTakeFirst();
-    if (!row) throw new HttpProblem(problem(404, `Integration ${id} has no version ${version}.`));
-    return c.json(
-      {
-        version: row.version,
-        createdAt: new Date(row.created_at).toISOString(),
-        createdBy: row.created_by,
-        definition: row.definition as never,
-      },
-      200,
-    );
-  });
+  register('create', 'list', 'get', 'update', 'versions', 'version');
 
   for (const [route, enabled] of [
     [routes.enable, true],
