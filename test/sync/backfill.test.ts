@@ -150,17 +150,20 @@ describe('backfill', () => {
     expect((await api.get(`/v1/syncs/${id}/backfills/sbf_nope`)).status).toBe(404);
   });
 
-  it('settles a create batch a crash left in flight: found by the match and linked, or flagged without one', async () => {
+  it('settles the create batches a crash left in flight: found by the match and linked, or flagged without one', async () => {
     const api = apiOf(s.t);
     const pool = s.t.junction.database.pool;
     const target = `${erp}_crashed`;
     await createErpTable(target);
-    // The batch of CRM contacts 1..3 reached the ERP before the worker died; no link says so.
+    // Two batches were in flight when the worker died: CRM contacts 1..3 (recorded as `pending`,
+    // as a version before migration 0030 left it) all reached the ERP; of 4..6 (a batch row, as
+    // the pipelined walk leaves it while the batch before commits) 4 and 5 did. No link says so.
     await maria(
       `insert into ${target} (email, name) values ('c1@example.com', 'Contact 1'),
-       ('c2@example.com', 'Contact 2'), ('c3@example.com', 'Contact 3')`,
+       ('c2@example.com', 'Contact 2'), ('c3@example.com', 'Contact 3'),
+       ('c4@example.com', 'Contact 4'), ('c5@example.com', 'Contact 5')`,
     );
-    const keys = (await s.pg(`select id from ${crm} where id <= 3 order by id`)).map((r) =>
+    const keys = (await s.pg(`select id from ${crm} where id <= 6 order by id`)).map((r) =>
       String(r.id),
     );
     const total = (await s.pg(`select count(*)::int as n from ${crm}`))[0]?.n as number;
@@ -175,36 +178,44 @@ describe('backfill', () => {
       const { aToB } = definition.mappings;
       const id = await createSync(api, { ...definition, mappings: { aToB } });
       const backfill = `sbf_crashed_${match ? 'match' : 'nomatch'}`;
-      const pending = {
-        from: 'a',
-        keys,
-        matches: match ? keys.map((k) => hash(`c${k}@example.com`)) : keys.map(() => null),
-      };
-      // Running, in its walk over the CRM, the batch in flight: as a SIGKILL leaves it.
+      const matches = match ? keys.map((k) => hash(`c${k}@example.com`)) : keys.map(() => null);
+      const pending = { from: 'a', keys: keys.slice(0, 3), matches: matches.slice(0, 3) };
+      // Running, in its walk over the CRM, the batches in flight: as a SIGKILL leaves them.
       await pool.query(
         `insert into sync_backfills (id, sync_id, sync_version, plan, pass, state, started_at, pending, requested_by)
          values ($1, $2, 1, $3, $4, 'running', now(), $5, 'test')`,
         [backfill, id, match ? '{scan:b,walk:a}' : '{walk:a}', match ? 1 : 0, pending],
       );
       await pool.query(
+        `insert into sync_backfill_batches (backfill_id, source, keys, matches)
+         values ($1, 'a', $2, $3)`,
+        [backfill, keys.slice(3), matches.slice(3)],
+      );
+      await pool.query(
         `select graphile_worker.add_job('sync.backfill', json_build_object('backfillId', $1::text))`,
         [backfill],
       );
-      return { id, done: await finished(api, `/v1/syncs/${id}/backfills/${backfill}`) };
+      const done = await finished(api, `/v1/syncs/${id}/backfills/${backfill}`);
+      const { rows: left } = await pool.query(
+        'select count(*)::int as n from sync_backfill_batches where backfill_id = $1',
+        [backfill],
+      );
+      expect(left[0].n).toBe(0);
+      return { id, done };
     };
     const matched = await crashed('crashed with match', true);
-    expect(matched.done).toMatchObject({ state: 'succeeded', resumed: 1, linked: 3, flagged: 0 });
-    expect(matched.done.created.b).toBe(total - 3);
+    expect(matched.done).toMatchObject({ state: 'succeeded', resumed: 1, linked: 5, flagged: 0 });
+    expect(matched.done.created.b).toBe(total - 5);
     const [rows] = await maria(`select count(*) as n, count(distinct email) as e from ${target}`);
     expect({ n: Number(rows?.n), e: Number(rows?.e) }).toEqual({ n: total, e: total });
 
     await maria(`delete from ${target}`);
     const unmatched = await crashed('crashed without match', false);
-    // Without a match the outcome is unknown: the three are flagged for a person, never re-sent.
-    expect(unmatched.done).toMatchObject({ state: 'succeeded', flagged: 3, linked: 0 });
-    expect(unmatched.done.created.b).toBe(total - 3);
+    // Without a match the outcome is unknown: the six are flagged for a person, never re-sent.
+    expect(unmatched.done).toMatchObject({ state: 'succeeded', flagged: 6, linked: 0 });
+    expect(unmatched.done.created.b).toBe(total - 6);
     const flagged = await pool.query(
-      `select a_key, b_key, note from sync_links where sync_id = $1 and state = 'flagged' order by a_key`,
+      `select a_key, b_key, note from sync_links where sync_id = $1 and state = 'flagged' order by a_key::int`,
       [unmatched.id],
     );
     expect(flagged.rows.map((r) => [r.a_key, r.b_key])).toEqual(keys.map((k) => [k, null]));

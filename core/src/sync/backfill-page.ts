@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import { auditInsertSql } from '../audit/record-audit.js';
-import type { PendingBatch } from '../db/tables/sync-bulk-tables.js';
 import { insertLinksSql, type LinkSideState, linkedKeys, linkJson } from './bulk-links.js';
 import { type BulkSide, linkState } from './bulk-side.js';
 import type { BackfillDeps, BackfillRow, BulkSync } from './run-backfill.js';
@@ -126,21 +125,11 @@ export async function preparePage(
   return { read: page.records.length, next: page.next, keys, matched, used, creates, skipped };
 }
 
-/** The create batch of a prepared page, as the backfill records it while it is in flight. */
-export function pendingOf(from: BulkSide, page: PreparedPage | undefined): PendingBatch | null {
-  if (page === undefined || page.creates.length === 0) return null;
-  return {
-    from: from.name,
-    keys: page.creates.map((c) => c.key),
-    matches: page.creates.map((c) => c.match),
-  };
-}
-
 /**
  * Commits a page whose creates came back as `created` in one statement (one transaction): its
  * links, the scanned records they used, its audit entry (`sync.backfill.page`: the key pairs
- * linked and created) and the backfill's cursor after it, with `pending` the batch the walk
- * sends next (recorded before it is sent, so a resume settles it).
+ * linked and created), the deletion of its batch row (`batch`, recorded before it was sent) and
+ * the backfill's cursor after it.
  */
 export async function commitPage(
   deps: BackfillDeps,
@@ -149,7 +138,7 @@ export async function commitPage(
   from: BulkSide,
   page: PreparedPage,
   created: readonly Row[],
-  pending: PendingBatch | null,
+  batch: string | undefined,
 ): Promise<BackfillRow> {
   const to = sync.sides[other(from.name)];
   const links = page.matched.map((m) => m.json);
@@ -181,11 +170,11 @@ export async function commitPage(
   if (page.used.length > 0)
     ctes.push(sql`used as (update sync_scan_rows set used = true
       where scan_id = ${row.id} and side = ${to.name} and key = any(${page.used}::text[]))`);
+  if (batch !== undefined)
+    ctes.push(sql`sent as (delete from sync_backfill_batches where seq = ${batch}::bigint)`);
   const createdColumn = sql.ref(`created_${to.name}`);
   const { rows } = await sql<BackfillRow>`${ctes.length > 0 ? sql`with ${sql.join(ctes)}` : sql``}
-    update sync_backfills set cursor = ${page.next},
-      pending = ${pending === null ? null : JSON.stringify(pending)}::jsonb,
-      done = done + ${page.read}, linked = linked + ${page.matched.length},
+    update sync_backfills set cursor = ${page.next}, done = done + ${page.read}, linked = linked + ${page.matched.length},
       ${createdColumn} = ${createdColumn} + ${created.length}, skipped = skipped + ${page.skipped},
       updated_at = ${new Date()}
     where id = ${row.id} returning *`.execute(deps.db);

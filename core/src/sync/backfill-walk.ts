@@ -1,14 +1,16 @@
-import { commitPage, type PreparedPage, pendingOf, preparePage } from './backfill-page.js';
+import { commitPage, type InFlight, type PreparedPage, preparePage } from './backfill-page.js';
 import { type BulkSide, sidePages } from './bulk-side.js';
 import type { BackfillDeps, BackfillRow, BulkSync } from './run-backfill.js';
+import { other } from './sync-definition.js';
 
 /**
- * A walk pass over side `from`, from the backfill's cursor, in a pipeline: page n+1 is read and
- * prepared (its links looked up, its records mapped) while page n is created on the other side;
- * page n then commits its links, audit entry and cursor in one statement that also records page
- * n+1's create batch as pending, before that batch is sent. A crash leaves at most that one batch
- * in flight, settled on resume as before. Calls `onPage` after each commit; answers the backfill
- * row after the last page and the number of records read.
+ * A walk pass over side `from`, from the backfill's cursor, in a pipeline. For page n: its create
+ * batch is recorded (a `sync_backfill_batches` row) and sent to the other side while page n+1 is
+ * read and prepared (links looked up, records mapped) and page n-1 commits; page n then commits
+ * its links, audit entry and cursor, deleting its batch row, in one statement, once page n-1's
+ * commit is done (commits land in page order). A crash leaves at most two batches in flight,
+ * both settled on resume. Calls `onPage` after each commit; answers the backfill row after the
+ * last page and the number of records read.
  */
 export async function walkPass(
   deps: BackfillDeps,
@@ -18,37 +20,78 @@ export async function walkPass(
   scanned: boolean,
   onPage: (row: BackfillRow) => void,
 ): Promise<{ row: BackfillRow; count: number }> {
-  const to = sync.sides[from.name === 'a' ? 'b' : 'a'];
+  const to = sync.sides[other(from.name)];
   const pages = sidePages(from, start.cursor, deps.pageSize ?? 1_000);
-  const none = { keys: new Set<string>(), used: new Set<string>() };
-  const prepareNext = async (before: PreparedPage | undefined) => {
+  /** Pages read but not committed yet: a page prepared meanwhile treats their keys as linked. */
+  const open: PreparedPage[] = [];
+  const prepareNext = async () => {
     const page = await pages.next();
     if (page.done) return undefined;
-    const inFlight = before ? { keys: new Set(before.keys), used: new Set(before.used) } : none;
-    return preparePage(deps, sync, start, from, page.value, scanned, inFlight);
+    const inFlight: InFlight = {
+      keys: new Set(open.flatMap((p) => p.keys)),
+      used: new Set(open.flatMap((p) => p.used)),
+    };
+    const prepared = await preparePage(deps, sync, start, from, page.value, scanned, inFlight);
+    open.push(prepared);
+    return prepared;
   };
   let row = start;
   let count = 0;
-  let current = await prepareNext(undefined);
-  const first = pendingOf(from, current);
-  if (first !== null)
-    await deps.db
-      .updateTable('sync_backfills')
-      .set({ pending: JSON.stringify(first), updated_at: new Date() })
-      .where('id', '=', row.id)
-      .execute();
-  while (current !== undefined) {
-    const page = current;
-    const following = prepareNext(page);
-    // Awaited below; a failed create leaves no unhandled rejection behind.
-    following.catch(() => {});
-    const created =
-      page.creates.length > 0 ? await to.records.createMany(page.creates.map((c) => c.output)) : [];
-    const next = await following;
-    row = await commitPage(deps, sync, row, from, page, created, pendingOf(from, next));
-    count += page.read;
-    onPage(row);
-    current = next;
+  // The commits of the last two pages sent: the older one lands before the next batch is sent.
+  let committed: Promise<void> = Promise.resolve();
+  let older: Promise<void> = Promise.resolve();
+  try {
+    let current = await prepareNext();
+    while (current !== undefined) {
+      await older;
+      const page = current;
+      const following = prepareNext();
+      // Awaited below; a failed create or commit leaves no unhandled rejection behind.
+      following.catch(() => {});
+      let batch: string | undefined;
+      let created: readonly Readonly<Record<string, unknown>>[] = [];
+      if (page.creates.length > 0) {
+        batch = await recordBatch(deps, start.id, from, page);
+        created = await to.records.createMany(page.creates.map((c) => c.output));
+      }
+      const before = committed;
+      older = committed;
+      committed = (async () => {
+        await before;
+        row = await commitPage(deps, sync, row, from, page, created, batch);
+        open.splice(open.indexOf(page), 1);
+        count += page.read;
+        onPage(row);
+      })();
+      // Awaited as `older` or at the end; meanwhile no unhandled rejection.
+      committed.catch(() => {});
+      current = await following;
+    }
+    await committed;
+  } catch (error) {
+    // The commit under way lands (or fails) before the walk ends: a retry finds it settled.
+    await committed.catch(() => {});
+    throw error;
   }
   return { row, count };
+}
+
+/** Records a page's create batch as in flight, before it is sent: its row's id. */
+async function recordBatch(
+  deps: BackfillDeps,
+  backfillId: string,
+  from: BulkSide,
+  page: PreparedPage,
+): Promise<string> {
+  const { seq } = await deps.db
+    .insertInto('sync_backfill_batches')
+    .values({
+      backfill_id: backfillId,
+      source: from.name,
+      keys: page.creates.map((c) => c.key),
+      matches: page.creates.map((c) => c.match),
+    })
+    .returning('seq')
+    .executeTakeFirstOrThrow();
+  return seq;
 }

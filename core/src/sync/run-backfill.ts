@@ -1,15 +1,12 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Database } from '../db/schema.js';
-import type {
-  BackfillPass,
-  PendingBatch,
-  SyncBackfillsTable,
-} from '../db/tables/sync-bulk-tables.js';
+import type { BackfillPass, SyncBackfillsTable } from '../db/tables/sync-bulk-tables.js';
 import type { Logger } from '../log/create-logger.js';
 import { countTotals } from './backfill-totals.js';
 import { walkPass } from './backfill-walk.js';
-import { insertLinks, linkedKeys, linksOf, type NewLink, noRecord } from './bulk-links.js';
-import { type BulkSide, linkState, sidePages } from './bulk-side.js';
+import { linkedKeys } from './bulk-links.js';
+import { type BulkSide, sidePages } from './bulk-side.js';
+import { settleBatches } from './settle-batches.js';
 import { other, reads, type SyncDefinition } from './sync-definition.js';
 
 export type BackfillRow = Selectable<SyncBackfillsTable>;
@@ -68,7 +65,7 @@ export async function runBackfill(deps: BackfillDeps, sync: BulkSync, id: string
     .executeTakeFirst();
   if (row === undefined) return;
   if (row.resumed > 0) logger.info({ backfill: id, pass: row.pass }, 'sync backfill resumed');
-  if (row.pending !== null) row = await settlePending(deps, sync, row);
+  row = await settleBatches(deps, sync, row);
   row = await countTotals(deps, sync, row);
   let lastLog = Date.now();
   const onPage = (at: BackfillRow) => {
@@ -164,73 +161,6 @@ async function scanPage(
       .set((eb) => ({
         cursor: page.next,
         done: eb('done', '+', String(page.records.length)),
-        updated_at: new Date(),
-      }))
-      .where('id', '=', row.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-  });
-}
-
-/**
- * After a crash with a create batch in flight: with a match, the side written to is listed and
- * each record of the batch that is there is linked to it; without one, each is linked flagged
- * (its outcome unknown: a person decides). The page is then walked again from its cursor.
- */
-async function settlePending(
-  deps: BackfillDeps,
-  sync: BulkSync,
-  row: BackfillRow,
-): Promise<BackfillRow> {
-  const pending = row.pending as PendingBatch;
-  const from = sync.sides[pending.from];
-  const to = sync.sides[other(pending.from)];
-  const waiting = new Map<string, string>();
-  pending.matches.forEach((match, i) => {
-    if (match !== null && !waiting.has(match)) waiting.set(match, pending.keys[i] as string);
-  });
-  const links: NewLink[] = [];
-  const side = (key: string) => ({ ...noRecord, key });
-  if (sync.definition.match !== undefined && waiting.size > 0) {
-    for await (const page of sidePages(to, null, deps.pageSize ?? 1_000)) {
-      const keys = page.records.map((r) => to.records.keyOf(r));
-      const linked = await linkedKeys(deps.db, sync.id, to.name, keys);
-      page.records.forEach((record, i) => {
-        const match = to.codec.match(record);
-        const source = match === null ? undefined : waiting.get(match);
-        if (source === undefined || linked.has(keys[i] as string)) return;
-        waiting.delete(match as string);
-        const found = linkState(to, record, true, keys[i] as string);
-        links.push(
-          from.name === 'a' ? { a: side(source), b: found } : { a: found, b: side(source) },
-        );
-      });
-      if (waiting.size === 0) break;
-    }
-  }
-  // Without a match (or a match value), a record of the batch may or may not have been created.
-  const unknown = pending.keys.filter(
-    (_, i) => sync.definition.match === undefined || pending.matches[i] === null,
-  );
-  const already = await linksOf(deps.db, sync.id, from.name, unknown);
-  for (const key of unknown) {
-    if (already.has(key)) continue;
-    const note = `The create of ${from.name.toUpperCase()} record ${key} on side ${to.name.toUpperCase()} was interrupted; its outcome is unknown.`;
-    links.push(
-      from.name === 'a'
-        ? { a: side(key), b: noRecord, state: 'flagged', note }
-        : { a: noRecord, b: side(key), state: 'flagged', note },
-    );
-  }
-  return deps.db.transaction().execute(async (trx) => {
-    await insertLinks(trx, sync.id, links);
-    const flagged = links.filter((l) => l.state === 'flagged').length;
-    return trx
-      .updateTable('sync_backfills')
-      .set((eb) => ({
-        pending: null,
-        linked: eb('linked', '+', String(links.length - flagged)),
-        flagged: eb('flagged', '+', String(flagged)),
         updated_at: new Date(),
       }))
       .where('id', '=', row.id)

@@ -12,6 +12,16 @@ export interface PendingBatch {
   readonly matches: readonly (string | null)[];
 }
 
+/** A create batch a backfill has in flight (see core/src/sync/backfill-walk.ts). */
+export interface SyncBackfillBatchesTable {
+  seq: Generated<string>;
+  backfill_id: string;
+  source: 'a' | 'b';
+  keys: string[];
+  matches: (string | null)[];
+  created_at: Timestamp;
+}
+
 /** A backfill of a sync (see core/src/sync/run-backfill.ts). */
 export interface SyncBackfillsTable {
   id: string;
@@ -22,6 +32,7 @@ export interface SyncBackfillsTable {
   plan: BackfillPass[];
   pass: Generated<number>;
   cursor: string | null;
+  /** A batch in flight as versions before migration 0030 recorded it (settled on resume). */
   pending: OptionalJson<PendingBatch>;
   total_a: string | null;
   total_b: string | null;
@@ -102,6 +113,7 @@ export interface SyncScanRowsTable {
 
 export interface SyncBulkTables {
   sync_backfills: SyncBackfillsTable;
+  sync_backfill_batches: SyncBackfillBatchesTable;
   sync_reconciliations: SyncReconciliationsTable;
   sync_drift_items: SyncDriftItemsTable;
   sync_scan_rows: SyncScanRowsTable;
