@@ -2,6 +2,7 @@ import pg from 'pg';
 import { BENCH_ADMIN_TOKEN } from './support/bench-integration.js';
 import { openBenchPostgres } from './support/bench-postgres.js';
 import { startBenchJunction } from './support/junction-env.js';
+import { benchSync, seedConsoleSyncs } from './support/seed-console-syncs.js';
 
 const runs = 10_000;
 /** Open review items (one per waiting run), the queue size the console must stay fast with. */
@@ -9,8 +10,9 @@ const reviewItems = 1_000;
 const requestsPerPage = 200;
 
 /**
- * Console pages with 10,000 runs in the database (20 integrations, 1 in 20 runs dead) and 1,000
- * open review items (1 in 10 runs waiting for one, a quarter past their SLA), served by a
+ * Console pages with 10,000 runs in the database (20 integrations, 1 in 20 runs dead), 1,000
+ * open review items (1 in 10 runs waiting for one, a quarter past their SLA) and a sync with
+ * 10,000 links, 1,000 open conflicts and a 10,000-item drift report, served by a
  * Junction process: each page requested 200 times one after another with a signed-in session,
  * answered latency p50 and p99 per page (the time to the whole HTML). About a minute.
  */
@@ -19,6 +21,7 @@ export async function runConsoleBench(): Promise<Record<string, unknown>> {
   try {
     const url = await postgres.createDatabase('console', { migrated: true });
     const pool = new pg.Pool({ connectionString: url, max: 2 });
+    let laterPageAfter = '';
     try {
       await pool.query(`insert into integrations (id, name, enabled, current_version, created_by)
         select 'int_' || n, 'Integration ' || n, true, 1, 'bench' from generate_series(1, 20) n`);
@@ -56,6 +59,7 @@ export async function runConsoleBench(): Promise<Record<string, unknown>> {
       );
       const { rows } = await pool.query('select count(*)::int as n from review_items');
       if (rows[0].n !== reviewItems) throw new Error(`seeded ${rows[0].n} review items`);
+      ({ laterPageAfter } = await seedConsoleSyncs(pool));
       await pool.query('analyze');
     } finally {
       await pool.end();
@@ -84,6 +88,12 @@ export async function runConsoleBench(): Promise<Record<string, unknown>> {
         reviewItem: '/console/reviews/rev_004241',
         connections: '/console/connections',
         plugins: '/console/plugins',
+        syncs: '/console/syncs',
+        sync: `/console/syncs/${benchSync.id}`,
+        syncRunsRefresh: `/console/syncs/${benchSync.id}/runs`,
+        syncConflict: `/console/syncs/${benchSync.id}/conflicts/scf_000500`,
+        reconciliation: `/console/syncs/${benchSync.id}/reconciliations/src_bench`,
+        reconciliationLaterPage: `/console/syncs/${benchSync.id}/reconciliations/src_bench?after=${laterPageAfter}`,
       };
       const figures: Record<string, unknown> = {};
       for (const [name, path] of Object.entries(pages)) {
@@ -102,7 +112,14 @@ export async function runConsoleBench(): Promise<Record<string, unknown>> {
           );
         figures[name] = { p50Ms: at(0.5), p99Ms: at(0.99) };
       }
-      return { server: postgres.server, runs, reviewItems, requestsPerPage, pages: figures };
+      return {
+        server: postgres.server,
+        runs,
+        reviewItems,
+        sync: benchSync,
+        requestsPerPage,
+        pages: figures,
+      };
     } finally {
       await junction.stop();
     }
