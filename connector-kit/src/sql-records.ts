@@ -116,6 +116,22 @@ function toJson(value: unknown): JsonValue {
   return value as JsonValue;
 }
 
+/**
+ * Whether `row` is JSON as it is: a plain object whose members are strings, numbers,
+ * booleans and nulls (most rows, timestamps read as text). Such a row needs no copy.
+ */
+function isJsonRow(row: Readonly<Record<string, unknown>>): boolean {
+  if (Object.getPrototypeOf(row) !== Object.prototype) return false;
+  for (const name in row) {
+    if (!Object.hasOwn(row, name) || name === '__proto__') return false;
+    const value = row[name];
+    const type = typeof value;
+    if (value !== null && type !== 'string' && type !== 'boolean' && type !== 'number')
+      return false;
+  }
+  return true;
+}
+
 /** Each own enumerable member of `row` through {@link toJson} (no entry arrays per column). */
 function rowToJson(row: Readonly<Record<string, unknown>>): JsonObject {
   const out: Record<string, JsonValue> = {};
@@ -136,17 +152,19 @@ function rowToJson(row: Readonly<Record<string, unknown>>): JsonObject {
 /** Days of each month in a common year. */
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const ISO_SHAPE = 'dddd-dd-ddTdd:dd:dd.dddZ';
+/** {@link ISO_SHAPE} as character codes, -1 for a digit. */
+const ISO_CODES = [...ISO_SHAPE].map((c) => (c === 'd' ? -1 : c.charCodeAt(0)));
 
 /**
  * Whether `text` is a valid instant written as `Date#toISOString` writes it (years 0000-9999):
  * reading and writing it again would give it back unchanged.
  */
 function isIsoInstant(text: string): boolean {
-  if (text.length !== ISO_SHAPE.length) return false;
-  for (let i = 0; i < ISO_SHAPE.length; i++) {
+  if (text.length !== ISO_CODES.length) return false;
+  for (let i = 0; i < ISO_CODES.length; i++) {
+    const want = ISO_CODES[i] as number;
     const code = text.charCodeAt(i);
-    if (ISO_SHAPE[i] === 'd' ? code < 48 || code > 57 : code !== ISO_SHAPE.charCodeAt(i))
-      return false;
+    if (want < 0 ? code < 48 || code > 57 : code !== want) return false;
   }
   // Two digits from `at` as a number (every 'd' is a digit by now).
   const two = (at: number) => (text.charCodeAt(at) - 48) * 10 + text.charCodeAt(at + 1) - 48;
@@ -237,7 +255,9 @@ export function createSqlRecordStore(options: SqlRecordStoreOptions) {
   };
 
   const toRecord = (row: Record<string, unknown>): SqlRecord => {
-    const values = rowToJson(row);
+    // The session's row is the record's values when it is JSON already: it is the session's to
+    // give, and nothing here changes it.
+    const values = isJsonRow(row) ? (row as JsonObject) : rowToJson(row);
     const key = String(row[keyName]);
     if (modName === undefined) return { key, values };
     // A date column is already an ISO instant in `values`: not converted twice.
