@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { apiOf } from '../support/api.js';
+import { relayDefinition } from '../support/relay-integration.js';
+import { crmErpSync } from '../sync/crm-erp-sync.js';
 import { useSyncJunction } from '../sync/sync-support.js';
 
 // Integrations and syncs share one versioned store: what a write does when the row it was given
@@ -8,28 +10,6 @@ import { useSyncJunction } from '../sync/sync-support.js';
 
 const s = useSyncJunction();
 const by = { actor: 'token:versioned-test', requestId: 'req-versioned' };
-
-function syncDefinition(name: string) {
-  const side = (connector: string, connection: string, table: string) => ({
-    connector,
-    connection,
-    recordType: 'table_row',
-    settings: { table, keyColumn: 'id', modifiedAtColumn: 'updated_at' },
-  });
-  return {
-    name,
-    a: side('postgres', s.pgConnection, 'crm_contacts'),
-    b: side('mysql', s.mysqlConnection, 'erp_customers'),
-    direction: 'both',
-    mappings: {
-      aToB: { values: { object: [['email', { var: 'record.values.email' }]] } },
-      bToA: { values: { object: [['email', { var: 'record.values.email' }]] } },
-    },
-    match: { a: 'values.email', b: 'values.email' },
-    conflict: { policy: 'park' },
-    deletes: { policy: 'flag' },
-  };
-}
 
 async function integrationDefinition(name: string) {
   const api = apiOf(s.t);
@@ -40,30 +20,7 @@ async function integrationDefinition(name: string) {
     settings: { baseUrl: 'http://127.0.0.1:9' },
   });
   expect(connection.status, JSON.stringify(connection.body)).toBe(201);
-  return {
-    name,
-    trigger: {
-      connector: 'http',
-      trigger: 'webhook-received',
-      connection: connection.body.id,
-      settings: { signatureScheme: 'none' },
-    },
-    routes: [
-      {
-        key: 'all',
-        steps: [
-          {
-            kind: 'action',
-            key: 'relay',
-            connector: 'http',
-            connection: connection.body.id,
-            action: 'request',
-            mapping: { method: 'POST', path: '/relay', body: { var: 'event.body' } },
-          },
-        ],
-      },
-    ],
-  };
+  return relayDefinition(connection.body.id, connection.body.id, name);
 }
 
 /**
@@ -105,7 +62,12 @@ const kinds = [
     versions: 'sync_versions',
     owner: 'sync_id',
     read: () => readThrough(s.t.junction.services.syncs),
-    definition: async (name: string) => syncDefinition(name),
+    definition: async (name: string) =>
+      crmErpSync(
+        { pg: s.pgConnection, mysql: s.mysqlConnection },
+        { crm: 'crm_contacts', erp: 'erp_customers' },
+        { name },
+      ),
   },
 ] as const;
 

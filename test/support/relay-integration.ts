@@ -65,12 +65,29 @@ export async function createRelayIntegration(
     settings: { baseUrl: targetUrl },
   });
   expect(target.status, JSON.stringify(target.body)).toBe(201);
-  const created = await api.post('/v1/integrations', {
-    name: 'Relay',
+  const created = await api.post(
+    '/v1/integrations',
+    relayDefinition(source.body.id, target.body.id),
+  );
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const enabled = await api.post(`/v1/integrations/${created.body.id}/enable`, undefined, {
+    'if-match': created.headers.get('etag') as string,
+  });
+  expect(enabled.status, JSON.stringify(enabled.body)).toBe(200);
+  return enabled.body.webhookPath as string;
+}
+
+/**
+ * An integration with the shipped `http` connector on both ends: an unsigned webhook on
+ * connection `source` whose body is POSTed to `/relay` through connection `target`.
+ */
+export function relayDefinition(source: string, target: string, name = 'Relay') {
+  return {
+    name,
     trigger: {
       connector: 'http',
       trigger: 'webhook-received',
-      connection: source.body.id,
+      connection: source,
       settings: { signatureScheme: 'none' },
       recordKey: 'body.id',
     },
@@ -82,18 +99,12 @@ export async function createRelayIntegration(
             kind: 'action',
             key: 'relay',
             connector: 'http',
-            connection: target.body.id,
+            connection: target,
             action: 'request',
             mapping: { method: 'POST', path: '/relay', body: { var: 'event.body' } },
           },
         ],
       },
     ],
-  });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const enabled = await api.post(`/v1/integrations/${created.body.id}/enable`, undefined, {
-    'if-match': created.headers.get('etag') as string,
-  });
-  expect(enabled.status, JSON.stringify(enabled.body)).toBe(200);
-  return enabled.body.webhookPath as string;
+  };
 }
