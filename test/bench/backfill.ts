@@ -37,7 +37,7 @@ const targetTableSql = (name: string) => `create table ${name} (
  * milliseconds the Junction process spent per page of BENCH_BACKFILL_BATCH records (less
  * sensitive to a shared machine's load than the rates). BENCH_PROFILE=1 adds a CPU profile of the
  * Junction process during its backfill, summarised (BENCH_PROFILE_KEEP=1 keeps the .cpuprofile
- * and prints its folder).
+ * and prints its folder); BENCH_PG_STATEMENTS=1 (embedded server) the statements' server times.
  */
 export async function runBackfillBench(): Promise<Record<string, unknown>> {
   const postgres = await openBenchPostgres();
@@ -72,6 +72,12 @@ export async function runBackfillBench(): Promise<Record<string, unknown>> {
       await junction.stop();
     }
     await checkCopied(target, 'erp_junction');
+    // BENCH_PG_STATEMENTS=1: what the server spent on each statement, in Junction's database and
+    // in the ERP's (the baseline's upserts and Junction's creates).
+    const statements = {
+      junction: await postgres.statements(junctionUrl),
+      erp: await postgres.statements(targetUrl),
+    };
     const ratio = backfill.perSecond / baseline.perSecond;
     console.log(`\nbackfill: ${RECORDS} records, batches of ${BATCH}`);
     const { profile: _, ...rates } = backfill;
@@ -88,6 +94,7 @@ export async function runBackfillBench(): Promise<Record<string, unknown>> {
       ratioJunctionToBaseline: round(ratio, 2),
       goal: '>= 0.8 of the hand-written upsert',
       goalMet: ratio >= 0.8,
+      ...(statements.junction ? { statements } : {}),
     };
   } finally {
     await source.end().catch(() => {});

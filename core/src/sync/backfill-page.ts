@@ -30,6 +30,14 @@ export interface PreparedPage {
   readonly skipped: number;
 }
 
+/** Which lookups a walk's pages make (see `walkLookups`). */
+export interface Lookups {
+  /** Of links: some record of the side walked may be linked. */
+  readonly linked: boolean;
+  /** Of scan rows: the other side's scan left some unused. */
+  readonly scanned: boolean;
+}
+
 /** What a prepared page knows of the pages before it that have not committed yet. */
 export interface InFlight {
   /** Source keys read by them. */
@@ -44,9 +52,10 @@ const keyPair = (from: BulkSide, mine: string, theirs: string): [string, string]
   from.name === 'a' ? [mine, theirs] : [theirs, mine];
 
 /**
- * Prepares a page of a walk over side `from`: its records without a link (nor read by a page in
- * flight) are linked to the unused scanned record of the other side with the same match value
- * (looked up when `scanned`), or mapped to be created there (when the sync writes that way).
+ * Prepares a page of a walk over side `from`: its records without a link (looked up when
+ * `lookups.linked`; nor read by a page in flight) are linked to the unused scanned record of the
+ * other side with the same match value (looked up when `lookups.scanned`), or mapped to be
+ * created there (when the sync writes that way).
  */
 export async function preparePage(
   deps: BackfillDeps,
@@ -54,12 +63,14 @@ export async function preparePage(
   row: BackfillRow,
   from: BulkSide,
   page: { records: readonly Row[]; next: string | null },
-  scanned: boolean,
+  lookups: Lookups,
   inFlight: InFlight,
 ): Promise<PreparedPage> {
   const to = sync.sides[other(from.name)];
   const keys = page.records.map((r) => from.records.keyOf(r));
-  const linked = await linkedKeys(deps.db, sync.id, from.name, keys);
+  const linked = lookups.linked
+    ? await linkedKeys(deps.db, sync.id, from.name, keys)
+    : new Set<string>();
   const open: { record: Row; key: string; match: string | null }[] = [];
   page.records.forEach((record, i) => {
     const key = keys[i] as string;
@@ -69,7 +80,7 @@ export async function preparePage(
   const matched: { json: string; keys: [string, string] }[] = [];
   const used: string[] = [];
   let rest = open;
-  const wanted = scanned
+  const wanted = lookups.scanned
     ? [...new Set(open.flatMap((o) => (o.match === null ? [] : o.match)))]
     : [];
   if (wanted.length > 0) {

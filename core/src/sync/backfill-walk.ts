@@ -1,4 +1,11 @@
-import { commitPage, type InFlight, type PreparedPage, preparePage } from './backfill-page.js';
+import { sql } from 'kysely';
+import {
+  commitPage,
+  type InFlight,
+  type Lookups,
+  type PreparedPage,
+  preparePage,
+} from './backfill-page.js';
 import { type BulkSide, sidePages } from './bulk-side.js';
 import type { BackfillDeps, BackfillRow, BulkSync } from './run-backfill.js';
 import { other } from './sync-definition.js';
@@ -17,10 +24,10 @@ export async function walkPass(
   sync: BulkSync,
   start: BackfillRow,
   from: BulkSide,
-  scanned: boolean,
   onPage: (row: BackfillRow) => void,
 ): Promise<{ row: BackfillRow; count: number }> {
   const to = sync.sides[other(from.name)];
+  const lookups = await walkLookups(deps, sync, start, from);
   const pages = sidePages(from, start.cursor, deps.pageSize ?? 1_000);
   /** Pages read but not committed yet: a page prepared meanwhile treats their keys as linked. */
   const open: PreparedPage[] = [];
@@ -31,7 +38,7 @@ export async function walkPass(
       keys: new Set(open.flatMap((p) => p.keys)),
       used: new Set(open.flatMap((p) => p.used)),
     };
-    const prepared = await preparePage(deps, sync, start, from, page.value, scanned, inFlight);
+    const prepared = await preparePage(deps, sync, start, from, page.value, lookups, inFlight);
     open.push(prepared);
     return prepared;
   };
@@ -74,6 +81,28 @@ export async function walkPass(
     throw error;
   }
   return { row, count };
+}
+
+/**
+ * Which lookups the pages of a walk need: links, when some record of side `from` is linked
+ * (none is on a first backfill: the pass links only records it read, and a list reads each
+ * record once, keyset, so none of them comes again); scan rows, when the scan of the other side
+ * left unused ones.
+ */
+async function walkLookups(
+  deps: BackfillDeps,
+  sync: BulkSync,
+  row: BackfillRow,
+  from: BulkSide,
+): Promise<Lookups> {
+  const to = other(from.name);
+  const scan = row.plan.includes(`scan:${to}`);
+  const { rows } = await sql<Lookups>`select
+      exists (select from sync_links where sync_id = ${sync.id}
+        and ${sql.ref(`${from.name}_key`)} is not null) as linked,
+      ${scan}::boolean and exists (select from sync_scan_rows where scan_id = ${row.id}
+        and side = ${to} and not used) as scanned`.execute(deps.db);
+  return rows[0] as Lookups;
 }
 
 /** Records a page's create batch as in flight, before it is sent: its row's id. */

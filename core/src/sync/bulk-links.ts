@@ -79,18 +79,17 @@ export async function insertLinks(db: Db, syncId: string, links: readonly NewLin
 
 /**
  * The insert of the links in `json` (as `linksJson` writes them) for sync `syncId`: one JSON
- * parameter read by `json_to_recordset`, much cheaper to send than a text array a column
- * (each of whose elements the client escapes). Usable as a CTE of a larger statement.
+ * parameter, an array of one array a link, read by `jsonb_array_elements`. Cheaper to send than a
+ * text array a column (each of whose elements the client escapes), and cheaper for the server to
+ * read than an array of objects (`json_to_recordset` matches every member by name: 3-4x the time).
+ * Usable as a CTE of a larger statement.
  */
 export function insertLinksSql(syncId: string, json: string): RawBuilder<unknown> {
   return sql`insert into sync_links (sync_id, a_key, b_key, a_hash, b_hash, a_version, b_version,
       a_base, b_base, a_written, b_written, state, note)
-    select ${syncId}, l.a_key, l.b_key, l.a_hash, l.b_hash, l.a_version, l.b_version, l.a_base,
-      l.b_base, coalesce(l.a_written, false), coalesce(l.b_written, false),
-      coalesce(l.state, 'active'), l.note
-    from json_to_recordset(${json}::json) as l(a_key text, b_key text, a_hash text, b_hash text,
-      a_version text, b_version text, a_base jsonb, b_base jsonb, a_written boolean,
-      b_written boolean, state text, note text)`;
+    select ${syncId}, l->>0, l->>1, l->>2, l->>3, l->>4, l->>5, nullif(l->6, 'null'),
+      nullif(l->7, 'null'), (l->>8)::boolean, (l->>9)::boolean, l->>10, l->>11
+    from jsonb_array_elements(${json}::jsonb) as l`;
 }
 
 /** Links as the JSON array `insertLinksSql` reads. */
@@ -99,29 +98,20 @@ export function linksJson(links: readonly NewLink[]): string {
 }
 
 /**
- * One link as a member of `linksJson`'s array, written by hand: null members are left out, and
- * a side's base is written as its canonical JSON when the codec computed it (for its hash).
+ * One link as a member of `linksJson`'s array, written by hand: both sides' key, hash, version,
+ * base (written as its canonical JSON when the codec computed it for its hash) and written flag,
+ * then the link's state and note.
  */
 export function linkJson(
   a: LinkSideState,
   b: LinkSideState,
-  state?: NewLink['state'],
-  note?: string | null,
+  state: NewLink['state'] = 'active',
+  note: string | null = null,
 ): string {
-  const tail =
-    (state === undefined || state === 'active' ? '' : `,"state":"${state}"`) +
-    (note === undefined || note === null ? '' : `,"note":${JSON.stringify(note)}`);
-  return `{${sideJson('a', a)},${sideJson('b', b)}${tail}}`;
-}
-
-function sideJson(name: 'a' | 'b', side: LinkSideState): string {
-  let out = `"${name}_written":${side.written}`;
-  if (side.key !== null) out += `,"${name}_key":${JSON.stringify(side.key)}`;
-  if (side.hash !== null) out += `,"${name}_hash":${JSON.stringify(side.hash)}`;
-  if (side.version !== null) out += `,"${name}_version":${JSON.stringify(side.version)}`;
-  const base = side.json ?? (side.base === null ? null : JSON.stringify(side.base));
-  if (base !== null) out += `,"${name}_base":${base}`;
-  return out;
+  const text = (value: string | null) => (value === null ? 'null' : JSON.stringify(value));
+  const base = (side: LinkSideState) =>
+    side.json ?? (side.base === null ? 'null' : JSON.stringify(side.base));
+  return `[${text(a.key)},${text(b.key)},${text(a.hash)},${text(b.hash)},${text(a.version)},${text(b.version)},${base(a)},${base(b)},${a.written},${b.written},"${state}",${text(note)}]`;
 }
 
 /** The state of no record on a side (a link waiting for, or flagged without, its other key). */

@@ -83,8 +83,7 @@ export async function runBackfill(deps: BackfillDeps, sync: BulkSync, id: string
     const side = sync.sides[name];
     let count = 0;
     if (kind === 'walk') {
-      const scanned = await scanRowsLeft(deps, row, other(name));
-      ({ row, count } = await walkPass(deps, sync, row, side, scanned, onPage));
+      ({ row, count } = await walkPass(deps, sync, row, side, onPage));
     } else
       for await (const page of sidePages(side, row.cursor, limit)) {
         row = await scanPage(deps, sync, row, side, page);
@@ -112,14 +111,6 @@ export async function runBackfill(deps: BackfillDeps, sync: BulkSync, id: string
     .executeTakeFirstOrThrow();
   logger.info({ backfill: id, ...progressOf(row) }, 'sync backfill finished');
   return row;
-}
-
-/** Whether the backfill's scan of `side` stored rows a walk has not used yet. */
-async function scanRowsLeft(deps: BackfillDeps, row: BackfillRow, side: 'a' | 'b') {
-  if (!row.plan.includes(`scan:${side}`)) return false;
-  const { rows } = await sql<{ left: boolean }>`select exists (select from sync_scan_rows
-    where scan_id = ${row.id} and side = ${side} and not used) as left`.execute(deps.db);
-  return rows[0]?.left === true;
 }
 
 /** Lists a page of the side linked to: its unlinked records, by match hash, into scratch rows. */
