@@ -45,7 +45,8 @@ describe.skipIf(!available)('the two-way sync example', () => {
       expect.arrayContaining([
         'sync.create',
         'sync.enable',
-        'sync.record.create',
+        'sync.backfill.start',
+        'sync.backfill.page',
         'sync.record.update',
         'sync.conflict.park',
         'sync.conflict.resolve',

@@ -114,10 +114,13 @@ export async function runSyncExample(options: SyncExampleOptions) {
       deleteScanSeconds: 2,
     });
     const syncId = created.json.id as string;
-    let etag = (
-      await api('POST', `/v1/syncs/${syncId}/enable`, undefined, { 'if-match': created.etag })
-    ).etag;
-    log(`   ${syncId} enabled: every second it reads what changed on each side`);
+    const enabled = await api('POST', `/v1/syncs/${syncId}/enable`, undefined, {
+      'if-match': created.etag,
+    });
+    let etag = enabled.etag;
+    log(
+      `   ${syncId} enabled: backfill ${enabled.json.backfill?.id} lists both sides from the beginning, then every second it reads what changed on each side`,
+    );
 
     const wait = async <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> => {
       const deadline = Date.now() + WAIT_MS;
@@ -137,7 +140,7 @@ export async function runSyncExample(options: SyncExampleOptions) {
         (await crmRows()).find((r) => r.email === email && check(r)),
       );
 
-    log('4. The first run creates what each side lacks');
+    log('4. The backfill links the records both hold (by email) and creates what each side lacks');
     await erpRow('grace@example.com', () => true);
     await erpRow('ada@example.com', () => true);
     await crmRow('alan@example.com', () => true);

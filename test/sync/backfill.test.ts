@@ -6,7 +6,14 @@ import { progressOf, runBackfill } from '../../core/src/sync/run-backfill.js';
 import { createToken } from '../audit/audit-support.js';
 import { apiOf, pointersOf } from '../support/api.js';
 import { until } from '../support/until.js';
-import { createErpTable, createSync, crmErpSync, crmTableSql, finished } from './bulk-support.js';
+import {
+  createErpTable,
+  createSync,
+  crmErpSync,
+  crmTableSql,
+  finished,
+  seedCrmErp,
+} from './bulk-support.js';
 import { maria, tableName, useSyncJunction } from './sync-support.js';
 
 const s = useSyncJunction({ JUNCTION_SYNC_PAGE_SIZE: '50' });
@@ -17,17 +24,7 @@ beforeAll(async () => {
   await s.pg(crmTableSql(crm));
   await createErpTable(erp);
   // 300 CRM contacts; the ERP has 50 customers: 30 of them are CRM contacts (same email).
-  await s.pg(
-    `insert into ${crm} (email, full_name) select 'c' || g || '@example.com', 'Contact ' || g
-     from generate_series(1, 300) g`,
-  );
-  const values = Array.from({ length: 50 }, (_, i) =>
-    i < 30 ? [`c${i * 10 + 1}@example.com`, `Customer ${i}`] : [`erp${i}@example.com`, `Only ${i}`],
-  );
-  await maria(
-    `insert into ${erp} (email, name) values ${values.map(() => '(?, ?)').join(', ')}`,
-    values.flat(),
-  );
+  await seedCrmErp(s.pg, { crm, erp }, { contacts: 300, customers: 50, shared: 30, every: 10 });
 });
 afterAll(async () => {
   await maria(`drop table if exists ${erp}`);

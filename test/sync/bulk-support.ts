@@ -33,3 +33,28 @@ export const createErpTable = (table: string) =>
   maria(`create table ${table} (id int auto_increment primary key,
     email varchar(200) not null, name varchar(200) not null,
     updated_at timestamp(3) not null default current_timestamp(3))`);
+
+/**
+ * Fills the CRM table with `contacts` contacts (c1@example.com...) and the ERP table with
+ * `customers` customers: the first `shared` are CRM contacts (every `every`th one, same email),
+ * the others are only in the ERP.
+ */
+export async function seedCrmErp(
+  pg: (text: string) => Promise<unknown>,
+  tables: { crm: string; erp: string },
+  counts: { contacts: number; customers: number; shared: number; every: number },
+) {
+  await pg(
+    `insert into ${tables.crm} (email, full_name) select 'c' || g || '@example.com', 'Contact ' || g
+     from generate_series(1, ${counts.contacts}) g`,
+  );
+  const values = Array.from({ length: counts.customers }, (_, i) =>
+    i < counts.shared
+      ? [`c${i * counts.every + 1}@example.com`, `Customer ${i}`]
+      : [`erp${i}@example.com`, `Only ${i}`],
+  );
+  await maria(
+    `insert into ${tables.erp} (email, name) values ${values.map(() => '(?, ?)').join(', ')}`,
+    values.flat(),
+  );
+}

@@ -64,9 +64,15 @@ describe.skipIf(!available)(
       const created = await api.post('/v1/syncs', syncDefinition(crmTable, erpTable, policy));
       expect(created.status, JSON.stringify(created.body)).toBe(201);
       const syncId = created.body.id as string;
-      const enabled = await api.post(`/v1/syncs/${syncId}/enable`, undefined, {
-        'if-match': created.headers.get('etag') as string,
-      });
+      // Both tables are empty: no backfill (it would hold change detection off while its
+      // attempts meet the injected faults).
+      const enabled = await api.post(
+        `/v1/syncs/${syncId}/enable`,
+        { backfill: false },
+        {
+          'if-match': created.headers.get('etag') as string,
+        },
+      );
       expect(enabled.status, JSON.stringify(enabled.body)).toBe(200);
 
       held.dataDir = await mkdtemp(path.join(os.tmpdir(), 'junction-sync-'));

@@ -129,14 +129,21 @@ export function syncFixture(
     };
   }
 
-  /** Creates and enables a sync; its id. */
+  /**
+   * Creates and enables a sync, without the backfill enabling starts (these tests run change
+   * detection themselves, and no worker would run it); its id.
+   */
   async function createSync(body: Record<string, unknown>): Promise<string> {
     const api = apiOf(s.t);
     const created = await api.post('/v1/syncs', body);
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    const enabled = await api.post(`/v1/syncs/${created.body.id}/enable`, undefined, {
-      'if-match': created.headers.get('etag') as string,
-    });
+    const enabled = await api.post(
+      `/v1/syncs/${created.body.id}/enable`,
+      { backfill: false },
+      {
+        'if-match': created.headers.get('etag') as string,
+      },
+    );
     expect(enabled.status).toBe(200);
     return created.body.id as string;
   }

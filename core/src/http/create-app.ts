@@ -149,7 +149,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     connectors: deps.connectors,
   });
   if (deps.syncs) {
-    registerSyncRoutes(app, { db: deps.db, store: deps.syncs });
+    registerSyncRoutes(app, { db: deps.db, store: deps.syncs, bulk: deps.bulk });
     registerSyncLinkRoutes(app, { db: deps.db, records: deps.records, logger: deps.logger });
   }
   if (deps.records)

@@ -1,30 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { type Kysely, sql, type Transaction } from 'kysely';
-import { recordAudit } from '../audit/record-audit.js';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { BulkState } from '../db/tables/sync-bulk-tables.js';
 import type { Logger } from '../log/create-logger.js';
 import { withSyncLock } from './backfill-lock.js';
+import { backfillOnEnable, startedByEnable } from './backfill-on-enable.js';
 import type { BulkSide } from './bulk-side.js';
 import { backfillView, reconciliationView } from './bulk-views.js';
+import { insertBackfill, type LoadedSync, queueBulkRun } from './queue-bulk-run.js';
 import { type RepairActor, repairDrift } from './repair-drift.js';
-import { type BackfillRow, backfillPlan, runBackfill } from './run-backfill.js';
+import { type BackfillRow, runBackfill } from './run-backfill.js';
 import { runReconciliation } from './run-reconciliation.js';
 import type { SyncDefinition } from './sync-definition.js';
 
-/** The graphile-worker tasks of backfills and reconciliations. */
-export const BACKFILL_TASK = 'sync.backfill';
-export const RECONCILE_TASK = 'sync.reconcile';
+export { BACKFILL_TASK, type LoadedSync, RECONCILE_TASK } from './queue-bulk-run.js';
 
 /** What backfill, reconciliation and repair read of a sync definition. */
 export type BulkDefinition = SyncDefinition;
-
-/** A sync at one of its versions. */
-export interface LoadedSync {
-  readonly id: string;
-  readonly version: number;
-  readonly definition: BulkDefinition;
-}
 
 export interface SyncBulkDeps {
   readonly db: Kysely<Database>;
@@ -51,10 +43,6 @@ type Started<V> =
   | { readonly kind: 'busy'; readonly id: string }
   | { readonly kind: 'not-found' };
 
-const addJob = (db: Transaction<Database>, task: string, payload: object, key: string) =>
-  sql`select graphile_worker.add_job(${task}, ${JSON.stringify(payload)}::json,
-    max_attempts := 25, job_key := ${key})`.execute(db);
-
 /**
  * Backfills and reconciliations of syncs: started through the API (a row, its job and its audit
  * entry in one transaction; one of each kind at a time per sync), run by worker tasks, and
@@ -74,33 +62,21 @@ export function createSyncBulk(deps: SyncBulkDeps) {
     const table = kind === 'backfill' ? 'sync_backfills' : 'sync_reconciliations';
     const id = `${kind === 'backfill' ? 'sbf' : 'src'}_${randomUUID()}`;
     try {
-      const view = await db.transaction().execute(async (trx) => {
-        const made = await make(trx, sync, id);
-        await addJob(
-          trx,
-          kind === 'backfill' ? BACKFILL_TASK : RECONCILE_TASK,
-          kind === 'backfill' ? { backfillId: id } : { reconciliationId: id },
-          `sync-${kind}:${id}`,
-        );
-        await recordAudit(trx, {
-          actor: by.actor,
-          action: `sync.${kind}.start`,
-          subjectType: 'sync',
-          subjectId: syncId,
-          requestId: by.requestId,
-          data: { [kind]: id, version: sync.version },
-        });
-        return made;
-      });
+      const view = await db
+        .transaction()
+        .execute((trx) => queueBulkRun(trx, kind, sync, id, by, (t) => make(t, sync, id)));
       return { kind: 'started', view };
     } catch (error) {
       if ((error as { code?: string }).code !== '23505') throw error;
       const active = await db
         .selectFrom(table)
-        .select('id')
+        .selectAll()
         .where('sync_id', '=', syncId)
         .where('state', 'in', ['queued', 'running'])
         .executeTakeFirst();
+      // Asked for right after enabling the sync started one: that one does what was asked.
+      if (kind === 'backfill' && active && (await startedByEnable(db, syncId, active.id)))
+        return { kind: 'started', view: backfillView(active as BackfillRow) as V };
       return { kind: 'busy', id: active?.id ?? '' };
     }
   }
@@ -154,20 +130,16 @@ export function createSyncBulk(deps: SyncBulkDeps) {
 
   return {
     startBackfill: (syncId: string, by: RepairActor) =>
-      start('backfill', syncId, by, async (trx, sync, id) => {
-        const row = await trx
-          .insertInto('sync_backfills')
-          .values({
-            id,
-            sync_id: sync.id,
-            sync_version: sync.version,
-            plan: backfillPlan(sync.definition),
-            requested_by: by.actor,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        return backfillView(row);
-      }),
+      start('backfill', syncId, by, (trx, sync, id) => insertBackfill(trx, sync, id, by)),
+
+    /**
+     * In the transaction that enables sync `syncId`: its backfill, started unless one succeeded
+     * or is under way (`backfillOnEnable`); undefined when there is no such sync.
+     */
+    async backfillOnEnable(trx: Transaction<Database>, syncId: string, by: RepairActor) {
+      const sync = await deps.loadSync(syncId);
+      return sync && backfillOnEnable(trx, sync, by);
+    },
 
     startReconciliation,
 

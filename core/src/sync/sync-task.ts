@@ -62,16 +62,18 @@ export function createSyncTask(deps: SyncTaskDeps) {
     const client = await deps.pool.connect();
     const key = `sync:${syncId}`;
     try {
+      // A backfill queued or running (waiting for its next attempt too) links the records both
+      // sides hold by their match; change detection would create them on the other side
+      // instead: this schedule comes back after it.
+      if (await backfillUnderWay(deps.db, syncId)) {
+        await scheduleSync(deps.db, syncId, 5, 'replace');
+        return { kind: 'busy' };
+      }
       const locked = await client.query<{ ok: boolean }>(
         'select pg_try_advisory_lock(hashtextextended($1, 21)) as ok',
         [key],
       );
-      if (!locked.rows[0]?.ok) {
-        // A backfill holds the sync for its whole run: this schedule comes back after it.
-        if (await backfillUnderWay(deps.db, syncId))
-          await scheduleSync(deps.db, syncId, 5, 'replace');
-        return { kind: 'busy' };
-      }
+      if (!locked.rows[0]?.ok) return { kind: 'busy' };
       try {
         return await runLocked(syncId);
       } finally {

@@ -210,14 +210,24 @@ export function createVersionedStore<K extends VersionedKind, D extends { name: 
       return view(updated);
     },
 
-    /** Turns the object on or off; a no-op answer when it already is. */
-    async setEnabled(row: Row, enabled: boolean, by: Actor): Promise<View> {
+    /**
+     * Turns the object on or off; a no-op answer when it already is. `also` runs in the same
+     * transaction when it changes something (enabling a sync starts its backfill there); what it
+     * answers is added to the audit entry.
+     */
+    async setEnabled(
+      row: Row,
+      enabled: boolean,
+      by: Actor,
+      also?: (trx: Tx) => Promise<Record<string, unknown>>,
+    ): Promise<View> {
       if (row.enabled === enabled) return view(row);
       const updated = await db.transaction().execute(async (trx) => {
         const next = await bump(trx, row, { enabled });
         await on.enabled?.(trx, row.id, enabled);
         await audit(trx, by, enabled ? 'enable' : 'disable', row.id, {
           version: row.current_version,
+          ...(await also?.(trx)),
         });
         return next;
       });

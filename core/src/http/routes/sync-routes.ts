@@ -1,14 +1,23 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import type { SyncBulk } from '../../sync/sync-bulk.js';
 import { SyncDefinitionSchema } from '../../sync/sync-definition.js';
 import type { SyncStore } from '../../sync/sync-store.js';
 import type { AppEnv } from '../app-env.js';
 import { requireIfMatch } from '../etag.js';
+import { emptyJsonBody } from '../middleware/empty-json-body.js';
 import { requirePermission } from '../middleware/require-role.js';
 import { ifMatch, security } from '../openapi-headers.js';
 import { IdParamSchema, jsonContent, problemResponses } from '../openapi-schemas.js';
-import { SyncSchema, SyncSummarySchema, SyncVersionSchema } from './sync-schemas.js';
+import { enableSync } from './sync-enable.js';
+import {
+  SyncEnabledSchema,
+  SyncEnableSchema,
+  SyncSchema,
+  SyncSummarySchema,
+  SyncVersionSchema,
+} from './sync-schemas.js';
 import { versionedRoutes } from './versioned-routes.js';
 
 const json = jsonContent;
@@ -51,11 +60,17 @@ const routes = {
     method: 'post',
     path: '/v1/syncs/{id}/enable',
     ...write,
-    summary: 'Enable: changes are detected on schedule, the first time now (If-Match required)',
-    request: { params: idParam, headers: ifMatch },
+    middleware: [requirePermission('config:write'), emptyJsonBody] as const,
+    summary:
+      'Enable: a backfill starts when none succeeded before (`{"backfill": false}` opts out), then changes are detected on schedule (If-Match required)',
+    request: {
+      params: idParam,
+      headers: ifMatch,
+      body: { required: false, content: json(SyncEnableSchema) },
+    },
     responses: {
-      200: { description: 'Enabled.', content: json(SyncSchema) },
-      ...problemResponses(401, 403, 404, 412, 428),
+      200: { description: 'Enabled.', content: json(SyncEnabledSchema) },
+      ...problemResponses(401, 403, 404, 409, 412, 422, 428),
     },
   }),
   disable: createRoute({
@@ -74,7 +89,7 @@ const routes = {
 /** Syncs: versioned definitions of two-way sync, enable/disable, delete. */
 export function registerSyncRoutes(
   app: OpenAPIHono<AppEnv>,
-  deps: { db: Kysely<Database>; store: SyncStore },
+  deps: { db: Kysely<Database>; store: SyncStore; bulk?: SyncBulk | undefined },
 ): void {
   const { store } = deps;
   const { by, load, withEtag, register } = syncs.bind(app, deps);
@@ -88,16 +103,23 @@ export function registerSyncRoutes(
     return c.body(null, 204);
   });
 
-  for (const [route, enabled] of [
-    [routes.enable, true],
-    [routes.disable, false],
-  ] as const) {
-    app.openapi(route, async (c) => {
-      const row = await load(c.req.valid('param').id);
-      requireIfMatch(c, row.revision);
-      return c.json(withEtag(c, await store.setEnabled(row, enabled, by(c))), 200);
-    });
-  }
+  app.openapi(routes.enable, async (c) => {
+    const row = await load(c.req.valid('param').id);
+    requireIfMatch(c, row.revision);
+    const { backfill, enabled } = await enableSync(
+      { store, bulk: deps.bulk },
+      row,
+      c.req.valid('json').backfill !== false,
+      by(c),
+    );
+    return c.json({ ...withEtag(c, enabled), backfill }, 200);
+  });
+
+  app.openapi(routes.disable, async (c) => {
+    const row = await load(c.req.valid('param').id);
+    requireIfMatch(c, row.revision);
+    return c.json(withEtag(c, await store.setEnabled(row, false, by(c))), 200);
+  });
 
   register('versions', 'version');
 }

@@ -51,3 +51,34 @@ export const SyncVersionSchema = z
   .openapi('SyncVersion', {
     example: { version: 1, createdAt: '2026-12-06T10:00:00.000Z', createdBy: 'token:tok_1' },
   });
+
+export const SyncEnableSchema = z
+  .object({
+    backfill: z.boolean().optional().openapi({
+      description:
+        'Start a backfill when the sync has none that succeeded and none under way (default true); false opts out.',
+    }),
+  })
+  .strict()
+  .openapi('SyncEnable', { example: { backfill: false } });
+
+export const SyncEnabledSchema = SyncSchema.extend({
+  backfill: z
+    .object({
+      id: z.string(),
+      href: z.string(),
+      started: z.boolean().openapi({
+        description: 'True: this enable started it; false: it was already queued or running.',
+      }),
+    })
+    .nullable()
+    .openapi({
+      description:
+        'The backfill that lists both sides from the beginning before change detection runs: started by this enable, or already under way; null when one succeeded before, when the body opted out, or when the sync was enabled already.',
+      example: {
+        id: 'sbf_0b6f3f0e-2f7d-4c59-9d7e-8d0c1f3a4b21',
+        href: '/v1/syncs/syn_0b7e4c2a-51d3-4a8e-9d1c-3f2e1a0b9c8d/backfills/sbf_0b6f3f0e-2f7d-4c59-9d7e-8d0c1f3a4b21',
+        started: true,
+      },
+    }),
+}).openapi('SyncEnabled');
