@@ -157,32 +157,14 @@ const integrations = versionedRoutes({
 });
 
 const routes = {
-  enable: createRoute({
-    method: 'post',
-    path: '/v1/integrations/{id}/enable',
-    tags,
-    security,
-    middleware: [requirePermission('config:write')] as const,
-    summary: 'Enable: its trigger starts producing runs (If-Match required)',
-    request: { params: idParam, headers: ifMatch },
-    responses: {
-      200: { description: 'Enabled.', content: json(IntegrationSchema) },
-      ...problemResponses(401, 403, 404, 412, 428),
-    },
-  }),
-  disable: createRoute({
-    method: 'post',
-    path: '/v1/integrations/{id}/disable',
-    tags,
-    security,
-    middleware: [requirePermission('config:write')] as const,
-    summary: 'Disable: no new events are accepted (If-Match required)',
-    request: { params: idParam, headers: ifMatch },
-    responses: {
-      200: { description: 'Disabled.', content: json(IntegrationSchema) },
-      ...problemResponses(401, 403, 404, 412, 428),
-    },
-  }),
+  enable: integrations.toggleRoute(
+    true,
+    'Enable: its trigger starts producing runs (If-Match required)',
+  ),
+  disable: integrations.toggleRoute(
+    false,
+    'Disable: no new events are accepted (If-Match required)',
+  ),
   upgrade: createRoute({
     method: 'post',
     path: '/v1/integrations/{id}/upgrade',
@@ -251,20 +233,12 @@ export function registerIntegrationRoutes(
   deps: { db: Kysely<Database>; store: IntegrationStore; connectors: ConnectorSource },
 ): void {
   const { store } = deps;
-  const { by, load, withEtag, register } = integrations.bind(app, deps);
+  const { by, load, withEtag, register, toggle } = integrations.bind(app, deps);
 
   register('create', 'list', 'get', 'update', 'versions', 'version');
 
-  for (const [route, enabled] of [
-    [routes.enable, true],
-    [routes.disable, false],
-  ] as const) {
-    app.openapi(route, async (c) => {
-      const row = await load(c.req.valid('param').id);
-      requireIfMatch(c, row.revision);
-      return c.json(withEtag(c, await store.setEnabled(row, enabled, by(c))), 200);
-    });
-  }
+  toggle(routes.enable, true);
+  toggle(routes.disable, false);
 
   app.openapi(routes.upgrade, async (c) => {
     const row = await load(c.req.valid('param').id);

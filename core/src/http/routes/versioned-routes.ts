@@ -35,6 +35,7 @@ export interface VersionedRouteStore<Row extends VersionedRowBase, D> {
   summary(row: Row): object;
   create(definition: D, by: Actor): Promise<View>;
   update(row: Row, definition: D, by: Actor): Promise<View>;
+  setEnabled(row: Row, enabled: boolean, by: Actor): Promise<View>;
   versions(id: string): Promise<Omit<VersionRow, 'definition'>[]>;
   version(id: string, version: number): Promise<VersionRow | undefined>;
 }
@@ -149,8 +150,23 @@ export function versionedRoutes<D>(resource: VersionedResource<D>) {
     }),
   };
   const time = (at: Date) => new Date(at).toISOString();
+  /** POST {path}/{id}/enable or /disable, If-Match required, answering the object. */
+  const toggleRoute = (enabled: boolean, summary: string) =>
+    createRoute({
+      method: 'post',
+      path: `${path}/{id}/${enabled ? 'enable' : 'disable'}`,
+      ...write,
+      summary,
+      request: { params: idParam, headers: ifMatch },
+      responses: {
+        200: { description: enabled ? 'Enabled.' : 'Disabled.', content: json(schemas.view) },
+        ...problemResponses(401, 403, 404, 412, 428),
+      },
+    });
 
   return {
+    toggleRoute,
+
     /** Binds the routes to `app` and `store`; `register` adds the shared ones in the order given. */
     bind<Row extends VersionedRowBase>(
       app: OpenAPIHono<AppEnv>,
@@ -246,6 +262,14 @@ export function versionedRoutes<D>(resource: VersionedResource<D>) {
         by,
         load,
         withEtag,
+        /** Adds a route of `toggleRoute`: turns the object on or off (If-Match required). */
+        toggle(route: ReturnType<typeof toggleRoute>, enabled: boolean) {
+          app.openapi(route, async (c) => {
+            const row = await load(c.req.valid('param').id);
+            requireIfMatch(c, row.revision);
+            return c.json(withEtag(c, await store.setEnabled(row, enabled, by(c))), 200);
+          });
+        },
         /** Adds the shared routes named, in that order (the order of the OpenAPI document). */
         register(...names: (keyof typeof handlers)[]) {
           for (const name of names) handlers[name]();
