@@ -11,13 +11,14 @@ import type { BackfillDeps, BackfillRow, BulkSync } from './run-backfill.js';
 import { other } from './sync-definition.js';
 
 /**
- * A walk pass over side `from`, from the backfill's cursor, in a pipeline. For page n: its create
- * batch is recorded (a `sync_backfill_batches` row) and sent to the other side while page n+1 is
- * read and prepared (links looked up, records mapped) and page n-1 commits; page n then commits
- * its links, audit entry and cursor, deleting its batch row, in one statement, once page n-1's
- * commit is done (commits land in page order). A crash leaves at most two batches in flight,
- * both settled on resume. Calls `onPage` after each commit; answers the backfill row after the
- * last page and the number of records read.
+ * A walk pass over side `from`, from the backfill's cursor, in a pipeline. Page n is sent to the
+ * other side (its create batch) while page n+1 is read and prepared (links looked up, records
+ * mapped, its batch recorded as a `sync_backfill_batches` row) and page n-1 commits; page n then
+ * commits its links, audit entry and cursor, deleting its batch row, in one statement, once page
+ * n-1's commit is done (commits land in page order). Page n+1 is not sent before page n-1's
+ * commit lands: a crash leaves at most three batches recorded (one committing, one sent, one
+ * about to be), all settled on resume. Calls `onPage` after each commit; answers the backfill
+ * row after the last page and the number of records read.
  */
 export async function walkPass(
   deps: BackfillDeps,
@@ -40,27 +41,29 @@ export async function walkPass(
     };
     const prepared = await preparePage(deps, sync, start, from, page.value, lookups, inFlight);
     open.push(prepared);
-    return prepared;
+    // Recorded now, while the page before is sent: off the path from one create to the next.
+    const batch =
+      prepared.creates.length > 0 ? await recordBatch(deps, start.id, from, prepared) : undefined;
+    return { page: prepared, batch };
   };
   let row = start;
   let count = 0;
   // The commits of the last two pages sent: the older one lands before the next batch is sent.
   let committed: Promise<void> = Promise.resolve();
   let older: Promise<void> = Promise.resolve();
+  let following: ReturnType<typeof prepareNext> | undefined;
   try {
     let current = await prepareNext();
     while (current !== undefined) {
       await older;
-      const page = current;
-      const following = prepareNext();
+      const { page, batch } = current;
+      following = prepareNext();
       // Awaited below; a failed create or commit leaves no unhandled rejection behind.
       following.catch(() => {});
-      let batch: string | undefined;
-      let created: readonly Readonly<Record<string, unknown>>[] = [];
-      if (page.creates.length > 0) {
-        batch = await recordBatch(deps, start.id, from, page);
-        created = await to.records.createMany(page.creates.map((c) => c.output));
-      }
+      const created =
+        page.creates.length > 0
+          ? await to.records.createMany(page.creates.map((c) => c.output))
+          : [];
       const before = committed;
       older = committed;
       committed = (async () => {
@@ -76,8 +79,16 @@ export async function walkPass(
     }
     await committed;
   } catch (error) {
-    // The commit under way lands (or fails) before the walk ends: a retry finds it settled.
+    // The commit under way lands (or fails) before the walk ends: a retry finds it settled. A
+    // batch recorded but not sent is forgotten (a retry reads its page again).
     await committed.catch(() => {});
+    const unsent = await following?.catch(() => undefined);
+    if (unsent?.batch !== undefined)
+      await deps.db
+        .deleteFrom('sync_backfill_batches')
+        .where('seq', '=', unsent.batch)
+        .execute()
+        .catch(() => {});
     throw error;
   }
   return { row, count };
