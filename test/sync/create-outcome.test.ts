@@ -41,8 +41,11 @@ describe.skipIf(!available)('a create whose outcome is unknown', () => {
     await s.pg(`insert into ${crm} (email, full_name) values ('ann@crm.test', 'Ann')`);
     const id = await f.createSync(f.definition(crm, erp));
     fault = 'after';
+    const unknown = f.sum('write:b:create-unknown');
     const failed = await f.run({ syncId: id });
     expect(failed).toMatchObject({ kind: 'failed', message: expect.stringMatching(/503/) });
+    // Counted as a create whose outcome is unknown, as one without a match is.
+    expect(f.sum('write:b:create-unknown')).toBe(unknown + 1);
     const made = await maria(`select id, email from ${erp}`);
     expect(made).toHaveLength(1);
     expect(await linksOf(id)).toEqual([

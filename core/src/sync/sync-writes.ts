@@ -129,6 +129,7 @@ export async function createOther(
       });
       throw error;
     }
+    ctx.counters.write(ctx.syncId, to, 'create-unknown');
     // The match settles it: the next run's recoverPending links the record or creates it.
     if (ctx.definition.match) throw error;
     const reason = 'create outcome unknown (no match to look for the record by)';
@@ -136,7 +137,6 @@ export async function createOther(
       action: 'sync.link.flag',
       data: { from: { side: from, key }, reason, error: String(error) },
     });
-    ctx.counters.write(ctx.syncId, to, 'create-unknown');
     return;
   }
   const toKey = ctx.sides[to].keyOf(stored);
