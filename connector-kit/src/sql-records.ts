@@ -149,6 +149,13 @@ function rowToJson(row: Readonly<Record<string, unknown>>): JsonObject {
   return out;
 }
 
+/** Whether two lists of names are equal, in order. */
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Days of each month in a common year. */
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const ISO_SHAPE = 'dddd-dd-ddTdd:dd:dd.dddZ';
@@ -269,8 +276,16 @@ export function createSqlRecordStore(options: SqlRecordStoreOptions) {
   /** Groups records by their set of columns (one statement per group), keeping positions. */
   function groups<T>(items: readonly T[], columnsOf: (item: T) => string[]) {
     const byShape = new Map<string, { columns: string[]; at: number[] }>();
+    // Rows of a batch mostly list the same columns in the same order: such a row joins the
+    // group of the row before it without sorting its names again.
+    let last: { names: string[]; group: { columns: string[]; at: number[] } } | undefined;
     items.forEach((item, i) => {
-      const columns = columnsOf(item).sort();
+      const names = columnsOf(item);
+      if (last !== undefined && sameNames(names, last.names)) {
+        last.group.at.push(i);
+        return;
+      }
+      const columns = [...names].sort();
       const shape = columns.join(',');
       let group = byShape.get(shape);
       // Names are checked once a shape: a row with a column no row before it had makes a new
@@ -281,6 +296,7 @@ export function createSqlRecordStore(options: SqlRecordStoreOptions) {
         byShape.set(shape, group);
       }
       group.at.push(i);
+      last = { names, group };
     });
     return [...byShape.values()];
   }

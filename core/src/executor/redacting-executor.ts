@@ -17,11 +17,11 @@ export function createRedactingExecutor(inner: PluginExecutor): PluginExecutor {
   return {
     async execute(request) {
       const result = await inner.execute(request);
+      // A webhook's events are what its sender posted, not a target's answer: kept as they are.
+      if (result.ok && request.operation.kind === 'webhook') return result;
       const secrets = secretValues(request.connector.definition.auth, request.credentials);
       if (secrets.length === 0) return result;
       const redactor = redactorOf(secrets);
-      // A webhook's events are what its sender posted, not a target's answer: kept as they are.
-      if (result.ok && request.operation.kind === 'webhook') return result;
       if (result.ok) return { ok: true, output: redactor.value(result.output) };
       return { ok: false, error: redactor.error(result.error) as ConnectorError };
     },

@@ -90,6 +90,31 @@ describe('postgres table_row record values', () => {
     expect(await tableRow.get!(ctx, '3')).toEqual(created);
   });
 
+  it('writes a batch whose rows list their columns in different orders and sets, each value to its column', async () => {
+    const ctx = contextFor(db.url, settings);
+    const stamp = '2026-12-07T10:00:00.000Z';
+    const created = await tableRow.createMany!(ctx, [
+      { values: { id: 10, label: 'a', updated_at: stamp } },
+      { values: { label: 'b', id: 11, updated_at: stamp } },
+      { values: { id: 12, updated_at: stamp } },
+      { values: { id: 13, label: 'd', updated_at: stamp } },
+      { values: { updated_at: stamp, flag: false, id: 14 } },
+    ]);
+    expect(created.map((r) => [r.key, r.values.label, r.values.flag])).toEqual([
+      ['10', 'a', null],
+      ['11', 'b', null],
+      ['12', null, null],
+      ['13', 'd', null],
+      ['14', null, false],
+    ]);
+    await expect(
+      tableRow.createMany!(ctx, [
+        { values: { id: 15, label: 'e' } },
+        { values: { id: 16, 'label"; --': 'f' } },
+      ]),
+    ).rejects.toMatchObject({ problems: [{ pointer: '/1/values/label"; --' }] });
+  });
+
   it('turns timestamptz text into the instant node-postgres would, over a thousand years and at the edges', async () => {
     const client = new pg.Client({ connectionString: db.url, options: '-c TimeZone=UTC' });
     await client.connect();
