@@ -79,10 +79,15 @@ describe.skipIf(sc.skip)(
 
     it('starts a reconciliation, refuses a second while it runs, and pages through all of its drift', async () => {
       const { page, operator } = sc.people;
-      // Drift behind the sync's back: 60 CRM rows it never saw, and an ERP row edited.
-      await s.pg(`insert into ${crm} (email, full_name, phone)
-        select 'n' || i || '@crm.test', 'N' || i, i::text from generate_series(1, 60) i`);
-      await maria(`update ${erp} set phone = '999' where email = 'p2@crm.test'`);
+      // Change detection catches up once (everything linked: nothing to do) and reads on from
+      // now. Drift behind the sync's back: 60 CRM rows it never sees (modified before where it
+      // reads from), and an ERP row edited without moving its modified-at.
+      await f.tick(syncId);
+      await s.pg(`insert into ${crm} (email, full_name, phone, updated_at)
+        select 'n' || i || '@crm.test', 'N' || i, i::text, '2001-01-01' from generate_series(1, 60) i`);
+      await maria(
+        `update ${erp} set phone = '999', updated_at = updated_at where email = 'p2@crm.test'`,
+      );
       await openSyncPage();
       await page.getByText('Start a reconciliation…').click();
       await page.getByRole('button', { name: 'Yes, start a reconciliation' }).click();

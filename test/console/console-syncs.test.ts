@@ -30,8 +30,11 @@ describe.skipIf(skip)('syncs in the console, read-only', { timeout: 120_000 }, (
     await s.pg(`update ${crm} set phone = '22', updated_at = now() where email = 'bo@crm.test'`);
     await maria(`update ${erp} set name = 'Bo Brown' where email = 'bo@crm.test'`);
     await f.tick(syncId);
-    // A row the sync has not seen yet, then a reconciliation (run here as its job would).
-    await s.pg(`insert into ${crm} (email, full_name, phone) values ('fay@crm.test', 'Fay', '6')`);
+    // A row change detection will not see (modified before where it reads from): drift, which
+    // a reconciliation (run here as its job would) reports.
+    await s.pg(
+      `insert into ${crm} (email, full_name, phone, updated_at) values ('fay@crm.test', 'Fay', '6', '2001-01-01')`,
+    );
     const started = await apiOf(s.t).post(`/v1/syncs/${syncId}/reconciliations`);
     expect(started.status, JSON.stringify(started.body)).toBe(202);
     await s.t.junction.services.bulk.reconcileTask(

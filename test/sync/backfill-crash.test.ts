@@ -1,56 +1,17 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { apiOf } from '../support/api.js';
-import { type Child, repoRoot, startNode } from '../support/child-process.js';
-import { TEST_SECRET_KEY } from '../support/start-junction.js';
 import { until } from '../support/until.js';
-import { createErpTable, createSync, crmErpSync, crmTableSql, finished } from './bulk-support.js';
-import { maria, tableName, useSyncJunction } from './sync-support.js';
+import { useBulkCrash } from './bulk-crash-support.js';
+import { createSync, crmErpSync, finished } from './bulk-support.js';
+import { maria, useSyncJunction } from './sync-support.js';
 
-// Worker processes run the built dist: `npx tsc -b` first.
-const script = path.join(repoRoot, 'test/fixtures/worker-process.mjs');
 const RECORDS = 3_000;
 // This process only serves the API; the backfill runs in worker processes.
 const s = useSyncJunction({ JUNCTION_ROLE: 'api' });
-const crm = tableName('bx_crm');
-const erp = tableName('bx_erp');
-const children: Child[] = [];
-let dataDir: string;
-
-function startWorker(): Child {
-  const child = startNode([script], {
-    DATABASE_URL: s.t.database.url,
-    JUNCTION_SECRET_KEY: TEST_SECRET_KEY,
-    JUNCTION_DATA_DIR: dataDir,
-    JUNCTION_WORKER_POLL_INTERVAL_MS: '100',
-    JUNCTION_WORKER_HEARTBEAT_MS: '200',
-    JUNCTION_WORKER_REAP_INTERVAL_MS: '300',
-    JUNCTION_WORKER_DEAD_AFTER_MS: '1500',
-    JUNCTION_SHUTDOWN_TIMEOUT_MS: '2000',
-    JUNCTION_DB_POOL_SIZE: '5',
-    JUNCTION_SYNC_PAGE_SIZE: '100',
-  });
-  children.push(child);
-  return child;
-}
-
-beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'junction-backfill-crash-'));
-  await s.pg(crmTableSql(crm));
-  await createErpTable(erp);
-  await s.pg(
-    `insert into ${crm} (email, full_name) select 'k' || g || '@example.com', 'Kept ' || g
-     from generate_series(1, $1::int) g`,
-    [RECORDS],
-  );
-});
-afterAll(async () => {
-  for (const child of children) child.process.kill('SIGKILL');
-  await Promise.allSettled(children.map((c) => c.exited(10_000)));
-  await maria(`drop table if exists ${erp}`);
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+const { crm, erp, startWorker } = useBulkCrash(s, {
+  name: 'bx',
+  records: RECORDS,
+  pageSize: 100,
 });
 
 describe('a backfill whose worker is killed', () => {

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createLogger } from '@junction/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { syncBulkSources } from '../../core/src/sync/bulk-sources.js';
 import { progressOf, runBackfill } from '../../core/src/sync/run-backfill.js';
 import { createToken } from '../audit/audit-support.js';
 import { apiOf, pointersOf } from '../support/api.js';
 import { until } from '../support/until.js';
 import {
+  bulkSyncOf,
   createErpTable,
   createSync,
   crmErpSync,
@@ -277,11 +277,8 @@ describe('backfill', () => {
        values ($1, $2, 1, '{walk:a}', 'test')`,
       [backfill, id],
     );
-    const { services, database } = s.t.junction;
-    const sources = syncBulkSources(services.syncs, services.records);
-    const loaded = await sources.loadSync(id);
-    if (loaded === undefined) throw new Error(`sync ${id} is not there`);
-    const sync = { id, definition: loaded.definition, sides: await sources.sidesOf(loaded) };
+    const { database } = s.t.junction;
+    const sync = await bulkSyncOf(s.t, id);
     const seen: ReturnType<typeof progressOf>[] = [];
     await runBackfill(
       {

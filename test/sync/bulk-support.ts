@@ -1,5 +1,8 @@
 import { expect } from 'vitest';
+import { syncBulkSources } from '../../core/src/sync/bulk-sources.js';
+import type { BulkSync } from '../../core/src/sync/run-backfill.js';
 import type { apiOf } from '../support/api.js';
+import type { TestJunction } from '../support/start-junction.js';
 import { until } from '../support/until.js';
 import { maria } from './sync-support.js';
 
@@ -57,4 +60,12 @@ export async function seedCrmErp(
     `insert into ${tables.erp} (email, name) values ${values.map(() => '(?, ?)').join(', ')}`,
     values.flat(),
   );
+}
+
+/** A sync as its backfill or reconciliation sees it (its current version and both sides). */
+export async function bulkSyncOf(t: TestJunction, id: string): Promise<BulkSync> {
+  const sources = syncBulkSources(t.junction.services.syncs, t.junction.services.records);
+  const loaded = await sources.loadSync(id);
+  if (loaded === undefined) throw new Error(`sync ${id} is not there`);
+  return { id, definition: loaded.definition, sides: await sources.sidesOf(loaded) };
 }

@@ -62,7 +62,13 @@ describe('reconciliation', () => {
       state: 'succeeded',
       seen: { a: 60, b: 60 },
       counts: { only_a: 0, only_b: 0, differs: 0, stale_link: 0, unlinked: 0 },
+      // Each record listed once and compared once; the tables' counts known from the start.
+      progress: { done: 240, total: 240, eta: null },
+      totals: { a: 60, b: 60 },
+      dismissed: 0,
+      resumed: 0,
     });
+    expect(clean.progress.ratePerSecond).toBeGreaterThan(0);
   });
 
   it('reports every kind of drift injected behind its back, no more, and repair fixes it all', async () => {

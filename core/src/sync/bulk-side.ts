@@ -10,6 +10,7 @@ export type BulkRecords = Pick<
   | 'keyField'
   | 'updatedAtField'
   | 'keyOf'
+  | 'offers'
   | 'list'
   | 'count'
   | 'get'

@@ -5,6 +5,7 @@ import type {
   SyncDriftItemsTable,
   SyncReconciliationsTable,
 } from '../db/tables/sync-bulk-tables.js';
+import { reconciliationProgress } from './reconciliation-progress.js';
 import { type BackfillRow, progressOf } from './run-backfill.js';
 
 const time = (at: Date | null) => (at === null ? null : new Date(at).toISOString());
@@ -36,7 +37,10 @@ export function backfillView(row: BackfillRow) {
   };
 }
 
-/** A reconciliation as the API shows it: records read per side and drift found per kind. */
+/**
+ * A reconciliation as the API shows it: records read per side, its progress, drift found per kind
+ * and the findings its re-check dismissed.
+ */
 export function reconciliationView(row: Selectable<SyncReconciliationsTable>) {
   const counts = row.counts ?? {};
   return {
@@ -47,6 +51,13 @@ export function reconciliationView(row: Selectable<SyncReconciliationsTable>) {
     phase: row.phase,
     trigger: row.trigger,
     seen: { a: Number(row.seen_a), b: Number(row.seen_b) },
+    progress: reconciliationProgress(row),
+    totals: {
+      a: row.total_a === null ? null : Number(row.total_a),
+      b: row.total_b === null ? null : Number(row.total_b),
+    },
+    dismissed: Number(row.dismissed),
+    resumed: row.resumed,
     counts: {
       only_a: counts.only_a ?? 0,
       only_b: counts.only_b ?? 0,

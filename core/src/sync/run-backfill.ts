@@ -5,7 +5,9 @@ import type { Logger } from '../log/create-logger.js';
 import { countTotals } from './backfill-totals.js';
 import { walkPass } from './backfill-walk.js';
 import { linkedKeys } from './bulk-links.js';
+import { rateAndEta } from './bulk-progress.js';
 import { type BulkSide, sidePages } from './bulk-side.js';
+import { insertScanRows } from './insert-scan-rows.js';
 import { settleBatches } from './settle-batches.js';
 import { other, reads, type SyncDefinition } from './sync-definition.js';
 
@@ -141,12 +143,7 @@ async function scanPage(
     ];
   });
   return deps.db.transaction().execute(async (trx) => {
-    if (rows.length > 0)
-      await trx
-        .insertInto('sync_scan_rows')
-        .values(rows)
-        .onConflict((oc) => oc.columns(['scan_id', 'side', 'key']).doNothing())
-        .execute();
+    await insertScanRows(trx, rows);
     return trx
       .updateTable('sync_backfills')
       .set((eb) => ({
@@ -172,15 +169,5 @@ export function progressOf(row: BackfillRow) {
     return total === null ? null : Number(total) + created;
   });
   const total = sizes.every((n) => n !== null) ? sizes.reduce((s, n) => s + (n ?? 0), 0) : null;
-  const end = row.finished_at ?? new Date();
-  const seconds =
-    row.started_at === null
-      ? 0
-      : (new Date(end).getTime() - new Date(row.started_at).getTime()) / 1000;
-  const rate = seconds > 0 ? Math.round(done / seconds) : null;
-  const eta =
-    total !== null && rate !== null && rate > 0 && row.finished_at === null
-      ? new Date(Date.now() + (Math.max(0, total - done) / rate) * 1000).toISOString()
-      : null;
-  return { done, total, ratePerSecond: rate, eta };
+  return { done, total, ...rateAndEta(done, total, row.started_at, row.finished_at) };
 }

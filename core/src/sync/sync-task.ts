@@ -73,7 +73,13 @@ export function createSyncTask(deps: SyncTaskDeps) {
         'select pg_try_advisory_lock(hashtextextended($1, 21)) as ok',
         [key],
       );
-      if (!locked.rows[0]?.ok) return { kind: 'busy' };
+      if (!locked.rows[0]?.ok) {
+        // A reconciliation holds the lock while it re-checks a page of findings (or another
+        // worker runs this sync): this schedule comes back after it; a schedule already set by
+        // a run that holds the lock is kept.
+        await scheduleSync(deps.db, syncId, 5, 'preserve_run_at');
+        return { kind: 'busy' };
+      }
       try {
         return await runLocked(syncId);
       } finally {

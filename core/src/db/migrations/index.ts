@@ -25,6 +25,7 @@ import * as m0024 from './0024-sync-backfill-reconcile.js';
 import * as m0026 from './0026-vacuum-settings.js';
 import * as m0027 from './0027-pending-runs.js';
 import * as m0028 from './0028-sync-vacuum-settings.js';
+import * as m0029 from './0029-reconciliation-resume.js';
 import * as m0030 from './0030-sync-backfill-batches.js';
 
 /**
@@ -58,5 +59,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0026-vacuum-settings': m0026,
   '0027-pending-runs': m0027,
   '0028-sync-vacuum-settings': m0028,
+  '0029-reconciliation-resume': m0029,
   '0030-sync-backfill-batches': m0030,
 };

@@ -66,6 +66,13 @@ export interface SyncReconciliationsTable {
   seen_a: Generated<string>;
   seen_b: Generated<string>;
   counts: ColumnType<Partial<Record<DriftKind, number>>, string | undefined, string>;
+  /** Where the phase under way is (migration 0029): a page cursor, a join key or a link id. */
+  cursor: string | null;
+  total_a: string | null;
+  total_b: string | null;
+  compared: Generated<string>;
+  dismissed: Generated<string>;
+  resumed: Generated<number>;
   error: string | null;
   requested_by: string;
   created_at: Timestamp;

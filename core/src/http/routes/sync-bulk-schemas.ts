@@ -2,6 +2,16 @@ import { z } from '@hono/zod-openapi';
 
 const instant = z.string().openapi({ example: '2026-12-06T21:00:00.000Z' });
 
+/** Done, total, rate and ETA of a backfill or reconciliation, described for each. */
+const progress = (done: string, total: string) =>
+  z.object({
+    done: z.number().int().openapi({ description: done }),
+    total: z.number().int().nullable().openapi({ description: total }),
+    ratePerSecond: z.number().int().nullable(),
+    eta: instant.nullable(),
+  });
+const totals = z.object({ a: z.number().int().nullable(), b: z.number().int().nullable() });
+
 export const BackfillSchema = z
   .object({
     id: z.string().openapi({ example: 'sbf_0b6f3f0e-2f7d-4c59-9d7e-8d0c1f3a4b21' }),
@@ -14,16 +24,11 @@ export const BackfillSchema = z
       example: ['scan:b', 'walk:a', 'walk:b'],
     }),
     pass: z.number().int().openapi({ description: 'The pass under way (= plan length: done).' }),
-    progress: z.object({
-      done: z.number().int().openapi({ description: 'Records read so far in all passes.' }),
-      total: z.number().int().nullable().openapi({
-        description:
-          "Records of all passes: from the start when every side's record type can count, else once every side has been listed once (null until then).",
-      }),
-      ratePerSecond: z.number().int().nullable(),
-      eta: instant.nullable(),
-    }),
-    totals: z.object({ a: z.number().int().nullable(), b: z.number().int().nullable() }),
+    progress: progress(
+      'Records read so far in all passes.',
+      "Records of all passes: from the start when every side's record type can count, else once every side has been listed once (null until then).",
+    ),
+    totals,
     linked: z.number().int().openapi({ description: 'Existing records linked by the match.' }),
     created: z.object({ a: z.number().int(), b: z.number().int() }),
     flagged: z.number().int().openapi({
@@ -79,9 +84,23 @@ export const ReconciliationSchema = z
     syncId: z.string(),
     syncVersion: z.number().int(),
     state: z.enum(['queued', 'running', 'succeeded', 'failed']),
-    phase: z.string().nullable().openapi({ example: 'compare' }),
+    phase: z.string().nullable().openapi({
+      description:
+        'The part under way: list:a, list:b (each side listed into scratch rows), compare (the two merged and each finding re-checked), stale (links whose records are gone on both sides); null once ended.',
+      example: 'compare',
+    }),
     trigger: z.enum(['api', 'schedule']),
     seen: z.object({ a: z.number().int(), b: z.number().int() }),
+    progress: progress(
+      'Records listed on both sides plus scratch rows compared.',
+      "Twice the sides' records: from the start when both record types can count, else once both are listed (null until then).",
+    ),
+    totals,
+    dismissed: z.number().int().openapi({
+      description:
+        'Findings of the snapshot that a re-check under the sync lock found settled, or on their way through the enabled sync: not drift.',
+    }),
+    resumed: z.number().int().openapi({ description: 'How often it resumed after a crash.' }),
     counts,
     error: z.string().nullable(),
     requestedBy: z.string(),
@@ -98,6 +117,10 @@ export const ReconciliationSchema = z
       phase: null,
       trigger: 'api',
       seen: { a: 1000, b: 998 },
+      progress: { done: 3996, total: 3996, ratePerSecond: 3330, eta: null },
+      totals: { a: 1000, b: 998 },
+      dismissed: 3,
+      resumed: 0,
       counts: { only_a: 1, only_b: 0, differs: 2, stale_link: 1, unlinked: 0 },
       error: null,
       requestedBy: 'token:tok_admin',
