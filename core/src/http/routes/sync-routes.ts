@@ -73,17 +73,7 @@ const routes = {
       ...problemResponses(401, 403, 404, 409, 412, 422, 428),
     },
   }),
-  disable: createRoute({
-    method: 'post',
-    path: '/v1/syncs/{id}/disable',
-    ...write,
-    summary: 'Disable: no more changes are detected (If-Match required)',
-    request: { params: idParam, headers: ifMatch },
-    responses: {
-      200: { description: 'Disabled.', content: json(SyncSchema) },
-      ...problemResponses(401, 403, 404, 412, 428),
-    },
-  }),
+  disable: syncs.toggleRoute(false, 'Disable: no more changes are detected (If-Match required)'),
 };
 
 /** Syncs: versioned definitions of two-way sync, enable/disable, delete. */
@@ -92,7 +82,7 @@ export function registerSyncRoutes(
   deps: { db: Kysely<Database>; store: SyncStore; bulk?: SyncBulk | undefined },
 ): void {
   const { store } = deps;
-  const { by, load, withEtag, register } = syncs.bind(app, deps);
+  const { by, load, withEtag, register, toggle } = syncs.bind(app, deps);
 
   register('create', 'list', 'get', 'update');
 
@@ -115,11 +105,7 @@ export function registerSyncRoutes(
     return c.json({ ...withEtag(c, enabled), backfill }, 200);
   });
 
-  app.openapi(routes.disable, async (c) => {
-    const row = await load(c.req.valid('param').id);
-    requireIfMatch(c, row.revision);
-    return c.json(withEtag(c, await store.setEnabled(row, false, by(c))), 200);
-  });
+  toggle(routes.disable, false);
 
   register('versions', 'version');
 }
