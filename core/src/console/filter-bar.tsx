@@ -130,3 +130,26 @@ export function Pager(props: {
     </nav>
   );
 }
+
+/**
+ * The pager of a list read by id in pages (`?after=<id>`): to the first page once past it, and
+ * to the page after `next` when there is one.
+ */
+export function AfterPager(props: {
+  label: string;
+  href: string;
+  after: string | undefined;
+  next: string | undefined;
+}) {
+  return (
+    <Pager
+      label={props.label}
+      first={props.after === undefined ? undefined : { href: props.href, text: 'First page' }}
+      next={
+        props.next === undefined
+          ? undefined
+          : { href: `${props.href}?after=${encodeURIComponent(props.next)}`, text: 'Next page' }
+      }
+    />
+  );
+}

@@ -1,4 +1,3 @@
-import { queryOf } from './console-format.js';
 import type { ConsoleSession } from './console-sessions.js';
 import {
   DriftItems,
@@ -7,7 +6,7 @@ import {
   RepairForm,
   reconciliationHref,
 } from './drift-section.js';
-import { Pager } from './filter-bar.js';
+import { AfterPager } from './filter-bar.js';
 import { Flash, Layout } from './layout.js';
 import type { DriftLine } from './sync-drift.js';
 import type { ReconciliationLine } from './sync-runs.js';
@@ -50,15 +49,7 @@ export function ReconciliationPage(props: {
             caption={`${page.items.length} items${page.after === undefined ? ', from the first' : ''}, in report order`}
           />
         )}
-        <Pager
-          label="Pages of the report"
-          first={page.after === undefined ? undefined : { href: here, text: 'First page' }}
-          next={
-            page.next === undefined
-              ? undefined
-              : { href: `${here}${queryOf({ after: page.next })}`, text: 'Next page' }
-          }
-        />
+        <AfterPager label="Pages of the report" href={here} after={page.after} next={page.next} />
       </section>
     </Layout>
   );

@@ -4,6 +4,7 @@ import { JsonBlock, Time } from './console-format.js';
 import type { ConsoleSession } from './console-sessions.js';
 import { DriftSection } from './drift-section.js';
 import { Flash, Layout, StateBadge } from './layout.js';
+import { waitingLinksHref } from './sync-links-page.js';
 import type { SyncRuns } from './sync-runs.js';
 import { SyncRunsSection } from './sync-runs-section.js';
 import { linkCountCap, type OpenConflict, type SyncStatus } from './sync-status.js';
@@ -144,7 +145,14 @@ export function SyncPage(props: {
         <Side side={d.a} /> {arrows[d.direction]} <Side side={d.b} /> ({d.direction}); conflicts:{' '}
         {d.conflict.policy}, deletes: {d.deletes.policy}; changes every {d.intervalSeconds} s, a
         full scan for deletes every {d.deleteScanSeconds} s. Links needing a look:{' '}
-        <Attention status={s.status} />. Changed <Time at={s.updatedAt} />.
+        <Attention status={s.status} />
+        {(s.status.byState.flagged ?? 0) + (s.status.byState.archived ?? 0) > 0 && (
+          <>
+            {' '}
+            (<a href={waitingLinksHref(s.id)}>the flagged and archived links, to settle</a>)
+          </>
+        )}
+        . Changed <Time at={s.updatedAt} />.
       </p>
       <SyncRunsSection
         session={props.session}

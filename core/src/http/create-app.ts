@@ -44,6 +44,7 @@ import { consoleReviewPages } from './routes/console-review-routes.js';
 import { registerConsoleRoutes } from './routes/console-routes.js';
 import { consoleRunPages } from './routes/console-run-routes.js';
 import { consoleSyncConflictPages } from './routes/console-sync-conflict-routes.js';
+import { consoleSyncLinkPages } from './routes/console-sync-link-routes.js';
 import { consoleSyncPages } from './routes/console-sync-routes.js';
 import { consoleTokenPages } from './routes/console-token-routes.js';
 import { registerDocsRoutes } from './routes/docs-routes.js';
@@ -220,6 +221,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
               logger: deps.logger,
               counters: deps.metrics?.sync,
             }),
+            consoleSyncLinkPages({ db: deps.db, records: deps.records, logger: deps.logger }),
           ]
         : []),
       ...(deps.reviews ? [consoleReviewPages(deps.db, deps.reviews)] : []),
