@@ -120,7 +120,8 @@ describe.skipIf(sc.skip)(
       await client.signIn(editor.token);
       await client.get(waiting());
       const auditBefore = await count('audit_entries where subject_id = $1', [syncId]);
-      for (const fields of [{ side: 'c', key: '1' }, { side: 'b', key: ' ' }, {}]) {
+      const bad: Record<string, string>[] = [{ side: 'c', key: '1' }, { side: 'b', key: ' ' }, {}];
+      for (const fields of bad) {
         const res = await client.post(`${waiting()}/${bo.id}/relink`, {
           _csrf: client.csrf,
           ...fields,

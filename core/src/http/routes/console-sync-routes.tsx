@@ -146,7 +146,8 @@ export function consoleSyncPages(deps: {
             'problem',
             `A ${kind} of this sync is already under way (${outcome.id}); wait for it to end.`,
           );
-        const done = `The ${kind} ${outcome.view.id} is queued; its progress shows below.`;
+        const { id: run, state } = outcome.view;
+        const done = `The ${kind} ${run} is ${state}; its progress shows below.`;
         return back(c, `${syncHref(id)}#bulk`, 'done', done);
       });
     }
