@@ -116,22 +116,25 @@ async function walkLookups(
   return rows[0] as Lookups;
 }
 
-/** Records a page's create batch as in flight, before it is sent: its row's id. */
+/**
+ * Records a page's create batch as in flight, before it is sent: its row's id. Keys and match
+ * hashes travel as JSON (one native stringify) rather than text arrays the client escapes an
+ * element at a time.
+ */
 async function recordBatch(
   deps: BackfillDeps,
   backfillId: string,
   from: BulkSide,
   page: PreparedPage,
 ): Promise<string> {
-  const { seq } = await deps.db
-    .insertInto('sync_backfill_batches')
-    .values({
-      backfill_id: backfillId,
-      source: from.name,
-      keys: page.creates.map((c) => c.key),
-      matches: page.creates.map((c) => c.match),
-    })
-    .returning('seq')
-    .executeTakeFirstOrThrow();
-  return seq;
+  const json = JSON.stringify([page.creates.map((c) => c.key), page.creates.map((c) => c.match)]);
+  const items = (at: number) =>
+    sql`array(select e.v from jsonb_array_elements_text(b->${sql.lit(at)}) with ordinality as e(v, i)
+      order by e.i)`;
+  const { rows } = await sql<{ seq: string }>`insert into sync_backfill_batches
+      (backfill_id, source, keys, matches)
+    select ${backfillId}, ${from.name}, ${items(0)}, ${items(1)}
+    from (select ${json}::jsonb as b) as batch
+    returning seq`.execute(deps.db);
+  return (rows[0] as { seq: string }).seq;
 }

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { canonicalJson } from '../audit/canonical-json.js';
 import { readPath } from '../mapping/read-path.js';
-import { createCodecs, type RecordView } from './sync-codec.js';
+import { createCodecs, type RecordView, sha256Hex } from './sync-codec.js';
 import { mappingFrom, type SyncDefinition } from './sync-definition.js';
 
 type Row = Readonly<Record<string, unknown>>;
@@ -36,8 +35,6 @@ export interface Mapped {
   readonly output: Record<string, unknown>;
   readonly error?: string;
 }
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** Scalars match by their text (a bigint key read as "7" matches a MariaDB 7). */
 export function matchText(value: unknown): string | null {
@@ -83,7 +80,7 @@ export function sideCodec(
     match(record) {
       if (matchPath === undefined) return null;
       const text = matchText(readPath(record, matchPath));
-      return text === null ? null : sha256(text);
+      return text === null ? null : sha256Hex(text);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson } from '../audit/canonical-json.js';
 import { compileMapping, type FieldError, type Mapping } from '../mapping/index.js';
 import type { SyncRecord } from './record-client.js';
@@ -25,7 +25,12 @@ export interface SideCodec {
 }
 
 export function hashOf(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+  return sha256Hex(canonicalJson(value));
+}
+
+/** Hex SHA-256 of a text's UTF-8 (one-shot `crypto.hash`: half the time of a `createHash`). */
+export function sha256Hex(text: string): string {
+  return hash('sha256', text, 'hex');
 }
 
 /** The codecs of both sides of a sync definition. */
@@ -40,7 +45,7 @@ export function createCodecs(definition: SyncDefinition): Record<SideName, SideC
         const { output, errors } = compiled({ record });
         const mapped = { ...output };
         const json = canonicalJson(mapped);
-        return { mapped, hash: createHash('sha256').update(json).digest('hex'), json, errors };
+        return { mapped, hash: sha256Hex(json), json, errors };
       },
     };
   };
