@@ -171,5 +171,44 @@ describe('a reconciliation beside the running sync', () => {
       'if-match': enabled.headers.get('etag') ?? '',
     });
     expect(disabled.status).toBe(200);
+
+    // Enabled, but its change detection stopped ten minutes ago (its worker gone): an edit it
+    // would carry is not on its way, so it is drift.
+    await until(async () => {
+      const { rows } = await pool.query(
+        `select count(*)::int as n from graphile_worker.jobs where key = $1`,
+        [`sync:${id}`],
+      );
+      return rows[0].n === 0 ? true : undefined;
+    }, 30_000);
+    await pool.query(
+      `update syncs set enabled = true, last_run = jsonb_build_object('at', $2::text, 'ok', true)
+       where id = $1`,
+      [id, new Date(Date.now() - 600_000).toISOString()],
+    );
+    await s.pg(
+      `update ${crm} set full_name = 'Unsynced', updated_at = now() where email = 'p90@example.com'`,
+    );
+    const stopped = `src_stopped_${id}`;
+    await pool.query(
+      `insert into sync_reconciliations (id, sync_id, sync_version, trigger, requested_by)
+       values ($1, $2, 1, 'api', 'test')`,
+      [stopped, id],
+    );
+    await runReconciliation(
+      { db: database.db, logger: createLogger('silent'), pageSize: 20 },
+      sync,
+      stopped,
+    );
+    const unsynced = (await api.get(`/v1/syncs/${id}/reconciliations/${stopped}/items?limit=100`))
+      .body.data as { kind: string; aKey: string | null; fields: unknown }[];
+    expect(unsynced).toContainEqual(
+      expect.objectContaining({
+        kind: 'differs',
+        aKey: await crmKey('p90@example.com'),
+        fields: [{ field: 'values.name', a: 'Unsynced', b: 'Person 90' }],
+      }),
+    );
+    await pool.query('update syncs set enabled = false where id = $1', [id]);
   }, 120_000);
 });

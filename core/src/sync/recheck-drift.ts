@@ -1,7 +1,7 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { DriftField, SyncDriftItemsTable } from '../db/tables/sync-bulk-tables.js';
-import type { SyncLinksTable } from '../db/tables/sync-tables.js';
+import type { SyncLastRun, SyncLinksTable } from '../db/tables/sync-tables.js';
 import { withSyncLock } from './backfill-lock.js';
 import { linksOf } from './bulk-links.js';
 import { compareMapped } from './compare-mapped.js';
@@ -26,11 +26,12 @@ export function differences(sync: BulkSync, a: Row, b: Row): DriftField[] | unde
  * while the sync ran) before it is stored, holding the sync's lock for the page so that no
  * change detection is half done: the link is read again and both records by key. What no longer
  * differs (the sync carried a change made during the sweep) is dismissed. While the sync is
- * enabled, what its change detection will settle is dismissed too: a record changed since its
- * link (hash and updated-at both moved) of a side the sync reads, a record without a link that
- * its next read of changes lists, and a record gone from a linked pair (its delete scan). What is
- * kept is lasting: a change behind the updated-at, a link the records disagree with, a broken or
- * missing link, a side the sync does not read. The kept items carry what was read now.
+ * enabled and its change detection runs (`detecting`), what that will settle is dismissed too:
+ * a record changed since its link (hash and updated-at both moved) of a side the sync reads, a
+ * record without a link that its next read of changes lists, and a record gone from a linked
+ * pair (its delete scan). What is kept is lasting: a change behind the updated-at, a link the
+ * records disagree with, a broken or missing link, a side the sync does not read, anything while
+ * change detection has stopped. The kept items carry what was read now.
  */
 export function recheckDrift(
   db: Kysely<Database>,
@@ -41,10 +42,10 @@ export function recheckDrift(
   return withSyncLock(db, sync.id, async () => {
     const state = await db
       .selectFrom('syncs')
-      .select('enabled')
+      .select(['enabled', 'last_run'])
       .where('id', '=', sync.id)
       .executeTakeFirst();
-    const enabled = state?.enabled === true;
+    const enabled = state?.enabled === true && detecting(state.last_run, sync);
     const ids = candidates.flatMap((c) => (c.link_id ? [c.link_id] : []));
     const links = new Map<string, Link>();
     if (ids.length > 0)
@@ -122,6 +123,17 @@ export function recheckDrift(
       return { ...item, fields: JSON.stringify(fields) };
     }
   });
+}
+
+/**
+ * Whether the sync's change detection is running: its last run succeeded, no longer ago than
+ * two of its intervals and a minute. One that stopped (its worker gone, its target failing)
+ * settles nothing, so what it would carry is drift.
+ */
+function detecting(lastRun: SyncLastRun | null | undefined, sync: BulkSync): boolean {
+  if (lastRun == null || !lastRun.ok) return false;
+  const age = Date.now() - Date.parse(lastRun.at);
+  return age <= (2 * sync.definition.intervalSeconds + 60) * 1000;
 }
 
 /** Per side, the instant the sync's next read of changes starts from (none: from the start). */
