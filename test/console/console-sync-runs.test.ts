@@ -103,6 +103,13 @@ describe.skipIf(sc.skip)(
       expect(await count('sync_reconciliations where sync_id = $1', [syncId])).toBe(1);
       await bulk().reconcileTask({ reconciliationId: queued.id }, { last: true });
       await expect.poll(runsText, { timeout: 15_000 }).toContain('61 items');
+      // Its progress as the API has it: every record listed and compared.
+      const finished = (await apiOf(s.t).get(`/v1/syncs/${syncId}/reconciliations/${queued.id}`))
+        .body as { progress: { done: number; total: number } };
+      const row = page.locator('#bulk-runs table').nth(1).locator('tbody tr').first();
+      expect((await row.locator('td').nth(2).textContent())?.trim()).toBe(
+        `${finished.progress.done} / ${finished.progress.total} (100%)`,
+      );
       await page.getByRole('link', { name: '61 items' }).click();
       await expect
         .poll(() => page.locator('#items').textContent())

@@ -31,7 +31,11 @@ export function ReconciliationSummary(props: { reconciliation: ReconciliationLin
       {Object.entries(r.counts)
         .map(([kind, n]) => `${kinds[kind] ?? kind}: ${n}`)
         .join(', ')}
-      .{r.error ? <span class="error"> Error: {r.error}</span> : ''}
+      .
+      {r.dismissed > 0
+        ? ` ${r.dismissed} more found at first were dismissed on a second look (change detection is carrying them).`
+        : ''}
+      {r.error ? <span class="error"> Error: {r.error}</span> : ''}
     </p>
   );
 }

@@ -6,16 +6,37 @@ import type { BackfillLine, ReconciliationLine, SyncRuns } from './sync-runs.js'
 
 const n = (value: number) => value.toLocaleString('en');
 
-/** Records done of a total, as a bar and in words (the total is unknown until both sides are listed). */
-function Progress(props: { progress: BackfillLine['progress'] }) {
-  const { done, total } = props.progress;
-  if (total === null) return <span>{n(done)} of a total not known yet</span>;
-  const percent = total === 0 ? 100 : Math.min(100, Math.floor((done / total) * 100));
+type RunProgress = BackfillLine['progress'] | ReconciliationLine['progress'];
+
+/**
+ * A run's progress in three cells: records done of a total, as a bar and in words (the total is
+ * unknown until both sides are counted or listed), the rate, and the ETA.
+ */
+function ProgressCells(props: { progress: RunProgress }) {
+  const { done, total, ratePerSecond, eta } = props.progress;
+  const percent =
+    total === null ? 0 : total === 0 ? 100 : Math.min(100, Math.floor((done / total) * 100));
   return (
-    <span>
-      <progress value={Math.min(done, total)} max={Math.max(total, 1)} aria-label="Progress" />{' '}
-      {n(done)} / {n(total)} ({percent}%)
-    </span>
+    <>
+      <td>
+        {total === null ? (
+          <span>{n(done)} of a total not known yet</span>
+        ) : (
+          <span>
+            <progress
+              value={Math.min(done, total)}
+              max={Math.max(total, 1)}
+              aria-label="Progress"
+            />{' '}
+            {n(done)} / {n(total)} ({percent}%)
+          </span>
+        )}
+      </td>
+      <td>{ratePerSecond === null ? '–' : `${n(ratePerSecond)}/s`}</td>
+      <td>
+        <Time at={eta} />
+      </td>
+    </>
   );
 }
 
@@ -59,15 +80,7 @@ export function SyncRunTables(props: {
                 <td>
                   <StateBadge state={b.state} />
                 </td>
-                <td>
-                  <Progress progress={b.progress} />
-                </td>
-                <td>
-                  {b.progress.ratePerSecond === null ? '–' : `${n(b.progress.ratePerSecond)}/s`}
-                </td>
-                <td>
-                  <Time at={b.progress.eta} />
-                </td>
+                <ProgressCells progress={b.progress} />
                 <td>
                   {n(b.linked)}, {n(b.created.a)}, {n(b.created.b)}
                   {b.flagged > 0 ? `; ${n(b.flagged)} flagged` : ''}
@@ -89,6 +102,9 @@ export function SyncRunTables(props: {
             <tr>
               <th scope="col">Asked (UTC)</th>
               <th scope="col">State</th>
+              <th scope="col">Progress</th>
+              <th scope="col">Rate</th>
+              <th scope="col">ETA (UTC)</th>
               <th scope="col">Records read on A, on B</th>
               <th scope="col">Drift found</th>
               <th scope="col">Finished (UTC)</th>
@@ -104,7 +120,9 @@ export function SyncRunTables(props: {
                 <td>
                   <StateBadge state={r.state} />
                   {r.phase ? ` ${r.phase}` : ''}
+                  {r.resumed > 0 ? `, resumed ${r.resumed}×` : ''}
                 </td>
+                <ProgressCells progress={r.progress} />
                 <td>
                   {n(r.seen.a)}, {n(r.seen.b)}
                 </td>
