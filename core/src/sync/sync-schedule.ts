@@ -30,6 +30,28 @@ export async function scheduleSync(
     job_key := ${syncJobKey(syncId)}, job_key_mode := ${mode})`.execute(db);
 }
 
+/**
+ * Schedules the next run of a sync from a run of it, only while the sync is enabled. A disable
+ * or delete under way holds the sync's row: this waits for it and then schedules nothing, so a
+ * run that ends while the sync is being disabled does not bring its schedule back.
+ */
+export async function scheduleNextRun(
+  db: Kysely<Database>,
+  syncId: string,
+  seconds: number,
+  mode: 'replace' | 'preserve_run_at',
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const sync = await trx
+      .selectFrom('syncs')
+      .select('enabled')
+      .where('id', '=', syncId)
+      .forShare()
+      .executeTakeFirst();
+    if (sync?.enabled) await scheduleSync(trx, syncId, seconds, mode);
+  });
+}
+
 /** Removes a sync's schedule (disabled or deleted). */
 export async function unscheduleSync(
   db: Kysely<Database> | Transaction<Database>,

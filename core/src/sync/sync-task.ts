@@ -12,7 +12,7 @@ import type { RecordClient, SyncRecord } from './record-client.js';
 import { recoverPending } from './recover-pending.js';
 import { openSyncContext, type SyncContext } from './sync-context.js';
 import { reads, type SideName } from './sync-definition.js';
-import { type SyncJobPayload, scheduleSync } from './sync-schedule.js';
+import { type SyncJobPayload, scheduleNextRun } from './sync-schedule.js';
 
 export interface SyncTaskDeps {
   readonly pool: pg.Pool;
@@ -66,7 +66,7 @@ export function createSyncTask(deps: SyncTaskDeps) {
       // sides hold by their match; change detection would create them on the other side
       // instead: this schedule comes back after it.
       if (await backfillUnderWay(deps.db, syncId)) {
-        await scheduleSync(deps.db, syncId, 5, 'replace');
+        await scheduleNextRun(deps.db, syncId, 5, 'replace');
         return { kind: 'busy' };
       }
       const locked = await client.query<{ ok: boolean }>(
@@ -77,7 +77,7 @@ export function createSyncTask(deps: SyncTaskDeps) {
         // A reconciliation holds the lock while it re-checks a page of findings (or another
         // worker runs this sync): this schedule comes back after it; a schedule already set by
         // a run that holds the lock is kept.
-        await scheduleSync(deps.db, syncId, 5, 'preserve_run_at');
+        await scheduleNextRun(deps.db, syncId, 5, 'preserve_run_at');
         return { kind: 'busy' };
       }
       try {
@@ -117,7 +117,7 @@ export function createSyncTask(deps: SyncTaskDeps) {
         await detectDeletes(ctx, side, deps.db, pageSize, count);
       }
       // More changes than one run reads: the next run starts at once.
-      await scheduleSync(deps.db, syncId, more ? 0 : intervalSeconds, 'replace');
+      await scheduleNextRun(deps.db, syncId, more ? 0 : intervalSeconds, 'replace');
       await saveLastRun(syncId, { at: new Date().toISOString(), ok: true, counts });
       if (Object.keys(counts).length > 0) deps.logger.info({ syncId, ...counts }, 'sync ran');
       return { kind: 'synced', counts };
@@ -128,7 +128,7 @@ export function createSyncTask(deps: SyncTaskDeps) {
       const at = retryAt instanceof Date && retryAt.getTime() > Date.now() ? retryAt : undefined;
       const seconds = at ? Math.max(1, (at.getTime() - Date.now()) / 1000) : intervalSeconds;
       const message = error instanceof Error ? error.message : String(error);
-      await scheduleSync(deps.db, syncId, seconds, 'replace');
+      await scheduleNextRun(deps.db, syncId, seconds, 'replace');
       await saveLastRun(syncId, {
         at: new Date().toISOString(),
         ok: false,
