@@ -1,3 +1,4 @@
+import type { Child } from 'hono/jsx';
 import { Time } from './console-format.js';
 import type { ConsoleSession } from './console-sessions.js';
 import { driftTotal, reconciliationHref } from './drift-section.js';
@@ -46,6 +47,32 @@ const active = (state: string) => state === 'queued' || state === 'running';
 export const anyActive = (runs: SyncRuns) =>
   [...runs.backfills, ...runs.reconciliations].some((r) => active(r.state));
 
+/**
+ * The latest runs of one kind, newest first: the columns every run has (asked, state, progress,
+ * rate, ETA) then the kind's own, one row a run; a sentence when there is none yet.
+ */
+function RunTable<T>(props: {
+  runs: readonly T[];
+  none: string;
+  columns: readonly string[];
+  row: (run: T) => Child;
+}) {
+  if (props.runs.length === 0) return <p class="muted">{props.none}</p>;
+  return (
+    <table>
+      <caption class="muted">The latest {props.runs.length}, newest first</caption>
+      <thead>
+        <tr>
+          {['Asked (UTC)', 'State', 'Progress', 'Rate', 'ETA (UTC)', ...props.columns].map((c) => (
+            <th scope="col">{c}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{props.runs.map(props.row)}</tbody>
+    </table>
+  );
+}
+
 /** The latest backfills and reconciliations with their progress: the part that refreshes. */
 export function SyncRunTables(props: {
   syncId: string;
@@ -55,89 +82,57 @@ export function SyncRunTables(props: {
   return (
     <>
       <h3>Backfills</h3>
-      {props.backfills.length === 0 ? (
-        <p class="muted">No backfill yet.</p>
-      ) : (
-        <table>
-          <caption class="muted">The latest {props.backfills.length}, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Asked (UTC)</th>
-              <th scope="col">State</th>
-              <th scope="col">Progress</th>
-              <th scope="col">Rate</th>
-              <th scope="col">ETA (UTC)</th>
-              <th scope="col">Linked, created on A, on B</th>
-              <th scope="col">Error</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.backfills.map((b) => (
-              <tr>
-                <td>
-                  <Time at={b.createdAt} />
-                </td>
-                <td>
-                  <StateBadge state={b.state} />
-                </td>
-                <ProgressCells progress={b.progress} />
-                <td>
-                  {n(b.linked)}, {n(b.created.a)}, {n(b.created.b)}
-                  {b.flagged > 0 ? `; ${n(b.flagged)} flagged` : ''}
-                  {b.skipped > 0 ? `; ${n(b.skipped)} skipped` : ''}
-                </td>
-                <td class={b.error ? 'error' : undefined}>{b.error ?? ''}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <RunTable
+        runs={props.backfills}
+        none="No backfill yet."
+        columns={['Linked, created on A, on B', 'Error']}
+        row={(b) => (
+          <tr>
+            <td>
+              <Time at={b.createdAt} />
+            </td>
+            <td>
+              <StateBadge state={b.state} />
+            </td>
+            <ProgressCells progress={b.progress} />
+            <td>
+              {n(b.linked)}, {n(b.created.a)}, {n(b.created.b)}
+              {b.flagged > 0 ? `; ${n(b.flagged)} flagged` : ''}
+              {b.skipped > 0 ? `; ${n(b.skipped)} skipped` : ''}
+            </td>
+            <td class={b.error ? 'error' : undefined}>{b.error ?? ''}</td>
+          </tr>
+        )}
+      />
       <h3>Reconciliations</h3>
-      {props.reconciliations.length === 0 ? (
-        <p class="muted">No reconciliation yet.</p>
-      ) : (
-        <table>
-          <caption class="muted">The latest {props.reconciliations.length}, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Asked (UTC)</th>
-              <th scope="col">State</th>
-              <th scope="col">Progress</th>
-              <th scope="col">Rate</th>
-              <th scope="col">ETA (UTC)</th>
-              <th scope="col">Records read on A, on B</th>
-              <th scope="col">Drift found</th>
-              <th scope="col">Finished (UTC)</th>
-              <th scope="col">Error</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.reconciliations.map((r) => (
-              <tr>
-                <td>
-                  <Time at={r.createdAt} />
-                </td>
-                <td>
-                  <StateBadge state={r.state} />
-                  {r.phase ? ` ${r.phase}` : ''}
-                  {r.resumed > 0 ? `, resumed ${r.resumed}×` : ''}
-                </td>
-                <ProgressCells progress={r.progress} />
-                <td>
-                  {n(r.seen.a)}, {n(r.seen.b)}
-                </td>
-                <td>
-                  <a href={reconciliationHref(props.syncId, r.id)}>{n(driftTotal(r))} items</a>
-                </td>
-                <td>
-                  <Time at={r.finishedAt} />
-                </td>
-                <td class={r.error ? 'error' : undefined}>{r.error ?? ''}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <RunTable
+        runs={props.reconciliations}
+        none="No reconciliation yet."
+        columns={['Records read on A, on B', 'Drift found', 'Finished (UTC)', 'Error']}
+        row={(r) => (
+          <tr>
+            <td>
+              <Time at={r.createdAt} />
+            </td>
+            <td>
+              <StateBadge state={r.state} />
+              {r.phase ? ` ${r.phase}` : ''}
+              {r.resumed > 0 ? `, resumed ${r.resumed}×` : ''}
+            </td>
+            <ProgressCells progress={r.progress} />
+            <td>
+              {n(r.seen.a)}, {n(r.seen.b)}
+            </td>
+            <td>
+              <a href={reconciliationHref(props.syncId, r.id)}>{n(driftTotal(r))} items</a>
+            </td>
+            <td>
+              <Time at={r.finishedAt} />
+            </td>
+            <td class={r.error ? 'error' : undefined}>{r.error ?? ''}</td>
+          </tr>
+        )}
+      />
     </>
   );
 }
