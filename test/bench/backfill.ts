@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,12 +31,13 @@ const targetTableSql = (name: string) => `create table ${name} (
 
 /**
  * Backfill at bulk speed: BENCH_BACKFILL_RECORDS (100,000) rows in a PostgreSQL "CRM" table,
- * copied into an "ERP" table of another database twice in one run: by a hand-written loop
+ * copied into an "ERP" table of another database three times in one run: by a hand-written loop
  * (keyset pages of BENCH_BACKFILL_BATCH rows, each written by one `insert ... select from
- * unnest(...) on conflict do update`), the baseline; then by Junction's backfill of a sync
- * between the two tables. Reports both rates (records per second), their ratio, and the CPU
- * milliseconds the Junction process spent per page of BENCH_BACKFILL_BATCH records (less
- * sensitive to a shared machine's load than the rates). BENCH_PROFILE=1 adds a CPU profile of the
+ * unnest(...) on conflict do update`), the baseline; by the same loop writing each page's link
+ * rows as well (`handWrittenLinkedUpsert`: the least a sync must keep); then by Junction's backfill
+ * of a sync between the two tables. Reports the three rates (records per second), Junction's ratio
+ * to each loop, and the CPU milliseconds the Junction process spent per page of
+ * BENCH_BACKFILL_BATCH records (less sensitive to a shared machine's load than the rates). BENCH_PROFILE=1 adds a CPU profile of the
  * Junction process during its backfill, summarised (BENCH_PROFILE_KEEP=1 keeps the .cpuprofile
  * and prints its folder); BENCH_PG_STATEMENTS=1 (embedded server) the statements' server times.
  */
@@ -58,6 +60,17 @@ export async function runBackfillBench(): Promise<Record<string, unknown>> {
     await target.query(targetTableSql('erp_baseline'));
     const baseline = await handWrittenUpsert(source, target);
     await checkCopied(target, 'erp_baseline');
+    await target.query(targetTableSql('erp_linked'));
+    const linksUrl = await postgres.createDatabase('backfill_links', { migrated: true });
+    const links = new pg.Client({ connectionString: linksUrl });
+    let linkedBaseline: Awaited<ReturnType<typeof handWrittenLinkedUpsert>>;
+    try {
+      await links.connect();
+      linkedBaseline = await handWrittenLinkedUpsert(source, target, links);
+    } finally {
+      await links.end().catch(() => {});
+    }
+    await checkCopied(target, 'erp_linked');
     await target.query(targetTableSql('erp_junction'));
     const junctionUrl = await postgres.createDatabase('backfill_junction', { migrated: true });
     const junction = await startBenchJunction(junctionUrl, {
@@ -79,10 +92,12 @@ export async function runBackfillBench(): Promise<Record<string, unknown>> {
       erp: await postgres.statements(targetUrl),
     };
     const ratio = backfill.perSecond / baseline.perSecond;
+    const linkedRatio = backfill.perSecond / linkedBaseline.perSecond;
     console.log(`\nbackfill: ${RECORDS} records, batches of ${BATCH}`);
     const { profile: _, ...rates } = backfill;
     console.table([
       { what: 'hand-written unnest upsert', ...baseline },
+      { what: 'hand-written unnest upsert + link rows', ...linkedBaseline },
       { what: "Junction's backfill (postgres to postgres)", ...rates },
     ]);
     return {
@@ -90,10 +105,14 @@ export async function runBackfillBench(): Promise<Record<string, unknown>> {
       records: RECORDS,
       batch: BATCH,
       baseline,
+      linkedBaseline,
       junction: backfill,
       ratioJunctionToBaseline: round(ratio, 2),
+      ratioJunctionToLinkedBaseline: round(linkedRatio, 2),
+      ratioLinkedBaselineToBaseline: round(linkedBaseline.perSecond / baseline.perSecond, 2),
       goal: '>= 0.8 of the hand-written upsert',
       goalMet: ratio >= 0.8,
+      linkedGoalMet: linkedRatio >= 0.8,
       ...(statements.junction ? { statements } : {}),
     };
   } finally {
@@ -207,6 +226,57 @@ async function handWrittenUpsert(source: pg.Client, target: pg.Client) {
        select * from unnest($1::bigint[], $2::text[], $3::text[])
        on conflict (id) do update set email = excluded.email, name = excluded.name, updated_at = now()`,
       [rows.map((r) => r.id), rows.map((r) => r.email), rows.map((r) => r.full_name)],
+    );
+    copied += rows.length;
+    after = Number(rows.at(-1)?.id);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { records: copied, seconds: round(seconds, 2), perSecond: Math.round(copied / seconds) };
+}
+
+/**
+ * The same copy as `handWrittenUpsert`, by a loop that also keeps what a sync must know of each
+ * pair to sync it again (echo suppression, conflicts, reconciliation): after each page's upsert
+ * (returning the target's version), one `insert ... select from unnest(...)` of the page's rows
+ * into Junction's own `sync_links` table (in a migrated database of its own, so with the same
+ * indexes): both keys, the SHA-256 of what was written, both versions and the written fields as
+ * the base. What a careful hand-written sync writes at least; no audit entry, no crash record.
+ */
+async function handWrittenLinkedUpsert(source: pg.Client, target: pg.Client, links: pg.Client) {
+  const started = performance.now();
+  let after = 0;
+  let copied = 0;
+  for (;;) {
+    const { rows } = await source.query<{
+      id: string;
+      email: string;
+      full_name: string;
+      updated_at: Date;
+    }>(
+      'select id, email, full_name, updated_at from crm_contacts where id > $1 order by id limit $2',
+      [after, BATCH],
+    );
+    if (rows.length === 0) break;
+    const written = await target.query<{ id: string; updated_at: Date }>(
+      `insert into erp_linked (id, email, name)
+       select * from unnest($1::bigint[], $2::text[], $3::text[])
+       on conflict (id) do update set email = excluded.email, name = excluded.name, updated_at = now()
+       returning id, updated_at`,
+      [rows.map((r) => r.id), rows.map((r) => r.email), rows.map((r) => r.full_name)],
+    );
+    const bases = rows.map((r) => JSON.stringify({ email: r.email, id: r.id, name: r.full_name }));
+    await links.query(
+      `insert into sync_links (sync_id, a_key, b_key, a_hash, a_version, b_version, a_base, b_written)
+       select 'bench', * , true from unnest($1::text[], $2::text[], $3::text[], $4::text[],
+         $5::text[], $6::jsonb[])`,
+      [
+        rows.map((r) => r.id),
+        written.rows.map((r) => r.id),
+        bases.map((b) => createHash('sha256').update(b).digest('hex')),
+        rows.map((r) => r.updated_at.toISOString()),
+        written.rows.map((r) => r.updated_at.toISOString()),
+        bases,
+      ],
     );
     copied += rows.length;
     after = Number(rows.at(-1)?.id);
