@@ -152,9 +152,10 @@ describe('backfill', () => {
     const pool = s.t.junction.database.pool;
     const target = `${erp}_crashed`;
     await createErpTable(target);
-    // Two batches were in flight when the worker died: CRM contacts 1..3 (recorded as `pending`,
-    // as a version before migration 0030 left it) all reached the ERP; of 4..6 (a batch row, as
-    // the pipelined walk leaves it while the batch before commits) 4 and 5 did. No link says so.
+    // Three batches were in flight when the worker died: CRM contacts 1..3 (recorded as `pending`,
+    // as a version before migration 0030 left it) all reached the ERP; of 4..5 (a batch row with
+    // keys and matches arrays, as a version before 0031 left it) and 6 (a row with a body, as the
+    // pipelined walk leaves it while the batch before commits) 4 and 5 did. No link says so.
     await maria(
       `insert into ${target} (email, name) values ('c1@example.com', 'Contact 1'),
        ('c2@example.com', 'Contact 2'), ('c3@example.com', 'Contact 3'),
@@ -186,7 +187,11 @@ describe('backfill', () => {
       await pool.query(
         `insert into sync_backfill_batches (backfill_id, source, keys, matches)
          values ($1, 'a', $2, $3)`,
-        [backfill, keys.slice(3), matches.slice(3)],
+        [backfill, keys.slice(3, 5), matches.slice(3, 5)],
+      );
+      await pool.query(
+        `insert into sync_backfill_batches (backfill_id, source, body) values ($1, 'a', $2)`,
+        [backfill, JSON.stringify([keys.slice(5), matches.slice(5)])],
       );
       await pool.query(
         `select graphile_worker.add_job('sync.backfill', json_build_object('backfillId', $1::text))`,

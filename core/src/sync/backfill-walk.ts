@@ -118,8 +118,8 @@ async function walkLookups(
 
 /**
  * Records a page's create batch as in flight, before it is sent: its row's id. Keys and match
- * hashes travel as JSON (one native stringify) rather than text arrays the client escapes an
- * element at a time.
+ * hashes travel and stay as one JSON text (one native stringify; the server stores it as it comes:
+ * see migration 0031).
  */
 async function recordBatch(
   deps: BackfillDeps,
@@ -127,14 +127,9 @@ async function recordBatch(
   from: BulkSide,
   page: PreparedPage,
 ): Promise<string> {
-  const json = JSON.stringify([page.creates.map((c) => c.key), page.creates.map((c) => c.match)]);
-  const items = (at: number) =>
-    sql`array(select e.v from jsonb_array_elements_text(b->${sql.lit(at)}) with ordinality as e(v, i)
-      order by e.i)`;
+  const body = JSON.stringify([page.creates.map((c) => c.key), page.creates.map((c) => c.match)]);
   const { rows } = await sql<{ seq: string }>`insert into sync_backfill_batches
-      (backfill_id, source, keys, matches)
-    select ${backfillId}, ${from.name}, ${items(0)}, ${items(1)}
-    from (select ${json}::jsonb as b) as batch
+      (backfill_id, source, body) values (${backfillId}, ${from.name}, ${body})
     returning seq`.execute(deps.db);
   return (rows[0] as { seq: string }).seq;
 }

@@ -5,7 +5,8 @@ import type { BackfillDeps, BackfillRow, BulkSync } from './run-backfill.js';
 import { other } from './sync-definition.js';
 
 /**
- * After a crash with create batches in flight (rows of `sync_backfill_batches`, or the `pending`
+ * After a crash with create batches in flight (rows of `sync_backfill_batches`, their body or, as
+ * a version before migration 0031 left them, their keys and matches arrays; or the `pending`
  * batch a version before migration 0030 recorded): with a match, the side written to is listed
  * and each record of a batch that is there is linked to it; without one, each is linked flagged
  * (its outcome unknown: a person decides). In one transaction with the links, the batches are
@@ -19,12 +20,12 @@ export async function settleBatches(
 ): Promise<BackfillRow> {
   const rows = await deps.db
     .selectFrom('sync_backfill_batches')
-    .select(['seq', 'source', 'keys', 'matches'])
+    .select(['seq', 'source', 'body', 'keys', 'matches'])
     .where('backfill_id', '=', row.id)
     .execute();
   const batches: PendingBatch[] = [
     ...(row.pending === null ? [] : [row.pending]),
-    ...rows.map((r) => ({ from: r.source, keys: r.keys, matches: r.matches })),
+    ...rows.map((r) => batchOf(r.source, r.body, r.keys, r.matches)),
   ];
   if (batches.length === 0) return row;
   const links: NewLink[] = [];
@@ -55,6 +56,18 @@ export async function settleBatches(
       .returningAll()
       .executeTakeFirstOrThrow();
   });
+}
+
+/** A batch row's keys and matches: from its body, or its arrays as a version before 0031 left them. */
+function batchOf(
+  from: 'a' | 'b',
+  body: string | null,
+  keys: readonly string[] | null,
+  matches: readonly (string | null)[] | null,
+): PendingBatch {
+  if (body === null) return { from, keys: keys ?? [], matches: matches ?? [] };
+  const [bodyKeys, bodyMatches] = JSON.parse(body) as [string[], (string | null)[]];
+  return { from, keys: bodyKeys, matches: bodyMatches };
 }
 
 /** The links that settle the records of `pending` (of one source side). */

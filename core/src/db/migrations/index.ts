@@ -27,6 +27,7 @@ import * as m0027 from './0027-pending-runs.js';
 import * as m0028 from './0028-sync-vacuum-settings.js';
 import * as m0029 from './0029-reconciliation-resume.js';
 import * as m0030 from './0030-sync-backfill-batches.js';
+import * as m0031 from './0031-sync-backfill-batch-body.js';
 
 /**
  * Junction's migrations, forward-only, in order. A new migration is a new file added at the end;
@@ -61,4 +62,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0028-sync-vacuum-settings': m0028,
   '0029-reconciliation-resume': m0029,
   '0030-sync-backfill-batches': m0030,
+  '0031-sync-backfill-batch-body': m0031,
 };

@@ -12,13 +12,18 @@ export interface PendingBatch {
   readonly matches: readonly (string | null)[];
 }
 
-/** A create batch a backfill has in flight (see core/src/sync/backfill-walk.ts). */
+/**
+ * A create batch a backfill has in flight (see core/src/sync/backfill-walk.ts): `body`, the JSON
+ * text `[keys, matches]` (migration 0031), or, as a version before it recorded it, `keys` and
+ * `matches`.
+ */
 export interface SyncBackfillBatchesTable {
   seq: Generated<string>;
   backfill_id: string;
   source: 'a' | 'b';
-  keys: string[];
-  matches: (string | null)[];
+  body: string | null;
+  keys: string[] | null;
+  matches: (string | null)[] | null;
   created_at: Timestamp;
 }
 
