@@ -14,6 +14,10 @@
  * that version (`^1.1.0`); plugins declaring `^1.0.0` keep loading.
  *
  * History:
+ * - 1.14.0: a record type's optional `find` (the records whose field equals one of some values),
+ *   which a sync uses to find the record a create whose answer was lost made, by its match
+ *   value, without reading the whole system; `sqlTableRecordType` offers it by `key` or
+ *   `values.<column>`; the testing module's `checkRecordType` checks it by the key field.
  * - 1.13.0: a record type's optional `count` (how many records a full `list` would read), which
  *   a backfill reads at its start to know its total; `sqlTableRecordType` offers it
  *   (`select count(*)`); manifests list it among the capabilities; the testing module's
@@ -72,7 +76,7 @@
  * defineConnector({ ..., contract: `^${CONTRACT_VERSION}` });
  * ```
  */
-export const CONTRACT_VERSION = '1.13.0';
+export const CONTRACT_VERSION = '1.14.0';
 
 type Version = readonly [number, number, number];
 

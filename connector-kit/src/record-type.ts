@@ -62,6 +62,15 @@ export interface RecordOperations<R> {
    * when the system only has one; it is read once, not kept exact.
    */
   count?(ctx: RunContext): Promise<number>;
+  /**
+   * The records whose value at `field` equals one of `values` compared as text (a number 7
+   * matches "7"), in no set order (contract 1.14): what a sync looks a record up by when it knows
+   * its match value but not its key (a create whose answer was lost), without reading the whole
+   * system. `field` is a path as a sync's `match` names it (dots into objects: `values.email` for
+   * the SQL table record type). A field the record type cannot search by is refused with an
+   * `InvalidInputError`; callers pass at most a few hundred values at a time.
+   */
+  find?(ctx: RunContext, query: { field: string; values: readonly string[] }): Promise<R[]>;
 }
 
 /**
@@ -83,6 +92,7 @@ export const RECORD_CAPABILITIES = [
   'deleteMany',
   'listChanged',
   'count',
+  'find',
 ] as const satisfies readonly (keyof RecordOperations<unknown>)[];
 
 /**

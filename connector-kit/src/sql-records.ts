@@ -478,6 +478,34 @@ export function createSqlRecordStore(options: SqlRecordStoreOptions) {
       const { rows } = await session.query(`select count(*) as n from ${table}`, []);
       return Number(rows[0]?.n ?? 0);
     },
+    /**
+     * The rows whose column equals one of `values` (`field`: `key` for the key column, or
+     * `values.<column>`), in no set order; other fields are refused as bad input.
+     */
+    async find(
+      session: SqlRecordSession,
+      query: { field: string; values: readonly string[] },
+    ): Promise<SqlRecord[]> {
+      const column =
+        query.field === 'key'
+          ? keyName
+          : query.field.startsWith('values.')
+            ? query.field.slice('values.'.length)
+            : undefined;
+      if (column === undefined)
+        throw new InvalidInputError(
+          `table_row records can be found by "key" or "values.<column>", not "${query.field}".`,
+          { problems: [{ pointer: '/field', message: 'must be key or values.<column>' }] },
+        );
+      checkName(column, IDENTIFIER_RE, '/field');
+      if (query.values.length === 0) return [];
+      const marks = query.values.map((_, i) => p(i + 1)).join(', ');
+      const { rows } = await session.query(
+        `select * from ${table} where ${quote(column)} in (${marks})`,
+        query.values as unknown[],
+      );
+      return rows.map(toRecord);
+    },
     /** The row with this key, or `undefined`. */
     async get(session: SqlRecordSession, key: string): Promise<SqlRecord | undefined> {
       return (await byKeys(session, [key])).get(key);
@@ -557,7 +585,7 @@ export type SqlRecordStore = ReturnType<typeof createSqlRecordStore>;
 
 /**
  * The `table_row` record type of a SQL connector: any table, chosen by its settings (`table`,
- * `keyColumn`, `modifiedAtColumn`), with every capability (`count`: a `select count(*)`). `withSession` runs work on a session
+ * `keyColumn`, `modifiedAtColumn`), with every capability (`count`: a `select count(*)`; `find`: by `key` or `values.<column>`). `withSession` runs work on a session
  * of the connection (the connector's pool, egress guard and error classification).
  *
  * @example
@@ -622,5 +650,6 @@ export function sqlTableRecordType(
     deleteMany: (ctx, keys) => run(ctx, (store, s) => store.deleteMany(s, keys)),
     listChanged: (ctx, page) => run(ctx, (store, s) => store.listChanged(s, page)),
     count: (ctx) => run(ctx, (store, s) => store.count(s)),
+    find: (ctx, query) => run(ctx, (store, s) => store.find(s, query)),
   });
 }

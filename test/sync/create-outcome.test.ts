@@ -11,12 +11,32 @@ const s = useSyncJunction({ JUNCTION_ROLE: 'api' });
  * happened), or `after` it (the row exists, the answer was lost).
  */
 let fault: 'before' | 'after' | undefined;
+/** The ERP side's `find` calls (their values) and whether it offers `find` at all. */
+const erpFinds: string[][] = [];
+let erpCanFind = true;
+const failing = failingCreates('mysql', () => {
+  const when = fault;
+  fault = undefined;
+  return when;
+});
 const f = syncFixture(s, {
-  records: failingCreates('mysql', () => {
-    const when = fault;
-    fault = undefined;
-    return when;
-  }),
+  records: (base) => {
+    const client = failing(base);
+    return {
+      async side(ref) {
+        const side = await client.side(ref);
+        if (ref.connector !== 'mysql') return side;
+        return {
+          ...side,
+          async find(field, values) {
+            if (!erpCanFind) return undefined;
+            erpFinds.push([field, ...values]);
+            return side.find(field, values);
+          },
+        };
+      },
+    };
+  },
 });
 const pool = () => s.t.junction.database.pool;
 
@@ -54,8 +74,11 @@ describe.skipIf(!available)('a create whose outcome is unknown', () => {
     // No flag for a person: the match settles it.
     expect(await actionsOf(id)).not.toContain('sync.link.flag');
 
+    erpFinds.length = 0;
     const next = await f.run({ syncId: id });
     expect(next).toMatchObject({ kind: 'synced', counts: { recovered: 1 } });
+    // Looked up by its match value, not by reading the whole ERP table.
+    expect(erpFinds).toEqual([['values.email', 'ann@crm.test']]);
     expect(await maria(`select id, email from ${erp}`)).toEqual(made);
     expect(await linksOf(id)).toEqual([
       { a_key: expect.any(String), b_key: String(made[0]?.id), state: 'active', note: null },
@@ -85,6 +108,34 @@ describe.skipIf(!available)('a create whose outcome is unknown', () => {
     expect(await actionsOf(id)).toContain('sync.record.create');
     expect(await actionsOf(id)).not.toContain('sync.link.flag');
     expect(await f.tick(id)).toMatchObject({ writes: 0 });
+  });
+
+  it('with a match and a record type that cannot find: the next run scans the other side and links the record it made', async () => {
+    const { crm, erp } = await f.tables();
+    await s.pg(`insert into ${crm} (email, full_name) values ('dee@crm.test', 'Dee')`);
+    // Another ERP record with a different email: the scan must pass it by.
+    await maria(`insert into ${erp} (email, name) values ('eve@erp.test', 'Eve')`);
+    const id = await f.createSync(f.definition(crm, erp));
+    fault = 'after';
+    expect(await f.run({ syncId: id })).toMatchObject({ kind: 'failed' });
+    erpCanFind = false;
+    try {
+      const next = await f.run({ syncId: id });
+      expect(next).toMatchObject({ kind: 'synced', counts: { recovered: 1 } });
+    } finally {
+      erpCanFind = true;
+    }
+    const [dee] = await maria(`select id from ${erp} where email = 'dee@crm.test'`);
+    const links = await linksOf(id);
+    expect(links).toContainEqual({
+      a_key: expect.any(String),
+      b_key: String(dee?.id),
+      state: 'active',
+      note: null,
+    });
+    expect(await maria(`select count(*) as n from ${erp} where email = 'dee@crm.test'`)).toEqual([
+      { n: 1 },
+    ]);
   });
 
   it('without a match: the link is flagged with a note saying nothing can settle it, and the record is not created twice', async () => {

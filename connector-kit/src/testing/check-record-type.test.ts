@@ -13,11 +13,13 @@ function notes(
     forgetUpdate?: boolean;
     badField?: boolean;
     countDeleted?: boolean;
+    findKeepsDeleted?: boolean;
   } = {},
 ) {
   const store = new Map<string, Note>();
   let next = 1;
   let deleted = 0;
+  const gone = new Map<string, Note>();
   const sorted = () => [...store.values()].sort((a, b) => a.id.localeCompare(b.id));
   return defineRecordType({
     name: 'note',
@@ -55,9 +57,21 @@ function notes(
       return { ...changed };
     },
     async delete(_ctx, key) {
-      const gone = store.delete(key);
-      if (gone) deleted += 1;
-      return gone;
+      const note = store.get(key);
+      if (note === undefined) return false;
+      store.delete(key);
+      gone.set(key, note);
+      deleted += 1;
+      return true;
+    },
+    // A search index that forgets deletes is one the check must catch.
+    async find(_ctx, { field: name, values }) {
+      const all = faults.findKeepsDeleted
+        ? [...store.values(), ...gone.values()]
+        : [...store.values()];
+      return all
+        .filter((n) => values.includes(String(n[name as keyof Note])))
+        .map((n) => ({ ...n }));
     },
     // A count that forgets deletes (a cached total) is one the check must catch.
     async count() {
@@ -87,7 +101,7 @@ describe('checkRecordType', () => {
   it('finds nothing wrong with a record type that keeps its declaration', async () => {
     const report = await checkRecordType(notes(), createTestContext(), options);
     expect(report.problems).toEqual([]);
-    expect(report.checked).toEqual(['create', 'get', 'list', 'count', 'update', 'delete']);
+    expect(report.checked).toEqual(['create', 'get', 'find', 'list', 'count', 'update', 'delete']);
     expect(report.created).toBe(5);
     expect(report.pages).toBeGreaterThan(2);
   });
@@ -118,6 +132,15 @@ describe('checkRecordType', () => {
       false,
     );
     expect(report.problems.some((p) => p.startsWith('get: n0001 reads'))).toBe(true);
+  });
+
+  it('reports a find that still finds deleted records', async () => {
+    const report = await checkRecordType(
+      notes({ findKeepsDeleted: true }),
+      createTestContext(),
+      options,
+    );
+    expect(report.problems).toEqual(['find after delete: n0001 is still found']);
   });
 
   it('reports a count that differs from what list reads', async () => {

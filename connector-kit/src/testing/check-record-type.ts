@@ -60,7 +60,8 @@ function contains(actual: unknown, expected: unknown): boolean {
  * page from the start (`list`: no record missing, none twice, the cursor moving on), updates
  * (`update`, `updateMany`: the change is stored and `updatedAt` does not go back), deletes
  * (`delete`, `deleteMany`: gone from `get` and `list`, a second delete finds nothing), counts
- * (`count`: as many as `list` reads, after the creates and after the deletes), and checks
+ * (`count`: as many as `list` reads, after the creates and after the deletes), finds (`find` by
+ * the key field: every created record, as `get` reads it, and no deleted one), and checks
  * every record it is given against the declared fields. Capabilities the record type does not
  * offer are left out. It writes and deletes records: point it at a place made for tests.
  *
@@ -136,6 +137,32 @@ export async function checkRecordType<F extends FieldSet>(
       if (!isDeepStrictEqual(read, record))
         problems.push(
           `get: ${keyOf(record)} reads ${JSON.stringify(read)}, was ${JSON.stringify(record)}`,
+        );
+    }
+  }
+
+  // Find: by the key field, every created record (one call for all of them), as `get` reads it.
+  const findByKey = async (step: string, wanted: readonly string[]) => {
+    const found = new Map<string, R>();
+    if (!rt.find) return found;
+    for (const record of await rt.find(ctx, { field: rt.key, values: wanted })) {
+      if (!fits(step, record)) continue;
+      const key = keyOf(record);
+      if (!wanted.includes(key)) problems.push(`${step}: ${key} was not asked for`);
+      if (found.has(key)) problems.push(`${step}: ${key} is found twice`);
+      found.set(key, record);
+    }
+    return found;
+  };
+  if (rt.find) {
+    checked.push('find');
+    const found = await findByKey('find', keys);
+    for (const record of created) {
+      const key = keyOf(record);
+      if (!found.has(key)) problems.push(`find: ${key} is not found by its ${rt.key}`);
+      else if (rt.get && !isDeepStrictEqual(found.get(key), current.get(key)))
+        problems.push(
+          `find: ${key} reads ${JSON.stringify(found.get(key))}, was ${JSON.stringify(current.get(key))}`,
         );
     }
   }
@@ -258,6 +285,9 @@ export async function checkRecordType<F extends FieldSet>(
     if (rt.get && (await rt.get(ctx, key)) !== undefined)
       problems.push(`get after delete: ${key} is still there`);
   }
+  if (deleted.length > 0)
+    for (const key of (await findByKey('find after delete', deleted)).keys())
+      problems.push(`find after delete: ${key} is still found`);
   if (rt.list && deleted.length > 0) {
     const seen = await listAll('list after delete');
     for (const key of deleted)

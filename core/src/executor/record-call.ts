@@ -18,6 +18,7 @@ export type RecordCall =
       readonly limit: number;
     }
   | { readonly op: 'count' }
+  | { readonly op: 'find'; readonly field: string; readonly values: readonly string[] }
   | { readonly op: 'get'; readonly key: string }
   | { readonly op: 'create'; readonly record: Row }
   | { readonly op: 'update'; readonly record: Row }
@@ -60,6 +61,8 @@ export function runRecordCall(
       return fn.call(type, ctx, { since: call.since, after: call.after, limit: call.limit });
     case 'count':
       return fn.call(type, ctx, undefined);
+    case 'find':
+      return fn.call(type, ctx, { field: call.field, values: call.values });
     case 'get':
     case 'delete':
       return fn.call(type, ctx, call.key);

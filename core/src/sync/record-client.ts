@@ -46,6 +46,12 @@ export interface RecordSide {
   get(key: string): Promise<SyncRecord | undefined>;
   /** The number of records (`count`, contract 1.13); `undefined` when the type cannot count. */
   count(): Promise<number | undefined>;
+  /**
+   * The records whose value at `field` (a path, as a sync's `match` names it) equals one of
+   * `values` as text (`find`, contract 1.14), asked 500 values a call; `undefined` when the
+   * type cannot find, or refuses to find by that field.
+   */
+  find(field: string, values: readonly string[]): Promise<SyncRecord[] | undefined>;
   create(record: SyncRecord): Promise<SyncRecord>;
   update(record: SyncRecord): Promise<SyncRecord | undefined>;
   delete(key: string): Promise<boolean>;
@@ -135,6 +141,21 @@ export function createRecordClient(deps: RecordClientDeps) {
           // An estimate at best: an answer that is no count is taken as none.
           const n = Number(await call({ op: 'count' }));
           return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+        },
+        async find(field, values) {
+          if (!offers('find')) return undefined;
+          const found: SyncRecord[] = [];
+          try {
+            for (let i = 0; i < values.length; i += 500) {
+              const chunk = values.slice(i, i + 500);
+              found.push(...((await call({ op: 'find', field, values: chunk })) as SyncRecord[]));
+            }
+          } catch (error) {
+            // A field it cannot search by: the caller reads the records another way.
+            if (error instanceof ConnectorError && error.kind === 'invalidInput') return undefined;
+            throw error;
+          }
+          return found;
         },
         create: (record) => call({ op: 'create', record }) as Promise<SyncRecord>,
         update: (record) => call({ op: 'update', record }) as Promise<SyncRecord | undefined>,

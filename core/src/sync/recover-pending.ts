@@ -10,10 +10,11 @@ import { linkState } from './sync-writes.js';
 /**
  * Settles the `pending` links a run left when it stopped between committing the link and
  * recording the create (a killed worker). Runs before a run reads changes, under the sync's lock,
- * so no create of these is in flight. With the sync's `match`, the other side is scanned once
- * for the records the creates would have made: one found completes its link; none found means
- * the create did not happen, and the link is removed so the record is created when read again
- * (its page was not saved). Without `match` the outcome cannot be known: the link is flagged.
+ * so no create of these is in flight. With the sync's `match`, the records the creates would have
+ * made are looked up by their match values (`find`, contract 1.14; a record type without it, or a
+ * match value that is no scalar, has the other side scanned once instead): one found completes
+ * its link; none found means the create did not happen, and the link is removed so the record
+ * is created when read again (its page was not saved). Without `match` the outcome cannot be known: the link is flagged.
  */
 export async function recoverPending(ctx: SyncContext, db: Kysely<Database>, pageSize: number) {
   const pending = await db
@@ -46,19 +47,45 @@ export async function recoverPending(ctx: SyncContext, db: Kysely<Database>, pag
       const id = JSON.stringify(value);
       wanted.set(id, [...(wanted.get(id) ?? []), link]);
     }
-    await scan(ctx, to, pageSize, async (record) => {
+    const each = async (record: SyncRecord) => {
       const id = JSON.stringify(valueAt(record, match[to]) ?? null);
       const links = wanted.get(id);
       if (!links?.length) return;
       // A record already linked to another is not the one a lost create made.
       if (await ctx.links.find(to, ctx.sides[to].keyOf(record))) return;
       await complete(ctx, links.shift() as LinkRow, to, record);
-    });
+    };
+    const found = await findByMatch(ctx, to, match[to], [...wanted.keys()]);
+    if (found === undefined) await scan(ctx, to, pageSize, each);
+    else for (const record of found) await each(record);
     for (const links of wanted.values()) {
       for (const link of links) await ctx.links.forget(link.id);
     }
   }
   return pending.length;
+}
+
+/**
+ * The records of side `side` whose value at `field` is one of `wanted` (JSON texts of match
+ * values), found by the record type's `find` in key order; `undefined` when it cannot find (no
+ * `find`, a field it cannot search by, a value that is no scalar): the caller scans instead.
+ */
+async function findByMatch(
+  ctx: SyncContext,
+  side: SideName,
+  field: string,
+  wanted: readonly string[],
+): Promise<SyncRecord[] | undefined> {
+  const values: string[] = [];
+  for (const id of wanted) {
+    const value: unknown = JSON.parse(id);
+    if (value === null || typeof value === 'object') return undefined;
+    values.push(String(value));
+  }
+  const found = await ctx.sides[side].find(field, values);
+  if (found === undefined) return undefined;
+  const keyOf = (record: SyncRecord) => ctx.sides[side].keyOf(record);
+  return found.sort((x, y) => keyOf(x).localeCompare(keyOf(y), 'en', { numeric: true }));
 }
 
 async function scan(

@@ -59,7 +59,7 @@ describe.skipIf(!available)('mysql table_row record type', () => {
       `mysql table_row: ${report.checked.join(', ')}; ${report.created} created, ${report.pages} pages, ${report.listed} listed`,
     );
     expect(report.problems).toEqual([]);
-    expect(report.checked).toHaveLength(9);
+    expect(report.checked).toHaveLength(10);
     expect(await sql(`select count(*) as n from ${contacts}`)).toEqual([{ n: 0 }]);
   });
 
@@ -80,6 +80,33 @@ describe.skipIf(!available)('mysql table_row record type', () => {
     ]);
     expect(updated).toEqual([{ key: 'A001', values: { code: 'A001', title: 'One' } }, undefined]);
     expect(await tableRow.deleteMany!(ctx, ['A002', 'A003', 'nope'])).toEqual(['A002', 'A003']);
+  });
+
+  it('finds rows by a column or the key, and refuses a field that is no column, before any statement', async () => {
+    const ctx = contextFor(settings);
+    const made = await tableRow.createMany!(ctx, [
+      { values: { email: 'find-a@erp.test', name: 'A' } },
+      { values: { email: 'find-b@erp.test', name: 'B' } },
+    ]);
+    const found = await tableRow.find!(ctx, {
+      field: 'values.email',
+      values: ['find-b@erp.test', 'nobody@erp.test'],
+    });
+    expect(found).toEqual([made[1]]);
+    // Numbers as text: the key 7 is found by "7".
+    expect(await tableRow.find!(ctx, { field: 'key', values: [made[0]!.key] })).toEqual([made[0]]);
+    expect(await tableRow.find!(ctx, { field: 'values.email', values: [] })).toEqual([]);
+    for (const field of ['email', 'values.email`; --', 'modifiedAt'])
+      await expect(tableRow.find!(ctx, { field, values: ['x'] })).rejects.toBeInstanceOf(
+        InvalidInputError,
+      );
+    expect(await sql(`select count(*) as n from ${contacts} where email like 'find-%'`)).toEqual([
+      { n: 2 },
+    ]);
+    await tableRow.deleteMany!(
+      ctx,
+      made.map((r) => r.key),
+    );
   });
 
   it('refuses a table or column that is not a plain identifier, before any statement', async () => {

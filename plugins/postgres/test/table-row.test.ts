@@ -63,7 +63,7 @@ describe('postgres table_row record type', () => {
       `postgres table_row: ${report.checked.join(', ')}; ${report.created} created, ${report.pages} pages, ${report.listed} listed`,
     );
     expect(report.problems).toEqual([]);
-    expect(report.checked).toHaveLength(9);
+    expect(report.checked).toHaveLength(10);
     expect(await sql(db.url, 'select count(*)::int as n from crm_contacts')).toEqual([{ n: 0 }]);
   });
 
@@ -88,6 +88,33 @@ describe('postgres table_row record type', () => {
     ]);
     expect(updated).toEqual([{ key: 'A001', values: { code: 'A001', title: 'One' } }, undefined]);
     expect(await tableRow.deleteMany!(ctx, ['A002', 'A003', 'nope'])).toEqual(['A002', 'A003']);
+  });
+
+  it('finds rows by a column or the key, and refuses a field that is no column, before any statement', async () => {
+    const ctx = contextFor(db.url, settings);
+    const made = await tableRow.createMany!(ctx, [
+      { values: { email: 'find-a@crm.test', name: 'A' } },
+      { values: { email: 'find-b@crm.test', name: 'B' } },
+    ]);
+    const found = await tableRow.find!(ctx, {
+      field: 'values.email',
+      values: ['find-b@crm.test', 'nobody@crm.test'],
+    });
+    expect(found).toEqual([made[1]]);
+    // Numbers as text: the integer key is found by its text.
+    expect(await tableRow.find!(ctx, { field: 'key', values: [made[0]!.key] })).toEqual([made[0]]);
+    expect(await tableRow.find!(ctx, { field: 'values.email', values: [] })).toEqual([]);
+    for (const field of ['email', 'values.email"; --', 'modifiedAt'])
+      await expect(tableRow.find!(ctx, { field, values: ['x'] })).rejects.toBeInstanceOf(
+        InvalidInputError,
+      );
+    expect(
+      await sql(db.url, "select count(*)::int as n from crm_contacts where email like 'find-%'"),
+    ).toEqual([{ n: 2 }]);
+    await tableRow.deleteMany!(
+      ctx,
+      made.map((r) => r.key),
+    );
   });
 
   it('refuses a table or column that is not a plain identifier, before any statement', async () => {
