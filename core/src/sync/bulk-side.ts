@@ -13,6 +13,7 @@ export type BulkRecords = Pick<
   | 'offers'
   | 'list'
   | 'count'
+  | 'find'
   | 'get'
   | 'update'
   | 'delete'

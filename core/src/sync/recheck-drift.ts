@@ -24,7 +24,8 @@ export function differences(sync: BulkSync, a: Row, b: Row): DriftField[] | unde
 /**
  * Re-checks drift found in a reconciliation's snapshot (the scratch rows, listed side after side
  * while the sync ran) before it is stored, holding the sync's lock for the page so that no
- * change detection is half done: the link is read again and both records by key. What no longer
+ * change detection is half done: the link is read again and both records by key (the page's
+ * records in one `find` a side when the record type offers it). What no longer
  * differs (the sync carried a change made during the sweep) is dismissed. While the sync is
  * enabled and its change detection runs (`detecting`), what that will settle is dismissed too:
  * a record changed since its link (hash and updated-at both moved) of a side the sync reads, a
@@ -57,10 +58,19 @@ export function recheckDrift(
         .execute())
         links.set(String(link.id), link);
     const since = enabled ? await changeSince(db, sync.id) : {};
-    const get = (side: Side, key: string | null | undefined) =>
-      key ? sync.sides[side].records.get(key) : Promise.resolve(undefined);
-    const linked = async (side: Side, key: string) =>
-      (await linksOf(db, sync.id, side, [key])).size > 0;
+    // Every record and link the page's items name, read in one call a side where it can be.
+    const named = { a: namedKeys(candidates, links, 'a'), b: namedKeys(candidates, links, 'b') };
+    const read = { a: await findAll(sync, 'a', named.a), b: await findAll(sync, 'b', named.b) };
+    const linkedNow = {
+      a: new Set((await linksOf(db, sync.id, 'a', named.a)).keys()),
+      b: new Set((await linksOf(db, sync.id, 'b', named.b)).keys()),
+    };
+    const get = async (side: Side, key: string | null | undefined) => {
+      if (!key) return undefined;
+      const found = read[side];
+      return found === undefined ? sync.sides[side].records.get(key) : found.get(key);
+    };
+    const linked = async (side: Side, key: string) => linkedNow[side].has(key);
 
     /** A change of the record since its link that the sync's change detection will carry. */
     const pending = (side: Side, record: Row, link: Link) => {
@@ -123,6 +133,34 @@ export function recheckDrift(
       return { ...item, fields: JSON.stringify(fields) };
     }
   });
+}
+
+/** The keys of side `side` that `items` name, themselves or through their links. */
+function namedKeys(items: readonly DriftItem[], links: ReadonlyMap<string, Link>, side: Side) {
+  const keys = new Set<string>();
+  for (const item of items) {
+    const own = side === 'a' ? item.a_key : item.b_key;
+    if (own) keys.add(own);
+    const link = item.link_id ? links.get(String(item.link_id)) : undefined;
+    const through = link?.[`${side}_key`];
+    if (through) keys.add(through);
+  }
+  return [...keys];
+}
+
+/**
+ * The records of side `side` with these keys, by key, found by the record type's key field in
+ * as few calls as it allows (`find`); a key missing from the map has no record. `undefined`
+ * when the record type cannot find: each is then read with `get`.
+ */
+async function findAll(sync: BulkSync, side: Side, keys: readonly string[]) {
+  const records = sync.sides[side].records;
+  if (keys.length === 0) return new Map<string, Row>();
+  const found = await records.find(records.keyField, keys);
+  if (found === undefined) return undefined;
+  const byKey = new Map<string, Row>();
+  for (const record of found) byKey.set(records.keyOf(record), record);
+  return byKey;
 }
 
 /**
