@@ -230,6 +230,7 @@ export async function createJunction(
       records,
       bulk: createSyncBulk({
         db: database.db,
+        pool: database.pool,
         logger,
         pageSize: config.syncPageSize,
         ...syncBulkSources(syncs, records),
