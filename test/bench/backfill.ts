@@ -6,7 +6,7 @@ import pg from 'pg';
 import { BENCH_ADMIN_TOKEN, benchPost } from './support/bench-integration.js';
 import { openBenchPostgres } from './support/bench-postgres.js';
 import { summariseCpuProfile } from './support/cpu-profile.js';
-import { processCpuSeconds } from './support/cpu-time.js';
+import { backendsCpuSince, databaseBackendsCpu, processCpuSeconds } from './support/cpu-time.js';
 import { type BenchJunction, startBenchJunction } from './support/junction-env.js';
 import { round } from './support/load-generator.js';
 
@@ -37,7 +37,8 @@ const targetTableSql = (name: string) => `create table ${name} (
  * rows as well (`handWrittenLinkedUpsert`: the least a sync must keep); then by Junction's backfill
  * of a sync between the two tables. Reports the three rates (records per second), Junction's ratio
  * to each loop, and the CPU milliseconds the Junction process spent per page of
- * BENCH_BACKFILL_BATCH records (less sensitive to a shared machine's load than the rates). BENCH_PROFILE=1 adds a CPU profile of the
+ * BENCH_BACKFILL_BATCH records (less sensitive to a shared machine's load than the rates), and
+ * those the backends serving its database spent (`serverCpuMsPerPage`). BENCH_PROFILE=1 adds a CPU profile of the
  * Junction process during its backfill, summarised (BENCH_PROFILE_KEEP=1 keeps the .cpuprofile
  * and prints its folder); BENCH_PG_STATEMENTS=1 (embedded server) the statements' server times.
  */
@@ -80,7 +81,12 @@ export async function runBackfillBench(): Promise<Record<string, unknown>> {
     });
     let backfill: Awaited<ReturnType<typeof junctionBackfill>>;
     try {
-      backfill = await junctionBackfill(junction, sourceUrl, targetUrl);
+      backfill = await junctionBackfill(
+        junction,
+        sourceUrl,
+        targetUrl,
+        new URL(junctionUrl).pathname.slice(1),
+      );
     } finally {
       await junction.stop();
     }
@@ -127,7 +133,12 @@ export async function runBackfillBench(): Promise<Record<string, unknown>> {
  * the ERP table (matched by email), its backfill started and followed until it ends. The time
  * runs from the POST to the end the backfill reports.
  */
-async function junctionBackfill(junction: BenchJunction, sourceUrl: string, targetUrl: string) {
+async function junctionBackfill(
+  junction: BenchJunction,
+  sourceUrl: string,
+  targetUrl: string,
+  database: string,
+) {
   const junctionUrl = junction.url;
   const call = benchPost(junctionUrl);
   const connection = async (name: string, url: string) =>
@@ -169,6 +180,7 @@ async function junctionBackfill(junction: BenchJunction, sourceUrl: string, targ
       : undefined;
   if (profileDir) await junction.child.ask('profile-start');
   const cpuBefore = await processCpuSeconds(junction.child.pid);
+  const serverBefore = await databaseBackendsCpu(database);
   const started = performance.now();
   const { json } = await call(`/v1/syncs/${syncId}/backfill`, undefined);
   const viewUrl = `${junctionUrl}/v1/syncs/${syncId}/backfills/${json.id as string}`;
@@ -187,12 +199,15 @@ async function junctionBackfill(junction: BenchJunction, sourceUrl: string, targ
     if (view.state === 'succeeded' && view.finishedAt !== null) {
       const seconds = (performance.now() - started) / 1000;
       const cpuSeconds = (await processCpuSeconds(junction.child.pid)) - cpuBefore;
+      const serverSeconds = backendsCpuSince(serverBefore, await databaseBackendsCpu(database));
       return {
         records: view.created.b,
         seconds: round(seconds, 2),
         perSecond: Math.round(view.created.b / seconds),
         reportedPerSecond: view.progress.ratePerSecond,
         cpuMsPerPage: round((cpuSeconds * 1000 * BATCH) / RECORDS, 1),
+        // The backends serving Junction's database (pool, worker): the database's share a page.
+        serverCpuMsPerPage: round((serverSeconds * 1000 * BATCH) / RECORDS, 1),
         ...(profileDir ? { profile: await profileOf(junction, profileDir) } : {}),
       };
     }

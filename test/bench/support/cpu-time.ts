@@ -46,6 +46,40 @@ export async function postgresCpuSeconds(): Promise<number> {
 }
 
 /**
+ * CPU seconds used so far by each PostgreSQL backend serving database `database` on this machine,
+ * by pid (a backend's process title, in /proc/<pid>/cmdline, names its database). Backends that
+ * exited are not counted: compare two readings with `backendsCpuSince`.
+ */
+export async function databaseBackendsCpu(database: string): Promise<Map<string, number>> {
+  const found = new Map<string, number>();
+  const entries = await readdir('/proc').catch(() => undefined);
+  if (entries === undefined) return found; // no /proc (not Linux): not measured
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const title = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => undefined);
+    if (!title?.startsWith('postgres: ') || !title.split(' ').includes(database)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => undefined);
+    if (stat !== undefined) found.set(entry, cpuTimes(stat).own);
+  }
+  return found;
+}
+
+/**
+ * CPU seconds the backends of a `databaseBackendsCpu` reading used since an earlier one (a
+ * backend that started meanwhile counts whole; one that exited meanwhile is missed); NaN when
+ * none was found.
+ */
+export function backendsCpuSince(
+  before: ReadonlyMap<string, number>,
+  after: ReadonlyMap<string, number>,
+): number {
+  if (after.size === 0) return Number.NaN;
+  let total = 0;
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
+  return total;
+}
+
+/**
  * CPU microseconds per request of the server process, of PostgreSQL and of the load generator
  * (the bench's own process), and the machine's idle share meanwhile: a server that leaves the
  * cores idle under load waits on something other than CPU.
