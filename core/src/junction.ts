@@ -230,7 +230,6 @@ export async function createJunction(
       records,
       bulk: createSyncBulk({
         db: database.db,
-        pool: database.pool,
         logger,
         pageSize: config.syncPageSize,
         ...syncBulkSources(syncs, records),

@@ -291,7 +291,6 @@ describe.skipIf(!available)('backfill', () => {
     await runBackfill(
       {
         db: database.db,
-        pool: database.pool,
         logger: createLogger('silent'),
         pageSize: 50,
         onPage: (row) => seen.push(progressOf(row)),

@@ -1,8 +1,7 @@
 import { sql } from 'kysely';
 import { auditInsertSql } from '../audit/record-audit.js';
-import { type LinkSideState, linkedKeys } from './bulk-links.js';
+import { insertLinksSql, type LinkSideState, linkedKeys, linkJson } from './bulk-links.js';
 import { type BulkSide, linkState } from './bulk-side.js';
-import { copyLinks, linkCopyRow } from './copy-links.js';
 import type { BackfillDeps, BackfillRow, BulkSync } from './run-backfill.js';
 import type { Mapped } from './side-codec.js';
 import { other, reads } from './sync-definition.js';
@@ -23,8 +22,8 @@ export interface PreparedPage {
   readonly next: string | null;
   /** The source keys of the page (a later page treats them as linked until this one commits). */
   readonly keys: readonly string[];
-  /** Links to scanned records (COPY lines, see `linkCopyRow`) and their key pairs. */
-  readonly matched: readonly { readonly row: string; readonly keys: [string, string] }[];
+  /** Links to scanned records (JSON members, see `linkJson`) and their key pairs. */
+  readonly matched: readonly { readonly json: string; readonly keys: [string, string] }[];
   /** The scanned records' keys those links use. */
   readonly used: readonly string[];
   readonly creates: readonly ToCreate[];
@@ -48,7 +47,7 @@ export interface InFlight {
 }
 
 const pair = (from: BulkSide, mine: LinkSideState, theirs: LinkSideState) =>
-  from.name === 'a' ? linkCopyRow(mine, theirs) : linkCopyRow(theirs, mine);
+  from.name === 'a' ? linkJson(mine, theirs) : linkJson(theirs, mine);
 const keyPair = (from: BulkSide, mine: string, theirs: string): [string, string] =>
   from.name === 'a' ? [mine, theirs] : [theirs, mine];
 
@@ -78,7 +77,7 @@ export async function preparePage(
     if (!linked.has(key) && !inFlight.keys.has(key))
       open.push({ record, key, match: from.codec.match(record) });
   });
-  const matched: { row: string; keys: [string, string] }[] = [];
+  const matched: { json: string; keys: [string, string] }[] = [];
   const used: string[] = [];
   let rest = open;
   const wanted = lookups.scanned
@@ -108,7 +107,7 @@ export async function preparePage(
       used.push(theirs.key);
       const state = { ...theirs, base: theirs.body, written: false };
       matched.push({
-        row: pair(from, linkState(from, o.record, false, o.key), state),
+        json: pair(from, linkState(from, o.record, false, o.key), state),
         keys: keyPair(from, o.key, theirs.key),
       });
     }
@@ -138,10 +137,10 @@ export async function preparePage(
 }
 
 /**
- * Commits a page whose creates came back as `created` in one transaction: its links (COPY), then
- * in one statement the scanned records they used, its audit entry (`sync.backfill.page`: the key
- * pairs linked and created), the deletion of its batch row (`batch`, recorded before it was sent)
- * and the backfill's cursor after it.
+ * Commits a page whose creates came back as `created` in one statement (one transaction): its
+ * links, the scanned records they used, its audit entry (`sync.backfill.page`: the key pairs
+ * linked and created), the deletion of its batch row (`batch`, recorded before it was sent) and
+ * the backfill's cursor after it.
  */
 export async function commitPage(
   deps: BackfillDeps,
@@ -153,7 +152,7 @@ export async function commitPage(
   batch: string | undefined,
 ): Promise<BackfillRow> {
   const to = sync.sides[other(from.name)];
-  const links = page.matched.map((m) => m.row);
+  const links = page.matched.map((m) => m.json);
   const createdKeys: [string, string][] = [];
   created.forEach((record, i) => {
     const mine = (page.creates[i] as ToCreate).state;
@@ -162,7 +161,8 @@ export async function commitPage(
     createdKeys.push(keyPair(from, mine.key as string, theirs.key as string));
   });
   const ctes = [];
-  if (links.length > 0)
+  if (links.length > 0) {
+    ctes.push(sql`links as (${insertLinksSql(sync.id, `[${links.join(',')}]`)})`);
     ctes.push(
       sql`audit as (${auditInsertSql({
         actor: `sync:${sync.id}`,
@@ -177,31 +177,17 @@ export async function commitPage(
         },
       })})`,
     );
+  }
   if (page.used.length > 0)
     ctes.push(sql`used as (update sync_scan_rows set used = true
       where scan_id = ${row.id} and side = ${to.name} and key = any(${page.used}::text[]))`);
   if (batch !== undefined)
     ctes.push(sql`sent as (delete from sync_backfill_batches where seq = ${batch}::bigint)`);
   const createdColumn = sql.ref(`created_${to.name}`);
-  const statement = sql`${ctes.length > 0 ? sql`with ${sql.join(ctes)}` : sql``}
+  const { rows } = await sql<BackfillRow>`${ctes.length > 0 ? sql`with ${sql.join(ctes)}` : sql``}
     update sync_backfills set cursor = ${page.next}, done = done + ${page.read}, linked = linked + ${page.matched.length},
       ${createdColumn} = ${createdColumn} + ${created.length}, skipped = skipped + ${page.skipped},
       updated_at = ${new Date()}
-    where id = ${row.id} returning *`.compile(deps.db);
-  const client = await deps.pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query('begin');
-    await copyLinks(client, sync.id, links);
-    const { rows } = await client.query<BackfillRow>(statement.sql, [...statement.parameters]);
-    await client.query('commit');
-    return rows[0] as BackfillRow;
-  } catch (error) {
-    await client.query('rollback').catch((e: Error) => {
-      broken = e;
-    });
-    throw error;
-  } finally {
-    client.release(broken);
-  }
+    where id = ${row.id} returning *`.execute(deps.db);
+  return rows[0] as BackfillRow;
 }

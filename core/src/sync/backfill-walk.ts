@@ -14,7 +14,7 @@ import { other } from './sync-definition.js';
  * A walk pass over side `from`, from the backfill's cursor, in a pipeline. Page n is sent to the
  * other side (its create batch) while page n+1 is read and prepared (links looked up, records
  * mapped, its batch recorded as a `sync_backfill_batches` row) and page n-1 commits; page n then
- * commits its links, audit entry and cursor, deleting its batch row, in one transaction, once page
+ * commits its links, audit entry and cursor, deleting its batch row, in one statement, once page
  * n-1's commit is done (commits land in page order). Page n+1 is not sent before page n-1's
  * commit lands: a crash leaves at most three batches recorded (one committing, one sent, one
  * about to be), all settled on resume. Calls `onPage` after each commit; answers the backfill

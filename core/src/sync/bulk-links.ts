@@ -82,10 +82,9 @@ export async function insertLinks(db: Db, syncId: string, links: readonly NewLin
  * parameter, an array of one array a link, read by `jsonb_array_elements`. Cheaper to send than a
  * text array a column (each of whose elements the client escapes), and cheaper for the server to
  * read than an array of objects (`json_to_recordset` matches every member by name: 3-4x the time).
- * A backfill's pages copy their links instead (`copyLinks`: no JSON parse, rows written a batch at
- * a time).
+ * Usable as a CTE of a larger statement.
  */
-function insertLinksSql(syncId: string, json: string): RawBuilder<unknown> {
+export function insertLinksSql(syncId: string, json: string): RawBuilder<unknown> {
   return sql`insert into sync_links (sync_id, a_key, b_key, a_hash, b_hash, a_version, b_version,
       a_base, b_base, a_written, b_written, state, note)
     select ${syncId}, l->>0, l->>1, l->>2, l->>3, l->>4, l->>5, nullif(l->6, 'null'),

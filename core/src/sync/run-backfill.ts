@@ -1,5 +1,4 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
-import type pg from 'pg';
 import type { Database } from '../db/schema.js';
 import type { BackfillPass, SyncBackfillsTable } from '../db/tables/sync-bulk-tables.js';
 import type { Logger } from '../log/create-logger.js';
@@ -23,8 +22,6 @@ export interface BulkSync {
 
 export interface BackfillDeps {
   readonly db: Kysely<Database>;
-  /** The pool under `db`: a page's commit copies its links on a client of its own. */
-  readonly pool: pg.Pool;
   readonly logger: Logger;
   /** Records a page (default 1,000). */
   readonly pageSize?: number;

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import type pg from 'pg';
 import type { Database } from '../db/schema.js';
 import type { BulkState } from '../db/tables/sync-bulk-tables.js';
 import type { Logger } from '../log/create-logger.js';
@@ -21,8 +20,6 @@ export type BulkDefinition = SyncDefinition;
 
 export interface SyncBulkDeps {
   readonly db: Kysely<Database>;
-  /** The pool under `db` (a backfill copies its links on a client of its own). */
-  readonly pool: pg.Pool;
   readonly logger: Logger;
   /** The sync at `version` (its current one without), undefined when there is none. */
   loadSync(id: string, version?: number): Promise<LoadedSync | undefined>;
@@ -158,7 +155,7 @@ export function createSyncBulk(deps: SyncBulkDeps) {
         const sync = await bulkSync(row.sync_id, row.sync_version);
         await withSyncLock(db, row.sync_id, () =>
           runBackfill(
-            { db, pool: deps.pool, logger, pageSize: deps.pageSize, onPage: deps.onBackfillPage },
+            { db, logger, pageSize: deps.pageSize, onPage: deps.onBackfillPage },
             sync,
             row.id,
           ),
