@@ -1,5 +1,6 @@
 import { REDACTED } from './auth.js';
 import { ConnectorError, connectorErrorFromJSON } from './errors.js';
+import { createFormSearch } from './form-search.js';
 
 /**
  * Hides secrets in text and values from a target or plugin, in every form a secret is sent or
@@ -175,14 +176,15 @@ export function createRedactor(secrets: readonly string[]): Redactor {
   for (const form of [...forms, ...squeezed]) shortest = Math.min(shortest, form.length);
   // One pattern of every form, longest first: one pass finds the longest form at each place.
   const anyForm = empty ? undefined : new RegExp(forms.map(escapeRegExp).join('|'), 'g');
+  /** Whether a text holds a form: the test before `anyForm` replaces, faster than its own. */
+  const holdsForm = createFormSearch(forms);
   const longForms = forms.filter((f) => f.length >= MIN_SPLIT_LENGTH);
   const anyLongForm =
     longForms.length === 0 ? undefined : new RegExp(longForms.map(escapeRegExp).join('|'));
 
   function text(input: string): string {
     if (anyForm === undefined || input.length < shortest) return input;
-    anyForm.lastIndex = 0;
-    const out = anyForm.test(input) ? input.replace(anyForm, REDACTED) : input;
+    const out = holdsForm(input) ? input.replace(anyForm, REDACTED) : input;
     // A secret split into quoted pieces (`"s3cr" + "et"`, `["s3cr","et"]`): only text with
     // quotes can hold one, and most values have none.
     if (squeezed.length === 0 || !/["']/.test(out)) return out;
@@ -205,11 +207,6 @@ export function createRedactor(secrets: readonly string[]): Redactor {
     return replaceMarked(out, inOriginal);
   }
 
-  /** Whether a long form occurs in `strings` joined (a secret split across them, or whole). */
-  function inJoined(strings: readonly string[]): boolean {
-    return anyLongForm !== undefined && strings.length > 1 && anyLongForm.test(strings.join(''));
-  }
-
   /** Redacts a secret spread over several string values (`{ a: 's3cr', b: 'et' }`). */
   function acrossStrings(leaves: Leaf[]): void {
     if (leaves.length < 2 || anyLongForm === undefined) return;
@@ -229,14 +226,19 @@ export function createRedactor(secrets: readonly string[]): Redactor {
   }
 
   /**
-   * Whether the walk of {@link value} would change nothing in `v`, gathering its non-empty string
-   * values in the walk's order. Only plain data can be kept as it is: arrays, plain objects,
+   * Whether the walk of {@link value} may change nothing in `v`, gathering its non-empty string
+   * values in the walk's order. Strings without quotes are not searched one by one: the caller
+   * searches them all joined, where every form one of them holds is found as well (and so is a
+   * secret split across them). Only plain data can be kept as it is: arrays, plain objects,
    * dates and primitives; anything else (a Buffer, a URL, a class with `toJSON`) is copied.
    */
   function unchanged(v: unknown, depth: number, strings: string[]): boolean {
     if (typeof v === 'string') {
-      if (text(v) !== v) return false;
-      if (v !== '') strings.push(v);
+      if (v === '') return true;
+      // A secret split into quoted pieces inside one string is found by `text` alone.
+      if (v.length >= shortest && (v.includes('"') || v.includes("'")) && text(v) !== v)
+        return false;
+      strings.push(v);
       return true;
     }
     if (v === null || typeof v !== 'object' || depth > 64 || v instanceof Date) return true;
@@ -258,7 +260,8 @@ export function createRedactor(secrets: readonly string[]): Redactor {
     if (typeof input === 'string') return text(input) as T;
     // A look that copies nothing first: most outputs (a page of records) hold no secret.
     const strings: string[] = [];
-    if (unchanged(input, 0, strings) && !inJoined(strings)) return input;
+    // No form in the strings joined: none in any one of them, and none split across them.
+    if (unchanged(input, 0, strings) && !holdsForm(strings.join(''))) return input;
     const leaves: Leaf[] = [];
     const walk = (v: unknown, depth: number, holder: Holder, key: string | number): unknown => {
       if (typeof v === 'string') {

@@ -320,6 +320,19 @@ export function createSqlRecordStore(options: SqlRecordStoreOptions) {
     return found;
   }
 
+  /**
+   * `work` on `statements` groups of rows as one: in a transaction, but for one PostgreSQL
+   * statement, which is atomic on its own (two round trips fewer a batch; MySQL reads the rows
+   * it wrote back with a second statement).
+   */
+  function atomically<T>(
+    session: SqlRecordSession,
+    statements: number,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    return postgres && statements === 1 ? work() : transaction(session, work);
+  }
+
   async function transaction<T>(session: SqlRecordSession, work: () => Promise<T>): Promise<T> {
     await session.query('begin', []);
     try {
@@ -518,8 +531,9 @@ export function createSqlRecordStore(options: SqlRecordStoreOptions) {
       const rows = records.map((r) => r.values ?? {});
       if (rows.length === 0) return [];
       const out: SqlRecord[] = new Array(rows.length);
-      await transaction(session, async () => {
-        for (const group of groups(rows, (row) => Object.keys(row))) {
+      const shapes = groups(rows, (row) => Object.keys(row));
+      await atomically(session, shapes.length, async () => {
+        for (const group of shapes) {
           const created = await insertGroup(
             session,
             group.at.map((i) => rows[i]!),
@@ -546,8 +560,9 @@ export function createSqlRecordStore(options: SqlRecordStoreOptions) {
       });
       if (rows.length === 0) return [];
       const out: (SqlRecord | undefined)[] = new Array(rows.length).fill(undefined);
-      await transaction(session, async () => {
-        for (const group of groups(rows, (row) => Object.keys(row))) {
+      const shapes = groups(rows, (row) => Object.keys(row));
+      await atomically(session, shapes.length, async () => {
+        for (const group of shapes) {
           const found = await updateGroup(
             session,
             group.at.map((i) => rows[i]!),

@@ -35,14 +35,43 @@ function isSecretName(key: string): boolean {
 }
 
 /**
- * A copy of `value` with secret-looking members and Junction API tokens replaced by
- * `[redacted]`. A safety net: callers still redact the fields their schemas mark secret.
+ * Whether {@link redactSecrets} would change nothing in `value` and it is plain data (arrays,
+ * plain objects, dates, primitives), which is then written as it is: an audit entry of a page
+ * of records names thousands of keys, and copying them all only to find no secret is garbage.
  */
-export function redactSecrets(value: unknown, depth = 0): unknown {
+function clean(value: unknown, depth: number): boolean {
+  if (typeof value === 'string') return !value.includes('jct_');
+  if (value === null || typeof value !== 'object' || depth > 64 || value instanceof Date)
+    return true;
+  const proto = Object.getPrototypeOf(value);
+  if (Array.isArray(value)) {
+    if (proto !== Array.prototype) return false;
+    for (let i = 0; i < value.length; i++) if (!clean(value[i], depth + 1)) return false;
+    return true;
+  }
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const key of Object.keys(value)) {
+    const member = (value as Record<string, unknown>)[key];
+    if (member !== null && member !== undefined && isSecretName(key)) return false;
+    if (!clean(member, depth + 1)) return false;
+  }
+  return true;
+}
+
+/**
+ * `value` with secret-looking members and Junction API tokens replaced by `[redacted]`: a copy,
+ * or `value` itself when it is plain data that holds none. A safety net: callers still redact
+ * the fields their schemas mark secret.
+ */
+export function redactSecrets(value: unknown): unknown {
+  return clean(value, 0) ? value : redactedCopy(value, 0);
+}
+
+function redactedCopy(value: unknown, depth: number): unknown {
   if (typeof value === 'string')
     return value.includes('jct_') ? value.replace(apiTokenPattern, REDACTED) : value;
   if (value === null || typeof value !== 'object' || depth > 64) return value;
-  if (Array.isArray(value)) return value.map((item) => redactSecrets(item, depth + 1));
+  if (Array.isArray(value)) return value.map((item) => redactedCopy(item, depth + 1));
   if (value instanceof Date) return value;
   const copy: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
@@ -50,7 +79,7 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
     copy[key] =
       member !== null && member !== undefined && isSecretName(key)
         ? REDACTED
-        : redactSecrets(member, depth + 1);
+        : redactedCopy(member, depth + 1);
   }
   return copy;
 }

@@ -1,10 +1,12 @@
 import {
   buildManifest,
+  createSqlRecordStore,
   InvalidInputError,
   RECORD_CAPABILITIES,
   validateConnector,
 } from '@junction/connector-kit';
 import { checkRecordType, listAllForTest } from '@junction/connector-kit/testing';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database.js';
 import connector from '../src/index.js';
@@ -125,5 +127,54 @@ describe('postgres table_row record type', () => {
       InvalidInputError,
     );
     expect(await sql(db.url, 'select count(*)::int as n from crm_contacts')).toEqual([{ n: 0 }]);
+  });
+
+  it('writes a batch of one shape in one statement, and a batch of several in a transaction: all or nothing', async () => {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    const sent: string[] = [];
+    const session = {
+      query: async (text: string, values: readonly unknown[]) => {
+        sent.push(text.split(' ')[0] as string);
+        const r = await client.query(text, values as unknown[]);
+        return { rows: r.rows, changed: r.rowCount ?? 0 };
+      },
+    };
+    const store = createSqlRecordStore({
+      dialect: 'postgres',
+      table: 'crm.accounts',
+      keyColumn: 'code',
+    });
+    const count = async () =>
+      (await sql(db.url, "select count(*)::int as n from crm.accounts where code like 'T%'"))[0];
+    try {
+      await store.createMany(session, [
+        { values: { code: 'T1', title: 'a' } },
+        { values: { code: 'T2', title: 'b' } },
+      ]);
+      expect(sent).toEqual(['insert']);
+      sent.length = 0;
+      await store.updateMany(session, [{ key: 'T1', values: { title: 'c' } }]);
+      expect(sent).toEqual(['update']);
+      // One statement whose second row repeats a key: neither row is written.
+      sent.length = 0;
+      await expect(
+        store.createMany(session, [{ values: { code: 'T3' } }, { values: { code: 'T1' } }]),
+      ).rejects.toThrow();
+      expect(sent).toEqual(['insert']);
+      expect(await count()).toEqual({ n: 2 });
+      // Two shapes, two statements: the second fails, the first is rolled back with it.
+      sent.length = 0;
+      await expect(
+        store.createMany(session, [
+          { values: { code: 'T4', title: 'x' } },
+          { values: { code: 'T1' } },
+        ]),
+      ).rejects.toThrow();
+      expect(sent).toEqual(['begin', 'insert', 'insert', 'rollback']);
+      expect(await count()).toEqual({ n: 2 });
+    } finally {
+      await client.end();
+    }
   });
 });
