@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createFormSearch } from './form-search.js';
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
@@ -35,7 +35,7 @@ describe('createFormSearch', () => {
     for (let round = 0; round < 300; round++) {
       const forms = Array.from({ length: 1 + next(4) }, () => word(4 + next(12)));
       const holds = createFormSearch(forms);
-      const pattern = new RegExp(forms.map(escape).join('|'));
+      const pattern = new RegExp(forms.map(escapeRegExp).join('|'));
       for (let t = 0; t < 20; t++) {
         let text = word(next(60));
         if (next(2) === 0) {
