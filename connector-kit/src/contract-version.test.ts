@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { CONTRACT_VERSION, isContractSupported, satisfiesRange } from './contract-version.js';
 
 describe('contract version', () => {
-  it('is semver, 1.14.0 (json fields, settings, table polling, signals, nullable fields, webhook secrets, REST helpers, waits, egress, redaction, destinations, detached calls, concurrency, auth test details, record type operations, changed records, record counts, finding records)', () => {
+  it('is semver, 1.15.0 (json fields, settings, table polling, signals, nullable fields, webhook secrets, REST helpers, waits, egress, redaction, destinations, detached calls, concurrency, auth test details, record type operations, changed records, record counts, finding records, narrow batch answers)', () => {
     expect(CONTRACT_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(CONTRACT_VERSION).toBe('1.14.0');
+    expect(CONTRACT_VERSION).toBe('1.15.0');
   });
 
   it('reads the common range forms', () => {
@@ -50,7 +50,9 @@ describe('contract version', () => {
     expect(isContractSupported('^1.13.0', '1.12.0')).toBe(false);
     expect(isContractSupported('^1.14.0')).toBe(true);
     expect(isContractSupported('^1.14.0', '1.13.0')).toBe(false);
-    expect(isContractSupported('^1.15.0')).toBe(false);
+    expect(isContractSupported('^1.15.0')).toBe(true);
+    expect(isContractSupported('^1.15.0', '1.14.0')).toBe(false);
+    expect(isContractSupported('^1.16.0')).toBe(false);
     expect(isContractSupported('^2.0.0')).toBe(false);
     expect(isContractSupported('nonsense')).toBe(false);
   });

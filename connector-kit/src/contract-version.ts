@@ -14,6 +14,11 @@
  * that version (`^1.1.0`); plugins declaring `^1.0.0` keep loading.
  *
  * History:
+ * - 1.15.0: `createMany`'s optional third argument `{ fields }`: the fields the caller reads of
+ *   each created record (`CreateManyOptions`); a record type may answer only those. A backfill
+ *   into a side its sync does not read asks for the key and updated-at field alone;
+ *   `sqlTableRecordType` then returns only the key and modified-at columns; the testing
+ *   module's `checkRecordType` checks that such an answer holds them as stored.
  * - 1.14.0: a record type's optional `find` (the records whose field equals one of some values),
  *   which a sync uses to find the record a create whose answer was lost made, by its match
  *   value, without reading the whole system; `sqlTableRecordType` offers it by `key` or
@@ -76,7 +81,7 @@
  * defineConnector({ ..., contract: `^${CONTRACT_VERSION}` });
  * ```
  */
-export const CONTRACT_VERSION = '1.14.0';
+export const CONTRACT_VERSION = '1.15.0';
 
 type Version = readonly [number, number, number];
 

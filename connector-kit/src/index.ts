@@ -159,6 +159,7 @@ export type {
 } from './poll-changed-since.js';
 export { compareChangedAt, pollChangedSince } from './poll-changed-since.js';
 export type {
+  CreateManyOptions,
   RecordCapability,
   RecordOperations,
   RecordPage,

@@ -40,8 +40,17 @@ export interface RecordOperations<R> {
   update?(ctx: RunContext, record: Partial<R>): Promise<R | undefined>;
   /** Deletes the record; whether there was one. */
   delete?(ctx: RunContext, key: string): Promise<boolean>;
-  /** Creates a batch; the stored records in the same order. */
-  createMany?(ctx: RunContext, records: readonly Partial<R>[]): Promise<R[]>;
+  /**
+   * Creates a batch; the stored records in the same order. With `options.fields` (contract
+   * 1.15), the caller reads only those fields of each answer (a sync that does not read this
+   * side: the key and updated-at field): the record type may answer only them, sparing the
+   * system and the wire the rest; each answered record still has every field named.
+   */
+  createMany?(
+    ctx: RunContext,
+    records: readonly Partial<R>[],
+    options?: CreateManyOptions,
+  ): Promise<R[]>;
   /** Updates a batch; per record, the stored record or `undefined` when it is gone. */
   updateMany?(ctx: RunContext, records: readonly Partial<R>[]): Promise<(R | undefined)[]>;
   /** Deletes a batch; the keys that were there (and are now deleted). */
@@ -71,6 +80,19 @@ export interface RecordOperations<R> {
    * `InvalidInputError`; callers pass at most a few hundred values at a time.
    */
   find?(ctx: RunContext, query: { field: string; values: readonly string[] }): Promise<R[]>;
+}
+
+/**
+ * What a caller of `createMany` asks of its answer (contract 1.15).
+ *
+ * @example
+ * ```ts
+ * await recordType.createMany?.(ctx, records, { fields: ['id', 'updated_at'] });
+ * ```
+ */
+export interface CreateManyOptions {
+  /** The top-level fields the caller reads of each created record; all of them without it. */
+  readonly fields?: readonly string[];
 }
 
 /**

@@ -305,12 +305,25 @@ export function createSqlRecordStore(options: SqlRecordStoreOptions) {
   const param = (value: unknown) =>
     !postgres && value !== null && typeof value === 'object' ? JSON.stringify(value) : value;
 
-  async function byKeys(session: SqlRecordSession, keys: readonly string[]) {
+  /**
+   * The columns a statement answers for a caller that reads only `fields` of each record (the
+   * `createMany` option): the key column, and the modified-at column when `modifiedAt` is
+   * named; `*` without the option or when `values` is named.
+   */
+  function answered(fields: readonly string[] | undefined): string {
+    if (fields === undefined || fields.includes('values')) return '*';
+    const wanted = [K];
+    if (modName !== undefined && modName !== keyName && fields.includes('modifiedAt'))
+      wanted.push(quote(modName));
+    return wanted.join(', ');
+  }
+
+  async function byKeys(session: SqlRecordSession, keys: readonly string[], columns = '*') {
     const found = new Map<string, SqlRecord>();
     if (keys.length === 0) return found;
     const marks = keys.map((_, i) => p(i + 1)).join(', ');
     const { rows } = await session.query(
-      `select * from ${table} where ${K} in (${marks})`,
+      `select ${columns} from ${table} where ${K} in (${marks})`,
       keys as unknown[],
     );
     for (const row of rows) {
@@ -349,6 +362,7 @@ export function createSqlRecordStore(options: SqlRecordStoreOptions) {
     session: SqlRecordSession,
     rows: readonly JsonObject[],
     columns: string[],
+    returning: string,
   ): Promise<SqlRecord[]> {
     const stamp = modName !== undefined && !columns.includes(modName);
     const names = [...columns, ...(stamp ? [modName] : [])].map(quote).join(', ');
@@ -357,8 +371,8 @@ export function createSqlRecordStore(options: SqlRecordStoreOptions) {
       const select = [...picked, ...(stamp ? [now] : [])].join(', ');
       const text =
         columns.length === 0 && !stamp
-          ? `insert into ${table} select from generate_series(1, $1) returning *`
-          : `insert into ${table} (${names}) select ${select} from json_populate_recordset(null::${table}, $1::json) with ordinality r order by r.ordinality returning *`;
+          ? `insert into ${table} select from generate_series(1, $1) returning ${returning}`
+          : `insert into ${table} (${names}) select ${select} from json_populate_recordset(null::${table}, $1::json) with ordinality r order by r.ordinality returning ${returning}`;
       const result = await session.query(text, [
         columns.length === 0 && !stamp ? rows.length : JSON.stringify(rows),
       ]);
@@ -380,7 +394,7 @@ export function createSqlRecordStore(options: SqlRecordStoreOptions) {
     const keys = columns.includes(keyName)
       ? rows.map((row) => String(row[keyName]))
       : rows.map((_, i) => String((result.insertId ?? 0) + i));
-    const found = await byKeys(session, keys);
+    const found = await byKeys(session, keys, returning);
     return keys.map((key) => {
       const record = found.get(key);
       if (record === undefined)
@@ -523,11 +537,24 @@ export function createSqlRecordStore(options: SqlRecordStoreOptions) {
     async get(session: SqlRecordSession, key: string): Promise<SqlRecord | undefined> {
       return (await byKeys(session, [key])).get(key);
     },
-    /** Inserts rows (`values` of each; the key column may be left to the database). */
+    /**
+     * Inserts rows (`values` of each; the key column may be left to the database). With
+     * `fields` (the record fields the caller reads), a record answers only its key and, when
+     * `modifiedAt` is named, the modified-at column in `values`.
+     */
     async createMany(
       session: SqlRecordSession,
       records: readonly { values?: JsonObject }[],
+      fields?: readonly string[],
     ): Promise<SqlRecord[]> {
+      if (
+        fields !== undefined &&
+        (!Array.isArray(fields) || fields.some((f) => typeof f !== 'string'))
+      )
+        throw new InvalidInputError('The fields to answer must be a list of field names.', {
+          problems: [{ pointer: '/fields', message: 'must be an array of strings' }],
+        });
+      const returning = answered(fields);
       const rows = records.map((r) => r.values ?? {});
       if (rows.length === 0) return [];
       const out: SqlRecord[] = new Array(rows.length);
@@ -538,6 +565,7 @@ export function createSqlRecordStore(options: SqlRecordStoreOptions) {
             session,
             group.at.map((i) => rows[i]!),
             group.columns,
+            returning,
           );
           group.at.forEach((i, n) => {
             out[i] = created[n]!;
@@ -660,7 +688,8 @@ export function sqlTableRecordType(
     update: (ctx, record) => run(ctx, async (store, s) => (await store.updateMany(s, [record]))[0]),
     delete: (ctx, key) =>
       run(ctx, async (store, s) => (await store.deleteMany(s, [key])).length > 0),
-    createMany: (ctx, records) => run(ctx, (store, s) => store.createMany(s, records)),
+    createMany: (ctx, records, options) =>
+      run(ctx, (store, s) => store.createMany(s, records, options?.fields)),
     updateMany: (ctx, records) => run(ctx, (store, s) => store.updateMany(s, records)),
     deleteMany: (ctx, keys) => run(ctx, (store, s) => store.deleteMany(s, keys)),
     listChanged: (ctx, page) => run(ctx, (store, s) => store.listChanged(s, page)),

@@ -151,4 +151,35 @@ describe('checkRecordType', () => {
     );
     expect(report.problems).toEqual(['count after delete: 5 records, where list reads 4']);
   });
+
+  it('creates one of a batch asking only for the key and updated-at field, and reports a wrong answer', async () => {
+    const asked: unknown[] = [];
+    const batched = (wrong: boolean) => {
+      const type = notes();
+      return defineRecordType({
+        ...type,
+        key: 'id',
+        updatedAt: 'version',
+        async createMany(ctx, records, options) {
+          asked.push(options?.fields);
+          const out: Note[] = [];
+          for (const record of records) {
+            const n = await type.create!(ctx, record);
+            // A narrow answer holds what was asked; a wrong one a version that was never stored.
+            out.push(options?.fields ? ({ id: n.id, version: wrong ? 0 : n.version } as Note) : n);
+          }
+          return out;
+        },
+      });
+    };
+    const report = await checkRecordType(batched(false), createTestContext(), options);
+    expect(report.problems).toEqual([]);
+    expect(report.checked).toContain('createMany');
+    expect(report.created).toBe(5);
+    expect(asked).toEqual([['id', 'version'], undefined]);
+    const wrong = await checkRecordType(batched(true), createTestContext(), options);
+    expect(wrong.problems).toEqual([
+      'createMany (fields id, version): version answered 0, stored 1',
+    ]);
+  });
 });

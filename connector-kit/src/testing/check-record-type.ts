@@ -118,10 +118,37 @@ export async function checkRecordType<F extends FieldSet>(
   const batch = rt.create && rt.createMany ? rest : rt.createMany ? options.samples : [];
   if (rt.createMany && batch.length > 0) {
     checked.push('createMany');
-    const records = await rt.createMany(ctx, batch);
-    if (records.length !== batch.length)
-      problems.push(`createMany: ${batch.length} records given, ${records.length} answered`);
-    for (const [i, record] of records.entries()) note('createMany', batch[i]!, record);
+    // With two or more to create and `get` to read them back, the first is created asking only
+    // for the key and updated-at field back (contract 1.15): the answer must hold them as stored.
+    const narrow = rt.get && batch.length >= 2 ? batch.slice(0, 1) : [];
+    if (rt.get && narrow.length > 0) {
+      const fields = [rt.key, ...(rt.updatedAt === undefined ? [] : [rt.updatedAt])];
+      const step = `createMany (fields ${fields.join(', ')})`;
+      const answered = await rt.createMany(ctx, narrow, { fields });
+      const answer = answered[0] as Record<string, unknown> | undefined;
+      const key = answer?.[rt.key];
+      if (answered.length !== 1 || key === undefined || key === null) {
+        problems.push(`${step}: answered ${JSON.stringify(answered)}, not one record with its key`);
+      } else {
+        const stored = await rt.get(ctx, String(key));
+        if (stored === undefined) problems.push(`${step}: ${String(key)} is not there`);
+        else {
+          for (const name of fields) {
+            const value = (stored as Record<string, unknown>)[name];
+            if (!isDeepStrictEqual(answer?.[name], value))
+              problems.push(
+                `${step}: ${name} answered ${JSON.stringify(answer?.[name])}, stored ${JSON.stringify(value)}`,
+              );
+          }
+          note('createMany', narrow[0]!, stored);
+        }
+      }
+    }
+    const whole = batch.slice(narrow.length);
+    const records = await rt.createMany(ctx, whole);
+    if (records.length !== whole.length)
+      problems.push(`createMany: ${whole.length} records given, ${records.length} answered`);
+    for (const [i, record] of records.entries()) note('createMany', whole[i]!, record);
   } else if (rt.create) {
     for (const sample of rest) note('create', sample, await rt.create(ctx, sample));
   }

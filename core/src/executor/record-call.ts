@@ -23,7 +23,12 @@ export type RecordCall =
   | { readonly op: 'create'; readonly record: Row }
   | { readonly op: 'update'; readonly record: Row }
   | { readonly op: 'delete'; readonly key: string }
-  | { readonly op: 'createMany'; readonly records: readonly Row[] }
+  | {
+      readonly op: 'createMany';
+      readonly records: readonly Row[];
+      /** The fields the caller reads of each answer (contract 1.15); all without it. */
+      readonly fields?: readonly string[];
+    }
   | { readonly op: 'updateMany'; readonly records: readonly Row[] }
   | { readonly op: 'deleteMany'; readonly keys: readonly string[] };
 
@@ -47,7 +52,11 @@ export function runRecordCall(
   ctx: RunContext,
 ): Promise<unknown> {
   const type = recordTypeOf(definition, recordType) as RecordTypeDefinition & {
-    [K in RecordCapability]?: (ctx: RunContext, arg: unknown) => Promise<unknown>;
+    [K in RecordCapability]?: (
+      ctx: RunContext,
+      arg: unknown,
+      options?: unknown,
+    ) => Promise<unknown>;
   };
   const fn = type[call.op];
   if (typeof fn !== 'function')
@@ -70,6 +79,9 @@ export function runRecordCall(
     case 'update':
       return fn.call(type, ctx, call.record);
     case 'createMany':
+      return call.fields === undefined
+        ? fn.call(type, ctx, call.records)
+        : fn.call(type, ctx, call.records, { fields: call.fields });
     case 'updateMany':
       return fn.call(type, ctx, call.records);
     case 'deleteMany':

@@ -1,7 +1,8 @@
-import type { BulkSide } from './bulk-side.js';
+import type { BulkRecords, BulkSide } from './bulk-side.js';
 import type { RecordClient } from './record-client.js';
 import { sideCodec } from './side-codec.js';
 import type { LoadedSync, SyncBulkDeps } from './sync-bulk.js';
+import { mappingFrom } from './sync-definition.js';
 import type { SyncStore } from './sync-store.js';
 
 /**
@@ -23,11 +24,16 @@ export function syncBulkSources(
       const definition = await syncs.definitionOf(sync.id, sync.version);
       const side = async (name: 'a' | 'b'): Promise<BulkSide> => {
         const recordSide = await records.side(definition[name]);
-        return {
-          name,
-          records: recordSide,
-          codec: sideCodec(definition, name, recordSide.updatedAtField),
-        };
+        const codec = sideCodec(definition, name, recordSide.updatedAtField);
+        if (mappingFrom(definition, name) !== undefined)
+          return { name, records: recordSide, codec };
+        // A side the sync does not read: a record created there is linked by its key and
+        // updated-at value alone (its base is null), so only those are asked back.
+        const fields = [recordSide.keyField];
+        if (recordSide.updatedAtField !== undefined) fields.push(recordSide.updatedAtField);
+        const createMany: BulkRecords['createMany'] = (created) =>
+          recordSide.createMany(created, { fields });
+        return { name, records: { ...recordSide, createMany }, codec };
       };
       return { a: await side('a'), b: await side('b') };
     },

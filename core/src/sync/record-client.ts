@@ -55,8 +55,14 @@ export interface RecordSide {
   create(record: SyncRecord): Promise<SyncRecord>;
   update(record: SyncRecord): Promise<SyncRecord | undefined>;
   delete(key: string): Promise<boolean>;
-  /** `createMany` when offered, else one `create` a record (in order). */
-  createMany(records: readonly SyncRecord[]): Promise<SyncRecord[]>;
+  /**
+   * `createMany` when offered, else one `create` a record (in order). `fields`: what the caller
+   * reads of each answer (contract 1.15; the record type may answer only those).
+   */
+  createMany(
+    records: readonly SyncRecord[],
+    options?: { readonly fields?: readonly string[] },
+  ): Promise<SyncRecord[]>;
   /** `updateMany` when offered, else one `update` a record. */
   updateMany(records: readonly SyncRecord[]): Promise<(SyncRecord | undefined)[]>;
   /** `deleteMany` when offered, else one `delete` a key. */
@@ -160,10 +166,16 @@ export function createRecordClient(deps: RecordClientDeps) {
         create: (record) => call({ op: 'create', record }) as Promise<SyncRecord>,
         update: (record) => call({ op: 'update', record }) as Promise<SyncRecord | undefined>,
         delete: async (key) => (await call({ op: 'delete', key })) === true,
-        async createMany(records) {
+        async createMany(records, options) {
           if (records.length === 0) return [];
-          if (offers('createMany'))
-            return (await call({ op: 'createMany', records })) as SyncRecord[];
+          if (offers('createMany')) {
+            const fields = options?.fields;
+            return (await call(
+              fields === undefined
+                ? { op: 'createMany', records }
+                : { op: 'createMany', records, fields },
+            )) as SyncRecord[];
+          }
           const out: SyncRecord[] = [];
           for (const record of records) out.push(await side.create(record));
           return out;

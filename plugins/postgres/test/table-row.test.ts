@@ -177,4 +177,33 @@ describe('postgres table_row record type', () => {
       await client.end();
     }
   });
+
+  it('answers a createMany asking for the key and modified-at only with those columns', async () => {
+    const ctx = contextFor(db.url, settings);
+    const [narrow] = await tableRow.createMany!(
+      ctx,
+      [{ values: { email: 'narrow@example.com', name: 'Nat' } }],
+      { fields: ['key', 'modifiedAt'] },
+    );
+    const stored = await tableRow.get!(ctx, narrow!.key);
+    expect(narrow).toEqual({
+      key: stored!.key,
+      modifiedAt: stored!.modifiedAt,
+      values: { id: Number(stored!.key), updated_at: stored!.modifiedAt },
+    });
+    const [keyOnly] = await tableRow.createMany!(ctx, [{ values: { email: 'k@example.com' } }], {
+      fields: ['key'],
+    });
+    expect(Object.keys(keyOnly!.values)).toEqual(['id']);
+    const [whole] = await tableRow.createMany!(ctx, [{ values: { email: 'w@example.com' } }], {
+      fields: ['key', 'values'],
+    });
+    expect(whole!.values).toMatchObject({ email: 'w@example.com', name: null, tags: null });
+    await expect(
+      tableRow.createMany!(ctx, [{ values: { email: 'x@example.com' } }], {
+        fields: 'key' as unknown as string[],
+      }),
+    ).rejects.toBeInstanceOf(InvalidInputError);
+    await sql(db.url, 'delete from crm_contacts');
+  });
 });
