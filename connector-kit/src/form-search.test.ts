@@ -49,6 +49,16 @@ describe('createFormSearch', () => {
     }
   });
 
+  it('finds a form longer than 65,536 units, wherever it starts', () => {
+    const long = Array.from({ length: 70_000 }, (_, i) =>
+      String.fromCharCode(97 + ((i * 7) % 26)),
+    ).join('');
+    const holds = createFormSearch([long]);
+    for (const at of [0, 1, 3, 65_535, 65_537])
+      expect(holds(`${'-'.repeat(at)}${long}!`)).toBe(true);
+    expect(holds(long.slice(1))).toBe(false);
+  });
+
   it('refuses a form shorter than 4 code units', () => {
     expect(() => createFormSearch(['abc'])).toThrow(/fewer than 4/);
   });

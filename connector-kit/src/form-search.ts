@@ -1,14 +1,17 @@
 /** Code units a sampled gram covers (every form is at least this long). */
 const GRAM = 4;
-/** Buckets of the gram filter (a power of two). */
-const BUCKETS = 1 << 20;
+/** Bits of the gram filter per gram of the forms (a false hit a sample is then ~1 in 32). */
+const BITS_PER_GRAM = 32;
+/** The filter's size bounds, in bits (128 B to 128 KiB). */
+const MIN_BITS = 1 << 10;
+const MAX_BITS = 1 << 20;
 
-/** A hash of the {@link GRAM} code units of `text` at `at` (a bucket of the filter). */
-function gramAt(text: string, at: number): number {
+/** A hash of the {@link GRAM} code units of `text` at `at`, masked to the filter's bits. */
+function gramAt(text: string, at: number, mask: number): number {
   const h =
     ((text.charCodeAt(at) * 31 + text.charCodeAt(at + 1)) * 31 + text.charCodeAt(at + 2)) * 31 +
     text.charCodeAt(at + 3);
-  return h & (BUCKETS - 1);
+  return h & mask;
 }
 
 /**
@@ -16,7 +19,9 @@ function gramAt(text: string, at: number): number {
  * regular expression: a regex alternation of many long forms tries them at every position of a
  * page of records, where this looks up one hashed 4-unit gram every `shortest - 3` positions
  * (any occurrence covers one such gram whole) and compares the forms that have that gram only
- * where one is. The same answer as `new RegExp(forms.map(escape).join('|')).test(text)`.
+ * where one is. The same answer as `new RegExp(forms.map(escape).join('|')).test(text)`. The
+ * filter holds 32 bits a gram of the forms (128 B to 128 KiB: a redactor is kept per secret set),
+ * built at the first search.
  *
  * @example
  * ```ts
@@ -31,25 +36,42 @@ export function createFormSearch(forms: readonly string[]): (text: string) => bo
     shortest = Math.min(shortest, form.length);
   }
   if (forms.length === 0) return () => false;
-  const step = shortest - GRAM + 1;
-  const filter = new Uint8Array(BUCKETS);
-  /** The forms (and where in them) each bucket's grams come from. */
-  const at = new Map<number, Array<{ readonly form: string; readonly offset: number }>>();
-  for (const form of new Set(forms)) {
-    for (let offset = 0; offset + GRAM <= form.length; offset++) {
-      const bucket = gramAt(form, offset);
-      filter[bucket] = 1;
-      const list = at.get(bucket);
-      if (list === undefined) at.set(bucket, [{ form, offset }]);
-      else list.push({ form, offset });
-    }
-  }
+  // Some sampled position falls within the first `step` units of any occurrence, at an offset
+  // the index below keeps (offsets under 65,536).
+  const step = Math.min(shortest - GRAM + 1, 65_536);
+  const unique = [...new Set(forms)];
+  let grams = 0;
+  for (const form of unique) grams += form.length - GRAM + 1;
+  let bits = MIN_BITS;
+  while (bits < grams * BITS_PER_GRAM && bits < MAX_BITS) bits *= 2;
+  const mask = bits - 1;
+  // Built at the first search: a redactor made for a run that never searches costs nothing.
+  let filter: Uint32Array | undefined;
+  /** The forms each bucket's grams come from, and where in them: `form index * 65536 + offset`. */
+  const at = new Map<number, number[]>();
+  const build = () => {
+    const built = new Uint32Array(bits / 32);
+    unique.forEach((form, index) => {
+      for (let offset = 0; offset + GRAM <= form.length && offset < 65_536; offset++) {
+        const bucket = gramAt(form, offset, mask);
+        built[bucket >>> 5] = (built[bucket >>> 5] as number) | (1 << (bucket & 31));
+        const list = at.get(bucket);
+        if (list === undefined) at.set(bucket, [index * 65_536 + offset]);
+        else list.push(index * 65_536 + offset);
+      }
+    });
+    return built;
+  };
   return (text) => {
+    if (text.length < shortest) return false;
+    filter ??= build();
     for (let p = 0; p + GRAM <= text.length; p += step) {
-      const bucket = gramAt(text, p);
-      if (filter[bucket] === 0) continue;
-      for (const { form, offset } of at.get(bucket) as { form: string; offset: number }[]) {
-        if (offset <= p && text.startsWith(form, p - offset)) return true;
+      const bucket = gramAt(text, p, mask);
+      if (((filter[bucket >>> 5] as number) & (1 << (bucket & 31))) === 0) continue;
+      for (const entry of at.get(bucket) as number[]) {
+        const offset = entry % 65_536;
+        if (offset <= p && text.startsWith(unique[(entry - offset) / 65_536] as string, p - offset))
+          return true;
       }
     }
     return false;
