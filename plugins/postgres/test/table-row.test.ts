@@ -92,6 +92,18 @@ describe('postgres table_row record type', () => {
     expect(await tableRow.deleteMany!(ctx, ['A002', 'A003', 'nope'])).toEqual(['A002', 'A003']);
   });
 
+  it('refuses fields to answer that are no list of names, writing nothing', async () => {
+    const ctx = contextFor(db.url, settings);
+    const before = await sql(db.url, 'select count(*)::int as n from crm_contacts');
+    for (const fields of ['key', [1], null])
+      await expect(
+        tableRow.createMany!(ctx, [{ values: { email: 'refused@crm.test' } }], {
+          fields: fields as unknown as string[],
+        }),
+      ).rejects.toBeInstanceOf(InvalidInputError);
+    expect(await sql(db.url, 'select count(*)::int as n from crm_contacts')).toEqual(before);
+  });
+
   it('finds rows by a column or the key, and refuses a field that is no column, before any statement', async () => {
     const ctx = contextFor(db.url, settings);
     const made = await tableRow.createMany!(ctx, [
