@@ -14,7 +14,8 @@ import { linkState } from './sync-writes.js';
  * made are looked up by their match values (`find`, contract 1.14; a record type without it, or a
  * match value that is no scalar, has the other side scanned once instead): one found completes
  * its link; none found means the create did not happen, and the link is removed so the record
- * is created when read again (its page was not saved). Without `match` the outcome cannot be known: the link is flagged.
+ * is created when read again (its page was not saved). Without `match` the outcome cannot be
+ * known: the link is flagged.
  */
 export async function recoverPending(ctx: SyncContext, db: Kysely<Database>, pageSize: number) {
   const pending = await db
